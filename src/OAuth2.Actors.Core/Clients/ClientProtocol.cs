@@ -1,0 +1,45 @@
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Clients;
+
+/// <summary>Commands and queries addressed to one client entity through the <c>clients</c> shard region.</summary>
+public interface IClientCommand
+{
+    string ClientId { get; }
+}
+
+/// <summary>Register a new client under a server-chosen id. <paramref name="Privileged"/>: the request was authorised by an initial access token or an admin token.</summary>
+public sealed record RegisterClient(string ClientId, ClientMetadata Metadata, bool Privileged, RequestContext Context) : IClientCommand
+{
+    public static RegisterClient Create(ClientMetadata metadata, bool privileged, RequestContext context) =>
+        new(Secrets.NewClientId(), metadata, privileged, context);
+}
+
+/// <summary>Create or update the bootstrap admin client with an operator-chosen secret.</summary>
+public sealed record EnsureBootstrapClient(string ClientId, string Secret) : IClientCommand
+{
+    public override string ToString() => $"EnsureBootstrapClient {{ ClientId = {ClientId} }}";
+}
+
+/// <summary>Check a presented secret (null for public clients).</summary>
+public sealed record AuthenticateClient(string ClientId, string? Secret) : IClientCommand
+{
+    public override string ToString() => $"AuthenticateClient {{ ClientId = {ClientId} }}";
+}
+
+public sealed record GetClient(string ClientId) : IClientCommand;
+
+public sealed record ClientAuthenticated(ClientView Client);
+
+public sealed record ClientAuthenticationFailed(string ClientId, string Reason);
+
+public sealed record CurrentClient(string ClientId, ClientView? Client);
+
+public sealed record BootstrapClientReady(string ClientId);
+
+/// <summary>Journal events of a client entity.</summary>
+public interface IClientEvent;
+
+public sealed record ClientCreated(ClientRecord Client) : IClientEvent;
+
+public sealed record ClientCredentialsReplaced(ClientRecord Client) : IClientEvent;

@@ -1,0 +1,41 @@
+namespace OAuth2.Actors.Configuration;
+
+public enum SigningAlgorithm
+{
+    ES256,
+    RS256,
+}
+
+/// <summary>
+/// Immutable settings the actors work with. Built once at start from validated options; actors never read
+/// configuration themselves.
+/// </summary>
+public sealed record ServerSettings
+{
+    public required string Issuer { get; init; }
+
+    public TimeSpan AccessTokenTtl { get; init; } = TimeSpan.FromHours(1);
+
+    public SigningAlgorithm SigningAlgorithm { get; init; } = SigningAlgorithm.ES256;
+
+    /// <summary>PEM file with the private signing key; when null the key is generated once and kept in the journal.</summary>
+    public string? SigningKeyFile { get; init; }
+
+    /// <summary>When set, client registration requires it as a Bearer token (or an access token with scope admin).</summary>
+    public string? RegistrationInitialAccessToken { get; init; }
+
+    /// <summary>Default scope of clients registered without one.</summary>
+    public string DefaultClientScope { get; init; } = "read";
+
+    /// <summary>How long a node waits for its neighbours (sharded entities, the key store) before answering temporarily_unavailable.</summary>
+    public TimeSpan InternalTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public ServerSettings WithIssuer(string issuer) => this with { Issuer = issuer };
+
+    public ServerSettings WithAccessTokenTtl(TimeSpan ttl) => this with { AccessTokenTtl = ttl };
+
+    /// <summary>The audience of access tokens: the issuer, since the server's own endpoints are the first resource.</summary>
+    public string Audience => Issuer;
+
+    public string RegistrationClientUri(string clientId) => $"{Issuer.TrimEnd('/')}/clients/{Uri.EscapeDataString(clientId)}";
+}

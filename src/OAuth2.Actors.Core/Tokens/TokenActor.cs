@@ -1,0 +1,301 @@
+using Akka.Actor;
+using Akka.DistributedData;
+using Akka.Event;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Tokens;
+
+/// <summary>
+/// Issues, checks and revokes access tokens (RFC 9068 JWTs). Runs as a pool on every node: signing and
+/// verification are CPU work with no shared state but the key and the revocation view, which each routee holds.
+/// It serves nothing until both are loaded, so a restarted node never calls a revoked token active.
+/// </summary>
+public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
+{
+    private const int VerifiedCacheLimit = 10_000;
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+
+    private readonly ServerSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly IActorRef _keys;
+    private readonly IActorRef _revocations;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    // Verified signatures, keyed by the token text: a hit skips the signature check, never the expiry or revocation check.
+    private readonly Dictionary<string, ActiveToken> _verified = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _revokedHere = new(StringComparer.Ordinal);
+    private readonly HashSet<int> _bucketsPending = Enumerable.Range(0, RevocationBuckets.Count).ToHashSet();
+    private LWWDictionary<string, long> _replicatedRevocations = LWWDictionary<string, long>.Empty;
+    private SigningKeyMaterial? _key;
+    private TokenValidationParameters? _validation;
+
+    public TokenActor(ServerSettings settings, TimeProvider time, IActorRef keys, IActorRef revocations)
+    {
+        _settings = settings;
+        _time = time;
+        _keys = keys;
+        _revocations = revocations;
+        Initializing();
+    }
+
+    public IStash Stash { get; set; } = null!;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ServerSettings settings, TimeProvider time, IActorRef keys, IActorRef revocations) =>
+        Akka.Actor.Props.Create(() => new TokenActor(settings, time, keys, revocations));
+
+    protected override void PreStart()
+    {
+        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(RevocationActor.ReplicatedKey, Self));
+        if (_settings.SigningKeyFile is { } file)
+        {
+            UseKey(SigningKeyMaterial.FromPem(File.ReadAllText(file)));
+        }
+
+        RequestMissing();
+        Timers.StartPeriodicTimer("init", InitTick.Instance, RetryInterval);
+    }
+
+    private void Initializing()
+    {
+        Receive<CurrentSigningKey>(k =>
+        {
+            UseKey(SigningKeyMaterial.FromPem(k.Pem));
+            BecomeReadyWhenLoaded();
+        });
+        Receive<CurrentRevocations>(r =>
+        {
+            foreach (var (jti, exp) in r.Entries)
+            {
+                _revokedHere[jti] = exp;
+            }
+
+            _bucketsPending.Remove(r.Bucket);
+            BecomeReadyWhenLoaded();
+        });
+        Receive<InitTick>(_ => RequestMissing());
+        Receive<GetTokenServiceStatus>(_ => Sender.Tell(new TokenServiceStatus(false, _key?.KeyId)));
+        CommonHandlers();
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Ready()
+    {
+        Receive<IssueAccessToken>(Issue);
+        Receive<IntrospectToken>(m => Sender.Tell(Introspect(m.Token)));
+        Receive<RevokeToken>(Revoke);
+        Receive<RevokedLocally>(m => _revokedHere[m.Jti] = m.ExpiresAtUnix);
+        Receive<GetJsonWebKeys>(_ => Sender.Tell(new CurrentJsonWebKeys([_key!.PublicJwk])));
+        Receive<GetTokenServiceStatus>(_ => Sender.Tell(new TokenServiceStatus(true, _key!.KeyId)));
+        Receive<InitTick>(_ => PruneExpired());
+        Receive<CurrentSigningKey>(_ => { });
+        Receive<CurrentRevocations>(_ => { });
+        CommonHandlers();
+    }
+
+    private void CommonHandlers()
+    {
+        Receive<Changed>(c =>
+        {
+            if (c.Key.Equals(RevocationActor.ReplicatedKey))
+            {
+                _replicatedRevocations = c.Get(RevocationActor.ReplicatedKey);
+            }
+        });
+    }
+
+    private void RequestMissing()
+    {
+        if (_key is null)
+        {
+            _keys.Tell(new GetSigningKey(GetSigningKey.Default, _settings.SigningAlgorithm));
+        }
+
+        foreach (var bucket in _bucketsPending)
+        {
+            _revocations.Tell(new GetRevocations(bucket));
+        }
+    }
+
+    private void BecomeReadyWhenLoaded()
+    {
+        if (_key is null || _bucketsPending.Count > 0)
+        {
+            return;
+        }
+
+        Timers.StartPeriodicTimer("init", InitTick.Instance, TimeSpan.FromMinutes(1));
+        Become(Ready);
+        Stash.UnstashAll();
+    }
+
+    private void UseKey(SigningKeyMaterial key)
+    {
+        _key = key;
+        _validation = new TokenValidationParameters
+        {
+            ValidIssuer = _settings.Issuer,
+            ValidAudience = _settings.Audience,
+            IssuerSigningKey = key.PublicKey,
+            ValidAlgorithms = [key.Algorithm],
+            ValidTypes = [TokenTypes.AccessTokenJwtType],
+            // Expiry is checked against the injected clock below, on every call, cached or not.
+            ValidateLifetime = false,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+        };
+    }
+
+    private void Issue(IssueAccessToken request)
+    {
+        var now = _time.GetUtcNow();
+        var expires = now + _settings.AccessTokenTtl;
+        var jti = Guid.NewGuid().ToString("N");
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = _settings.Issuer,
+            Audience = _settings.Audience,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            TokenType = TokenTypes.AccessTokenJwtType,
+            SigningCredentials = _key!.Credentials,
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = request.Subject,
+                ["client_id"] = request.ClientId,
+                ["scope"] = request.Scope,
+                [JwtRegisteredClaimNames.Jti] = jti,
+            },
+        };
+
+        var token = _handler.CreateToken(descriptor);
+        Sender.Tell(new AccessTokenIssued(token, jti, expires));
+    }
+
+    private IntrospectionResult Introspect(string token)
+    {
+        var active = Verify(token);
+        if (active is null)
+        {
+            return IntrospectionResult.Inactive;
+        }
+
+        var now = _time.GetUtcNow();
+        if (active.ExpiresAt <= now || IsRevoked(active.Jti))
+        {
+            return IntrospectionResult.Inactive;
+        }
+
+        return new IntrospectionResult(true, active);
+    }
+
+    private void Revoke(RevokeToken request)
+    {
+        // Opaque refresh tokens arrive with the browser-flow issue; anything that is not one of our JWTs is
+        // "invalid" in RFC 7009 2.2 terms and answers 200.
+        var token = Verify(request.Token);
+        if (token is null || token.ExpiresAt <= _time.GetUtcNow())
+        {
+            Sender.Tell(RevocationAccepted.Instance);
+            return;
+        }
+
+        if (!string.Equals(token.ClientId, request.ClientId, StringComparison.Ordinal))
+        {
+            _log.Warning("Client {ClientId} tried to revoke a token of client {OwnerClientId} (jti {Jti})", request.ClientId, token.ClientId, token.Jti);
+            Sender.Tell(new OAuthError(Errors.UnauthorizedClient, "The token was not issued to this client."));
+            return;
+        }
+
+        var exp = token.ExpiresAt.ToUnixTimeSeconds();
+        var replyTo = Sender;
+        var self = Self;
+        var router = Context.Parent;
+        _revokedHere[token.Jti] = exp;
+        _revocations.Ask<RevocationRecorded>(RecordRevocation.For(token.Jti, exp, request.ClientId), _settings.InternalTimeout)
+            .ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully)
+                {
+                    // Siblings in this node's pool see it on their next message; other nodes through Distributed Data.
+                    router.Tell(new Akka.Routing.Broadcast(new RevokedLocally(token.Jti, exp)), self);
+                    replyTo.Tell(RevocationAccepted.Instance);
+                }
+                else
+                {
+                    replyTo.Tell(new OAuthError(Errors.TemporarilyUnavailable, "The revocation could not be recorded; retry.", 503));
+                }
+            }, TaskScheduler.Default);
+    }
+
+    private bool IsRevoked(string jti) =>
+        _revokedHere.ContainsKey(jti) || _replicatedRevocations.ContainsKey(jti);
+
+    /// <summary>Signature, issuer, audience and type; null for anything that is not a token this server signed.</summary>
+    private ActiveToken? Verify(string token)
+    {
+        if (_verified.TryGetValue(token, out var cached))
+        {
+            return cached;
+        }
+
+        if (token.Length > 8192 || !_handler.CanReadToken(token))
+        {
+            return null;
+        }
+
+        // The key is in memory, so validation completes synchronously; no await inside the actor.
+        var result = _handler.ValidateTokenAsync(token, _validation).GetAwaiter().GetResult();
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
+        {
+            return null;
+        }
+
+        if (!jwt.TryGetPayloadValue<string>("client_id", out var clientId) ||
+            !jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Jti, out var jti) ||
+            !jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Exp, out var exp) ||
+            !jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Iat, out var iat))
+        {
+            return null;
+        }
+
+        jwt.TryGetPayloadValue<string>("scope", out var scope);
+        var active = new ActiveToken(
+            jti,
+            jwt.Issuer,
+            jwt.Subject,
+            clientId,
+            scope ?? string.Empty,
+            _settings.Audience,
+            DateTimeOffset.FromUnixTimeSeconds(iat),
+            DateTimeOffset.FromUnixTimeSeconds(exp));
+
+        if (_verified.Count >= VerifiedCacheLimit)
+        {
+            _verified.Clear();
+        }
+
+        _verified[token] = active;
+        return active;
+    }
+
+    private void PruneExpired()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        foreach (var jti in _revokedHere.Where(kv => kv.Value <= now).Select(kv => kv.Key).ToArray())
+        {
+            _revokedHere.Remove(jti);
+        }
+    }
+
+    private sealed record InitTick
+    {
+        public static readonly InitTick Instance = new();
+    }
+}

@@ -1,0 +1,106 @@
+using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Tokens;
+
+/// <summary>Issue a signed access token (RFC 9068) for a client or a user.</summary>
+public sealed record IssueAccessToken(string Subject, string ClientId, string Scope, RequestContext Context);
+
+public sealed record AccessTokenIssued(string AccessToken, string Jti, DateTimeOffset ExpiresAt)
+{
+    public override string ToString() => $"AccessTokenIssued {{ Jti = {Jti}, ExpiresAt = {ExpiresAt:O} }}";
+}
+
+/// <summary>Check a token: answers an <see cref="IntrospectionResult"/>.</summary>
+public sealed record IntrospectToken(string Token, RequestContext Context)
+{
+    public override string ToString() => $"IntrospectToken {{ CorrelationId = {Context.CorrelationId} }}";
+}
+
+/// <summary>RFC 7009 revocation by the client that authenticated: answers <see cref="RevocationAccepted"/> or an <see cref="OAuthError"/>.</summary>
+public sealed record RevokeToken(string Token, string? TokenTypeHint, string ClientId, RequestContext Context)
+{
+    public override string ToString() => $"RevokeToken {{ ClientId = {ClientId}, CorrelationId = {Context.CorrelationId} }}";
+}
+
+/// <summary>The public keys for the JWKS endpoint.</summary>
+public sealed record GetJsonWebKeys
+{
+    public static readonly GetJsonWebKeys Instance = new();
+}
+
+public sealed record CurrentJsonWebKeys(IReadOnlyList<IReadOnlyDictionary<string, string>> Keys);
+
+/// <summary>Is this node's token actor ready (signing key and revocations loaded)?</summary>
+public sealed record GetTokenServiceStatus
+{
+    public static readonly GetTokenServiceStatus Instance = new();
+}
+
+public sealed record TokenServiceStatus(bool Ready, string? KeyId);
+
+/// <summary>Sent by a token actor to its pool siblings so revocations this node recorded are visible on the next request.</summary>
+internal sealed record RevokedLocally(string Jti, long ExpiresAtUnix);
+
+// ---- signing key entity -------------------------------------------------------------------------------------
+
+public interface ISigningKeyCommand
+{
+    string KeyName { get; }
+}
+
+/// <summary>Ask the key entity for the key; it generates and persists one the first time.</summary>
+public sealed record GetSigningKey(string KeyName, SigningAlgorithm Algorithm) : ISigningKeyCommand
+{
+    public const string Default = "default";
+}
+
+public sealed record CurrentSigningKey(string KeyName, string Pem)
+{
+    public override string ToString() => $"CurrentSigningKey {{ KeyName = {KeyName} }}";
+}
+
+public sealed record SigningKeyGenerated(string Pem, string Algorithm)
+{
+    public override string ToString() => $"SigningKeyGenerated {{ Algorithm = {Algorithm} }}";
+}
+
+// ---- revocation buckets -------------------------------------------------------------------------------------
+
+public interface IRevocationCommand
+{
+    int Bucket { get; }
+}
+
+public sealed record RecordRevocation(int Bucket, string Jti, long ExpiresAtUnix, string ClientId) : IRevocationCommand
+{
+    public static RecordRevocation For(string jti, long expiresAtUnix, string clientId) =>
+        new(RevocationBuckets.Of(jti), jti, expiresAtUnix, clientId);
+}
+
+public sealed record RevocationRecorded(string Jti, long ExpiresAtUnix);
+
+public sealed record GetRevocations(int Bucket) : IRevocationCommand;
+
+public sealed record CurrentRevocations(int Bucket, IReadOnlyDictionary<string, long> Entries);
+
+public sealed record TokenRevocationRecorded(string Jti, long ExpiresAtUnix, string ClientId);
+
+public sealed record RevocationsPurged(long Before);
+
+public static class RevocationBuckets
+{
+    public const int Count = 16;
+
+    public static int Of(string jti)
+    {
+        // Stable across processes (string.GetHashCode is randomised per process).
+        var hash = 17u;
+        foreach (var c in jti)
+        {
+            hash = unchecked((hash * 31) + c);
+        }
+
+        return (int)(hash % Count);
+    }
+}

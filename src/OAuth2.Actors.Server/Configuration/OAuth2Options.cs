@@ -1,0 +1,101 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using OAuth2.Actors.Configuration;
+
+namespace OAuth2.Actors.Server.Configuration;
+
+/// <summary>
+/// Every setting of the server, bound from flat environment names (<c>OAUTH2_*</c>) and validated at start.
+/// Defaults here are the embedded single-node defaults: SQLite under ./data, in-process events.
+/// </summary>
+public sealed class OAuth2Options
+{
+    [ConfigurationKeyName("OAUTH2_SERVER_HOST")]
+    public string Host { get; set; } = "127.0.0.1";
+
+    [ConfigurationKeyName("OAUTH2_SERVER_PORT")]
+    [Range(0, 65535)]
+    public int Port { get; set; } = 8080;
+
+    /// <summary>Defaults to http://{host}:{port} (localhost when bound to every interface).</summary>
+    [ConfigurationKeyName("OAUTH2_ISSUER")]
+    public string? Issuer { get; set; }
+
+    [ConfigurationKeyName("OAUTH2_DATA_DIR")]
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Empty: SQLite file in the data directory. <c>postgres://</c> URL or <c>Host=...</c>: PostgreSQL.</summary>
+    [ConfigurationKeyName("OAUTH2_DATABASE_URL")]
+    public string? DatabaseUrl { get; set; }
+
+    [ConfigurationKeyName("OAUTH2_ACCESS_TOKEN_TTL")]
+    [Range(10, 86_400)]
+    public int AccessTokenTtlSeconds { get; set; } = 3600;
+
+    [ConfigurationKeyName("OAUTH2_SIGNING_ALGORITHM")]
+    public SigningAlgorithm SigningAlgorithm { get; set; } = SigningAlgorithm.ES256;
+
+    [ConfigurationKeyName("OAUTH2_SIGNING_KEY_FILE")]
+    public string? SigningKeyFile { get; set; }
+
+    [ConfigurationKeyName("OAUTH2_REGISTRATION_INITIAL_ACCESS_TOKEN")]
+    public string? RegistrationInitialAccessToken { get; set; }
+
+    [ConfigurationKeyName("OAUTH2_BOOTSTRAP_ADMIN_CLIENT_ID")]
+    public string? BootstrapAdminClientId { get; set; }
+
+    [ConfigurationKeyName("OAUTH2_BOOTSTRAP_ADMIN_CLIENT_SECRET")]
+    public string? BootstrapAdminClientSecret { get; set; }
+
+    [ConfigurationKeyName("OAUTH2_DEFAULT_CLIENT_SCOPE")]
+    public string DefaultClientScope { get; set; } = "read";
+
+    /// <summary>Largest request body any endpoint reads.</summary>
+    [ConfigurationKeyName("OAUTH2_MAX_REQUEST_BODY_BYTES")]
+    [Range(1024, 10 * 1024 * 1024)]
+    public int MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    [ConfigurationKeyName("OAUTH2_REQUEST_TIMEOUT_SECONDS")]
+    [Range(1, 120)]
+    public int RequestTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Cluster: this node's remoting address. Port 0 picks a free port (single node).</summary>
+    [ConfigurationKeyName("OAUTH2_CLUSTER_HOST")]
+    public string ClusterHost { get; set; } = "127.0.0.1";
+
+    [ConfigurationKeyName("OAUTH2_CLUSTER_PORT")]
+    [Range(0, 65535)]
+    public int ClusterPort { get; set; }
+
+    /// <summary>Comma-separated seed nodes (<c>akka.tcp://oauth2@host:port</c>); empty: this node forms a one-node cluster.</summary>
+    [ConfigurationKeyName("OAUTH2_CLUSTER_SEEDS")]
+    public string? ClusterSeeds { get; set; }
+
+    [ConfigurationKeyName("OAUTH2_TOKEN_ACTORS")]
+    [Range(0, 64)]
+    public int TokenActors { get; set; }
+
+    public string EffectiveIssuer
+    {
+        get
+        {
+            if (!string.IsNullOrWhiteSpace(Issuer))
+            {
+                return Issuer.TrimEnd('/');
+            }
+
+            var host = Host is "0.0.0.0" or "::" or "*" or "+" ? "localhost" : Host;
+            return $"http://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{Port}";
+        }
+    }
+
+    public ServerSettings ToSettings() => new()
+    {
+        Issuer = EffectiveIssuer,
+        AccessTokenTtl = TimeSpan.FromSeconds(AccessTokenTtlSeconds),
+        SigningAlgorithm = SigningAlgorithm,
+        SigningKeyFile = string.IsNullOrWhiteSpace(SigningKeyFile) ? null : SigningKeyFile,
+        RegistrationInitialAccessToken = string.IsNullOrEmpty(RegistrationInitialAccessToken) ? null : RegistrationInitialAccessToken,
+        DefaultClientScope = DefaultClientScope,
+    };
+}

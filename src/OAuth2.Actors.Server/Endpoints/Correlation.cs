@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Server.Endpoints;
+
+/// <summary>One correlation id per HTTP request: taken from <c>X-Correlation-ID</c> when well-formed, echoed back.</summary>
+public static class Correlation
+{
+    public const string Header = "X-Correlation-ID";
+    private const string ItemKey = "oauth2.correlation";
+
+    public static IApplicationBuilder UseCorrelation(this IApplicationBuilder app) => app.Use((context, next) =>
+    {
+        var incoming = context.Request.Headers[Header].ToString();
+        var id = IsAcceptable(incoming) ? incoming : Guid.NewGuid().ToString();
+        context.Items[ItemKey] = id;
+        context.Response.Headers[Header] = id;
+        return next(context);
+    });
+
+    public static RequestContext ToRequestContext(this HttpContext context)
+    {
+        var activity = Activity.Current;
+        return new RequestContext(
+            context.Items[ItemKey] as string ?? Guid.NewGuid().ToString(),
+            activity?.IdFormat == ActivityIdFormat.W3C ? activity.Id : null,
+            string.IsNullOrEmpty(activity?.TraceStateString) ? null : activity.TraceStateString,
+            context.Connection.RemoteIpAddress?.ToString());
+    }
+
+    private static bool IsAcceptable(string value) =>
+        value.Length is > 0 and <= 128 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
+}

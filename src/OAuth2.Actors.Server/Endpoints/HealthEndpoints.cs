@@ -1,0 +1,36 @@
+using Akka.Actor;
+using Akka.Cluster;
+using OAuth2.Actors.Server.Hosting;
+using OAuth2.Actors.Tokens;
+
+namespace OAuth2.Actors.Server.Endpoints;
+
+/// <summary><c>/health</c>: the process answers. <c>/ready</c>: the actor system is up, the node is a cluster member, the token actors have their key, and the database answers.</summary>
+public static class HealthEndpoints
+{
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", () => Results.Json(new { status = "healthy" }));
+        app.MapGet("/ready", async (HttpContext http, ActorSystem system, IOAuthGateway gateway, PersistenceProbe probe) =>
+        {
+            var member = Cluster.Get(system).SelfMember.Status == MemberStatus.Up;
+            var tokens = await gateway.Query<TokenServiceStatus>(GetTokenServiceStatus.Instance, TimeSpan.FromSeconds(2), http.RequestAborted);
+            var (database, databaseError) = await probe.Check(http.RequestAborted);
+            var ready = member && tokens?.Ready == true && database;
+            var body = new Dictionary<string, object?>
+            {
+                ["status"] = ready ? "ready" : "not_ready",
+                ["checks"] = new Dictionary<string, object?>
+                {
+                    ["actor_system"] = system.WhenTerminated.IsCompleted ? "terminated" : "up",
+                    ["cluster_member"] = member ? "up" : Cluster.Get(system).SelfMember.Status.ToString().ToLowerInvariant(),
+                    ["token_service"] = tokens?.Ready == true ? "ready" : "loading",
+                    ["persistence"] = database ? "reachable" : databaseError,
+                },
+            };
+            return Results.Json(body, statusCode: ready ? 200 : 503);
+        });
+
+        return app;
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Options;
+using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Protocol;
+using OAuth2.Actors.Server.Hosting;
+using OAuth2.Actors.Tokens;
+
+namespace OAuth2.Actors.Server.Endpoints;
+
+/// <summary>Discovery (RFC 8414, served under both well-known names) and the JWKS.</summary>
+public static class MetadataEndpoints
+{
+    public const string JwksPath = "/.well-known/jwks.json";
+
+    public static IEndpointRouteBuilder MapMetadataEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/.well-known/oauth-authorization-server", (ServerSettings settings) => Discovery(settings));
+        app.MapGet("/.well-known/openid-configuration", (ServerSettings settings) => Discovery(settings));
+        app.MapGet(JwksPath, async (HttpContext http, IOAuthGateway gateway) =>
+        {
+            var keys = await gateway.Query<CurrentJsonWebKeys>(GetJsonWebKeys.Instance, TimeSpan.FromSeconds(5), http.RequestAborted);
+            if (keys is null)
+            {
+                return Results.Problem(statusCode: 503, title: "Signing keys are not loaded yet.");
+            }
+
+            http.Response.Headers.CacheControl = "public, max-age=300";
+            return Results.Json(new { keys = keys.Keys });
+        });
+
+        return app;
+    }
+
+    private static IResult Discovery(ServerSettings settings)
+    {
+        var issuer = settings.Issuer;
+        var secretMethods = new[] { ClientAuthMethods.ClientSecretBasic, ClientAuthMethods.ClientSecretPost };
+        var algorithm = settings.SigningKeyFile is null
+            ? settings.SigningAlgorithm.ToString()
+            : SigningKeyMaterial.FromPem(File.ReadAllText(settings.SigningKeyFile)).Algorithm;
+        return Results.Json(new Dictionary<string, object>
+        {
+            ["issuer"] = issuer,
+            ["token_endpoint"] = $"{issuer}/oauth/token",
+            ["introspection_endpoint"] = $"{issuer}/oauth/introspect",
+            ["revocation_endpoint"] = $"{issuer}/oauth/revoke",
+            ["registration_endpoint"] = $"{issuer}/clients/register",
+            ["jwks_uri"] = $"{issuer}{JwksPath}",
+            ["grant_types_supported"] = GrantTypes.Supported.ToArray(),
+            // No authorization endpoint yet, so no response type is supported; RFC 8414 still wants the member.
+            ["response_types_supported"] = Array.Empty<string>(),
+            ["token_endpoint_auth_methods_supported"] = secretMethods,
+            ["introspection_endpoint_auth_methods_supported"] = secretMethods,
+            ["revocation_endpoint_auth_methods_supported"] = secretMethods,
+            ["token_endpoint_auth_signing_alg_values_supported"] = Array.Empty<string>(),
+            ["access_token_signing_alg_values_supported"] = new[] { algorithm },
+        });
+    }
+}

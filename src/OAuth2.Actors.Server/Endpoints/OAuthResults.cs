@@ -1,0 +1,56 @@
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Server.Endpoints;
+
+/// <summary>Maps actor replies to HTTP responses (RFC 6749 5.1/5.2, RFC 7662 2.2, RFC 7009 2.2, RFC 7591 3.2).</summary>
+public static class OAuthResults
+{
+    public static IResult From(OAuthReply reply, HttpResponse response)
+    {
+        NoStore(response);
+        switch (reply)
+        {
+            case OAuthError error:
+                if (error.WwwAuthenticate is not null)
+                {
+                    response.Headers.WWWAuthenticate = error.WwwAuthenticate;
+                }
+
+                return Results.Json(new ErrorBody(error.Error, error.Description), RequestReader.Json, statusCode: error.StatusCode);
+            case TokenIssued t:
+                return Results.Json(new TokenBody(t.AccessToken, t.TokenType, t.ExpiresIn, t.Scope, t.RefreshToken), RequestReader.Json);
+            case IntrospectionResult { Active: true, Token: { } token }:
+                return Results.Json(new IntrospectionBody(
+                    true, token.Scope, token.ClientId, token.Subject, token.Audience, token.Issuer,
+                    token.ExpiresAt.ToUnixTimeSeconds(), token.IssuedAt.ToUnixTimeSeconds(), TokenTypes.Bearer, token.Jti), RequestReader.Json);
+            case IntrospectionResult:
+                return Results.Json(new InactiveBody(false), RequestReader.Json);
+            case RevocationAccepted:
+                return Results.Ok();
+            case ClientRegistrationSucceeded r:
+                return Results.Json(r.Response, RequestReader.Json, statusCode: StatusCodes.Status201Created);
+            default:
+                return Results.Json(new ErrorBody(Errors.ServerError, "Unexpected reply."), RequestReader.Json, statusCode: 500);
+        }
+    }
+
+    public static IResult BadRequest(string error, string description, HttpResponse response)
+    {
+        NoStore(response);
+        return Results.Json(new ErrorBody(error, description), RequestReader.Json, statusCode: StatusCodes.Status400BadRequest);
+    }
+
+    private static void NoStore(HttpResponse response)
+    {
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
+    }
+
+    private sealed record ErrorBody(string Error, string ErrorDescription);
+
+    private sealed record TokenBody(string AccessToken, string TokenType, long ExpiresIn, string? Scope, string? RefreshToken);
+
+    private sealed record IntrospectionBody(bool Active, string Scope, string ClientId, string Sub, string Aud, string Iss, long Exp, long Iat, string TokenType, string Jti);
+
+    private sealed record InactiveBody(bool Active);
+}

@@ -1,0 +1,114 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Configuration;
+using Akka.Hosting;
+using Akka.Persistence.Sql;
+using Akka.Remote.Hosting;
+using Akka.Routing;
+using Microsoft.Extensions.Options;
+using OAuth2.Actors.Auth;
+using OAuth2.Actors.Clients;
+using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Protocol;
+using OAuth2.Actors.Server.Configuration;
+using OAuth2.Actors.Tokens;
+
+namespace OAuth2.Actors.Server.Hosting;
+
+/// <summary>The actor system: a (one-node by default) cluster, the sharded entities and the per-node actors.</summary>
+public static class ActorSystemSetup
+{
+    public const string SystemName = "oauth2";
+
+    public static IServiceCollection AddOAuth2ActorSystem(this IServiceCollection services)
+    {
+        services.AddAkka(SystemName, (builder, sp) =>
+        {
+            var options = sp.GetRequiredService<IOptions<OAuth2Options>>().Value;
+            var settings = sp.GetRequiredService<ServerSettings>();
+            var time = sp.GetRequiredService<TimeProvider>();
+            var database = DatabaseSettings.From(options);
+            var seeds = (options.ClusterSeeds ?? string.Empty)
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+            if (database.IsSqlite)
+            {
+                Directory.CreateDirectory(Path.GetFullPath(options.DataDirectory));
+            }
+
+            builder
+                .AddHocon(PersistenceConfig(database), HoconAddMode.Prepend)
+                .AddHocon(HoconDefaults.Load("akka.conf"), HoconAddMode.Append)
+                .AddHocon(SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
+                .ConfigureLoggers(l => l.AddLoggerFactory())
+                .WithRemoting(options.ClusterHost, options.ClusterPort)
+                .WithClustering(new ClusterOptions { SeedNodes = seeds })
+                .WithShardRegion<ClientActor>(
+                    "clients",
+                    id => ClientActor.Props(id, settings, time),
+                    new KeyedMessageExtractor<IClientCommand>(c => c.ClientId, 100),
+                    new ShardOptions())
+                .WithShardRegion<SigningKeyActor>(
+                    "signing-keys",
+                    id => SigningKeyActor.Props(id),
+                    new KeyedMessageExtractor<ISigningKeyCommand>(c => c.KeyName, 10),
+                    new ShardOptions())
+                .WithShardRegion<RevocationActor>(
+                    "token-revocations",
+                    id => RevocationActor.Props(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), time),
+                    new KeyedMessageExtractor<IRevocationCommand>(c => c.Bucket.ToString(System.Globalization.CultureInfo.InvariantCulture), RevocationBuckets.Count),
+                    new ShardOptions())
+                .WithActors((system, registry) =>
+                {
+                    var routees = options.TokenActors > 0 ? options.TokenActors : Math.Max(2, Environment.ProcessorCount);
+                    var tokens = system.ActorOf(
+                        TokenActor.Props(settings, time, registry.Get<SigningKeyActor>(), registry.Get<RevocationActor>())
+                            .WithRouter(new RoundRobinPool(routees)),
+                        "tokens");
+                    registry.Register<TokenActor>(tokens);
+                    registry.Register<AuthActor>(system.ActorOf(AuthActor.Props(settings, registry.Get<ClientActor>(), tokens), "auth"));
+                })
+                .AddStartup((system, _) =>
+                {
+                    if (seeds.Length == 0)
+                    {
+                        // The embedded default: a one-node cluster, so sharding and Distributed Data run as they would across nodes.
+                        var cluster = Akka.Cluster.Cluster.Get(system);
+                        cluster.Join(cluster.SelfAddress);
+                    }
+                });
+        });
+
+        return services;
+    }
+
+    private static Config PersistenceConfig(DatabaseSettings database)
+    {
+        var connection = Quote(database.ConnectionString);
+        var provider = Quote(database.ProviderName);
+        return ConfigurationFactory.ParseString($$"""
+            akka.persistence {
+              journal {
+                plugin = "akka.persistence.journal.sql"
+                sql {
+                  class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
+                  connection-string = {{connection}}
+                  provider-name = {{provider}}
+                  auto-initialize = on
+                }
+              }
+              snapshot-store {
+                plugin = "akka.persistence.snapshot-store.sql"
+                sql {
+                  class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
+                  connection-string = {{connection}}
+                  provider-name = {{provider}}
+                  auto-initialize = on
+                }
+              }
+            }
+            """);
+    }
+
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}

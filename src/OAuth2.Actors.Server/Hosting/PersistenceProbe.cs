@@ -1,0 +1,35 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OAuth2.Actors.Server.Configuration;
+
+namespace OAuth2.Actors.Server.Hosting;
+
+/// <summary>Asks the journal's database a trivial question, with a short timeout, for the readiness check.</summary>
+public sealed class PersistenceProbe(IOptions<OAuth2Options> options, ILogger<PersistenceProbe> logger)
+{
+    private readonly DatabaseSettings _database = DatabaseSettings.From(options.Value);
+
+    public async Task<(bool Ok, string? Error)> Check(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await using DbConnection connection = _database.IsSqlite
+                ? new SqliteConnection(_database.ConnectionString)
+                : new NpgsqlConnection(_database.ConnectionString);
+            await connection.OpenAsync(timeout.Token);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            await command.ExecuteScalarAsync(timeout.Token);
+            return (true, null);
+        }
+        catch (Exception e) when (e is DbException or OperationCanceledException or InvalidOperationException)
+        {
+            logger.LogWarning("Readiness: the database did not answer: {Reason}", e.GetType().Name);
+            return (false, "unreachable");
+        }
+    }
+}
