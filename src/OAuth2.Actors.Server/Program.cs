@@ -16,7 +16,9 @@ builder.Services.AddSingleton<IOAuthGateway, OAuthGateway>();
 builder.Services.AddSingleton<PersistenceProbe>();
 builder.Services.AddHostedService<BootstrapService>();
 builder.Services.AddProblemDetails();
+builder.Services.AddOAuth2Eventing(builder.Configuration);
 builder.Services.AddOAuth2ActorSystem();
+EventingStartup.ListenToRequestActivities();
 
 var startup = builder.Configuration.Get<OAuth2Options>() ?? new OAuth2Options();
 if (string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["urls"]))
@@ -40,6 +42,7 @@ app.UseCorrelation();
 app.MapOAuthEndpoints();
 app.MapMetadataEndpoints();
 app.MapHealthEndpoints();
+app.MapEventEndpoints();
 
 app.Run();
 

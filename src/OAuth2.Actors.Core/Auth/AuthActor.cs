@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Events;
 using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Tokens;
 
@@ -18,10 +19,12 @@ public sealed class AuthActor : ReceiveActor
     private readonly ServerSettings _settings;
     private readonly IActorRef _clients;
     private readonly IActorRef _tokens;
+    private readonly EventPublisher _events;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public AuthActor(ServerSettings settings, IActorRef clients, IActorRef tokens)
+    public AuthActor(ServerSettings settings, IActorRef clients, IActorRef tokens, EventPublisher events)
     {
+        _events = events;
         _settings = settings;
         _clients = clients;
         _tokens = tokens;
@@ -33,8 +36,8 @@ public sealed class AuthActor : ReceiveActor
         Receive<AuthorizeBearer>(r => Bearer(r).PipeTo(Sender, failure: Unavailable));
     }
 
-    public static Props Props(ServerSettings settings, IActorRef clients, IActorRef tokens) =>
-        Akka.Actor.Props.Create(() => new AuthActor(settings, clients, tokens));
+    public static Props Props(ServerSettings settings, IActorRef clients, IActorRef tokens, EventPublisher events) =>
+        Akka.Actor.Props.Create(() => new AuthActor(settings, clients, tokens, events));
 
     private OAuthError Unavailable(Exception e)
     {
@@ -62,7 +65,7 @@ public sealed class AuthActor : ReceiveActor
             return new OAuthError(Errors.UnsupportedGrantType, $"grant_type '{grantType}' is not supported.");
         }
 
-        var (client, authError) = await AuthenticateClient(request.Authorization, request.Form);
+        var (client, authError) = await AuthenticateClient(request.Authorization, request.Form, request.Context);
         if (client is null)
         {
             return authError!;
@@ -88,7 +91,7 @@ public sealed class AuthActor : ReceiveActor
             return scopeError!;
         }
 
-        var issued = await _tokens.Ask<AccessTokenIssued>(new IssueAccessToken(client.ClientId, client.ClientId, scope, request.Context), _settings.InternalTimeout);
+        var issued = await _tokens.Ask<AccessTokenIssued>(new IssueAccessToken(client.ClientId, client.ClientId, scope, GrantTypes.ClientCredentials, request.Context), _settings.InternalTimeout);
         return new TokenIssued(issued.AccessToken, TokenTypes.Bearer, (long)_settings.AccessTokenTtl.TotalSeconds, scope, null);
     }
 
@@ -121,7 +124,7 @@ public sealed class AuthActor : ReceiveActor
             return OAuthError.InvalidRequest($"Parameter '{repeated}' was sent more than once.");
         }
 
-        var (client, authError) = await AuthenticateClient(request.Authorization, request.Form);
+        var (client, authError) = await AuthenticateClient(request.Authorization, request.Form, request.Context);
         if (client is null)
         {
             return authError!;
@@ -148,7 +151,7 @@ public sealed class AuthActor : ReceiveActor
             return OAuthError.InvalidRequest($"Parameter '{repeated}' was sent more than once.");
         }
 
-        var (client, authError) = await AuthenticateClient(request.Authorization, request.Form);
+        var (client, authError) = await AuthenticateClient(request.Authorization, request.Form, request.Context);
         if (client is null)
         {
             return authError!;
@@ -216,16 +219,22 @@ public sealed class AuthActor : ReceiveActor
 
     // ---- client authentication ------------------------------------------------------------------------------
 
-    private async Task<(ClientView? Client, OAuthError? Error)> AuthenticateClient(string? authorization, OAuthParameters form)
+    private async Task<(ClientView? Client, OAuthError? Error)> AuthenticateClient(string? authorization, OAuthParameters form, RequestContext context)
     {
         var (presented, error) = ClientCredentialsReader.Read(authorization, form);
         if (presented is null)
         {
+            // Credentials that never reach a client entity (absent, malformed) are failed validations too.
+            _events.Publish(EventType.ClientValidated, context, metadata: new Dictionary<string, string>
+            {
+                ["success"] = "false",
+                ["reason"] = error!.Description,
+            }, severity: EventSeverity.Warning, error: error.Error);
             return (null, error);
         }
 
         var basic = presented.Method == ClientAuthMethods.ClientSecretBasic;
-        var reply = await _clients.Ask<object>(new AuthenticateClient(presented.ClientId, presented.Secret), _settings.InternalTimeout);
+        var reply = await _clients.Ask<object>(new AuthenticateClient(presented.ClientId, presented.Secret, presented.Method, context), _settings.InternalTimeout);
         switch (reply)
         {
             case ClientAuthenticated ok:

@@ -3,6 +3,7 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Events;
 using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Clients;
@@ -16,14 +17,16 @@ public sealed class ClientActor : ReceivePersistentActor
     private readonly string _clientId;
     private readonly ServerSettings _settings;
     private readonly TimeProvider _time;
+    private readonly EventPublisher _events;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ClientRecord? _state;
 
-    public ClientActor(string clientId, ServerSettings settings, TimeProvider time)
+    public ClientActor(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events)
     {
         _clientId = clientId;
         _settings = settings;
         _time = time;
+        _events = events;
 
         Recover<ClientCreated>(e => _state = e.Client);
         Recover<ClientCredentialsReplaced>(e => _state = e.Client);
@@ -47,29 +50,35 @@ public sealed class ClientActor : ReceivePersistentActor
 
     public override string PersistenceId => $"client-{_clientId}";
 
-    public static Props Props(string clientId, ServerSettings settings, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new ClientActor(clientId, settings, time));
+    public static Props Props(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events) =>
+        Akka.Actor.Props.Create(() => new ClientActor(clientId, settings, time, events));
 
     private void Authenticate(AuthenticateClient command)
     {
-        if (_state is null)
+        string? failure = _state switch
         {
-            Sender.Tell(new ClientAuthenticationFailed(_clientId, "unknown client"));
-            PassivateIfEmpty();
+            null => "unknown client",
+            { IsConfidential: false } => command.Secret is null ? null : "public client presented a secret",
+            _ when command.Secret is null => "missing client secret",
+            _ => Secrets.Verify(command.Secret, _state.SecretHash) ? null : "wrong client secret",
+        };
+
+        var metadata = new Dictionary<string, string>
+        {
+            ["success"] = failure is null ? "true" : "false",
+            ["auth_method"] = command.Method,
+        };
+        if (failure is null)
+        {
+            _events.Publish(EventType.ClientValidated, command.Context, _clientId, metadata: metadata);
+            Sender.Tell(new ClientAuthenticated(_state!.ToView()));
             return;
         }
 
-        if (!_state.IsConfidential)
-        {
-            Sender.Tell(command.Secret is null
-                ? new ClientAuthenticated(_state.ToView())
-                : new ClientAuthenticationFailed(_clientId, "public client presented a secret"));
-            return;
-        }
-
-        Sender.Tell(Secrets.Verify(command.Secret, _state.SecretHash)
-            ? new ClientAuthenticated(_state.ToView())
-            : new ClientAuthenticationFailed(_clientId, command.Secret is null ? "missing client secret" : "wrong client secret"));
+        metadata["reason"] = failure;
+        _events.Publish(EventType.ClientValidated, command.Context, _clientId, metadata: metadata, severity: EventSeverity.Warning, error: Errors.InvalidClient);
+        Sender.Tell(new ClientAuthenticationFailed(_clientId, failure));
+        PassivateIfEmpty();
     }
 
     private void Register(RegisterClient command)
@@ -111,6 +120,15 @@ public sealed class ClientActor : ReceivePersistentActor
             _state = e.Client;
             _log.Info("Client {ClientId} registered ({AuthMethod}, grants {GrantTypes}, correlation {CorrelationId})",
                 _clientId, record.TokenEndpointAuthMethod, string.Join(",", record.GrantTypes), command.Context.CorrelationId);
+            _events.Publish(EventType.ClientRegistered, command.Context, _clientId, metadata: new Dictionary<string, string>
+            {
+                ["client_name"] = record.ClientName ?? string.Empty,
+                ["grant_types"] = string.Join(" ", record.GrantTypes),
+                ["token_endpoint_auth_method"] = record.TokenEndpointAuthMethod,
+                ["scope"] = record.Scope,
+                ["redirect_uris"] = string.Join(" ", record.RedirectUris),
+                ["privileged"] = command.Privileged ? "true" : "false",
+            });
             replyTo.Tell(new ClientRegistrationSucceeded(new ClientRegistrationResponse(
                 _clientId,
                 secret,
@@ -154,6 +172,15 @@ public sealed class ClientActor : ReceivePersistentActor
         {
             _state = record;
             _log.Info("Bootstrap admin client {ClientId} created or updated", _clientId);
+            _events.Publish(EventType.ClientRegistered, RequestContext.Internal(Guid.NewGuid().ToString()), _clientId, metadata: new Dictionary<string, string>
+            {
+                ["client_name"] = record.ClientName ?? string.Empty,
+                ["grant_types"] = string.Join(" ", record.GrantTypes),
+                ["token_endpoint_auth_method"] = record.TokenEndpointAuthMethod,
+                ["scope"] = record.Scope,
+                ["bootstrap"] = "true",
+                ["updated"] = e is ClientCredentialsReplaced ? "true" : "false",
+            });
             replyTo.Tell(new BootstrapClientReady(_clientId));
         });
     }

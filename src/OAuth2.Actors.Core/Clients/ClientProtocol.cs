@@ -22,7 +22,7 @@ public sealed record EnsureBootstrapClient(string ClientId, string Secret) : ICl
 }
 
 /// <summary>Check a presented secret (null for public clients).</summary>
-public sealed record AuthenticateClient(string ClientId, string? Secret) : IClientCommand
+public sealed record AuthenticateClient(string ClientId, string? Secret, string Method, RequestContext Context) : IClientCommand
 {
     public override string ToString() => $"AuthenticateClient {{ ClientId = {ClientId} }}";
 }

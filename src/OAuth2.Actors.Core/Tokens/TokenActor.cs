@@ -4,6 +4,7 @@ using Akka.Event;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Events;
 using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Tokens;
@@ -22,6 +23,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private readonly TimeProvider _time;
     private readonly IActorRef _keys;
     private readonly IActorRef _revocations;
+    private readonly EventPublisher _events;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
@@ -33,8 +35,9 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private SigningKeyMaterial? _key;
     private TokenValidationParameters? _validation;
 
-    public TokenActor(ServerSettings settings, TimeProvider time, IActorRef keys, IActorRef revocations)
+    public TokenActor(ServerSettings settings, TimeProvider time, IActorRef keys, IActorRef revocations, EventPublisher events)
     {
+        _events = events;
         _settings = settings;
         _time = time;
         _keys = keys;
@@ -46,8 +49,8 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ServerSettings settings, TimeProvider time, IActorRef keys, IActorRef revocations) =>
-        Akka.Actor.Props.Create(() => new TokenActor(settings, time, keys, revocations));
+    public static Props Props(ServerSettings settings, TimeProvider time, IActorRef keys, IActorRef revocations, EventPublisher events) =>
+        Akka.Actor.Props.Create(() => new TokenActor(settings, time, keys, revocations, events));
 
     protected override void PreStart()
     {
@@ -87,7 +90,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private void Ready()
     {
         Receive<IssueAccessToken>(Issue);
-        Receive<IntrospectToken>(m => Sender.Tell(Introspect(m.Token)));
+        Receive<IntrospectToken>(m => Sender.Tell(Introspect(m.Token, m.Context)));
         Receive<RevokeToken>(Revoke);
         Receive<RevokedLocally>(m => _revokedHere[m.Jti] = m.ExpiresAtUnix);
         Receive<GetJsonWebKeys>(_ => Sender.Tell(new CurrentJsonWebKeys([_key!.PublicJwk])));
@@ -176,9 +179,18 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 
         var token = _handler.CreateToken(descriptor);
         Sender.Tell(new AccessTokenIssued(token, jti, expires));
+        _events.Publish(EventType.TokenCreated, request.Context, request.ClientId, request.UserId, new Dictionary<string, string>
+        {
+            ["grant_type"] = request.GrantType,
+            ["scope"] = request.Scope,
+            ["has_refresh_token"] = "false",
+            ["token_type"] = TokenTypes.AccessToken,
+            ["jti"] = jti,
+            ["expires_at"] = expires.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
     }
 
-    private IntrospectionResult Introspect(string token)
+    private IntrospectionResult Introspect(string token, RequestContext context)
     {
         var active = Verify(token);
         if (active is null)
@@ -186,14 +198,36 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             return IntrospectionResult.Inactive;
         }
 
-        var now = _time.GetUtcNow();
-        if (active.ExpiresAt <= now || IsRevoked(active.Jti))
+        if (active.ExpiresAt <= _time.GetUtcNow())
         {
+            _events.Publish(EventType.TokenExpired, context, active.ClientId, UserOf(active), TokenMetadata(active), EventSeverity.Warning, "token_expired");
             return IntrospectionResult.Inactive;
         }
 
+        if (IsRevoked(active.Jti))
+        {
+            var metadata = TokenMetadata(active);
+            metadata["success"] = "false";
+            metadata["reason"] = "revoked";
+            _events.Publish(EventType.TokenValidated, context, active.ClientId, UserOf(active), metadata, EventSeverity.Warning, "token_revoked");
+            return IntrospectionResult.Inactive;
+        }
+
+        var ok = TokenMetadata(active);
+        ok["success"] = "true";
+        _events.Publish(EventType.TokenValidated, context, active.ClientId, UserOf(active), ok);
         return new IntrospectionResult(true, active);
     }
+
+    private static Dictionary<string, string> TokenMetadata(ActiveToken token) => new()
+    {
+        ["jti"] = token.Jti,
+        ["scope"] = token.Scope,
+        ["token_type"] = TokenTypes.AccessToken,
+    };
+
+    /// <summary>Client-credentials tokens have the client as subject; anything else is a user.</summary>
+    private static string? UserOf(ActiveToken token) => token.Subject == token.ClientId ? null : token.Subject;
 
     private void Revoke(RevokeToken request)
     {
@@ -226,6 +260,9 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
                     // Siblings in this node's pool see it on their next message; other nodes through Distributed Data.
                     router.Tell(new Akka.Routing.Broadcast(new RevokedLocally(token.Jti, exp)), self);
                     replyTo.Tell(RevocationAccepted.Instance);
+                    var metadata = TokenMetadata(token);
+                    metadata["reason"] = "revoked_by_client";
+                    _events.Publish(EventType.TokenRevoked, request.Context, token.ClientId, UserOf(token), metadata);
                 }
                 else
                 {

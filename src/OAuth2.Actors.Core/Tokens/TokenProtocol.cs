@@ -4,7 +4,7 @@ using OAuth2.Actors.Protocol;
 namespace OAuth2.Actors.Tokens;
 
 /// <summary>Issue a signed access token (RFC 9068) for a client or a user.</summary>
-public sealed record IssueAccessToken(string Subject, string ClientId, string Scope, RequestContext Context);
+public sealed record IssueAccessToken(string Subject, string ClientId, string Scope, string GrantType, RequestContext Context, string? UserId = null);
 
 public sealed record AccessTokenIssued(string AccessToken, string Jti, DateTimeOffset ExpiresAt)
 {

@@ -49,7 +49,7 @@ public sealed class RequestReader(IOptions<OAuth2Options> options)
         return (new OAuthParameters(values), null);
     }
 
-    public async Task<(T? Value, string? Problem)> ReadJson<T>(HttpRequest request, CancellationToken cancellationToken)
+    public async Task<(T? Value, string? Problem)> ReadJson<T>(HttpRequest request, CancellationToken cancellationToken, JsonSerializerOptions? json = null)
         where T : class
     {
         if (!IsMediaType(request.ContentType, "application/json"))
@@ -65,10 +65,10 @@ public sealed class RequestReader(IOptions<OAuth2Options> options)
 
         try
         {
-            var value = JsonSerializer.Deserialize<T>(body, Json);
+            var value = JsonSerializer.Deserialize<T>(body, json ?? Json);
             return value is null ? (null, "The body must be a JSON object.") : (value, null);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException)
         {
             return (null, $"The body is not valid JSON for this endpoint: {e.Message}");
         }

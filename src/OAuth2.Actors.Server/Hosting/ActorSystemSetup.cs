@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using OAuth2.Actors.Auth;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Events;
 using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Server.Configuration;
 using OAuth2.Actors.Tokens;
@@ -20,12 +21,14 @@ public static class ActorSystemSetup
 {
     public const string SystemName = "oauth2";
 
-    public static IServiceCollection AddOAuth2ActorSystem(this IServiceCollection services)
+    /// <param name="extend">Where users add their own event plugins and sink actors (<see cref="EventingHostingExtensions"/>).</param>
+    public static IServiceCollection AddOAuth2ActorSystem(this IServiceCollection services, Action<AkkaConfigurationBuilder, IServiceProvider>? extend = null)
     {
         services.AddAkka(SystemName, (builder, sp) =>
         {
             var options = sp.GetRequiredService<IOptions<OAuth2Options>>().Value;
             var settings = sp.GetRequiredService<ServerSettings>();
+            var events = sp.GetRequiredService<EventSettings>();
             var time = sp.GetRequiredService<TimeProvider>();
             var database = DatabaseSettings.From(options);
             var seeds = (options.ClusterSeeds ?? string.Empty)
@@ -43,9 +46,14 @@ public static class ActorSystemSetup
                 .ConfigureLoggers(l => l.AddLoggerFactory())
                 .WithRemoting(options.ClusterHost, options.ClusterPort)
                 .WithClustering(new ClusterOptions { SeedNodes = seeds })
+                .WithEventActor(events, time, EventOptions.BuiltInPlugins(events))
                 .WithShardRegion<ClientActor>(
                     "clients",
-                    id => ClientActor.Props(id, settings, time),
+                    (_, registry) =>
+                    {
+                        var publisher = registry.EventPublisher(time, events);
+                        return id => ClientActor.Props(id, settings, time, publisher);
+                    },
                     new KeyedMessageExtractor<IClientCommand>(c => c.ClientId, 100),
                     new ShardOptions())
                 .WithShardRegion<SigningKeyActor>(
@@ -61,12 +69,13 @@ public static class ActorSystemSetup
                 .WithActors((system, registry) =>
                 {
                     var routees = options.TokenActors > 0 ? options.TokenActors : Math.Max(2, Environment.ProcessorCount);
+                    var publisher = registry.EventPublisher(time, events);
                     var tokens = system.ActorOf(
-                        TokenActor.Props(settings, time, registry.Get<SigningKeyActor>(), registry.Get<RevocationActor>())
+                        TokenActor.Props(settings, time, registry.Get<SigningKeyActor>(), registry.Get<RevocationActor>(), publisher)
                             .WithRouter(new RoundRobinPool(routees)),
                         "tokens");
                     registry.Register<TokenActor>(tokens);
-                    registry.Register<AuthActor>(system.ActorOf(AuthActor.Props(settings, registry.Get<ClientActor>(), tokens), "auth"));
+                    registry.Register<AuthActor>(system.ActorOf(AuthActor.Props(settings, registry.Get<ClientActor>(), tokens, publisher), "auth"));
                 })
                 .AddStartup((system, _) =>
                 {
@@ -77,6 +86,8 @@ public static class ActorSystemSetup
                         cluster.Join(cluster.SelfAddress);
                     }
                 });
+
+            extend?.Invoke(builder, sp);
         });
 
         return services;

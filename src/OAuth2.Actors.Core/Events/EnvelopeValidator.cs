@@ -1,0 +1,95 @@
+using System.Text.RegularExpressions;
+
+namespace OAuth2.Actors.Events;
+
+/// <summary>Checks an ingested envelope field by field and says exactly what is wrong.</summary>
+public static partial class EnvelopeValidator
+{
+    private const int MaxIdLength = 200;
+    private const int MaxMetadataEntries = 64;
+    private const int MaxValueLength = 2048;
+
+    public static (EventEnvelope? Envelope, string? Problem) Validate(IncomingEnvelope incoming, string? idempotencyKeyHeader, string? requestCorrelationId, DateTimeOffset now, string defaultProducer)
+    {
+        if (incoming.Event is not { } e)
+        {
+            return Fail("'event' is required.");
+        }
+
+        if (string.IsNullOrWhiteSpace(e.Id) || e.Id.Length > MaxIdLength)
+        {
+            return Fail($"'event.id' is required (at most {MaxIdLength} characters).");
+        }
+
+        if (!EventTypeNames.TryParse(e.EventType, out var type))
+        {
+            return Fail(e.EventType is null
+                ? "'event.event_type' is required."
+                : $"'event.event_type' '{e.EventType}' is not a known event type; known: {string.Join(", ", EventTypeNames.All)}.");
+        }
+
+        if (e.Timestamp is null)
+        {
+            return Fail("'event.timestamp' is required (RFC 3339).");
+        }
+
+        var severity = EventSeverity.Info;
+        if (e.Severity is not null && !Enum.TryParse(e.Severity, ignoreCase: true, out severity))
+        {
+            return Fail($"'event.severity' '{e.Severity}' must be one of info, warning, error, critical.");
+        }
+
+        if (incoming.Traceparent is not null && !IsTraceparent(incoming.Traceparent))
+        {
+            return Fail("'traceparent' is not a W3C traceparent (00-<32 hex trace id>-<16 hex span id>-<2 hex flags>, ids not all zero).");
+        }
+
+        if (incoming.Tracestate is { Length: > 512 })
+        {
+            return Fail("'tracestate' is longer than 512 characters.");
+        }
+
+        var metadata = e.Metadata ?? new Dictionary<string, string>();
+        if (metadata.Count > MaxMetadataEntries || metadata.Any(kv => kv.Key.Length > 128 || (kv.Value?.Length ?? 0) > MaxValueLength))
+        {
+            return Fail($"'event.metadata' holds at most {MaxMetadataEntries} entries with keys up to 128 and values up to {MaxValueLength} characters.");
+        }
+
+        if (metadata.Any(kv => kv.Value is null))
+        {
+            return Fail("'event.metadata' values must be strings.");
+        }
+
+        var key = FirstNonEmpty(idempotencyKeyHeader, incoming.IdempotencyKey) ?? e.Id;
+        if (key.Length > MaxIdLength)
+        {
+            return Fail($"The idempotency key is longer than {MaxIdLength} characters.");
+        }
+
+        var attributes = incoming.Attributes ?? new Dictionary<string, string>();
+        attributes.TryAdd("source", "ingest");
+
+        return (new EventEnvelope(
+            new AuthEvent(e.Id, type, e.Timestamp.Value, severity, e.UserId, e.ClientId, metadata, e.Error),
+            key,
+            incoming.Traceparent,
+            incoming.Tracestate,
+            FirstNonEmpty(incoming.CorrelationId, requestCorrelationId),
+            FirstNonEmpty(incoming.Producer) ?? defaultProducer,
+            incoming.ProducedAt ?? now,
+            attributes), null);
+
+        static (EventEnvelope?, string?) Fail(string problem) => (null, problem);
+    }
+
+    public static bool IsTraceparent(string value)
+    {
+        var m = TraceparentPattern().Match(value);
+        return m.Success && m.Groups["trace"].Value.Any(c => c != '0') && m.Groups["span"].Value.Any(c => c != '0');
+    }
+
+    private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
+
+    [GeneratedRegex("^00-(?<trace>[0-9a-f]{32})-(?<span>[0-9a-f]{16})-[0-9a-f]{2}$")]
+    private static partial Regex TraceparentPattern();
+}

@@ -1,0 +1,176 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Routing;
+
+namespace OAuth2.Actors.Events;
+
+/// <summary>
+/// Receives every envelope, applies the filter, and broadcasts what passes through a router to one sink actor
+/// per plugin (and to any sink actor a user registers). Also the home of ingest deduplication and of the
+/// pipeline's health and query views.
+/// </summary>
+public sealed class EventActor : ReceiveActor
+{
+    private readonly EventSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IdempotencyWindow _seen;
+    private readonly Dictionary<string, IActorRef> _pluginSinks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IActorRef> _actorSinks = new(StringComparer.Ordinal);
+    private IActorRef _router = ActorRefs.Nobody;
+    private long _published;
+    private long _filtered;
+
+    public EventActor(EventSettings settings, TimeProvider time, IEnumerable<IEventPlugin> plugins)
+    {
+        _settings = settings;
+        _time = time;
+        _seen = new IdempotencyWindow(settings.DedupWindow, settings.DedupCapacity);
+        foreach (var plugin in plugins)
+        {
+            Self.Tell(new RegisterEventPlugin(plugin));
+        }
+
+        Receive<EventEnvelope>(Route);
+        Receive<RegisterEventPlugin>(RegisterPlugin);
+        Receive<RegisterEventSink>(RegisterSink);
+        Receive<UnregisterEventSink>(u =>
+        {
+            if (_actorSinks.Remove(u.Name, out var sink) || _pluginSinks.Remove(u.Name, out sink))
+            {
+                Context.Unwatch(sink);
+                _router.Tell(new RemoveRoutee(Routee.FromActorRef(sink)));
+            }
+
+            Sender.Tell(new EventSinkUnregistered(u.Name));
+        });
+        Receive<Terminated>(t => DropSink(t.ActorRef));
+        Receive<IngestEvent>(Ingest);
+        Receive<QueryEvents>(q =>
+        {
+            if (_pluginSinks.TryGetValue(EventBackends.InMemory, out var store))
+            {
+                store.Forward(q);
+            }
+            else
+            {
+                Sender.Tell(new EventsFound([]));
+            }
+        });
+        Receive<GetEventHealth>(_ => Health().PipeTo(Sender));
+    }
+
+    public static Props Props(EventSettings settings, TimeProvider time, IEnumerable<IEventPlugin> plugins) =>
+        Akka.Actor.Props.Create(() => new EventActor(settings, time, plugins.ToArray()));
+
+    protected override void PreStart()
+    {
+        _router = Context.ActorOf(Akka.Actor.Props.Empty.WithRouter(new BroadcastGroup(Array.Empty<string>())), "sinks");
+    }
+
+    private void Route(EventEnvelope envelope)
+    {
+        if (!_settings.Filter.Allows(envelope.Event.EventType))
+        {
+            _filtered++;
+            return;
+        }
+
+        _published++;
+        _router.Tell(envelope, ActorRefs.NoSender);
+    }
+
+    private void RegisterPlugin(RegisterEventPlugin register)
+    {
+        var name = register.Plugin.Name;
+        if (_pluginSinks.ContainsKey(name) || _actorSinks.ContainsKey(name))
+        {
+            _log.Warning("An event sink named {Sink} is already registered; ignoring the second one", name);
+            Sender.Tell(new EventSinkRegistered(name));
+            return;
+        }
+
+        var sink = Context.ActorOf(PluginSinkActor.Props(register.Plugin, _settings.SinkBufferSize, _settings.PluginTimeout), "plugin-" + Uri.EscapeDataString(name));
+        _pluginSinks[name] = sink;
+        AddRoutee(sink, name);
+    }
+
+    private void RegisterSink(RegisterEventSink register)
+    {
+        if (_pluginSinks.ContainsKey(register.Name) || _actorSinks.ContainsKey(register.Name))
+        {
+            _log.Warning("An event sink named {Sink} is already registered; ignoring the second one", register.Name);
+            Sender.Tell(new EventSinkRegistered(register.Name));
+            return;
+        }
+
+        _actorSinks[register.Name] = register.Sink;
+        Context.Watch(register.Sink);
+        AddRoutee(register.Sink, register.Name);
+    }
+
+    private void AddRoutee(IActorRef sink, string name)
+    {
+        _router.Tell(new AddRoutee(Routee.FromActorRef(sink)));
+        // Answer once the router has it, so events sent after the answer reach the new sink.
+        var replyTo = Sender;
+        _router.Ask<Routees>(GetRoutees.Instance, TimeSpan.FromSeconds(5))
+            .ContinueWith(_ => replyTo.Tell(new EventSinkRegistered(name)), TaskScheduler.Default);
+        _log.Info("Event sink {Sink} registered", name);
+    }
+
+    private void DropSink(IActorRef sink)
+    {
+        foreach (var name in _actorSinks.Where(kv => kv.Value.Equals(sink)).Select(kv => kv.Key).ToArray())
+        {
+            _actorSinks.Remove(name);
+            _log.Info("Event sink {Sink} stopped; removed from the router", name);
+        }
+
+        _router.Tell(new RemoveRoutee(Routee.FromActorRef(sink)));
+    }
+
+    private void Ingest(IngestEvent ingest)
+    {
+        var (envelope, problem) = EnvelopeValidator.Validate(ingest.Envelope, ingest.IdempotencyKeyHeader, ingest.CorrelationId, _time.GetUtcNow(), _settings.Producer);
+        if (envelope is null)
+        {
+            Sender.Tell(new IngestRejected(problem!));
+            return;
+        }
+
+        var key = envelope.EffectiveIdempotencyKey;
+        if (!_seen.TryRemember(key, _time.GetUtcNow()))
+        {
+            Sender.Tell(new IngestDuplicate(key, envelope.Event.Id));
+            return;
+        }
+
+        Route(envelope);
+        Sender.Tell(new IngestAccepted(key, envelope.Event.Id));
+    }
+
+    private async Task<EventHealth> Health()
+    {
+        var published = _published;
+        var filtered = _filtered;
+        var names = _pluginSinks.Keys.ToArray();
+        var plugins = _pluginSinks.Values.Select(s => s.Ask<SinkHealth>(GetSinkHealth.Instance, TimeSpan.FromSeconds(3))).ToArray();
+        var actors = _actorSinks.Select(kv => new SinkHealth(kv.Key, "actor", !kv.Value.IsNobody(), 0, 0, 0, 0)).ToArray();
+        var results = new List<SinkHealth>();
+        foreach (var (task, name) in plugins.Zip(names))
+        {
+            try
+            {
+                results.Add(await task);
+            }
+            catch (Exception)
+            {
+                results.Add(new SinkHealth(name, "plugin", false, 0, 0, 0, 0));
+            }
+        }
+
+        results.AddRange(actors);
+        return new EventHealth(true, published, filtered, results);
+    }
+}

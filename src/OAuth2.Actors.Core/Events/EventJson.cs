@@ -1,0 +1,33 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OAuth2.Actors.Events;
+
+/// <summary>The one JSON form of envelopes, used by every sink and by the HTTP endpoints.</summary>
+public static class EventJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        // The seed's envelope writes nulls explicitly ("error": null, "tracestate": null).
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        AllowDuplicateProperties = false,
+        Converters = { new UtcTimestampConverter() },
+    };
+
+    public static string Serialize(EventEnvelope envelope) => JsonSerializer.Serialize(envelope, Options);
+
+    public static byte[] SerializeToUtf8(EventEnvelope envelope) => JsonSerializer.SerializeToUtf8Bytes(envelope, Options);
+
+    /// <summary>RFC 3339 UTC timestamps ("2024-01-15T10:30:00.123Z").</summary>
+    private sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var value)
+                ? value
+                : throw new JsonException("Timestamps must be RFC 3339 strings.");
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+    }
+}

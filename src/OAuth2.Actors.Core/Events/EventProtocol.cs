@@ -1,0 +1,65 @@
+using Akka.Actor;
+
+namespace OAuth2.Actors.Events;
+
+/// <summary>Wrap a plugin in a sink actor and add it to the broadcast router.</summary>
+public sealed record RegisterEventPlugin(IEventPlugin Plugin);
+
+/// <summary>Add a user's own sink actor to the broadcast router; it is dropped when it stops.</summary>
+public sealed record RegisterEventSink(string Name, IActorRef Sink);
+
+public sealed record UnregisterEventSink(string Name);
+
+public sealed record EventSinkRegistered(string Name);
+
+public sealed record EventSinkUnregistered(string Name);
+
+public sealed record GetEventHealth
+{
+    public static readonly GetEventHealth Instance = new();
+}
+
+public sealed record EventHealth(bool Enabled, long Published, long Filtered, IReadOnlyList<SinkHealth> Sinks);
+
+public sealed record SinkHealth(string Name, string Kind, bool Healthy, long Delivered, long Failed, long Dropped, long Buffered);
+
+internal sealed record GetSinkHealth
+{
+    public static readonly GetSinkHealth Instance = new();
+}
+
+public sealed record QueryEvents(EventQuery Query);
+
+public sealed record EventsFound(IReadOnlyList<EventEnvelope> Events);
+
+/// <summary>An envelope sent to <c>/events/ingest</c> by an external producer, not yet validated.</summary>
+public sealed record IngestEvent(IncomingEnvelope Envelope, string? IdempotencyKeyHeader, string? CorrelationId);
+
+public abstract record IngestReply;
+
+public sealed record IngestAccepted(string IdempotencyKey, string EventId) : IngestReply;
+
+public sealed record IngestDuplicate(string IdempotencyKey, string EventId) : IngestReply;
+
+public sealed record IngestRejected(string Reason) : IngestReply;
+
+/// <summary>The ingest body as received: every field optional so the validator can say what is missing.</summary>
+public sealed record IncomingEnvelope(
+    IncomingEvent? Event,
+    string? IdempotencyKey,
+    string? Traceparent,
+    string? Tracestate,
+    string? CorrelationId,
+    string? Producer,
+    DateTimeOffset? ProducedAt,
+    Dictionary<string, string>? Attributes);
+
+public sealed record IncomingEvent(
+    string? Id,
+    string? EventType,
+    DateTimeOffset? Timestamp,
+    string? Severity,
+    string? UserId,
+    string? ClientId,
+    Dictionary<string, string>? Metadata,
+    string? Error);

@@ -1,0 +1,59 @@
+using Akka.Actor;
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Events;
+
+/// <summary>
+/// How AuthActor, TokenActor and ClientActor emit events: build the envelope and <c>Tell</c> the EventActor.
+/// Never blocks, never throws, never waits: publishing is best-effort and off the request path.
+/// </summary>
+public sealed class EventPublisher
+{
+    public static readonly EventPublisher None = new(ActorRefs.Nobody, TimeProvider.System, "none", enabled: false);
+
+    private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
+    private readonly IActorRef _eventActor;
+    private readonly TimeProvider _time;
+    private readonly string _producer;
+
+    public EventPublisher(IActorRef eventActor, TimeProvider time, string producer, bool enabled = true)
+    {
+        _eventActor = eventActor;
+        _time = time;
+        _producer = producer;
+        Enabled = enabled;
+    }
+
+    public bool Enabled { get; }
+
+    public void Publish(
+        EventType type,
+        RequestContext? context,
+        string? clientId = null,
+        string? userId = null,
+        IReadOnlyDictionary<string, string>? metadata = null,
+        EventSeverity severity = EventSeverity.Info,
+        string? error = null)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var attributes = new Dictionary<string, string>(1) { ["source"] = context?.Source ?? "internal" };
+        var envelope = new EventEnvelope(
+            new AuthEvent(Guid.NewGuid().ToString(), type, now, severity, userId, clientId, metadata ?? NoMetadata, error),
+            null,
+            context?.TraceParent,
+            context?.TraceState,
+            context?.CorrelationId,
+            _producer,
+            now,
+            attributes);
+        _eventActor.Tell(envelope, ActorRefs.NoSender);
+    }
+
+    /// <summary>At most the last four characters of a secret-bearing value, for correlation without disclosure.</summary>
+    public static string Last4(string value) => value.Length <= 4 ? "****" : "…" + value[^4..];
+}

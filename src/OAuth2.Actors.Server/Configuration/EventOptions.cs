@@ -1,0 +1,129 @@
+using System.ComponentModel.DataAnnotations;
+using OAuth2.Actors.Events;
+
+namespace OAuth2.Actors.Server.Configuration;
+
+/// <summary>The seed's eventing variables (OAUTH2_EVENTS_*), bound and validated at start.</summary>
+public sealed class EventOptions
+{
+    [ConfigurationKeyName("OAUTH2_EVENTS_ENABLED")]
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>in_memory, console, both, or a comma-separated list.</summary>
+    [ConfigurationKeyName("OAUTH2_EVENTS_BACKEND")]
+    public string Backend { get; set; } = EventBackends.InMemory;
+
+    [ConfigurationKeyName("OAUTH2_EVENTS_FILTER_MODE")]
+    public string FilterMode { get; set; } = "allow_all";
+
+    [ConfigurationKeyName("OAUTH2_EVENTS_TYPES")]
+    public string? Types { get; set; }
+
+    [ConfigurationKeyName("OAUTH2_EVENTS_IN_MEMORY_MAX")]
+    [Range(1, 10_000_000)]
+    public int InMemoryMax { get; set; } = 1000;
+
+    [ConfigurationKeyName("OAUTH2_EVENTS_SINK_BUFFER")]
+    [Range(1, 10_000_000)]
+    public int SinkBuffer { get; set; } = 10_000;
+
+    [ConfigurationKeyName("OAUTH2_EVENTS_PLUGIN_TIMEOUT_MS")]
+    [Range(10, 600_000)]
+    public int PluginTimeoutMs { get; set; } = 5000;
+
+    [ConfigurationKeyName("OAUTH2_EVENTS_DEDUP_WINDOW_SECONDS")]
+    [Range(1, 30 * 86_400)]
+    public int DedupWindowSeconds { get; set; } = 86_400;
+
+    [ConfigurationKeyName("OAUTH2_EVENTS_DEDUP_CAPACITY")]
+    [Range(1, 10_000_000)]
+    public int DedupCapacity { get; set; } = 100_000;
+
+    [ConfigurationKeyName("OAUTH2_EVENTS_PRODUCER")]
+    public string Producer { get; set; } = "oauth2-actors";
+
+    /// <summary>The settings, plus warnings for every name that was not understood (logged at start, never silent).</summary>
+    public (EventSettings Settings, IReadOnlyList<string> Warnings) ToSettings()
+    {
+        var warnings = new List<string>();
+        var (backends, unknownBackends) = EventBackends.Parse(Backend);
+        foreach (var name in unknownBackends)
+        {
+            warnings.Add($"OAUTH2_EVENTS_BACKEND: unknown backend '{name}' ignored; known: in_memory, console, both, redis, kafka, rabbit.");
+        }
+
+        var usable = new List<string>();
+        foreach (var name in backends)
+        {
+            if (name is EventBackends.InMemory or EventBackends.Console)
+            {
+                usable.Add(name);
+            }
+            else
+            {
+                warnings.Add($"OAUTH2_EVENTS_BACKEND: backend '{name}' is not compiled into this build; falling back to in_memory.");
+            }
+        }
+
+        if (usable.Count == 0 || backends.Count > usable.Count)
+        {
+            if (!usable.Contains(EventBackends.InMemory))
+            {
+                usable.Insert(0, EventBackends.InMemory);
+            }
+        }
+
+        var mode = FilterMode.Trim().ToLowerInvariant() switch
+        {
+            "allow_all" or "" => EventFilterMode.AllowAll,
+            "include" => EventFilterMode.Include,
+            "exclude" => EventFilterMode.Exclude,
+            var other => Unknown(other),
+        };
+
+        var types = new HashSet<EventType>();
+        foreach (var name in (Types ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (EventTypeNames.TryParse(name, out var type))
+            {
+                types.Add(type);
+            }
+            else
+            {
+                warnings.Add($"OAUTH2_EVENTS_TYPES: unknown event type '{name}' ignored; known: {string.Join(", ", EventTypeNames.All)}.");
+            }
+        }
+
+        if (mode == EventFilterMode.Include && types.Count == 0)
+        {
+            warnings.Add("OAUTH2_EVENTS_FILTER_MODE is include but OAUTH2_EVENTS_TYPES names no known type: no event will be emitted.");
+        }
+
+        return (new EventSettings
+        {
+            Enabled = Enabled,
+            Backends = usable,
+            Filter = new EventFilter(mode, types),
+            InMemoryMax = InMemoryMax,
+            SinkBufferSize = SinkBuffer,
+            PluginTimeout = TimeSpan.FromMilliseconds(PluginTimeoutMs),
+            DedupWindow = TimeSpan.FromSeconds(DedupWindowSeconds),
+            DedupCapacity = DedupCapacity,
+            Producer = Producer,
+        }, warnings);
+
+        EventFilterMode Unknown(string other)
+        {
+            warnings.Add($"OAUTH2_EVENTS_FILTER_MODE: unknown mode '{other}'; using allow_all (known: allow_all, include, exclude).");
+            return EventFilterMode.AllowAll;
+        }
+    }
+
+    /// <summary>The built-in plugins named by the backend setting.</summary>
+    public static IEnumerable<IEventPlugin> BuiltInPlugins(EventSettings settings) =>
+        settings.Backends.Select<string, IEventPlugin>(name => name switch
+        {
+            EventBackends.Console => new ConsoleEventPlugin(),
+            _ => new InMemoryEventPlugin(settings.InMemoryMax),
+        });
+}

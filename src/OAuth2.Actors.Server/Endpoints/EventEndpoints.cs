@@ -1,0 +1,173 @@
+using System.Globalization;
+using OAuth2.Actors.Auth;
+using OAuth2.Actors.Events;
+using OAuth2.Actors.Protocol;
+using OAuth2.Actors.Server.Hosting;
+
+namespace OAuth2.Actors.Server.Endpoints;
+
+/// <summary><c>/events</c> (query the in-memory store), <c>/events/ingest</c> (external producers), <c>/events/health</c>.</summary>
+public static class EventEndpoints
+{
+    private static readonly string[] ReadScopes = [Scopes.EventsRead, Scopes.Admin];
+    private static readonly string[] IngestScopes = [Scopes.EventsIngest];
+
+    public static IEndpointRouteBuilder MapEventEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/events", async (HttpContext http, IOAuthGateway gateway, IEventGateway events) =>
+        {
+            if (!events.Enabled)
+            {
+                return Disabled();
+            }
+
+            if (await Authorize(http, gateway, ReadScopes) is { } denied)
+            {
+                return denied;
+            }
+
+            var (query, problem) = ParseQuery(http.Request.Query);
+            if (query is null)
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid query", detail: problem);
+            }
+
+            var found = await events.Query(query, http.RequestAborted);
+            return found is null
+                ? Results.Problem(statusCode: 503, title: "The event store did not answer in time.")
+                : Results.Json(new { count = found.Events.Count, events = found.Events }, EventJson.Options);
+        });
+
+        app.MapPost("/events/ingest", async (HttpContext http, IOAuthGateway gateway, IEventGateway events, RequestReader reader) =>
+        {
+            if (!events.Enabled)
+            {
+                return Disabled();
+            }
+
+            if (await Authorize(http, gateway, IngestScopes) is { } denied)
+            {
+                return denied;
+            }
+
+            var (incoming, problem) = await reader.ReadJson<IncomingEnvelope>(http.Request, http.RequestAborted, EventJson.Options);
+            if (incoming is null)
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid event envelope", detail: problem);
+            }
+
+            var header = http.Request.Headers["Idempotency-Key"];
+            if (header.Count > 1)
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid event envelope", detail: "Send one Idempotency-Key header.");
+            }
+
+            var reply = await events.Ingest(new IngestEvent(incoming, header.Count == 1 ? header[0] : null, http.ToRequestContext().CorrelationId), http.RequestAborted);
+            return reply switch
+            {
+                IngestAccepted a => Results.Json(new { status = "accepted", idempotency_key = a.IdempotencyKey, event_id = a.EventId }, statusCode: 202),
+                IngestDuplicate d => Results.Json(new { status = "duplicate", idempotency_key = d.IdempotencyKey, event_id = d.EventId }, statusCode: 202),
+                IngestRejected r => Results.Problem(statusCode: 400, title: "Invalid event envelope", detail: r.Reason),
+                _ => Results.Problem(statusCode: 503, title: "The event pipeline did not answer in time."),
+            };
+        });
+
+        app.MapGet("/events/health", async (HttpContext http, IEventGateway events) =>
+        {
+            if (!events.Enabled)
+            {
+                return Results.Json(new { enabled = false, plugins = Array.Empty<object>() });
+            }
+
+            var health = await events.Health(http.RequestAborted);
+            if (health is null)
+            {
+                return Results.Json(new { enabled = true, healthy = false, plugins = Array.Empty<object>() }, statusCode: 503);
+            }
+
+            return Results.Json(new
+            {
+                enabled = true,
+                healthy = health.Sinks.All(s => s.Healthy),
+                published = health.Published,
+                filtered = health.Filtered,
+                plugins = health.Sinks.Select(s => new
+                {
+                    name = s.Name,
+                    kind = s.Kind,
+                    healthy = s.Healthy,
+                    delivered = s.Delivered,
+                    failed = s.Failed,
+                    dropped = s.Dropped,
+                    buffered = s.Buffered,
+                }),
+            });
+        });
+
+        return app;
+    }
+
+    private static IResult Disabled() => Results.Json(new { error = "eventing_disabled", error_description = "Eventing is disabled (OAUTH2_EVENTS_ENABLED=false)." }, statusCode: 503);
+
+    private static async Task<IResult?> Authorize(HttpContext http, IOAuthGateway gateway, string[] scopes)
+    {
+        var values = http.Request.Headers.Authorization;
+        var reply = await gateway.Send(new AuthorizeBearer(values.Count == 1 ? values[0] : null, scopes, http.ToRequestContext()), http.RequestAborted);
+        if (reply is BearerAuthorized)
+        {
+            return null;
+        }
+
+        var error = reply as OAuthError ?? new OAuthError(Errors.ServerError, "Unexpected reply.", 500);
+        if (error.WwwAuthenticate is not null)
+        {
+            http.Response.Headers.WWWAuthenticate = error.WwwAuthenticate;
+        }
+
+        return Results.Problem(statusCode: error.StatusCode, title: error.Error, detail: error.Description);
+    }
+
+    private static (EventQuery? Query, string? Problem) ParseQuery(IQueryCollection query)
+    {
+        foreach (var (key, values) in query)
+        {
+            if (values.Count > 1)
+            {
+                return (null, $"'{key}' was given more than once.");
+            }
+        }
+
+        EventType? type = null;
+        if (query.TryGetValue("event_type", out var typeValue))
+        {
+            if (!EventTypeNames.TryParse(typeValue, out var parsed))
+            {
+                return (null, $"event_type '{typeValue}' is not a known event type; known: {string.Join(", ", EventTypeNames.All)}.");
+            }
+
+            type = parsed;
+        }
+
+        DateTimeOffset? since = null;
+        if (query.TryGetValue("since", out var sinceValue))
+        {
+            if (!DateTimeOffset.TryParse(sinceValue, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                return (null, $"since '{sinceValue}' is not an RFC 3339 timestamp.");
+            }
+
+            since = parsed;
+        }
+
+        var limit = 100;
+        if (query.TryGetValue("limit", out var limitValue)
+            && (!int.TryParse(limitValue, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+        {
+            return (null, "limit must be an integer from 1 to 1000.");
+        }
+
+        return (new EventQuery(type, Empty(query["client_id"]), Empty(query["user_id"]), since, limit), null);
+
+        static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+    }
+}
