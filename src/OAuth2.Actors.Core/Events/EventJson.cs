@@ -15,6 +15,15 @@ public static class EventJson
         Converters = { new UtcTimestampConverter() },
     };
 
+    /// <summary>The JSON Schema (2020-12) of the envelope, shipped with the library.</summary>
+    public static string Schema()
+    {
+        using var stream = typeof(EventJson).Assembly.GetManifestResourceStream("OAuth2.Actors.Events.event-envelope.schema.json")
+            ?? throw new InvalidOperationException("The envelope schema is not embedded.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     public static string Serialize(EventEnvelope envelope) => JsonSerializer.Serialize(envelope, Options);
 
     public static byte[] SerializeToUtf8(EventEnvelope envelope) => JsonSerializer.SerializeToUtf8Bytes(envelope, Options);

@@ -72,6 +72,8 @@ public static class EventEndpoints
             };
         });
 
+        app.MapGet("/events/schema", () => Results.Text(SchemaText.Value, "application/schema+json"));
+
         app.MapGet("/events/health", async (HttpContext http, IEventGateway events) =>
         {
             if (!events.Enabled)
@@ -106,6 +108,8 @@ public static class EventEndpoints
 
         return app;
     }
+
+    private static readonly Lazy<string> SchemaText = new(EventJson.Schema);
 
     private static IResult Disabled() => Results.Json(new { error = "eventing_disabled", error_description = "Eventing is disabled (OAUTH2_EVENTS_ENABLED=false)." }, statusCode: 503);
 
