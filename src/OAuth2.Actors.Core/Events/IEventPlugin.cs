@@ -8,10 +8,45 @@ public interface IEventPlugin
 {
     string Name { get; }
 
+    /// <summary>How the sink actor drives this plugin: batching, parallelism, retries.</summary>
+    EventPluginOptions Options => EventPluginOptions.Default;
+
     /// <summary>Deliver one envelope; throwing (or exceeding the plugin timeout) counts the event as failed.</summary>
     Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deliver several envelopes at once (pipelined or batched where the client supports it). Called with batches
+    /// of up to <see cref="EventPluginOptions.MaxBatch"/> when events queue up; the default emits one by one.
+    /// </summary>
+    async Task EmitBatchAsync(IReadOnlyList<EventEnvelope> batch, CancellationToken cancellationToken)
+    {
+        foreach (var envelope in batch)
+        {
+            await EmitAsync(envelope, cancellationToken);
+        }
+    }
+
     Task<bool> HealthCheckAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// How a sink actor drives its plugin. <see cref="RetryUntilDelivered"/>: a failed batch is retried with
+/// exponential backoff (the sink reports unhealthy meanwhile) instead of being counted failed, so a broker outage
+/// holds events in the sink's bounded queue and delivers them when the broker returns.
+/// </summary>
+public sealed record EventPluginOptions
+{
+    public static readonly EventPluginOptions Default = new();
+
+    public int MaxBatch { get; init; } = 1;
+
+    public int Parallelism { get; init; } = 1;
+
+    public bool RetryUntilDelivered { get; init; }
+
+    public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>A plugin whose events can be read back (the in-memory store behind <c>GET /events</c>).</summary>

@@ -22,6 +22,9 @@ public sealed class PluginSinkActor : ReceiveActor
     private long _delivered;
     private long _failed;
     private long _dropped;
+    private long _inFlight;
+    private int _consecutiveFailures;
+    private static readonly Task<Done> DoneTask = Task.FromResult(Done.Instance);
 
     public PluginSinkActor(IEventPlugin plugin, int bufferSize, TimeSpan timeout)
     {
@@ -53,9 +56,27 @@ public sealed class PluginSinkActor : ReceiveActor
 
     protected override void PreStart()
     {
-        ChannelSource.FromReader(_queue.Reader)
-            .SelectAsync(1, Deliver)
-            .RunWith(Sink.Ignore<Done>(), Context.Materializer());
+        var options = _plugin.Options;
+        var materializer = Context.Materializer();
+        var source = ChannelSource.FromReader(_queue.Reader);
+        if (options.MaxBatch > 1)
+        {
+            // Batch only forms while the plugin is busy (backpressure), so an idle sink adds no latency.
+            source
+                .Batch(options.MaxBatch, e => new List<EventEnvelope>(options.MaxBatch) { e }, (batch, e) =>
+                {
+                    batch.Add(e);
+                    return batch;
+                })
+                .SelectAsync(Math.Max(1, options.Parallelism), batch => Deliver(batch, options))
+                .RunWith(Sink.Ignore<Done>(), materializer);
+        }
+        else
+        {
+            source
+                .SelectAsync(Math.Max(1, options.Parallelism), e => Deliver(e, options))
+                .RunWith(Sink.Ignore<Done>(), materializer);
+        }
     }
 
     protected override void PostStop()
@@ -65,29 +86,113 @@ public sealed class PluginSinkActor : ReceiveActor
         _stopping.Dispose();
     }
 
-    private async Task<Done> Deliver(EventEnvelope envelope)
+    private Task<Done> Deliver(EventEnvelope envelope, EventPluginOptions options)
+    {
+        if (!options.RetryUntilDelivered)
+        {
+            // Fast path: a plugin that completes synchronously (in-memory) costs no async machinery.
+            try
+            {
+                var emit = _plugin.EmitAsync(envelope, _stopping.Token);
+                if (emit.IsCompletedSuccessfully)
+                {
+                    Interlocked.Increment(ref _delivered);
+                    _consecutiveFailures = 0;
+                    return DoneTask;
+                }
+
+                return Await(emit, 1, envelope.Event.Id);
+            }
+            catch (Exception e)
+            {
+                Failed(1, envelope.Event.Id, e);
+                return DoneTask;
+            }
+        }
+
+        return Deliver([envelope], options);
+    }
+
+    private async Task<Done> Deliver(IReadOnlyList<EventEnvelope> batch, EventPluginOptions options)
+    {
+        Interlocked.Add(ref _inFlight, batch.Count);
+        try
+        {
+            var backoff = options.MinBackoff;
+            while (true)
+            {
+                try
+                {
+                    var emit = batch.Count == 1 ? _plugin.EmitAsync(batch[0], _stopping.Token) : _plugin.EmitBatchAsync(batch, _stopping.Token);
+                    await emit.WaitAsync(_timeout, _stopping.Token);
+                    Interlocked.Add(ref _delivered, batch.Count);
+                    _consecutiveFailures = 0;
+                    return Done.Instance;
+                }
+                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+                {
+                    return Done.Instance;
+                }
+                catch (Exception e)
+                {
+                    if (!options.RetryUntilDelivered)
+                    {
+                        Failed(batch.Count, batch[0].Event.Id, e);
+                        return Done.Instance;
+                    }
+
+                    // Hold the batch (and, behind it, the bounded queue) until the destination is back.
+                    if (Interlocked.Increment(ref _consecutiveFailures) % 20 == 1)
+                    {
+                        _log.Warning("Event sink {Sink} cannot deliver ({Error}); holding {Count} event(s), retrying with backoff", _plugin.Name, e.GetType().Name + ": " + e.Message, batch.Count + _queue.Reader.Count);
+                    }
+
+                    await Task.Delay(Jitter(backoff), _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                    if (_stopping.IsCancellationRequested)
+                    {
+                        return Done.Instance;
+                    }
+
+                    backoff = TimeSpan.FromTicks(Math.Min(options.MaxBackoff.Ticks, backoff.Ticks * 2));
+                }
+            }
+        }
+        finally
+        {
+            Interlocked.Add(ref _inFlight, -batch.Count);
+        }
+    }
+
+    private async Task<Done> Await(Task emit, int count, string firstId)
     {
         try
         {
-            var emit = _plugin.EmitAsync(envelope, _stopping.Token);
-            if (!emit.IsCompletedSuccessfully)
-            {
-                // A hung plugin costs this sink at most the timeout per event, and nothing to anyone else.
-                await emit.WaitAsync(_timeout, _stopping.Token);
-            }
-
-            Interlocked.Increment(ref _delivered);
+            // A hung plugin costs this sink at most the timeout per event, and nothing to anyone else.
+            await emit.WaitAsync(_timeout, _stopping.Token);
+            Interlocked.Add(ref _delivered, count);
+            _consecutiveFailures = 0;
         }
-        catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            if (Interlocked.Increment(ref _failed) % 1_000 == 1)
-            {
-                _log.Warning("Event sink {Sink} failed to deliver event {EventId}: {Error}", _plugin.Name, envelope.Event.Id, e.GetType().Name + ": " + e.Message);
-            }
+        }
+        catch (Exception e)
+        {
+            Failed(count, firstId, e);
         }
 
         return Done.Instance;
     }
+
+    private void Failed(int count, string firstId, Exception e)
+    {
+        Interlocked.Increment(ref _consecutiveFailures);
+        if (Interlocked.Add(ref _failed, count) % 1_000 <= count)
+        {
+            _log.Warning("Event sink {Sink} failed to deliver event {EventId}: {Error}", _plugin.Name, firstId, e.GetType().Name + ": " + e.Message);
+        }
+    }
+
+    private static TimeSpan Jitter(TimeSpan backoff) => backoff * (0.8 + (Random.Shared.NextDouble() * 0.4));
 
     private async Task<SinkHealth> Health()
     {
@@ -102,6 +207,8 @@ public sealed class PluginSinkActor : ReceiveActor
             healthy = false;
         }
 
-        return new SinkHealth(_plugin.Name, "plugin", healthy, Interlocked.Read(ref _delivered), Interlocked.Read(ref _failed), Interlocked.Read(ref _dropped), _queue.Reader.Count);
+        // A sink that keeps failing is unhealthy even if its destination answers a ping.
+        healthy = healthy && Volatile.Read(ref _consecutiveFailures) == 0;
+        return new SinkHealth(_plugin.Name, "plugin", healthy, Interlocked.Read(ref _delivered), Interlocked.Read(ref _failed), Interlocked.Read(ref _dropped), _queue.Reader.Count + Interlocked.Read(ref _inFlight));
     }
 }

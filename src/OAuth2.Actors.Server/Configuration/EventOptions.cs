@@ -43,8 +43,9 @@ public sealed class EventOptions
     public string Producer { get; set; } = "oauth2-actors";
 
     /// <summary>The settings, plus warnings for every name that was not understood (logged at start, never silent).</summary>
-    public (EventSettings Settings, IReadOnlyList<string> Warnings) ToSettings()
+    public (EventSettings Settings, IReadOnlyList<string> Warnings) ToSettings(IReadOnlyCollection<string>? compiledBackends = null)
     {
+        compiledBackends ??= [];
         var warnings = new List<string>();
         var (backends, unknownBackends) = EventBackends.Parse(Backend);
         foreach (var name in unknownBackends)
@@ -55,13 +56,13 @@ public sealed class EventOptions
         var usable = new List<string>();
         foreach (var name in backends)
         {
-            if (name is EventBackends.InMemory or EventBackends.Console)
+            if (name is EventBackends.InMemory or EventBackends.Console || compiledBackends.Contains(name))
             {
                 usable.Add(name);
             }
             else
             {
-                warnings.Add($"OAUTH2_EVENTS_BACKEND: backend '{name}' is not compiled into this build; falling back to in_memory.");
+                warnings.Add($"OAUTH2_EVENTS_BACKEND: backend '{name}' is not compiled into this build (build with -p:EventBackends={name}); falling back to in_memory.");
             }
         }
 
@@ -118,12 +119,4 @@ public sealed class EventOptions
             return EventFilterMode.AllowAll;
         }
     }
-
-    /// <summary>The built-in plugins named by the backend setting.</summary>
-    public static IEnumerable<IEventPlugin> BuiltInPlugins(EventSettings settings) =>
-        settings.Backends.Select<string, IEventPlugin>(name => name switch
-        {
-            EventBackends.Console => new ConsoleEventPlugin(),
-            _ => new InMemoryEventPlugin(settings.InMemoryMax),
-        });
 }

@@ -11,12 +11,15 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", () => Results.Json(new { status = "healthy" }));
-        app.MapGet("/ready", async (HttpContext http, ActorSystem system, IOAuthGateway gateway, PersistenceProbe probe) =>
+        app.MapGet("/ready", async (HttpContext http, ActorSystem system, IOAuthGateway gateway, PersistenceProbe probe, IEventGateway events) =>
         {
             var member = Cluster.Get(system).SelfMember.Status == MemberStatus.Up;
             var tokens = await gateway.Query<TokenServiceStatus>(GetTokenServiceStatus.Instance, TimeSpan.FromSeconds(2), http.RequestAborted);
             var (database, databaseError) = await probe.Check(http.RequestAborted);
             var ready = member && tokens?.Ready == true && database;
+
+            // A degraded event sink is reported but does not fail readiness: it holds or counts events, requests go on.
+            var sinks = events.Enabled ? await events.Health(http.RequestAborted) : null;
             var body = new Dictionary<string, object?>
             {
                 ["status"] = ready ? "ready" : "not_ready",
@@ -26,6 +29,11 @@ public static class HealthEndpoints
                     ["cluster_member"] = member ? "up" : Cluster.Get(system).SelfMember.Status.ToString().ToLowerInvariant(),
                     ["token_service"] = tokens?.Ready == true ? "ready" : "loading",
                     ["persistence"] = database ? "reachable" : databaseError,
+                    ["event_sinks"] = !events.Enabled
+                        ? "disabled"
+                        : sinks is null
+                            ? "unknown"
+                            : sinks.Sinks.ToDictionary(s => s.Name, s => s.Healthy ? "healthy" : "degraded"),
                 },
             };
             return Results.Json(body, statusCode: ready ? 200 : 503);

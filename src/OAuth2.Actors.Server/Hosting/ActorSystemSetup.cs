@@ -28,7 +28,8 @@ public static class ActorSystemSetup
         {
             var options = sp.GetRequiredService<IOptions<OAuth2Options>>().Value;
             var settings = sp.GetRequiredService<ServerSettings>();
-            var events = sp.GetRequiredService<EventSettings>();
+            var pipeline = sp.GetRequiredService<EventPipelineSetup>();
+            var events = pipeline.Settings;
             var time = sp.GetRequiredService<TimeProvider>();
             var database = DatabaseSettings.From(options);
             var seeds = (options.ClusterSeeds ?? string.Empty)
@@ -46,7 +47,7 @@ public static class ActorSystemSetup
                 .ConfigureLoggers(l => l.AddLoggerFactory())
                 .WithRemoting(options.ClusterHost, options.ClusterPort)
                 .WithClustering(new ClusterOptions { SeedNodes = seeds })
-                .WithEventActor(events, time, EventOptions.BuiltInPlugins(events))
+                .WithEventActor(events, time, pipeline.Plugins)
                 .WithShardRegion<ClientActor>(
                     "clients",
                     (_, registry) =>

@@ -9,12 +9,11 @@ public static partial class EventingStartup
     /// <summary>Binds OAUTH2_EVENTS_*, logs a warning for every name not understood, and registers the settings and gateway.</summary>
     public static IServiceCollection AddOAuth2Eventing(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.Get<EventOptions>() ?? new EventOptions();
-        System.ComponentModel.DataAnnotations.Validator.ValidateObject(options, new System.ComponentModel.DataAnnotations.ValidationContext(options), validateAllProperties: true);
-        var (settings, warnings) = options.ToSettings();
-        services.AddSingleton(settings);
+        services.AddCompiledEventBackends();
+        services.AddSingleton(sp => EventPipelineSetup.Build(configuration, sp.GetServices<IEventBackend>()));
+        services.AddSingleton(sp => sp.GetRequiredService<EventPipelineSetup>().Settings);
         services.AddSingleton<IEventGateway, EventGateway>();
-        services.AddHostedService(sp => new EventingStartupReport(settings, warnings, sp.GetRequiredService<ILogger<EventingStartupReport>>()));
+        services.AddHostedService(sp => new EventingStartupReport(sp.GetRequiredService<EventPipelineSetup>(), sp.GetRequiredService<ILogger<EventingStartupReport>>()));
         return services;
     }
 
@@ -39,11 +38,12 @@ public static partial class EventingStartup
         return listener;
     });
 
-    private sealed partial class EventingStartupReport(EventSettings settings, IReadOnlyList<string> warnings, ILogger<EventingStartupReport> logger) : IHostedService
+    private sealed partial class EventingStartupReport(EventPipelineSetup setup, ILogger<EventingStartupReport> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            foreach (var warning in warnings)
+            var settings = setup.Settings;
+            foreach (var warning in setup.Warnings)
             {
                 LogWarning(logger, warning);
             }

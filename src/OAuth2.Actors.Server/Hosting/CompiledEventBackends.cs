@@ -1,0 +1,20 @@
+using OAuth2.Actors.Events;
+
+namespace OAuth2.Actors.Server.Hosting;
+
+/// <summary>
+/// The broker backends compiled into this build. The default build has none; <c>-p:EventBackends=redis,kafka,rabbit</c>
+/// (or the Dockerfile's EVENT_BACKENDS argument) adds each one's project and defines its EVENTS_* symbol.
+/// </summary>
+public static class CompiledEventBackends
+{
+    public static IServiceCollection AddCompiledEventBackends(this IServiceCollection services)
+    {
+        // Each broker project adds its IEventBackend here under its symbol, for example:
+        // #if EVENTS_REDIS
+        //     services.AddSingleton<IEventBackend, RedisEventBackend>();
+        // #endif
+        _ = typeof(IEventBackend);
+        return services;
+    }
+}
