@@ -14,17 +14,21 @@ namespace OAuth2.Actors.Auth;
 /// The pipeline runs off the actor's thread and its result is piped back to the asker, so one slow neighbour
 /// never holds up other requests.
 /// </summary>
-public sealed class AuthActor : ReceiveActor
+public sealed partial class AuthActor : ReceiveActor
 {
     private readonly ServerSettings _settings;
     private readonly IActorRef _clients;
     private readonly IActorRef _tokens;
     private readonly EventPublisher _events;
+    private readonly AuthNeighbours _neighbours;
+    private readonly TimeProvider _time;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public AuthActor(ServerSettings settings, IActorRef clients, IActorRef tokens, EventPublisher events)
+    public AuthActor(ServerSettings settings, IActorRef clients, IActorRef tokens, EventPublisher events, AuthNeighbours? neighbours = null, TimeProvider? time = null)
     {
         _events = events;
+        _neighbours = neighbours ?? AuthNeighbours.None;
+        _time = time ?? TimeProvider.System;
         _settings = settings;
         _clients = clients;
         _tokens = tokens;
@@ -34,10 +38,23 @@ public sealed class AuthActor : ReceiveActor
         Receive<RevocationEndpointRequest>(r => Revoke(r).PipeTo(Sender, failure: Unavailable));
         Receive<RegistrationEndpointRequest>(r => Register(r).PipeTo(Sender, failure: Unavailable));
         Receive<AuthorizeBearer>(r => Bearer(r).PipeTo(Sender, failure: Unavailable));
+        Receive<AuthorizeEndpointRequest>(r => Authorize(r).PipeTo(Sender, failure: Unavailable));
+        Receive<LoginRequest>(r => Login(r).PipeTo(Sender, failure: Unavailable));
+        Receive<SignUpRequest>(r => SignUp(r).PipeTo(Sender, failure: Unavailable));
+        Receive<LogoutRequest>(r =>
+        {
+            _events.Publish(EventType.UserLogout, r.Context, userId: r.User.UserId, metadata: new Dictionary<string, string> { ["username"] = r.User.Username });
+            Sender.Tell(LoggedOut.Instance);
+        });
+        Receive<AdminCreateUser>(r => CreateUser(r).PipeTo(Sender, failure: Unavailable));
+        Receive<AdminListUsers>(r => ListUsers(r).PipeTo(Sender, failure: Unavailable));
+        Receive<AdminGetUser>(r => GetUser(r).PipeTo(Sender, failure: Unavailable));
+        Receive<AdminDeleteUser>(r => DeleteUser(r).PipeTo(Sender, failure: Unavailable));
+        Receive<ClientManagementRequest>(r => ManageClient(r).PipeTo(Sender, failure: Unavailable));
     }
 
-    public static Props Props(ServerSettings settings, IActorRef clients, IActorRef tokens, EventPublisher events) =>
-        Akka.Actor.Props.Create(() => new AuthActor(settings, clients, tokens, events));
+    public static Props Props(ServerSettings settings, IActorRef clients, IActorRef tokens, EventPublisher events, AuthNeighbours? neighbours = null, TimeProvider? time = null) =>
+        Akka.Actor.Props.Create(() => new AuthActor(settings, clients, tokens, events, neighbours, time));
 
     private OAuthError Unavailable(Exception e)
     {
@@ -60,7 +77,7 @@ public sealed class AuthActor : ReceiveActor
             return OAuthError.InvalidRequest("grant_type is required.");
         }
 
-        if (!GrantTypes.Supported.Contains(grantType))
+        if (!_settings.SupportedGrantTypes.Contains(grantType))
         {
             return new OAuthError(Errors.UnsupportedGrantType, $"grant_type '{grantType}' is not supported.");
         }
@@ -79,6 +96,9 @@ public sealed class AuthActor : ReceiveActor
         return grantType switch
         {
             GrantTypes.ClientCredentials => await ClientCredentials(client, request),
+            GrantTypes.AuthorizationCode => await AuthorizationCode(client, request),
+            GrantTypes.RefreshToken => await Refresh(client, request),
+            GrantTypes.Password => await Password(client, request),
             _ => new OAuthError(Errors.UnsupportedGrantType, $"grant_type '{grantType}' is not supported."),
         };
     }
@@ -86,6 +106,11 @@ public sealed class AuthActor : ReceiveActor
     private async Task<OAuthReply> ClientCredentials(ClientView client, TokenEndpointRequest request)
     {
         var (scope, scopeError) = GrantedScope(client, request.Form.Get(Parameters.Scope));
+        if (client.TokenEndpointAuthMethod == ClientAuthMethods.None)
+        {
+            return new OAuthError(Errors.UnauthorizedClient, "Public clients cannot use the client_credentials grant.");
+        }
+
         if (scope is null)
         {
             return scopeError!;
@@ -161,6 +186,24 @@ public sealed class AuthActor : ReceiveActor
         if (token is null)
         {
             return OAuthError.InvalidRequest("token is required.");
+        }
+
+        if (Grants.RefreshTokens.TryParse(token, out var familyId, out _))
+        {
+            // RFC 7009 2.1: revoking a refresh token revokes its family and the access tokens of the same grant.
+            var revoked = await _neighbours.RefreshFamilies.Ask<Grants.RefreshFamilyRevoked>(
+                new Grants.RevokeRefreshFamily(familyId, client.ClientId, "revoked_by_client", request.Context), _settings.InternalTimeout);
+            if (revoked.NotOwner)
+            {
+                return new OAuthError(Errors.UnauthorizedClient, "The token was not issued to this client.");
+            }
+
+            if (revoked.Existed)
+            {
+                await _tokens.Ask<OAuthReply>(new RevokeByKey(RevokeByKey.Grant(familyId), "refresh_token_revoked", request.Context), _settings.InternalTimeout);
+            }
+
+            return RevocationAccepted.Instance;
         }
 
         return await _tokens.Ask<OAuthReply>(new RevokeToken(token, request.Form.Get(Parameters.TokenTypeHint), client.ClientId, request.Context), _settings.InternalTimeout);

@@ -34,3 +34,92 @@ public sealed record AuthorizeBearer(string? Authorization, IReadOnlyList<string
 
 /// <summary>The bearer token was valid and carried a required scope.</summary>
 public sealed record BearerAuthorized(ActiveToken Token) : OAuthReply;
+
+/// <summary>The signed-in user, as the host's cookie session knows them.</summary>
+public sealed record SessionUser(string UserId, string Username);
+
+/// <summary>
+/// <c>/oauth/authorize</c> (RFC 6749 4.1.1). <paramref name="Decision"/> is null for the GET, or the consent
+/// page's <c>allow</c>/<c>deny</c> when it posts back the same parameters.
+/// </summary>
+public sealed record AuthorizeEndpointRequest(OAuthParameters Parameters, SessionUser? User, string? Decision, RequestContext Context);
+
+/// <summary>Errors about the client or redirect URI: shown to the user, never redirected (RFC 6749 4.1.2.1).</summary>
+public sealed record AuthorizeErrorPage(string Error, string Description) : OAuthReply;
+
+/// <summary>Send the browser to the client: with a code, or with an error (RFC 6749 4.1.2, 4.1.2.1; iss per RFC 9207).</summary>
+public sealed record AuthorizeRedirect(string Location) : OAuthReply
+{
+    public override string ToString() => "AuthorizeRedirect";
+}
+
+public sealed record AuthorizeLoginRequired : OAuthReply
+{
+    public static readonly AuthorizeLoginRequired Instance = new();
+}
+
+public sealed record AuthorizeConsentRequired(string ClientId, string ClientName, IReadOnlyList<string> Scopes) : OAuthReply;
+
+public sealed record LoginRequest(string Username, string Password, RequestContext Context)
+{
+    public override string ToString() => $"LoginRequest {{ Username = {Username} }}";
+}
+
+public sealed record LoginSucceeded(SessionUser User) : OAuthReply;
+
+/// <summary>One message for every failure (unknown user, wrong password, locked out).</summary>
+public sealed record LoginFailed(string Message) : OAuthReply;
+
+public sealed record LogoutRequest(SessionUser User, RequestContext Context);
+
+public sealed record LoggedOut : OAuthReply
+{
+    public static readonly LoggedOut Instance = new();
+}
+
+public sealed record SignUpRequest(string Username, string Password, string? Email, RequestContext Context)
+{
+    public override string ToString() => $"SignUpRequest {{ Username = {Username} }}";
+}
+
+// ---- admin API (ProblemDetails, not OAuth errors) ----------------------------------------------------------
+
+public sealed record AdminCreateUser(string? Authorization, string? Username, string? Password, string? Email, RequestContext Context)
+{
+    public override string ToString() => $"AdminCreateUser {{ Username = {Username} }}";
+}
+
+public sealed record AdminListUsers(string? Authorization, RequestContext Context);
+
+public sealed record AdminGetUser(string? Authorization, string Username, RequestContext Context);
+
+public sealed record AdminDeleteUser(string? Authorization, string Username, RequestContext Context);
+
+public sealed record UserAccount(Users.UserView User) : OAuthReply;
+
+public sealed record UserAccounts(IReadOnlyList<Users.UserView> Users) : OAuthReply;
+
+public sealed record UserAccountDeleted(string Username) : OAuthReply;
+
+/// <summary>A failure of a non-OAuth endpoint, rendered as ProblemDetails.</summary>
+public sealed record AdminFailure(int Status, string Title, string Detail, string? WwwAuthenticate = null) : OAuthReply;
+
+// ---- RFC 7592 ----------------------------------------------------------------------------------------------
+
+public sealed record ClientManagementRequest(
+    string? Authorization,
+    string ClientId,
+    string Method,
+    ClientMetadata? Metadata,
+    string? BodyClientId,
+    string? BodyClientSecret,
+    RequestContext Context)
+{
+    public override string ToString() => $"ClientManagementRequest {{ ClientId = {ClientId}, Method = {Method} }}";
+}
+
+/// <summary>The entities the AuthActor consults beyond clients and tokens.</summary>
+public sealed record AuthNeighbours(Akka.Actor.IActorRef Users, Akka.Actor.IActorRef UserDirectory, Akka.Actor.IActorRef Codes, Akka.Actor.IActorRef RefreshFamilies)
+{
+    public static readonly AuthNeighbours None = new(Akka.Actor.ActorRefs.Nobody, Akka.Actor.ActorRefs.Nobody, Akka.Actor.ActorRefs.Nobody, Akka.Actor.ActorRefs.Nobody);
+}

@@ -30,6 +30,8 @@ public sealed class ClientActor : ReceivePersistentActor
 
         Recover<ClientCreated>(e => _state = e.Client);
         Recover<ClientCredentialsReplaced>(e => _state = e.Client);
+        Recover<ClientMetadataReplaced>(e => _state = e.Client);
+        Recover<ClientRemoved>(_ => _state = null);
         Recover<SnapshotOffer>(offer =>
         {
             if (offer.Snapshot is ClientRecord record)
@@ -46,6 +48,18 @@ public sealed class ClientActor : ReceivePersistentActor
         });
         Command<RegisterClient>(Register);
         Command<EnsureBootstrapClient>(EnsureBootstrap);
+        Command<ReadClientConfiguration>(r =>
+        {
+            if (Denied(r.Access) is { } denied)
+            {
+                Sender.Tell(denied);
+                return;
+            }
+
+            Sender.Tell(new ClientConfiguration(Configuration(_state!)));
+        });
+        Command<UpdateClientConfiguration>(Update);
+        Command<DeleteClient>(Delete);
     }
 
     public override string PersistenceId => $"client-{_clientId}";
@@ -90,7 +104,7 @@ public sealed class ClientActor : ReceivePersistentActor
             return;
         }
 
-        var (metadata, error) = ClientMetadataValidator.Validate(command.Metadata, _settings.DefaultClientScope, command.Privileged);
+        var (metadata, error) = ClientMetadataValidator.Validate(command.Metadata, _settings.DefaultClientScope, command.Privileged, _settings.SupportedGrantTypes);
         if (error is not null || metadata is null)
         {
             Sender.Tell(error!);
@@ -182,6 +196,113 @@ public sealed class ClientActor : ReceivePersistentActor
                 ["updated"] = e is ClientCredentialsReplaced ? "true" : "false",
             });
             replyTo.Tell(new BootstrapClientReady(_clientId));
+        });
+    }
+
+    /// <summary>RFC 7592 2: a wrong or missing registration access token, or no such client, is 401 invalid_token.</summary>
+    private OAuthError? Denied(ClientManagementAccess access)
+    {
+        if (_state is null)
+        {
+            PassivateIfEmpty();
+            return access.Admin
+                ? new OAuthError(Errors.InvalidClient, "No such client.", 404)
+                : new OAuthError(Errors.InvalidToken, "The registration access token is not valid for this client.", 401, "Bearer error=\"invalid_token\"");
+        }
+
+        return access.Admin || Secrets.Verify(access.RegistrationToken, _state.RegistrationTokenHash)
+            ? null
+            : new OAuthError(Errors.InvalidToken, "The registration access token is not valid for this client.", 401, "Bearer error=\"invalid_token\"");
+    }
+
+    private ClientRegistrationResponse Configuration(ClientRecord c) => new(
+        c.ClientId,
+        null,
+        c.IssuedAt,
+        0,
+        null,
+        _settings.RegistrationClientUri(c.ClientId),
+        c.RedirectUris,
+        c.GrantTypes,
+        c.ResponseTypes,
+        c.TokenEndpointAuthMethod,
+        c.Scope,
+        c.ClientName);
+
+    private void Update(UpdateClientConfiguration command)
+    {
+        if (Denied(command.Access) is { } denied)
+        {
+            Sender.Tell(denied);
+            return;
+        }
+
+        var current = _state!;
+        if (!string.Equals(command.BodyClientId, _clientId, StringComparison.Ordinal))
+        {
+            Sender.Tell(OAuthError.InvalidRequest("The body's client_id must be this client's id (RFC 7592 2.2)."));
+            return;
+        }
+
+        if (command.BodyClientSecret is not null && !Secrets.Verify(command.BodyClientSecret, current.SecretHash))
+        {
+            Sender.Tell(new OAuthError(Errors.InvalidClientMetadata, "client_secret does not match the current secret; it cannot be changed here."));
+            return;
+        }
+
+        var privileged = command.Access.Admin || current.ScopeList.Any(ClientMetadataValidator.ReservedScopes.Contains);
+        var (metadata, error) = ClientMetadataValidator.Validate(command.Metadata, _settings.DefaultClientScope, privileged, _settings.SupportedGrantTypes);
+        if (metadata is null)
+        {
+            Sender.Tell(error!);
+            return;
+        }
+
+        var becomesPublic = metadata.TokenEndpointAuthMethod == ClientAuthMethods.None;
+        if (becomesPublic != !current.IsConfidential)
+        {
+            Sender.Tell(new OAuthError(Errors.InvalidClientMetadata, "A client cannot switch between confidential and public; register a new one."));
+            return;
+        }
+
+        var record = current with
+        {
+            ClientName = metadata.ClientName,
+            RedirectUris = metadata.RedirectUris,
+            GrantTypes = metadata.GrantTypes,
+            ResponseTypes = metadata.ResponseTypes,
+            TokenEndpointAuthMethod = metadata.TokenEndpointAuthMethod,
+            Scope = metadata.Scope,
+        };
+        var replyTo = Sender;
+        Persist(new ClientMetadataReplaced(record), e =>
+        {
+            _state = e.Client;
+            _log.Info("Client {ClientId} configuration updated", _clientId);
+            replyTo.Tell(new ClientConfiguration(Configuration(record)));
+        });
+    }
+
+    private void Delete(DeleteClient command)
+    {
+        if (Denied(command.Access) is { } denied)
+        {
+            Sender.Tell(denied);
+            return;
+        }
+
+        var replyTo = Sender;
+        var deleted = _state!;
+        Persist(new ClientRemoved(_clientId, _time.GetUtcNow()), _ =>
+        {
+            _state = null;
+            _log.Info("Client {ClientId} deleted", _clientId);
+            _events.Publish(EventType.ClientDeleted, command.Context, _clientId, metadata: new Dictionary<string, string>
+            {
+                ["client_name"] = deleted.ClientName ?? string.Empty,
+                ["by"] = command.Access.Admin ? "admin" : "registration_access_token",
+            });
+            replyTo.Tell(new ClientDeleted(_clientId));
         });
     }
 

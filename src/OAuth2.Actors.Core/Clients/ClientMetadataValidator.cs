@@ -26,8 +26,9 @@ public static class ClientMetadataValidator
     private const int MaxClientNameLength = 200;
     private const int MaxRedirectUris = 20;
 
-    public static (ValidatedClientMetadata? Metadata, OAuthError? Error) Validate(ClientMetadata metadata, string defaultScope, bool privileged)
+    public static (ValidatedClientMetadata? Metadata, OAuthError? Error) Validate(ClientMetadata metadata, string defaultScope, bool privileged, IReadOnlySet<string>? supportedGrants = null)
     {
+        supportedGrants ??= GrantTypes.Supported;
         // Step 1: auth method.
         var method = metadata.TokenEndpointAuthMethod ?? ClientAuthMethods.ClientSecretBasic;
         if (!ClientAuthMethods.Supported.Contains(method))
@@ -59,10 +60,15 @@ public static class ClientMetadataValidator
             .Distinct(StringComparer.Ordinal).ToArray();
         foreach (var grant in grantTypes)
         {
-            if (!GrantTypes.Supported.Contains(grant))
+            if (!supportedGrants.Contains(grant))
             {
-                return Fail($"grant_type '{grant}' is not supported by this server; supported: {string.Join(", ", GrantTypes.Supported)}.");
+                return Fail($"grant_type '{grant}' is not supported by this server; supported: {string.Join(", ", supportedGrants)}.");
             }
+        }
+
+        if (grantTypes.Contains(GrantTypes.RefreshToken) && !grantTypes.Any(g => g is GrantTypes.AuthorizationCode or GrantTypes.Password))
+        {
+            return Fail("grant_type 'refresh_token' needs a grant that issues refresh tokens (authorization_code or password).");
         }
 
         // Step 4: response types must agree with grant types (RFC 7591 2.1).

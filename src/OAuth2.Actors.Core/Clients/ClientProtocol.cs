@@ -29,6 +29,32 @@ public sealed record AuthenticateClient(string ClientId, string? Secret, string 
 
 public sealed record GetClient(string ClientId) : IClientCommand;
 
+/// <summary>RFC 7592 access to a client's configuration: by its registration access token, or as admin.</summary>
+public sealed record ClientManagementAccess(string? RegistrationToken, bool Admin)
+{
+    public override string ToString() => $"ClientManagementAccess {{ Admin = {Admin} }}";
+}
+
+public sealed record ReadClientConfiguration(string ClientId, ClientManagementAccess Access) : IClientCommand;
+
+/// <summary>RFC 7592 2.2: replace the client's metadata. The body's client_id must match; a client_secret in it must be the current one.</summary>
+public sealed record UpdateClientConfiguration(
+    string ClientId,
+    ClientManagementAccess Access,
+    ClientMetadata Metadata,
+    string? BodyClientId,
+    string? BodyClientSecret,
+    RequestContext Context) : IClientCommand
+{
+    public override string ToString() => $"UpdateClientConfiguration {{ ClientId = {ClientId} }}";
+}
+
+public sealed record DeleteClient(string ClientId, ClientManagementAccess Access, RequestContext Context) : IClientCommand;
+
+public sealed record ClientConfiguration(ClientRegistrationResponse Response) : OAuthReply;
+
+public sealed record ClientDeleted(string ClientId) : OAuthReply;
+
 public sealed record ClientAuthenticated(ClientView Client);
 
 public sealed record ClientAuthenticationFailed(string ClientId, string Reason);
@@ -43,3 +69,7 @@ public interface IClientEvent;
 public sealed record ClientCreated(ClientRecord Client) : IClientEvent;
 
 public sealed record ClientCredentialsReplaced(ClientRecord Client) : IClientEvent;
+
+public sealed record ClientMetadataReplaced(ClientRecord Client) : IClientEvent;
+
+public sealed record ClientRemoved(string ClientId, DateTimeOffset At) : IClientEvent;

@@ -30,6 +30,25 @@ public sealed record ServerSettings
     /// <summary>How long a node waits for its neighbours (sharded entities, the key store) before answering temporarily_unavailable.</summary>
     public TimeSpan InternalTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    public TimeSpan AuthorizationCodeTtl { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan RefreshTokenTtl { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long an already-rotated refresh token is tolerated (a client retrying a lost response) before reuse revokes the family.</summary>
+    public TimeSpan RefreshTokenReuseLeeway { get; init; } = TimeSpan.Zero;
+
+    /// <summary>PKCE (S256) for confidential clients too; public clients always need it.</summary>
+    public bool RequirePkce { get; init; } = true;
+
+    public bool AllowPasswordGrant { get; init; }
+
+    public int LockoutMaxFailures { get; init; } = 5;
+
+    public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Grant types this server implements with these settings; registration refuses the rest.</summary>
+    public IReadOnlySet<string> SupportedGrantTypes => AllowPasswordGrant ? Protocol.GrantTypes.AllWithPassword : Protocol.GrantTypes.Supported;
+
     public ServerSettings WithIssuer(string issuer) => this with { Issuer = issuer };
 
     public ServerSettings WithAccessTokenTtl(TimeSpan ttl) => this with { AccessTokenTtl = ttl };

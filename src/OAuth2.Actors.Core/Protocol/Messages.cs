@@ -77,7 +77,8 @@ public sealed record ActiveToken(
     string Scope,
     string Audience,
     DateTimeOffset IssuedAt,
-    DateTimeOffset ExpiresAt)
+    DateTimeOffset ExpiresAt,
+    string? GrantId = null)
 {
     public bool HasScope(string scope) => Scope.Split(' ').Contains(scope, StringComparer.Ordinal);
 }

@@ -8,11 +8,13 @@ public static class GrantTypes
     public const string RefreshToken = "refresh_token";
     public const string Password = "password";
 
-    /// <summary>Grant types this server implements today; registration refuses the rest.</summary>
+    /// <summary>Grant types this server implements (password only when switched on: see ServerSettings).</summary>
     public static readonly IReadOnlySet<string> Supported = new HashSet<string>(StringComparer.Ordinal)
     {
-        ClientCredentials,
+        ClientCredentials, AuthorizationCode, RefreshToken,
     };
+
+    public static readonly IReadOnlySet<string> AllWithPassword = new HashSet<string>(Supported, StringComparer.Ordinal) { Password };
 }
 
 public static class ResponseTypes
@@ -47,6 +49,8 @@ public static class Errors
     public const string InvalidClientMetadata = "invalid_client_metadata";
     public const string InvalidToken = "invalid_token";
     public const string InsufficientScope = "insufficient_scope";
+    public const string AccessDenied = "access_denied";
+    public const string UnsupportedResponseType = "unsupported_response_type";
 }
 
 public static class Parameters
@@ -57,6 +61,17 @@ public static class Parameters
     public const string ClientSecret = "client_secret";
     public const string Token = "token";
     public const string TokenTypeHint = "token_type_hint";
+    public const string ResponseType = "response_type";
+    public const string RedirectUri = "redirect_uri";
+    public const string State = "state";
+    public const string Code = "code";
+    public const string CodeChallenge = "code_challenge";
+    public const string CodeChallengeMethod = "code_challenge_method";
+    public const string CodeVerifier = "code_verifier";
+    public const string RefreshToken = "refresh_token";
+    public const string Username = "username";
+    public const string Password = "password";
+    public const string Issuer = "iss";
 }
 
 public static class Scopes

@@ -92,6 +92,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         Receive<IssueAccessToken>(Issue);
         Receive<IntrospectToken>(m => Sender.Tell(Introspect(m.Token, m.Context)));
         Receive<RevokeToken>(Revoke);
+        Receive<RevokeByKey>(RevokeKey);
         Receive<RevokedLocally>(m => _revokedHere[m.Jti] = m.ExpiresAtUnix);
         Receive<GetJsonWebKeys>(_ => Sender.Tell(new CurrentJsonWebKeys([_key!.PublicJwk])));
         Receive<GetTokenServiceStatus>(_ => Sender.Tell(new TokenServiceStatus(true, _key!.KeyId)));
@@ -176,6 +177,10 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
                 [JwtRegisteredClaimNames.Jti] = jti,
             },
         };
+        if (request.GrantId is not null)
+        {
+            descriptor.Claims["gid"] = request.GrantId;
+        }
 
         var token = _handler.CreateToken(descriptor);
         Sender.Tell(new AccessTokenIssued(token, jti, expires));
@@ -183,7 +188,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         {
             ["grant_type"] = request.GrantType,
             ["scope"] = request.Scope,
-            ["has_refresh_token"] = "false",
+            ["has_refresh_token"] = request.HasRefreshToken ? "true" : "false",
             ["token_type"] = TokenTypes.AccessToken,
             ["jti"] = jti,
             ["expires_at"] = expires.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -204,7 +209,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             return IntrospectionResult.Inactive;
         }
 
-        if (IsRevoked(active.Jti))
+        if (IsRevoked(active))
         {
             var metadata = TokenMetadata(active);
             metadata["success"] = "false";
@@ -271,8 +276,37 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             }, TaskScheduler.Default);
     }
 
-    private bool IsRevoked(string jti) =>
-        _revokedHere.ContainsKey(jti) || _replicatedRevocations.ContainsKey(jti);
+    private bool IsRevoked(ActiveToken token) =>
+        IsRevokedKey(token.Jti)
+        || IsRevokedKey(RevokeByKey.Client(token.ClientId))
+        || (token.GrantId is not null && IsRevokedKey(RevokeByKey.Grant(token.GrantId)))
+        || (UserOf(token) is { } user && IsRevokedKey(RevokeByKey.User(user)));
+
+    private bool IsRevokedKey(string key) =>
+        _revokedHere.ContainsKey(key) || _replicatedRevocations.ContainsKey(key);
+
+    private void RevokeKey(RevokeByKey request)
+    {
+        // Any token matching the key lives at most one TTL from now; the entry can go after that.
+        var exp = (_time.GetUtcNow() + _settings.AccessTokenTtl).ToUnixTimeSeconds();
+        var replyTo = Sender;
+        var self = Self;
+        var router = Context.Parent;
+        _revokedHere[request.Key] = exp;
+        _revocations.Ask<RevocationRecorded>(RecordRevocation.For(request.Key, exp, request.Key), _settings.InternalTimeout)
+            .ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully)
+                {
+                    router.Tell(new Akka.Routing.Broadcast(new RevokedLocally(request.Key, exp)), self);
+                    replyTo.Tell(RevocationAccepted.Instance);
+                }
+                else
+                {
+                    replyTo.Tell(new OAuthError(Errors.TemporarilyUnavailable, "The revocation could not be recorded; retry.", 503));
+                }
+            }, TaskScheduler.Default);
+    }
 
     /// <summary>Signature, issuer, audience and type; null for anything that is not a token this server signed.</summary>
     private ActiveToken? Verify(string token)
@@ -303,6 +337,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         }
 
         jwt.TryGetPayloadValue<string>("scope", out var scope);
+        jwt.TryGetPayloadValue<string>("gid", out var grantId);
         var active = new ActiveToken(
             jti,
             jwt.Issuer,
@@ -311,7 +346,8 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             scope ?? string.Empty,
             _settings.Audience,
             DateTimeOffset.FromUnixTimeSeconds(iat),
-            DateTimeOffset.FromUnixTimeSeconds(exp));
+            DateTimeOffset.FromUnixTimeSeconds(exp),
+            grantId);
 
         if (_verified.Count >= VerifiedCacheLimit)
         {

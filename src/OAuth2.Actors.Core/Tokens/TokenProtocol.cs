@@ -4,7 +4,20 @@ using OAuth2.Actors.Protocol;
 namespace OAuth2.Actors.Tokens;
 
 /// <summary>Issue a signed access token (RFC 9068) for a client or a user.</summary>
-public sealed record IssueAccessToken(string Subject, string ClientId, string Scope, string GrantType, RequestContext Context, string? UserId = null);
+public sealed record IssueAccessToken(string Subject, string ClientId, string Scope, string GrantType, RequestContext Context, string? UserId = null, string? GrantId = null, bool HasRefreshToken = false);
+
+/// <summary>
+/// Make every live access token matching a key inactive at once: <c>client:{id}</c> (client deleted),
+/// <c>sub:{userId}</c> (user deleted), <c>grant:{id}</c> (code replayed, refresh family closed).
+/// </summary>
+public sealed record RevokeByKey(string Key, string Reason, RequestContext Context)
+{
+    public static string Client(string clientId) => "client:" + clientId;
+
+    public static string User(string userId) => "sub:" + userId;
+
+    public static string Grant(string grantId) => "grant:" + grantId;
+}
 
 public sealed record AccessTokenIssued(string AccessToken, string Jti, DateTimeOffset ExpiresAt)
 {

@@ -1,0 +1,127 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.IdentityModel.Tokens;
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Grants;
+
+/// <summary>What an authorization code stands for (RFC 6749 4.1), bound to client, redirect URI and PKCE challenge.</summary>
+public sealed record CodeGrant(
+    string GrantId,
+    string ClientId,
+    string UserId,
+    string Username,
+    string RedirectUri,
+    bool RedirectUriGiven,
+    string Scope,
+    string? CodeChallenge,
+    DateTimeOffset ExpiresAt);
+
+public interface ICodeCommand
+{
+    string CodeId { get; }
+}
+
+public static class Codes
+{
+    /// <summary>Entities are named by the code's hash, so the code itself appears in no path, log or journal.</summary>
+    public static string IdOf(string code) => Base64UrlEncoder.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(code)));
+
+    /// <summary>RFC 7636 4.6: BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge, compared in constant time.</summary>
+    public static bool VerifierMatches(string? verifier, string challenge)
+    {
+        if (verifier is null || verifier.Length is < 43 or > 128 || !verifier.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~'))
+        {
+            return false;
+        }
+
+        var computed = Encoding.ASCII.GetBytes(Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))));
+        return CryptographicOperations.FixedTimeEquals(computed, Encoding.ASCII.GetBytes(challenge));
+    }
+
+    /// <summary>An S256 challenge is 43 base64url characters.</summary>
+    public static bool IsS256Challenge(string? challenge) =>
+        challenge is { Length: 43 } && challenge.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}
+
+public sealed record CreateCode(string CodeId, CodeGrant Grant, RequestContext Context) : ICodeCommand;
+
+public sealed record CodeCreated(string CodeId);
+
+/// <summary>Redeem a code: exactly one redemption of a code ever succeeds.</summary>
+public sealed record RedeemCode(string CodeId, string ClientId, string? RedirectUri, string? CodeVerifier, RequestContext Context) : ICodeCommand
+{
+    public override string ToString() => $"RedeemCode {{ ClientId = {ClientId} }}";
+}
+
+public sealed record CodeRedeemed(CodeGrant Grant);
+
+/// <summary>Reason: unknown, expired, replayed, client_mismatch, redirect_uri_mismatch, pkce_failed.</summary>
+public sealed record CodeRejected(string Reason, string? GrantIdToRevoke);
+
+// ---- refresh-token families ---------------------------------------------------------------------------------
+
+public interface IRefreshFamilyCommand
+{
+    string FamilyId { get; }
+}
+
+/// <summary>Opaque refresh tokens are <c>{familyId}.{secret}</c>; only the secret's hash is stored.</summary>
+public static class RefreshTokens
+{
+    public static (string Token, string Secret) New(string familyId)
+    {
+        var secret = Clients.Secrets.NewSecret();
+        return ($"{familyId}.{secret}", secret);
+    }
+
+    public static bool TryParse(string? token, out string familyId, out string secret)
+    {
+        familyId = secret = string.Empty;
+        if (token is null || token.Length > 200)
+        {
+            return false;
+        }
+
+        var parts = token.Split('.');
+        if (parts.Length != 2 || parts[0].Length is < 16 or > 64 || parts[1].Length < 32)
+        {
+            return false;
+        }
+
+        familyId = parts[0];
+        secret = parts[1];
+        return true;
+    }
+
+    public static string Hash(string secret) => Base64UrlEncoder.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+}
+
+public sealed record StartRefreshFamily(string FamilyId, string ClientId, string UserId, string Scope, string SecretHash, DateTimeOffset ExpiresAt) : IRefreshFamilyCommand;
+
+public sealed record RefreshFamilyStarted(string FamilyId);
+
+public sealed record UseRefreshToken(string FamilyId, string Secret, string ClientId, IReadOnlyList<string> RequestedScopes, RequestContext Context) : IRefreshFamilyCommand
+{
+    public override string ToString() => $"UseRefreshToken {{ FamilyId = {FamilyId}, ClientId = {ClientId} }}";
+}
+
+public sealed record RefreshRotated(string FamilyId, string NewRefreshToken, string UserId, string Scope, DateTimeOffset ExpiresAt)
+{
+    public override string ToString() => $"RefreshRotated {{ FamilyId = {FamilyId} }}";
+}
+
+/// <summary>Reason: unknown, expired, revoked, client_mismatch, already_used, reuse_detected, invalid_scope.</summary>
+public sealed record RefreshRejected(string Reason);
+
+public sealed record RevokeRefreshFamily(string FamilyId, string? ClientId, string Reason, RequestContext Context) : IRefreshFamilyCommand;
+
+/// <summary>Existed: there was such a family (and the client owned it, when one was named).</summary>
+public sealed record RefreshFamilyRevoked(string FamilyId, bool Existed, bool NotOwner);
+
+// journal
+public sealed record RefreshFamilyOpened(string ClientId, string UserId, string Scope, string SecretHash, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt);
+
+public sealed record RefreshTokenRotated(string NewHash, string OldHash, DateTimeOffset At);
+
+public sealed record RefreshFamilyClosed(string Reason, DateTimeOffset At);

@@ -1,0 +1,191 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Persistence;
+using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Events;
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Grants;
+
+/// <summary>
+/// One refresh-token family (one grant), a sharded persistent entity. Each use rotates the token; presenting a
+/// token that was already rotated (after the leeway) is reuse, and closes the whole family (OAuth 2.0 Security
+/// BCP 4.14). Only hashes of the tokens are kept.
+/// </summary>
+public sealed class RefreshFamilyActor : ReceivePersistentActor
+{
+    private readonly string _familyId;
+    private readonly ServerSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly EventPublisher _events;
+    private readonly Dictionary<string, DateTimeOffset> _rotated = new(StringComparer.Ordinal);
+    private RefreshFamilyOpened? _family;
+    private string? _current;
+    private string? _closedReason;
+
+    public RefreshFamilyActor(string familyId, ServerSettings settings, TimeProvider time, EventPublisher events)
+    {
+        _familyId = familyId;
+        _settings = settings;
+        _time = time;
+        _events = events;
+
+        Recover<RefreshFamilyOpened>(Apply);
+        Recover<RefreshTokenRotated>(Apply);
+        Recover<RefreshFamilyClosed>(Apply);
+
+        Command<StartRefreshFamily>(Start);
+        Command<UseRefreshToken>(Use);
+        Command<RevokeRefreshFamily>(Revoke);
+    }
+
+    public override string PersistenceId => $"refresh-family-{_familyId}";
+
+    public static Props Props(string familyId, ServerSettings settings, TimeProvider time, EventPublisher events) =>
+        Akka.Actor.Props.Create(() => new RefreshFamilyActor(familyId, settings, time, events));
+
+    private void Apply(object e)
+    {
+        switch (e)
+        {
+            case RefreshFamilyOpened o:
+                _family = o;
+                _current = o.SecretHash;
+                break;
+            case RefreshTokenRotated r:
+                _rotated[r.OldHash] = r.At;
+                _current = r.NewHash;
+                break;
+            case RefreshFamilyClosed c:
+                _closedReason = c.Reason;
+                break;
+        }
+    }
+
+    private void Start(StartRefreshFamily s)
+    {
+        if (_family is not null)
+        {
+            Sender.Tell(new RefreshFamilyStarted(_familyId));
+            return;
+        }
+
+        var replyTo = Sender;
+        Persist(new RefreshFamilyOpened(s.ClientId, s.UserId, s.Scope, s.SecretHash, _time.GetUtcNow(), s.ExpiresAt), e =>
+        {
+            Apply(e);
+            replyTo.Tell(new RefreshFamilyStarted(_familyId));
+        });
+    }
+
+    private void Use(UseRefreshToken u)
+    {
+        var now = _time.GetUtcNow();
+        if (_family is null)
+        {
+            Sender.Tell(new RefreshRejected("unknown"));
+            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            return;
+        }
+
+        if (_closedReason is not null)
+        {
+            Sender.Tell(new RefreshRejected("revoked"));
+            return;
+        }
+
+        if (!string.Equals(u.ClientId, _family.ClientId, StringComparison.Ordinal))
+        {
+            Sender.Tell(new RefreshRejected("client_mismatch"));
+            return;
+        }
+
+        if (_family.ExpiresAt <= now)
+        {
+            Sender.Tell(new RefreshRejected("expired"));
+            return;
+        }
+
+        var hash = RefreshTokens.Hash(u.Secret);
+        if (_rotated.TryGetValue(hash, out var rotatedAt))
+        {
+            if (now - rotatedAt <= _settings.RefreshTokenReuseLeeway)
+            {
+                Sender.Tell(new RefreshRejected("already_used"));
+                return;
+            }
+
+            var replyTo = Sender;
+            Persist(new RefreshFamilyClosed("refresh_token_reuse", now), e =>
+            {
+                Apply(e);
+                _events.Publish(EventType.TokenRevoked, u.Context, _family.ClientId, _family.UserId, new Dictionary<string, string>
+                {
+                    ["reason"] = "refresh_token_reuse",
+                    ["token_type"] = TokenTypes.RefreshToken,
+                    ["family_id"] = _familyId,
+                }, EventSeverity.Warning, "refresh_token_reuse");
+                replyTo.Tell(new RefreshRejected("reuse_detected"));
+            });
+            return;
+        }
+
+        if (_current is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.ASCII.GetBytes(hash), System.Text.Encoding.ASCII.GetBytes(_current)))
+        {
+            Sender.Tell(new RefreshRejected("unknown"));
+            return;
+        }
+
+        var granted = _family.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (u.RequestedScopes.Any(s => !granted.Contains(s, StringComparer.Ordinal)))
+        {
+            Sender.Tell(new RefreshRejected("invalid_scope"));
+            return;
+        }
+
+        var scope = u.RequestedScopes.Count == 0 ? _family.Scope : ScopeSyntax.Join(u.RequestedScopes);
+        var (token, secret) = RefreshTokens.New(_familyId);
+        var reply = Sender;
+        Persist(new RefreshTokenRotated(RefreshTokens.Hash(secret), hash, now), e =>
+        {
+            Apply(e);
+            reply.Tell(new RefreshRotated(_familyId, token, _family.UserId, scope, _family.ExpiresAt));
+        });
+    }
+
+    private void Revoke(RevokeRefreshFamily r)
+    {
+        if (_family is null)
+        {
+            Sender.Tell(new RefreshFamilyRevoked(_familyId, false, false));
+            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            return;
+        }
+
+        if (r.ClientId is not null && !string.Equals(r.ClientId, _family.ClientId, StringComparison.Ordinal))
+        {
+            Sender.Tell(new RefreshFamilyRevoked(_familyId, true, true));
+            return;
+        }
+
+        if (_closedReason is not null)
+        {
+            Sender.Tell(new RefreshFamilyRevoked(_familyId, true, false));
+            return;
+        }
+
+        var replyTo = Sender;
+        Persist(new RefreshFamilyClosed(r.Reason, _time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            _events.Publish(EventType.TokenRevoked, r.Context, _family.ClientId, _family.UserId, new Dictionary<string, string>
+            {
+                ["reason"] = r.Reason,
+                ["token_type"] = TokenTypes.RefreshToken,
+                ["family_id"] = _familyId,
+            });
+            replyTo.Tell(new RefreshFamilyRevoked(_familyId, true, false));
+        });
+    }
+}

@@ -1,0 +1,284 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+using Microsoft.AspNetCore.Identity;
+using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Events;
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Users;
+
+/// <summary>
+/// One user account, addressed by normalized username through Akka.Cluster.Sharding and kept in the journal:
+/// the password hash (ASP.NET Core Identity's PBKDF2 hasher), failed-login counting and lockout, and the
+/// consents the user gave. Logins for one user are serialized here, which also slows parallel guessing.
+/// </summary>
+public sealed class UserActor : ReceivePersistentActor
+{
+    private static readonly PasswordHasher<UserRecord> Hasher = new();
+
+    // Verifying against this hash makes an unknown username cost as much as a known one (no enumeration by timing).
+    private static readonly string DummyHash = Hasher.HashPassword(new UserRecord("x", "x", null, string.Empty, DateTimeOffset.UnixEpoch), "not-a-real-password");
+
+    private readonly string _username;
+    private readonly ServerSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly EventPublisher _events;
+    private readonly IActorRef _directory;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, HashSet<string>> _consents = new(StringComparer.Ordinal);
+    private UserRecord? _user;
+    private int _failures;
+    private DateTimeOffset _lockedUntil = DateTimeOffset.MinValue;
+
+    public UserActor(string username, ServerSettings settings, TimeProvider time, EventPublisher events, IActorRef directory)
+    {
+        _username = username;
+        _settings = settings;
+        _time = time;
+        _events = events;
+        _directory = directory;
+
+        Recover<UserRegistered>(e => Apply(e));
+        Recover<UserLoginFailed>(e => Apply(e));
+        Recover<UserLoginSucceeded>(e => Apply(e));
+        Recover<UserLockedOut>(e => Apply(e));
+        Recover<UserConsentGranted>(e => Apply(e));
+        Recover<UserRemoved>(e => Apply(e));
+
+        Command<CreateUser>(Create);
+        Command<AuthenticateUser>(Authenticate);
+        Command<GetUser>(_ =>
+        {
+            Sender.Tell(new CurrentUser(_user is null ? null : View(_user)));
+            PassivateIfEmpty();
+        });
+        Command<DeleteUser>(Delete);
+        Command<CheckConsent>(c => Sender.Tell(new ConsentStatus(
+            _user is not null && _consents.TryGetValue(c.ClientId, out var granted) && c.Scopes.All(granted.Contains))));
+        Command<GrantConsent>(Grant);
+    }
+
+    public override string PersistenceId => $"user-{_username}";
+
+    public static Props Props(string username, ServerSettings settings, TimeProvider time, EventPublisher events, IActorRef directory) =>
+        Akka.Actor.Props.Create(() => new UserActor(username, settings, time, events, directory));
+
+    private static UserView View(UserRecord u) => new(u.UserId, u.Username, u.Email, u.CreatedAt);
+
+    private void Apply(object e)
+    {
+        switch (e)
+        {
+            case UserRegistered r:
+                _user = r.User;
+                _failures = 0;
+                _lockedUntil = DateTimeOffset.MinValue;
+                _consents.Clear();
+                break;
+            case UserLoginFailed:
+                _failures++;
+                break;
+            case UserLoginSucceeded:
+                _failures = 0;
+                break;
+            case UserLockedOut l:
+                _lockedUntil = l.Until;
+                _failures = 0;
+                break;
+            case UserConsentGranted g:
+                if (!_consents.TryGetValue(g.ClientId, out var set))
+                {
+                    _consents[g.ClientId] = set = new HashSet<string>(StringComparer.Ordinal);
+                }
+
+                set.UnionWith(g.Scopes);
+                break;
+            case UserRemoved:
+                _user = null;
+                _consents.Clear();
+                break;
+        }
+    }
+
+    private void Create(CreateUser command)
+    {
+        if (_user is not null)
+        {
+            Sender.Tell(new UserRejected("user_exists", "A user with this username already exists."));
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var id = Clients.Secrets.NewClientId();
+        var record = new UserRecord(id, command.Username.Trim(), string.IsNullOrWhiteSpace(command.Email) ? null : command.Email.Trim(), string.Empty, now);
+        record = record with { PasswordHash = Hasher.HashPassword(record, command.Password) };
+        var replyTo = Sender;
+        Persist(new UserRegistered(record), e =>
+        {
+            Apply(e);
+            _directory.Tell(new ListUser(View(record)));
+            _log.Info("User {UserId} created", record.UserId);
+            replyTo.Tell(new UserCreated(View(record)));
+        });
+    }
+
+    private void Authenticate(AuthenticateUser command)
+    {
+        var now = _time.GetUtcNow();
+        if (_user is null)
+        {
+            Hasher.VerifyHashedPassword(new UserRecord("x", "x", null, DummyHash, now), DummyHash, command.Password);
+            Reject(command, "unknown_user", null);
+            PassivateIfEmpty();
+            return;
+        }
+
+        if (_lockedUntil > now)
+        {
+            Reject(command, "locked_out", _user);
+            return;
+        }
+
+        var result = Hasher.VerifyHashedPassword(_user, _user.PasswordHash, command.Password);
+        if (result == PasswordVerificationResult.Failed)
+        {
+            var replyTo = Sender;
+            Persist(new UserLoginFailed(now), e =>
+            {
+                Apply(e);
+                if (_failures >= _settings.LockoutMaxFailures)
+                {
+                    Persist(new UserLockedOut(now + _settings.LockoutDuration), Apply);
+                    _log.Warning("User {UserId} locked out after {Failures} failed logins", _user.UserId, _settings.LockoutMaxFailures);
+                }
+            });
+            Reject(command, "bad_password", _user, replyTo);
+            return;
+        }
+
+        var user = _user;
+        if (result == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            Persist(new UserRegistered(user with { PasswordHash = Hasher.HashPassword(user, command.Password) }), e => { _user = e.User; });
+        }
+
+        if (_failures > 0)
+        {
+            Persist(new UserLoginSucceeded(now), Apply);
+        }
+
+        _events.Publish(EventType.UserAuthenticated, command.Context, command.ClientId, user.UserId, new Dictionary<string, string>
+        {
+            ["method"] = command.Method,
+            ["username"] = user.Username,
+        });
+        Sender.Tell(new UserAuthenticated(View(user)));
+    }
+
+    private void Reject(AuthenticateUser command, string reason, UserRecord? user, IActorRef? replyTo = null)
+    {
+        _events.Publish(EventType.UserAuthenticationFailed, command.Context, command.ClientId, user?.UserId, new Dictionary<string, string>
+        {
+            ["method"] = command.Method,
+            ["reason"] = reason,
+            ["username"] = command.Username.Trim(),
+        }, EventSeverity.Warning, "authentication_failed");
+        (replyTo ?? Sender).Tell(new UserAuthenticationRejected(reason));
+    }
+
+    private void Delete(DeleteUser command)
+    {
+        if (_user is null)
+        {
+            Sender.Tell(new UserDeleted(_username, null));
+            PassivateIfEmpty();
+            return;
+        }
+
+        var replyTo = Sender;
+        var user = _user;
+        Persist(new UserRemoved(_time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            _directory.Tell(new UnlistUser(_username));
+            _log.Info("User {UserId} deleted", user.UserId);
+            replyTo.Tell(new UserDeleted(_username, user.UserId));
+        });
+    }
+
+    private void Grant(GrantConsent command)
+    {
+        var replyTo = Sender;
+        if (_user is null)
+        {
+            replyTo.Tell(new ConsentRecorded());
+            return;
+        }
+
+        Persist(new UserConsentGranted(command.ClientId, command.Scopes.ToArray()), e =>
+        {
+            Apply(e);
+            replyTo.Tell(new ConsentRecorded());
+        });
+    }
+
+    private void PassivateIfEmpty()
+    {
+        if (_user is null)
+        {
+            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        }
+    }
+}
+
+/// <summary>The one entity that lists every user (for the admin API); usernames are unique in their own entities.</summary>
+public sealed class UserDirectoryActor : ReceivePersistentActor
+{
+    public const string EntityId = "all";
+    private readonly SortedDictionary<string, UserView> _users = new(StringComparer.Ordinal);
+
+    public UserDirectoryActor()
+    {
+        Recover<UserListed>(e => _users[Usernames.Normalize(e.User.Username)] = e.User);
+        Recover<UserUnlisted>(e => _users.Remove(e.Username));
+        Recover<SnapshotOffer>(o =>
+        {
+            if (o.Snapshot is UserView[] users)
+            {
+                foreach (var u in users)
+                {
+                    _users[Usernames.Normalize(u.Username)] = u;
+                }
+            }
+        });
+        Command<ListUser>(l => Persist(new UserListed(l.User), e =>
+        {
+            _users[Usernames.Normalize(e.User.Username)] = e.User;
+            SnapshotNow();
+        }));
+        Command<UnlistUser>(u => Persist(new UserUnlisted(u.Username), e =>
+        {
+            _users.Remove(e.Username);
+            SnapshotNow();
+        }));
+        Command<GetUsers>(_ => Sender.Tell(new CurrentUsers(_users.Values.ToArray())));
+        Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(_ => { });
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(_ => { });
+    }
+
+    public override string PersistenceId => "user-directory";
+
+    public static Props Props() => Akka.Actor.Props.Create(() => new UserDirectoryActor());
+
+    private void SnapshotNow()
+    {
+        if (LastSequenceNr % 100 == 0)
+        {
+            SaveSnapshot(_users.Values.ToArray());
+        }
+    }
+}
