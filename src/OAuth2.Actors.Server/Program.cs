@@ -1,8 +1,11 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Server.Configuration;
 using OAuth2.Actors.Server.Endpoints;
 using OAuth2.Actors.Server.Hosting;
+using OAuth2.Actors.Server.Pages;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddOAuth2HoconDefaults();
@@ -21,6 +24,31 @@ builder.Services.AddOAuth2ActorSystem();
 EventingStartup.ListenToRequestActivities();
 
 var startup = builder.Configuration.Get<OAuth2Options>() ?? new OAuth2Options();
+var secureCookies = startup.EffectiveIssuer.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
+// Session cookies and CSRF tokens are protected by keys kept beside the data, so sessions survive a restart.
+builder.Services.AddDataProtection()
+    .SetApplicationName("oauth2-actors")
+    .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(startup.DataDirectory), "keys")));
+builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+{
+    o.Cookie.Name = "oauth2.session";
+    o.Cookie.HttpOnly = true;
+    o.Cookie.SameSite = SameSiteMode.Lax;
+    o.Cookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+    o.LoginPath = BrowserEndpoints.LoginPath;
+    o.SlidingExpiration = true;
+    o.ExpireTimeSpan = TimeSpan.FromHours(8);
+});
+builder.Services.AddAntiforgery(o =>
+{
+    o.Cookie.Name = "oauth2.csrf";
+    o.Cookie.HttpOnly = true;
+    o.Cookie.SameSite = SameSiteMode.Strict;
+    o.Cookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+    o.FormFieldName = "__csrf";
+    o.SuppressXFrameOptionsHeader = true;
+});
 if (string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["urls"]))
 {
     builder.WebHost.UseUrls($"http://{startup.Host}:{startup.Port}");
@@ -38,11 +66,14 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCorrelation();
+app.UseAuthentication();
 
 app.MapOAuthEndpoints();
 app.MapMetadataEndpoints();
 app.MapHealthEndpoints();
 app.MapEventEndpoints();
+app.MapBrowserEndpoints();
+app.MapManagementEndpoints();
 
 app.Run();
 

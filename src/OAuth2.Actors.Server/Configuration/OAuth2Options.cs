@@ -75,6 +75,35 @@ public sealed class OAuth2Options
     [Range(0, 64)]
     public int TokenActors { get; set; }
 
+    [ConfigurationKeyName("OAUTH2_AUTHORIZATION_CODE_TTL")]
+    [Range(5, 600)]
+    public int AuthorizationCodeTtlSeconds { get; set; } = 60;
+
+    [ConfigurationKeyName("OAUTH2_REFRESH_TOKEN_TTL")]
+    [Range(60, 365 * 86_400)]
+    public int RefreshTokenTtlSeconds { get; set; } = 30 * 86_400;
+
+    [ConfigurationKeyName("OAUTH2_REFRESH_TOKEN_REUSE_LEEWAY")]
+    [Range(0, 300)]
+    public int RefreshTokenReuseLeewaySeconds { get; set; }
+
+    [ConfigurationKeyName("OAUTH2_REQUIRE_PKCE")]
+    public bool RequirePkce { get; set; } = true;
+
+    [ConfigurationKeyName("OAUTH2_ALLOW_PASSWORD_GRANT")]
+    public bool AllowPasswordGrant { get; set; }
+
+    [ConfigurationKeyName("OAUTH2_USER_SIGNUP")]
+    public bool UserSignup { get; set; }
+
+    [ConfigurationKeyName("OAUTH2_LOCKOUT_MAX_FAILURES")]
+    [Range(1, 1000)]
+    public int LockoutMaxFailures { get; set; } = 5;
+
+    [ConfigurationKeyName("OAUTH2_LOCKOUT_SECONDS")]
+    [Range(1, 86_400)]
+    public int LockoutSeconds { get; set; } = 300;
+
     public string EffectiveIssuer
     {
         get
@@ -97,5 +126,12 @@ public sealed class OAuth2Options
         SigningKeyFile = string.IsNullOrWhiteSpace(SigningKeyFile) ? null : SigningKeyFile,
         RegistrationInitialAccessToken = string.IsNullOrEmpty(RegistrationInitialAccessToken) ? null : RegistrationInitialAccessToken,
         DefaultClientScope = DefaultClientScope,
+        AuthorizationCodeTtl = TimeSpan.FromSeconds(AuthorizationCodeTtlSeconds),
+        RefreshTokenTtl = TimeSpan.FromSeconds(RefreshTokenTtlSeconds),
+        RefreshTokenReuseLeeway = TimeSpan.FromSeconds(RefreshTokenReuseLeewaySeconds),
+        RequirePkce = RequirePkce,
+        AllowPasswordGrant = AllowPasswordGrant,
+        LockoutMaxFailures = LockoutMaxFailures,
+        LockoutDuration = TimeSpan.FromSeconds(LockoutSeconds),
     };
 }

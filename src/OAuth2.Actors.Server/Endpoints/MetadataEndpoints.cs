@@ -40,17 +40,20 @@ public static class MetadataEndpoints
         return Results.Json(new Dictionary<string, object>
         {
             ["issuer"] = issuer,
+            ["authorization_endpoint"] = $"{issuer}/oauth/authorize",
             ["token_endpoint"] = $"{issuer}/oauth/token",
             ["introspection_endpoint"] = $"{issuer}/oauth/introspect",
             ["revocation_endpoint"] = $"{issuer}/oauth/revoke",
             ["registration_endpoint"] = $"{issuer}/clients/register",
             ["jwks_uri"] = $"{issuer}{JwksPath}",
-            ["grant_types_supported"] = GrantTypes.Supported.ToArray(),
-            // No authorization endpoint yet, so no response type is supported; RFC 8414 still wants the member.
-            ["response_types_supported"] = Array.Empty<string>(),
-            ["token_endpoint_auth_methods_supported"] = secretMethods,
+            ["grant_types_supported"] = settings.SupportedGrantTypes.ToArray(),
+            ["response_types_supported"] = new[] { ResponseTypes.Code },
+            ["response_modes_supported"] = new[] { "query" },
+            ["code_challenge_methods_supported"] = new[] { "S256" },
+            ["authorization_response_iss_parameter_supported"] = true,
+            ["token_endpoint_auth_methods_supported"] = secretMethods.Append(ClientAuthMethods.None).ToArray(),
             ["introspection_endpoint_auth_methods_supported"] = secretMethods,
-            ["revocation_endpoint_auth_methods_supported"] = secretMethods,
+            ["revocation_endpoint_auth_methods_supported"] = secretMethods.Append(ClientAuthMethods.None).ToArray(),
             ["token_endpoint_auth_signing_alg_values_supported"] = Array.Empty<string>(),
             ["access_token_signing_alg_values_supported"] = new[] { algorithm },
         });

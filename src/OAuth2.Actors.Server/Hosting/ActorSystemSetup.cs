@@ -12,7 +12,9 @@ using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
 using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Server.Configuration;
+using OAuth2.Actors.Grants;
 using OAuth2.Actors.Tokens;
+using OAuth2.Actors.Users;
 
 namespace OAuth2.Actors.Server.Hosting;
 
@@ -67,6 +69,38 @@ public static class ActorSystemSetup
                     id => RevocationActor.Props(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), time),
                     new KeyedMessageExtractor<IRevocationCommand>(c => c.Bucket.ToString(System.Globalization.CultureInfo.InvariantCulture), RevocationBuckets.Count),
                     new ShardOptions())
+                .WithShardRegion<UserDirectoryActor>(
+                    "user-directory",
+                    _ => UserDirectoryActor.Props(),
+                    new KeyedMessageExtractor<IUserDirectoryCommand>(_ => UserDirectoryActor.EntityId, 1),
+                    new ShardOptions())
+                .WithShardRegion<UserActor>(
+                    "users",
+                    (_, registry) =>
+                    {
+                        var publisher = registry.EventPublisher(time, events);
+                        return id => UserActor.Props(id, settings, time, publisher, registry.Get<UserDirectoryActor>());
+                    },
+                    new KeyedMessageExtractor<IUserCommand>(c => Usernames.Normalize(c.Username), 100),
+                    new ShardOptions())
+                .WithShardRegion<AuthorizationCodeActor>(
+                    "authorization-codes",
+                    (_, registry) =>
+                    {
+                        var publisher = registry.EventPublisher(time, events);
+                        return _ => AuthorizationCodeActor.Props(time, publisher);
+                    },
+                    new KeyedMessageExtractor<ICodeCommand>(c => c.CodeId, 100),
+                    new ShardOptions())
+                .WithShardRegion<RefreshFamilyActor>(
+                    "refresh-families",
+                    (_, registry) =>
+                    {
+                        var publisher = registry.EventPublisher(time, events);
+                        return id => RefreshFamilyActor.Props(id, settings, time, publisher);
+                    },
+                    new KeyedMessageExtractor<IRefreshFamilyCommand>(c => c.FamilyId, 100),
+                    new ShardOptions())
                 .WithActors((system, registry) =>
                 {
                     var routees = options.TokenActors > 0 ? options.TokenActors : Math.Max(2, Environment.ProcessorCount);
@@ -76,7 +110,12 @@ public static class ActorSystemSetup
                             .WithRouter(new RoundRobinPool(routees)),
                         "tokens");
                     registry.Register<TokenActor>(tokens);
-                    registry.Register<AuthActor>(system.ActorOf(AuthActor.Props(settings, registry.Get<ClientActor>(), tokens, publisher), "auth"));
+                    var neighbours = new AuthNeighbours(
+                        registry.Get<UserActor>(),
+                        registry.Get<UserDirectoryActor>(),
+                        registry.Get<AuthorizationCodeActor>(),
+                        registry.Get<RefreshFamilyActor>());
+                    registry.Register<AuthActor>(system.ActorOf(AuthActor.Props(settings, registry.Get<ClientActor>(), tokens, publisher, neighbours, time), "auth"));
                 })
                 .AddStartup((system, _) =>
                 {

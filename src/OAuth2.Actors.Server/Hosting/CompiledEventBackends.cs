@@ -1,4 +1,7 @@
 using OAuth2.Actors.Events;
+#if EVENTS_KAFKA
+using OAuth2.Actors.Events.Kafka;
+#endif
 
 namespace OAuth2.Actors.Server.Hosting;
 
@@ -14,6 +17,9 @@ public static class CompiledEventBackends
         // #if EVENTS_REDIS
         //     services.AddSingleton<IEventBackend, RedisEventBackend>();
         // #endif
+#if EVENTS_KAFKA
+        services.AddKafkaEventBackend();
+#endif
         _ = typeof(IEventBackend);
         return services;
     }

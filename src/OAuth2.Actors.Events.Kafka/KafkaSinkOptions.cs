@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+
+namespace OAuth2.Actors.Events.Kafka;
+
+/// <summary>
+/// What the Kafka sink needs: brokers, topic, client id, librdkafka settings passed through, and how the sink
+/// actor drives the producer. Built from OAUTH2_EVENTS_KAFKA_* by <see cref="FromConfiguration"/>, or by hand for
+/// <see cref="KafkaHostingExtensions.WithKafkaEventSink"/>.
+/// </summary>
+public sealed partial record KafkaSinkOptions
+{
+    public const string BrokersKey = "OAUTH2_EVENTS_KAFKA_BROKERS";
+    public const string TopicKey = "OAUTH2_EVENTS_KAFKA_TOPIC";
+    public const string ClientIdKey = "OAUTH2_EVENTS_KAFKA_CLIENT_ID";
+    public const string ConfigKey = "OAUTH2_EVENTS_KAFKA_CONFIG";
+    public const string MaxBatchKey = "OAUTH2_EVENTS_KAFKA_MAX_BATCH";
+    public const string ParallelismKey = "OAUTH2_EVENTS_KAFKA_PARALLELISM";
+
+    /// <summary>The host's plugin timeout: the producer's message.timeout.ms stays below it (see <see cref="MessageTimeout"/>).</summary>
+    public const string PluginTimeoutKey = "OAUTH2_EVENTS_PLUGIN_TIMEOUT_MS";
+
+    public const string DefaultBrokers = "localhost:9092";
+    public const string DefaultTopic = "oauth2-events";
+    public const string DefaultClientId = "oauth2-actors";
+
+    /// <summary>Comma-separated <c>host:port</c> list (librdkafka's bootstrap.servers).</summary>
+    public string Brokers { get; init; } = DefaultBrokers;
+
+    public string Topic { get; init; } = DefaultTopic;
+
+    public string ClientId { get; init; } = DefaultClientId;
+
+    /// <summary>Extra librdkafka settings, applied over the sink's defaults (acks, idempotence, linger, timeouts).</summary>
+    public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Largest batch the sink actor hands to the producer at once (batches only form while the producer is busy).</summary>
+    public int MaxBatch { get; init; } = 2000;
+
+    /// <summary>Batches in flight at once (each awaits all its delivery reports).</summary>
+    public int Parallelism { get; init; } = 4;
+
+    /// <summary>
+    /// librdkafka's message.timeout.ms unless the passed-through config sets it: how long a message may wait for
+    /// delivery before its report says it failed and the sink retries the batch. Kept below the host's plugin
+    /// timeout, so a batch fails in librdkafka before the sink gives up on it.
+    /// </summary>
+    public TimeSpan MessageTimeout { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>The metadata request behind the health check.</summary>
+    public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>The sink's retry backoff bounds while the broker is unreachable.</summary>
+    public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Reads OAUTH2_EVENTS_KAFKA_*; a value that cannot be used is the problem (the host then falls back to in_memory).</summary>
+    public static (KafkaSinkOptions? Options, string? Problem) FromConfiguration(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var (config, configProblem) = ParseConfig(configuration[ConfigKey]);
+        if (config is null)
+        {
+            return (null, configProblem);
+        }
+
+        if (!TryInt(configuration, MaxBatchKey, 2000, 1, 100_000, out var maxBatch, out var problem)
+            || !TryInt(configuration, ParallelismKey, 4, 1, 64, out var parallelism, out problem)
+            || !TryInt(configuration, PluginTimeoutKey, 5000, 10, 600_000, out var pluginTimeoutMs, out problem))
+        {
+            return (null, problem);
+        }
+
+        var options = new KafkaSinkOptions
+        {
+            Brokers = configuration[BrokersKey] ?? DefaultBrokers,
+            Topic = configuration[TopicKey] ?? DefaultTopic,
+            ClientId = configuration[ClientIdKey] ?? DefaultClientId,
+            Config = config,
+            MaxBatch = maxBatch,
+            Parallelism = parallelism,
+            // Under the plugin timeout (a second under, at most 4/5 of it), and at most 30 s.
+            MessageTimeout = TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(pluginTimeoutMs - 1000, pluginTimeoutMs * 4 / 5), 100, 30_000)),
+        };
+        problem = options.Validate();
+        return problem is null ? (options, null) : (null, problem);
+    }
+
+    /// <summary>Why these options cannot be used, or null.</summary>
+    public string? Validate()
+    {
+        var brokers = (Brokers ?? string.Empty).Split(',', StringSplitOptions.TrimEntries);
+        if (brokers.All(string.IsNullOrEmpty))
+        {
+            return $"{BrokersKey} is empty (expected host:port[,host:port...])";
+        }
+
+        foreach (var broker in brokers)
+        {
+            if (!IsBrokerAddress(broker))
+            {
+                return $"{BrokersKey} has a malformed entry '{broker}' (expected host:port[,host:port...])";
+            }
+        }
+
+        if (string.IsNullOrEmpty(Topic) || Topic.Length > 249 || Topic is "." or ".." || !TopicName().IsMatch(Topic))
+        {
+            return $"{TopicKey} '{Topic}' is not a valid Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)";
+        }
+
+        if (string.IsNullOrWhiteSpace(ClientId))
+        {
+            return $"{ClientIdKey} is empty";
+        }
+
+        if (MaxBatch < 1 || Parallelism < 1)
+        {
+            return "MaxBatch and Parallelism must be at least 1";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Parses OAUTH2_EVENTS_KAFKA_CONFIG, "key=value,key=value" (librdkafka property names; a value may not contain
+    /// a comma). Names are checked by librdkafka when the producer is built.
+    /// </summary>
+    public static (IReadOnlyDictionary<string, string>? Config, string? Problem) ParseConfig(string? value)
+    {
+        var config = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in (value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = entry.IndexOf('=', StringComparison.Ordinal);
+            var key = equals > 0 ? entry[..equals].Trim() : string.Empty;
+            if (key.Length == 0 || !PropertyName().IsMatch(key))
+            {
+                // The entry may hold a secret (sasl.password=...): name its position, never its text.
+                return (null, $"{ConfigKey} entry {config.Count + 1} is not key=value (expected \"key=value,key=value\")");
+            }
+
+            config[key] = entry[(equals + 1)..].Trim();
+        }
+
+        return (config, null);
+    }
+
+    private static bool IsBrokerAddress(string broker)
+    {
+        var colon = broker.LastIndexOf(':');
+        if (colon <= 0 || colon == broker.Length - 1)
+        {
+            return false;
+        }
+
+        var host = broker[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+        }
+
+        // A protocol prefix (PLAINTEXT://host:port) is accepted by librdkafka.
+        var scheme = host.IndexOf("://", StringComparison.Ordinal);
+        if (scheme > 0)
+        {
+            host = host[(scheme + 3)..];
+        }
+
+        return int.TryParse(broker[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            && port is > 0 and <= 65535
+            && host.Length > 0
+            && Uri.CheckHostName(host) != UriHostNameType.Unknown;
+    }
+
+    private static bool TryInt(IConfiguration configuration, string key, int fallback, int min, int max, out int value, out string? problem)
+    {
+        var raw = configuration[key];
+        problem = null;
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            value = fallback;
+            return true;
+        }
+
+        if (int.TryParse(raw.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out value) && value >= min && value <= max)
+        {
+            return true;
+        }
+
+        problem = $"{key} must be a whole number from {min} to {max}";
+        return false;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    private static partial Regex TopicName();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    private static partial Regex PropertyName();
+}

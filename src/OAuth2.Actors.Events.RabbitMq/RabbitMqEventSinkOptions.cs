@@ -1,0 +1,166 @@
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using RabbitMQ.Client;
+
+namespace OAuth2.Actors.Events.RabbitMq;
+
+/// <summary>
+/// Where and how the RabbitMQ sink publishes: a durable topic exchange, a routing key template with an
+/// <c>{event_type}</c> placeholder. Bound from OAUTH2_EVENTS_RABBIT_URL, OAUTH2_EVENTS_RABBIT_EXCHANGE and
+/// OAUTH2_EVENTS_RABBIT_ROUTING_KEY.
+/// </summary>
+public sealed record RabbitMqEventSinkOptions
+{
+    public const string UrlKey = "OAUTH2_EVENTS_RABBIT_URL";
+    public const string ExchangeKey = "OAUTH2_EVENTS_RABBIT_EXCHANGE";
+    public const string RoutingKeyKey = "OAUTH2_EVENTS_RABBIT_ROUTING_KEY";
+    public const string DefaultUrl = "amqp://guest:guest@localhost:5672/%2f";
+    public const string DefaultExchange = "oauth2.events";
+    public const string DefaultRoutingKey = "auth.{event_type}";
+    public const string EventTypePlaceholder = "{event_type}";
+
+    /// <summary><c>amqp://user:password@host:port/vhost</c> (<c>%2f</c> is the default vhost), or <c>amqps://</c>.</summary>
+    public string Url { get; init; } = DefaultUrl;
+
+    public string Exchange { get; init; } = DefaultExchange;
+
+    /// <summary>The routing key; <c>{event_type}</c> becomes the event's type (<c>auth.token_created</c>).</summary>
+    public string RoutingKey { get; init; } = DefaultRoutingKey;
+
+    /// <summary>Most messages published (and their confirms awaited) in one plugin call.</summary>
+    public int MaxBatch { get; init; } = 512;
+
+    /// <summary>Batches in flight at once on the channel.</summary>
+    public int Parallelism { get; init; } = 2;
+
+    /// <summary>How long automatic recovery waits between reconnection attempts.</summary>
+    public TimeSpan RecoveryInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    public static (RabbitMqEventSinkOptions? Options, string? Problem) FromConfiguration(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new RabbitMqEventSinkOptions();
+        if (configuration[UrlKey] is { } url && !string.IsNullOrWhiteSpace(url))
+        {
+            options = options with { Url = url.Trim() };
+        }
+
+        if (configuration[ExchangeKey] is { } exchange)
+        {
+            options = options with { Exchange = exchange.Trim() };
+        }
+
+        if (configuration[RoutingKeyKey] is { } routingKey)
+        {
+            options = options with { RoutingKey = routingKey.Trim() };
+        }
+
+        var problem = options.Validate();
+        return problem is null ? (options, null) : (null, problem);
+    }
+
+    /// <summary>Null when usable, else what is wrong (never quoting a password).</summary>
+    public string? Validate()
+    {
+        if (string.IsNullOrEmpty(Exchange))
+        {
+            return $"{ExchangeKey} is empty (the default exchange cannot be declared as a topic exchange)";
+        }
+
+        if (Exchange.Length > 255 || Exchange.StartsWith("amq.", StringComparison.Ordinal))
+        {
+            return $"{ExchangeKey} must be at most 255 characters and not start with 'amq.' (reserved): '{Exchange}'";
+        }
+
+        if (string.IsNullOrEmpty(RoutingKey))
+        {
+            return $"{RoutingKeyKey} is empty";
+        }
+
+        if (EventTypeNames.All.Max(t => Encoding.UTF8.GetByteCount(RoutingKeyFor(t))) > 255)
+        {
+            return $"{RoutingKeyKey} is longer than 255 bytes once {EventTypePlaceholder} is replaced";
+        }
+
+        if (MaxBatch < 1 || Parallelism < 1)
+        {
+            return "MaxBatch and Parallelism must be positive";
+        }
+
+        return TryCreateFactory(out _, out var problem) ? null : problem;
+    }
+
+    /// <summary>The routing key of an event of type <paramref name="eventType"/> (a snake_case name).</summary>
+    public string RoutingKeyFor(string eventType) => RoutingKey.Replace(EventTypePlaceholder, eventType, StringComparison.Ordinal);
+
+    /// <summary>The URL with its password replaced by <c>***</c>: the only form that may be logged.</summary>
+    public string RedactedUrl => Redact(Url);
+
+    /// <summary>A connection factory for <see cref="Url"/> with automatic connection and topology recovery.</summary>
+    public bool TryCreateFactory(out ConnectionFactory factory, out string? problem)
+    {
+        factory = new ConnectionFactory();
+        problem = null;
+        if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri))
+        {
+            problem = $"{UrlKey} is not a URL: '{RedactedUrl}' (expected amqp://user:password@host:port/vhost)";
+            return false;
+        }
+
+        if (uri.Scheme is not ("amqp" or "amqps"))
+        {
+            problem = $"{UrlKey} must start with amqp:// or amqps://, not '{uri.Scheme}://'";
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(uri.Host))
+        {
+            problem = $"{UrlKey} names no host: '{RedactedUrl}'";
+            return false;
+        }
+
+        if (uri.Segments.Length > 2)
+        {
+            problem = $"{UrlKey}: the path must be one vhost segment (%2f for '/'): '{RedactedUrl}'";
+            return false;
+        }
+
+        try
+        {
+            factory.Uri = uri;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or UriFormatException)
+        {
+            problem = $"{UrlKey} cannot be used ({e.GetType().Name}): '{RedactedUrl}'";
+            return false;
+        }
+
+        factory.AutomaticRecoveryEnabled = true;
+        factory.TopologyRecoveryEnabled = true;
+        factory.NetworkRecoveryInterval = RecoveryInterval;
+        factory.RequestedConnectionTimeout = TimeSpan.FromSeconds(5);
+        factory.RequestedHeartbeat = TimeSpan.FromSeconds(15);
+        factory.ClientProvidedName = "oauth2-actors-events";
+        return true;
+    }
+
+    public static string Redact(string? url)
+    {
+        if (string.IsNullOrEmpty(url))
+        {
+            return string.Empty;
+        }
+
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var at = url.LastIndexOf('@');
+        if (scheme < 0 || at < scheme)
+        {
+            return url;
+        }
+
+        var userInfo = url[(scheme + 3)..at];
+        var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+        var shown = colon < 0 ? userInfo : userInfo[..colon] + ":***";
+        return url[..(scheme + 3)] + shown + url[at..];
+    }
+}

@@ -1,0 +1,114 @@
+using OAuth2.Actors.Auth;
+using OAuth2.Actors.Clients;
+using OAuth2.Actors.Protocol;
+using OAuth2.Actors.Server.Hosting;
+using OAuth2.Actors.Users;
+
+namespace OAuth2.Actors.Server.Endpoints;
+
+/// <summary>The admin user API (ProblemDetails errors) and RFC 7592 client configuration (OAuth error JSON).</summary>
+public static class ManagementEndpoints
+{
+    public static IEndpointRouteBuilder MapManagementEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/admin/api/users", async (HttpContext http, RequestReader reader, IOAuthGateway gateway) =>
+        {
+            var (body, problem) = await reader.ReadJson<NewUserBody>(http.Request, http.RequestAborted);
+            if (body is null)
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid user", detail: problem);
+            }
+
+            return Admin(http, await gateway.Send(new AdminCreateUser(Authorization(http), body.Username, body.Password, body.Email, http.ToRequestContext()), http.RequestAborted));
+        });
+
+        app.MapGet("/admin/api/users", async (HttpContext http, IOAuthGateway gateway) =>
+            Admin(http, await gateway.Send(new AdminListUsers(Authorization(http), http.ToRequestContext()), http.RequestAborted)));
+
+        app.MapGet("/admin/api/users/{username}", async (HttpContext http, string username, IOAuthGateway gateway) =>
+            Admin(http, await gateway.Send(new AdminGetUser(Authorization(http), username, http.ToRequestContext()), http.RequestAborted)));
+
+        app.MapDelete("/admin/api/users/{username}", async (HttpContext http, string username, IOAuthGateway gateway) =>
+            Admin(http, await gateway.Send(new AdminDeleteUser(Authorization(http), username, http.ToRequestContext()), http.RequestAborted)));
+
+        app.MapGet("/clients/{clientId}", async (HttpContext http, string clientId, IOAuthGateway gateway) =>
+            Client(http, await gateway.Send(new ClientManagementRequest(Authorization(http), clientId, "GET", null, null, null, http.ToRequestContext()), http.RequestAborted)));
+
+        app.MapPut("/clients/{clientId}", async (HttpContext http, string clientId, RequestReader reader, IOAuthGateway gateway) =>
+        {
+            var (body, problem) = await reader.ReadJson<ClientUpdateBody>(http.Request, http.RequestAborted);
+            if (body is null)
+            {
+                return OAuthResults.BadRequest(Errors.InvalidClientMetadata, problem!, http.Response);
+            }
+
+            var metadata = new ClientMetadata(body.RedirectUris, body.GrantTypes, body.ResponseTypes, body.TokenEndpointAuthMethod, body.Scope, body.ClientName);
+            return Client(http, await gateway.Send(new ClientManagementRequest(Authorization(http), clientId, "PUT", metadata, body.ClientId, body.ClientSecret, http.ToRequestContext()), http.RequestAborted));
+        });
+
+        app.MapDelete("/clients/{clientId}", async (HttpContext http, string clientId, IOAuthGateway gateway) =>
+            Client(http, await gateway.Send(new ClientManagementRequest(Authorization(http), clientId, "DELETE", null, null, null, http.ToRequestContext()), http.RequestAborted)));
+
+        return app;
+    }
+
+    private static IResult Admin(HttpContext http, OAuthReply reply)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        switch (reply)
+        {
+            case UserAccount account:
+                return http.Request.Method == HttpMethods.Post
+                    ? Results.Json(Body(account.User), RequestReader.Json, statusCode: 201)
+                    : Results.Json(Body(account.User), RequestReader.Json);
+            case UserAccounts accounts:
+                return Results.Json(new { users = accounts.Users.Select(Body) }, RequestReader.Json);
+            case UserAccountDeleted:
+                return Results.NoContent();
+            case AdminFailure failure:
+                if (failure.WwwAuthenticate is not null)
+                {
+                    http.Response.Headers.WWWAuthenticate = failure.WwwAuthenticate;
+                }
+
+                return Results.Problem(statusCode: failure.Status, title: failure.Title, detail: failure.Detail);
+            case OAuthError error:
+                return Results.Problem(statusCode: error.StatusCode, title: error.Error, detail: error.Description);
+            default:
+                return Results.Problem(statusCode: 500, title: "Unexpected reply.");
+        }
+    }
+
+    private static IResult Client(HttpContext http, OAuthReply reply) => reply switch
+    {
+        ClientConfiguration c => Json(http, c.Response),
+        ClientDeleted => Results.NoContent(),
+        _ => OAuthResults.From(reply, http.Response),
+    };
+
+    private static IResult Json(HttpContext http, ClientRegistrationResponse response)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        return Results.Json(response, RequestReader.Json);
+    }
+
+    private static object Body(UserView u) => new { user_id = u.UserId, username = u.Username, email = u.Email, created_at = u.CreatedAt };
+
+    private static string? Authorization(HttpContext http)
+    {
+        var values = http.Request.Headers.Authorization;
+        return values.Count == 1 ? values[0] : null;
+    }
+
+    private sealed record NewUserBody(string? Username, string? Password, string? Email);
+
+    private sealed record ClientUpdateBody(
+        string? ClientId,
+        string? ClientSecret,
+        IReadOnlyList<string>? RedirectUris,
+        IReadOnlyList<string>? GrantTypes,
+        IReadOnlyList<string>? ResponseTypes,
+        string? TokenEndpointAuthMethod,
+        string? Scope,
+        string? ClientName);
+}

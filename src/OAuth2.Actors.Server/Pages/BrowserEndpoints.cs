@@ -1,0 +1,261 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+using OAuth2.Actors.Auth;
+using OAuth2.Actors.Protocol;
+using OAuth2.Actors.Server.Configuration;
+using OAuth2.Actors.Server.Endpoints;
+using OAuth2.Actors.Server.Hosting;
+
+namespace OAuth2.Actors.Server.Pages;
+
+/// <summary>
+/// The browser side: /oauth/authorize with its consent page, sign-in, sign-out and optional sign-up. Handlers
+/// read the form, check the CSRF token, ask the AuthActor, and render or redirect; the rules live in the actor.
+/// </summary>
+public static class BrowserEndpoints
+{
+    public const string LoginPath = "/auth/login";
+    private const string UserIdClaim = "sub";
+    private const string UsernameClaim = "name";
+
+    public static IEndpointRouteBuilder MapBrowserEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/oauth/authorize", async (HttpContext http, IOAuthGateway gateway, IAntiforgery antiforgery) =>
+        {
+            var parameters = new OAuthParameters(http.Request.Query.SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v ?? string.Empty))).ToArray());
+            var reply = await gateway.Send(new AuthorizeEndpointRequest(parameters, SessionUserOf(http), null, http.ToRequestContext()), http.RequestAborted);
+            return AuthorizeResult(http, reply, parameters, antiforgery);
+        });
+
+        app.MapPost("/oauth/authorize", async (HttpContext http, IOAuthGateway gateway, IAntiforgery antiforgery, RequestReader reader) =>
+        {
+            var (form, problem) = await ReadProtectedForm(http, antiforgery, reader);
+            if (form is null)
+            {
+                return Html.Page(http, "Request refused", Html.Error(problem), 400);
+            }
+
+            var decision = form.Get("decision");
+            var parameters = new OAuthParameters(form.Values.Where(kv => kv.Key is not "decision" && !kv.Key.StartsWith("__", StringComparison.Ordinal)).ToArray());
+            var reply = await gateway.Send(new AuthorizeEndpointRequest(parameters, SessionUserOf(http), decision ?? string.Empty, http.ToRequestContext()), http.RequestAborted);
+            return AuthorizeResult(http, reply, parameters, antiforgery);
+        });
+
+        app.MapGet(LoginPath, (HttpContext http, IAntiforgery antiforgery, IOptions<OAuth2Options> options) =>
+        {
+            var returnUrl = LocalOrNull(http.Request.Query["returnUrl"].ToString());
+            if (SessionUserOf(http) is { } user && returnUrl is null)
+            {
+                return SignedInPage(http, user, antiforgery);
+            }
+
+            return LoginPage(http, antiforgery, options.Value, returnUrl, null);
+        });
+
+        app.MapPost(LoginPath, async (HttpContext http, IOAuthGateway gateway, IAntiforgery antiforgery, RequestReader reader, IOptions<OAuth2Options> options) =>
+        {
+            var (form, problem) = await ReadProtectedForm(http, antiforgery, reader);
+            if (form is null)
+            {
+                return Html.Page(http, "Request refused", Html.Error(problem), 400);
+            }
+
+            var returnUrl = LocalOrNull(form.Get("returnUrl"));
+            var reply = await gateway.Send(new LoginRequest(form.Get("username") ?? string.Empty, form.Get("password") ?? string.Empty, http.ToRequestContext()), http.RequestAborted);
+            if (reply is LoginSucceeded ok)
+            {
+                await SignIn(http, ok.User);
+                return Results.Redirect(returnUrl ?? LoginPath);
+            }
+
+            return LoginPage(http, antiforgery, options.Value, returnUrl, (reply as LoginFailed)?.Message ?? "Sign-in is unavailable; try again.", 401);
+        });
+
+        app.MapGet("/auth/logout", (HttpContext http, IAntiforgery antiforgery) =>
+            Html.Page(http, "Sign out", $"""
+                <p>{(SessionUserOf(http) is { } u ? $"You are signed in as <strong>{Html.Encode(u.Username)}</strong>." : "You are not signed in.")}</p>
+                <form method="post" action="/auth/logout">
+                {Html.Csrf(antiforgery, http)}
+                <button type="submit">Sign out</button>
+                </form>
+                """));
+
+        app.MapPost("/auth/logout", async (HttpContext http, IOAuthGateway gateway, IAntiforgery antiforgery, RequestReader reader) =>
+        {
+            var (form, problem) = await ReadProtectedForm(http, antiforgery, reader);
+            if (form is null)
+            {
+                return Html.Page(http, "Request refused", Html.Error(problem), 400);
+            }
+
+            if (SessionUserOf(http) is { } user)
+            {
+                await gateway.Send(new LogoutRequest(user, http.ToRequestContext()), http.RequestAborted);
+                await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            }
+
+            return Html.Page(http, "Signed out", "<p>You are signed out.</p>");
+        });
+
+        app.MapGet("/auth/register", (HttpContext http, IAntiforgery antiforgery, IOptions<OAuth2Options> options) =>
+            options.Value.UserSignup
+                ? SignUpPage(http, antiforgery, LocalOrNull(http.Request.Query["returnUrl"].ToString()), null)
+                : Results.Problem(statusCode: 404, title: "Sign-up is not enabled on this server."));
+
+        app.MapPost("/auth/register", async (HttpContext http, IOAuthGateway gateway, IAntiforgery antiforgery, RequestReader reader, IOptions<OAuth2Options> options) =>
+        {
+            if (!options.Value.UserSignup)
+            {
+                return Results.Problem(statusCode: 404, title: "Sign-up is not enabled on this server.");
+            }
+
+            var (form, problem) = await ReadProtectedForm(http, antiforgery, reader);
+            if (form is null)
+            {
+                return Html.Page(http, "Request refused", Html.Error(problem), 400);
+            }
+
+            var returnUrl = LocalOrNull(form.Get("returnUrl"));
+            var reply = await gateway.Send(new SignUpRequest(form.Get("username") ?? string.Empty, form.Get("password") ?? string.Empty, form.Get("email"), http.ToRequestContext()), http.RequestAborted);
+            if (reply is LoginSucceeded ok)
+            {
+                await SignIn(http, ok.User);
+                return Results.Redirect(returnUrl ?? LoginPath);
+            }
+
+            return SignUpPage(http, antiforgery, returnUrl, (reply as LoginFailed)?.Message ?? "Sign-up is unavailable; try again.", 400);
+        });
+
+        return app;
+    }
+
+    private static IResult AuthorizeResult(HttpContext http, OAuthReply reply, OAuthParameters parameters, IAntiforgery antiforgery)
+    {
+        switch (reply)
+        {
+            case AuthorizeRedirect redirect:
+                http.Response.Headers.CacheControl = "no-store";
+                return Results.Redirect(redirect.Location);
+            case AuthorizeLoginRequired:
+                var query = string.Join('&', parameters.Values.Select(kv => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(kv.Value)}"));
+                return Results.Redirect($"{LoginPath}?returnUrl={Uri.EscapeDataString("/oauth/authorize?" + query)}");
+            case AuthorizeConsentRequired consent:
+                var hidden = string.Concat(parameters.Values.Select(kv => Html.Hidden(kv.Key, kv.Value)));
+                var scopes = string.Concat(consent.Scopes.Select(s => $"<li><code>{Html.Encode(s)}</code></li>"));
+                return Html.Page(http, "Allow access?", $"""
+                    <p><strong>{Html.Encode(consent.ClientName)}</strong> asks to access your account with these permissions:</p>
+                    <ul class="scopes">{scopes}</ul>
+                    <form method="post" action="/oauth/authorize">
+                    {Html.Csrf(antiforgery, http)}
+                    {hidden}
+                    <button type="submit" name="decision" value="allow">Allow</button>
+                    <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+                    </form>
+                    """);
+            case AuthorizeErrorPage error:
+                return Html.Page(http, "Authorization request refused", $"""
+                    {Html.Error(error.Description)}
+                    <p>Error code: <code>{Html.Encode(error.Error)}</code>. The application that sent you here is misconfigured; you can close this page.</p>
+                    """, 400);
+            case OAuthError unavailable:
+                return Html.Page(http, "Try again", Html.Error(unavailable.Description), unavailable.StatusCode);
+            default:
+                return Html.Page(http, "Try again", Html.Error("Unexpected reply."), 500);
+        }
+    }
+
+    private static IResult LoginPage(HttpContext http, IAntiforgery antiforgery, OAuth2Options options, string? returnUrl, string? error, int status = 200)
+    {
+        var signup = options.UserSignup
+            ? $"""<p>No account? <a href="/auth/register{(returnUrl is null ? string.Empty : "?returnUrl=" + Uri.EscapeDataString(returnUrl))}">Create one</a>.</p>"""
+            : string.Empty;
+        return Html.Page(http, "Sign in", $"""
+            {Html.Error(error)}
+            <form method="post" action="{LoginPath}">
+            {Html.Csrf(antiforgery, http)}
+            {Html.Hidden("returnUrl", returnUrl)}
+            <label for="username">Username</label>
+            <input type="text" id="username" name="username" autocomplete="username" required autofocus>
+            <label for="password">Password</label>
+            <input type="password" id="password" name="password" autocomplete="current-password" required>
+            <button type="submit">Sign in</button>
+            </form>
+            {signup}
+            """, status);
+    }
+
+    private static IResult SignUpPage(HttpContext http, IAntiforgery antiforgery, string? returnUrl, string? error, int status = 200) =>
+        Html.Page(http, "Create an account", $"""
+            {Html.Error(error)}
+            <form method="post" action="/auth/register">
+            {Html.Csrf(antiforgery, http)}
+            {Html.Hidden("returnUrl", returnUrl)}
+            <label for="username">Username</label>
+            <input type="text" id="username" name="username" autocomplete="username" required>
+            <label for="email">Email (optional)</label>
+            <input type="email" id="email" name="email" autocomplete="email">
+            <label for="password">Password (8 characters or more)</label>
+            <input type="password" id="password" name="password" autocomplete="new-password" minlength="8" required>
+            <button type="submit">Create account</button>
+            </form>
+            """, status);
+
+    private static IResult SignedInPage(HttpContext http, SessionUser user, IAntiforgery antiforgery) =>
+        Html.Page(http, "Signed in", $"""
+            <p>You are signed in as <strong>{Html.Encode(user.Username)}</strong>.</p>
+            <form method="post" action="/auth/logout">
+            {Html.Csrf(antiforgery, http)}
+            <button type="submit" class="secondary">Sign out</button>
+            </form>
+            """);
+
+    private static async Task<(OAuthParameters? Form, string? Problem)> ReadProtectedForm(HttpContext http, IAntiforgery antiforgery, RequestReader reader)
+    {
+        // The antiforgery check reads the form again, so keep the (size-limited) body for a second read.
+        http.Request.EnableBuffering();
+        var (form, problem) = await reader.ReadForm(http.Request, http.RequestAborted);
+        if (form is null)
+        {
+            return (null, problem);
+        }
+
+        http.Request.Body.Position = 0;
+
+        if (form.FirstRepeated() is { } repeated && repeated is not "scope")
+        {
+            // Consent forms repeat nothing; a repeated field is tampering.
+            return (null, $"Field '{repeated}' was sent more than once.");
+        }
+
+        try
+        {
+            await antiforgery.ValidateRequestAsync(http);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return (null, "The form has expired or did not come from this site. Go back, reload the page and try again.");
+        }
+
+        return (form, null);
+    }
+
+    private static async Task SignIn(HttpContext http, SessionUser user)
+    {
+        var identity = new ClaimsIdentity([new Claim(UserIdClaim, user.UserId), new Claim(UsernameClaim, user.Username)], CookieAuthenticationDefaults.AuthenticationScheme, UsernameClaim, null);
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
+    }
+
+    private static SessionUser? SessionUserOf(HttpContext http) =>
+        http.User.Identity?.IsAuthenticated == true && http.User.FindFirst(UserIdClaim)?.Value is { } id && http.User.FindFirst(UsernameClaim)?.Value is { } name
+            ? new SessionUser(id, name)
+            : null;
+
+    /// <summary>Only local paths are followed after sign-in: no scheme, no host, no protocol-relative or backslash tricks.</summary>
+    public static string? LocalOrNull(string? url) =>
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && !url.Contains("://", StringComparison.Ordinal) && !url.Any(char.IsControl)
+            ? url
+            : null;
+}
