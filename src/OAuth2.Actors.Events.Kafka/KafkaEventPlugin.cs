@@ -153,8 +153,9 @@ public sealed class KafkaEventPlugin : IEventPlugin, IDisposable
         }
         catch (Exception e) when (e is ArgumentException or KafkaException or InvalidOperationException or DllNotFoundException)
         {
-            // librdkafka names the property it refuses; it never echoes values.
-            return (null, "librdkafka refused the producer configuration: " + e.Message);
+            // librdkafka names the property it refuses, and may quote the value: a value is never repeated.
+            var reason = options.Config.Values.Where(v => v.Length > 0).Aggregate(e.Message, (message, value) => message.Replace(value, "***", StringComparison.Ordinal));
+            return (null, "librdkafka refused the producer configuration: " + reason);
         }
     }
 

@@ -131,7 +131,8 @@ public static class ClientMetadataValidator
     /// <summary>Null when the URI is acceptable as a redirect URI; otherwise why not.</summary>
     public static string? RedirectUriProblem(string? value)
     {
-        if (string.IsNullOrWhiteSpace(value) || !Uri.TryCreate(value, UriKind.Absolute, out var uri))
+        // On Unix "/path" parses as an absolute file: URI; a redirect URI must name its scheme.
+        if (string.IsNullOrWhiteSpace(value) || !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.IsFile || !value.Contains(':', StringComparison.Ordinal))
         {
             return $"redirect_uri '{value}' is not an absolute URI.";
         }

@@ -15,7 +15,7 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
 {
     public static readonly LWWDictionaryKey<string, long> ReplicatedKey = new("revoked-access-tokens");
 
-    private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(10);
+    // Shorter than the sharding passivation timeout, so even a mostly idle bucket purges.
     private const int SnapshotEvery = 500;
 
     private readonly int _bucket;
@@ -52,7 +52,22 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Revocation bucket {Bucket}: snapshot failed", _bucket));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(f => _log.Warning(f.Cause, "Revocation bucket {Bucket}: journal cleanup failed", _bucket));
-        Command<UpdateSuccess>(_ => { });
+        Command<UpdateSuccess>(s =>
+        {
+            if (s.Request is PendingReply pending)
+            {
+                pending.ReplyTo.Tell(pending.Reply);
+            }
+        });
+        Command<IUpdateFailure>(f =>
+        {
+            // Not every node acknowledged in time: the revocation is journaled and spreads by gossip; answer anyway.
+            _log.Warning("Revocation bucket {Bucket}: not every node acknowledged a revocation in time ({Failure})", _bucket, f.GetType().Name);
+            if (f.Request is PendingReply pending)
+            {
+                pending.ReplyTo.Tell(pending.Reply);
+            }
+        });
         Command<IUpdateResponse>(r => _log.Debug("Revocation bucket {Bucket}: replication answered {Response}", _bucket, r));
     }
 
@@ -65,13 +80,14 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
     protected override void PreStart()
     {
         base.PreStart();
-        Timers.StartPeriodicTimer("purge", PurgeTick.Instance, PurgeInterval);
+        Timers.StartPeriodicTimer("purge", PurgeTick.Instance, TimeSpan.FromMinutes(1));
     }
 
     protected override void OnReplaySuccess()
     {
         base.OnReplaySuccess();
-        PurgeExpiredFromMemory();
+        // Purge through the normal path so expired entries leave Distributed Data too, not only this bucket's memory.
+        Self.Tell(PurgeTick.Instance);
     }
 
     private void Record(RecordRevocation command)
@@ -92,8 +108,8 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
                 ReplicatedKey,
                 LWWDictionary<string, long>.Empty,
                 new WriteAll(TimeSpan.FromSeconds(3)),
+                new PendingReply(replyTo, new RevocationRecorded(e.Jti, e.ExpiresAtUnix)),
                 d => d.SetItem(_cluster, e.Jti, e.ExpiresAtUnix)));
-            replyTo.Tell(new RevocationRecorded(e.Jti, e.ExpiresAtUnix));
             if (LastSequenceNr % SnapshotEvery == 0)
             {
                 SaveSnapshot(new Dictionary<string, long>(_revoked));
@@ -122,8 +138,6 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private void PurgeExpiredFromMemory() => Purge(_time.GetUtcNow().ToUnixTimeSeconds());
-
     private void Purge(long before)
     {
         foreach (var jti in _revoked.Where(kv => kv.Value <= before).Select(kv => kv.Key).ToArray())
@@ -131,6 +145,8 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
             _revoked.Remove(jti);
         }
     }
+
+    private sealed record PendingReply(IActorRef ReplyTo, object Reply);
 
     private sealed record PurgeTick
     {

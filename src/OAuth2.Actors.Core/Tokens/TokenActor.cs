@@ -94,8 +94,10 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         Receive<RevokeToken>(Revoke);
         Receive<RevokeByKey>(RevokeKey);
         Receive<RevokedLocally>(m => _revokedHere[m.Jti] = m.ExpiresAtUnix);
+        // Not recorded, so not revoked: keep this routee consistent with its siblings.
+        Receive<RevocationFailed>(m => _revokedHere.Remove(m.Key));
         Receive<GetJsonWebKeys>(_ => Sender.Tell(new CurrentJsonWebKeys([_key!.PublicJwk])));
-        Receive<GetTokenServiceStatus>(_ => Sender.Tell(new TokenServiceStatus(true, _key!.KeyId)));
+        Receive<GetTokenServiceStatus>(_ => Sender.Tell(new TokenServiceStatus(true, _key!.KeyId, _key.Algorithm)));
         Receive<InitTick>(_ => PruneExpired());
         Receive<CurrentSigningKey>(_ => { });
         Receive<CurrentRevocations>(_ => { });
@@ -140,6 +142,12 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 
     private void UseKey(SigningKeyMaterial key)
     {
+        var configured = _settings.SigningAlgorithm == SigningAlgorithm.RS256 ? SecurityAlgorithms.RsaSha256 : SecurityAlgorithms.EcdsaSha256;
+        if (_key is null && _settings.SigningKeyFile is null && key.Algorithm != configured)
+        {
+            _log.Warning("The stored signing key is {StoredAlgorithm} but OAUTH2_SIGNING_ALGORITHM asks for {ConfiguredAlgorithm}; keeping the stored key (tokens already issued stay valid). Use OAUTH2_SIGNING_KEY_FILE to change keys.", key.Algorithm, configured);
+        }
+
         _key = key;
         _validation = new TokenValidationParameters
         {
@@ -271,6 +279,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
                 }
                 else
                 {
+                    self.Tell(new RevocationFailed(token.Jti));
                     replyTo.Tell(new OAuthError(Errors.TemporarilyUnavailable, "The revocation could not be recorded; retry.", 503));
                 }
             }, TaskScheduler.Default);
@@ -303,6 +312,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
                 }
                 else
                 {
+                    self.Tell(new RevocationFailed(request.Key));
                     replyTo.Tell(new OAuthError(Errors.TemporarilyUnavailable, "The revocation could not be recorded; retry.", 503));
                 }
             }, TaskScheduler.Default);
@@ -366,6 +376,8 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             _revokedHere.Remove(jti);
         }
     }
+
+    private sealed record RevocationFailed(string Key);
 
     private sealed record InitTick
     {

@@ -50,7 +50,7 @@ public sealed record GetTokenServiceStatus
     public static readonly GetTokenServiceStatus Instance = new();
 }
 
-public sealed record TokenServiceStatus(bool Ready, string? KeyId);
+public sealed record TokenServiceStatus(bool Ready, string? KeyId, string? Algorithm = null);
 
 /// <summary>Sent by a token actor to its pool siblings so revocations this node recorded are visible on the next request.</summary>
 internal sealed record RevokedLocally(string Jti, long ExpiresAtUnix);

@@ -13,8 +13,8 @@ public static class MetadataEndpoints
 
     public static IEndpointRouteBuilder MapMetadataEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/.well-known/oauth-authorization-server", (ServerSettings settings) => Discovery(settings));
-        app.MapGet("/.well-known/openid-configuration", (ServerSettings settings) => Discovery(settings));
+        app.MapGet("/.well-known/oauth-authorization-server", (HttpContext http, ServerSettings settings, IOAuthGateway gateway) => Discovery(http, settings, gateway));
+        app.MapGet("/.well-known/openid-configuration", (HttpContext http, ServerSettings settings, IOAuthGateway gateway) => Discovery(http, settings, gateway));
         app.MapGet(JwksPath, async (HttpContext http, IOAuthGateway gateway) =>
         {
             var keys = await gateway.Query<CurrentJsonWebKeys>(GetJsonWebKeys.Instance, TimeSpan.FromSeconds(5), http.RequestAborted);
@@ -30,13 +30,17 @@ public static class MetadataEndpoints
         return app;
     }
 
-    private static IResult Discovery(ServerSettings settings)
+    private static async Task<IResult> Discovery(HttpContext http, ServerSettings settings, IOAuthGateway gateway)
     {
         var issuer = settings.Issuer;
         var secretMethods = new[] { ClientAuthMethods.ClientSecretBasic, ClientAuthMethods.ClientSecretPost };
-        var algorithm = settings.SigningKeyFile is null
-            ? settings.SigningAlgorithm.ToString()
-            : SigningKeyMaterial.FromPem(File.ReadAllText(settings.SigningKeyFile)).Algorithm;
+
+        // The algorithm of the key actually in use (a stored key outlives a changed OAUTH2_SIGNING_ALGORITHM).
+        var status = await gateway.Query<TokenServiceStatus>(GetTokenServiceStatus.Instance, TimeSpan.FromSeconds(5), http.RequestAborted);
+        if (status is not { Ready: true, Algorithm: { } algorithm })
+        {
+            return Results.Problem(statusCode: 503, title: "Signing keys are not loaded yet.");
+        }
         return Results.Json(new Dictionary<string, object>
         {
             ["issuer"] = issuer,

@@ -1,0 +1,395 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
+using Akka.Routing;
+using Akka.TestKit;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Events;
+using OAuth2.Actors.Protocol;
+using OAuth2.Actors.Tokens;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace OAuth2.Actors.Core.Tests;
+
+public class TokenActorSpec : ClusterSpec
+{
+    private static readonly string Pem = SigningKeyMaterial.GeneratePem(SigningAlgorithm.ES256);
+    private static readonly SigningKeyMaterial Key = SigningKeyMaterial.FromPem(Pem);
+
+    private readonly FakeTimeProvider _time = new(SpecSupport.Start);
+    private readonly TestProbe _keys;
+    private readonly TestProbe _revocations;
+    private readonly TestProbe _pool;
+    private readonly TestProbe _events;
+
+    public TokenActorSpec(ITestOutputHelper output)
+        : base(output)
+    {
+        _keys = CreateTestProbe("keys");
+        _revocations = CreateTestProbe("revocations");
+        _pool = CreateTestProbe("pool");
+        _events = CreateTestProbe("events");
+    }
+
+    private Task<IActorRef> StartTokenActorAsync(ServerSettings? settings = null) =>
+        // The probe "pool" is the parent, standing in for the round-robin pool router.
+        _pool.ChildActorOfAsync(TokenActor.Props(settings ?? SpecSupport.Settings(), _time, _keys.Ref, _revocations.Ref, new EventPublisher(_events.Ref, _time, "spec")));
+
+    /// <summary>Answers the key request and every bucket request, as the key entity and the 16 revocation buckets would.</summary>
+    private async Task LoadAsync(IReadOnlyDictionary<string, long>? revoked = null)
+    {
+        var keyRequest = await _keys.ExpectMsgAsync<GetSigningKey>();
+        Assert.Equal(GetSigningKey.Default, keyRequest.KeyName);
+        Assert.Equal(SigningAlgorithm.ES256, keyRequest.Algorithm);
+        _keys.Reply(new CurrentSigningKey(keyRequest.KeyName, Pem));
+
+        foreach (var (bucket, replyTo) in await ReceiveBucketRequestsAsync())
+        {
+            replyTo.Tell(new CurrentRevocations(bucket, EntriesOf(bucket, revoked)), _revocations.Ref);
+        }
+    }
+
+    private async Task<IReadOnlyList<(int Bucket, IActorRef ReplyTo)>> ReceiveBucketRequestsAsync()
+    {
+        var requests = new Dictionary<int, IActorRef>();
+        while (requests.Count < RevocationBuckets.Count)
+        {
+            // The actor asks again every second while it waits, so a request may come twice.
+            var request = await _revocations.ExpectMsgAsync<GetRevocations>();
+            requests.TryAdd(request.Bucket, _revocations.LastSender);
+        }
+
+        Assert.Equal(Enumerable.Range(0, RevocationBuckets.Count), requests.Keys.Order());
+        return requests.Select(kv => (kv.Key, kv.Value)).ToArray();
+    }
+
+    private static Dictionary<string, long> EntriesOf(int bucket, IReadOnlyDictionary<string, long>? revoked) =>
+        (revoked ?? new Dictionary<string, long>())
+            .Where(kv => RevocationBuckets.Of(kv.Key) == bucket)
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+
+    private async Task<IActorRef> StartReadyTokenActorAsync(IReadOnlyDictionary<string, long>? revoked = null, ServerSettings? settings = null)
+    {
+        var tokens = await StartTokenActorAsync(settings);
+        await LoadAsync(revoked);
+        return tokens;
+    }
+
+    private async Task<AccessTokenIssued> IssueAsync(IActorRef tokens, string clientId = "billing", string scope = "read write")
+    {
+        tokens.Tell(new IssueAccessToken(clientId, clientId, scope, GrantTypes.ClientCredentials, SpecSupport.Context), TestActor);
+        return await ExpectMsgAsync<AccessTokenIssued>();
+    }
+
+    private async Task<IntrospectionResult> IntrospectAsync(IActorRef tokens, string token)
+    {
+        tokens.Tell(new IntrospectToken(token, SpecSupport.Context), TestActor);
+        return await ExpectMsgAsync<IntrospectionResult>();
+    }
+
+    /// <summary>Waits a little and fails if the revocation region was asked to record anything.</summary>
+    private async Task ExpectNoRecordRevocationAsync()
+    {
+        var messages = await _revocations.ReceiveWhileAsync<object>(TimeSpan.FromMilliseconds(300), m => m).ToListAsync();
+        Assert.DoesNotContain(messages, m => m is RecordRevocation);
+    }
+
+    private static string Forge(
+        SigningKeyMaterial key,
+        string? issuer = SpecSupport.Issuer,
+        string? audience = SpecSupport.Issuer,
+        string type = TokenTypes.AccessTokenJwtType,
+        string jti = "forged-jti",
+        string clientId = "billing")
+    {
+        var handler = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
+        return handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            IssuedAt = SpecSupport.Start.UtcDateTime,
+            NotBefore = SpecSupport.Start.UtcDateTime,
+            Expires = SpecSupport.Start.AddMinutes(5).UtcDateTime,
+            TokenType = type,
+            SigningCredentials = key.Credentials,
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = clientId,
+                ["client_id"] = clientId,
+                ["scope"] = "read",
+                [JwtRegisteredClaimNames.Jti] = jti,
+            },
+        });
+    }
+
+    [Fact]
+    public async Task TokenActor_must_stash_requests_until_the_key_and_every_revocation_bucket_are_loaded()
+    {
+        var tokens = await StartTokenActorAsync();
+        tokens.Tell(new IssueAccessToken("billing", "billing", "read", GrantTypes.ClientCredentials, SpecSupport.Context), TestActor);
+
+        var keyRequest = await _keys.ExpectMsgAsync<GetSigningKey>();
+        var buckets = await ReceiveBucketRequestsAsync();
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+
+        _keys.Reply(new CurrentSigningKey(keyRequest.KeyName, Pem));
+        foreach (var (bucket, replyTo) in buckets.Skip(1))
+        {
+            replyTo.Tell(new CurrentRevocations(bucket, new Dictionary<string, long>()), _revocations.Ref);
+        }
+
+        tokens.Tell(GetTokenServiceStatus.Instance, TestActor);
+        var status = await ExpectMsgAsync<TokenServiceStatus>();
+        Assert.False(status.Ready);
+        Assert.Equal(Key.KeyId, status.KeyId);
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+
+        var (lastBucket, lastReplyTo) = buckets[0];
+        lastReplyTo.Tell(new CurrentRevocations(lastBucket, new Dictionary<string, long>()), _revocations.Ref);
+
+        var issued = await ExpectMsgAsync<AccessTokenIssued>();
+        Assert.False(string.IsNullOrEmpty(issued.AccessToken));
+        tokens.Tell(GetTokenServiceStatus.Instance, TestActor);
+        Assert.True((await ExpectMsgAsync<TokenServiceStatus>()).Ready);
+    }
+
+    [Fact]
+    public async Task TokenActor_must_ask_again_for_what_it_has_not_received()
+    {
+        await StartTokenActorAsync();
+        var keyRequest = await _keys.ExpectMsgAsync<GetSigningKey>();
+        _keys.Reply(new CurrentSigningKey(keyRequest.KeyName, Pem));
+        var buckets = await ReceiveBucketRequestsAsync();
+        foreach (var (bucket, replyTo) in buckets.Where(b => b.Bucket != 7))
+        {
+            replyTo.Tell(new CurrentRevocations(bucket, new Dictionary<string, long>()), _revocations.Ref);
+        }
+
+        // Only the unanswered bucket is asked again, and the key not at all.
+        var again = await _revocations.ExpectMsgAsync<GetRevocations>(TimeSpan.FromSeconds(5));
+        Assert.Equal(7, again.Bucket);
+        await _keys.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public async Task TokenActor_must_issue_a_token_that_introspects_active_with_its_claims()
+    {
+        var tokens = await StartReadyTokenActorAsync();
+
+        var issued = await IssueAsync(tokens, "billing", "read write");
+
+        Assert.Equal(SpecSupport.Start.AddMinutes(5), issued.ExpiresAt);
+        var jwt = new JsonWebToken(issued.AccessToken);
+        Assert.Equal(TokenTypes.AccessTokenJwtType, jwt.Typ);
+        Assert.Equal(SecurityAlgorithms.EcdsaSha256, jwt.Alg);
+        Assert.Equal(Key.KeyId, jwt.Kid);
+        Assert.Equal(issued.Jti, jwt.Id);
+
+        var result = await IntrospectAsync(tokens, issued.AccessToken);
+
+        Assert.True(result.Active);
+        var token = Assert.IsType<ActiveToken>(result.Token);
+        Assert.Equal(issued.Jti, token.Jti);
+        Assert.Equal(SpecSupport.Issuer, token.Issuer);
+        Assert.Equal(SpecSupport.Issuer, token.Audience);
+        Assert.Equal("billing", token.Subject);
+        Assert.Equal("billing", token.ClientId);
+        Assert.Equal("read write", token.Scope);
+        Assert.Equal(SpecSupport.Start, token.IssuedAt);
+        Assert.Equal(issued.ExpiresAt, token.ExpiresAt);
+        Assert.True(token.HasScope("write"));
+    }
+
+    [Fact]
+    public async Task TokenActor_must_sign_tokens_any_holder_of_the_public_key_can_verify()
+    {
+        var tokens = await StartReadyTokenActorAsync();
+        var issued = await IssueAsync(tokens);
+        tokens.Tell(GetJsonWebKeys.Instance, TestActor);
+        var jwk = Assert.Single((await ExpectMsgAsync<CurrentJsonWebKeys>()).Keys);
+
+        var validation = await new JsonWebTokenHandler().ValidateTokenAsync(issued.AccessToken, new TokenValidationParameters
+        {
+            ValidIssuer = SpecSupport.Issuer,
+            ValidAudience = SpecSupport.Issuer,
+            IssuerSigningKey = new JsonWebKey(System.Text.Json.JsonSerializer.Serialize(jwk)),
+            ValidTypes = [TokenTypes.AccessTokenJwtType],
+            ValidateLifetime = false,
+        });
+
+        Assert.True(validation.IsValid, validation.Exception?.Message);
+        Assert.Equal(Key.KeyId, jwk["kid"]);
+        Assert.False(jwk.ContainsKey("d"));
+    }
+
+    [Fact]
+    public async Task TokenActor_must_report_a_token_revoked_before_it_started_as_inactive()
+    {
+        var first = await StartReadyTokenActorAsync();
+        var revoked = await IssueAsync(first);
+        var kept = await IssueAsync(first);
+
+        // A second token actor (a restarted node) learns of the revocation from the buckets only.
+        var second = await StartReadyTokenActorAsync(new Dictionary<string, long> { [revoked.Jti] = revoked.ExpiresAt.ToUnixTimeSeconds() });
+
+        Assert.Equal(IntrospectionResult.Inactive, await IntrospectAsync(second, revoked.AccessToken));
+        Assert.True((await IntrospectAsync(second, kept.AccessToken)).Active);
+    }
+
+    [Fact]
+    public async Task TokenActor_must_report_a_token_inactive_once_it_expires()
+    {
+        var tokens = await StartReadyTokenActorAsync();
+        var issued = await IssueAsync(tokens);
+
+        _time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        Assert.True((await IntrospectAsync(tokens, issued.AccessToken)).Active);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(IntrospectionResult.Inactive, await IntrospectAsync(tokens, issued.AccessToken));
+
+        // Revoking an expired token is accepted and records nothing.
+        tokens.Tell(new RevokeToken(issued.AccessToken, null, "billing", SpecSupport.Context), TestActor);
+        await ExpectMsgAsync<RevocationAccepted>();
+        await ExpectNoRecordRevocationAsync();
+    }
+
+    [Fact]
+    public async Task TokenActor_must_refuse_to_revoke_a_token_of_another_client()
+    {
+        var tokens = await StartReadyTokenActorAsync();
+        var issued = await IssueAsync(tokens, "billing");
+
+        tokens.Tell(new RevokeToken(issued.AccessToken, TokenTypes.AccessToken, "shipping", SpecSupport.Context), TestActor);
+
+        var error = await ExpectMsgAsync<OAuthError>();
+        Assert.Equal(Errors.UnauthorizedClient, error.Error);
+        await ExpectNoRecordRevocationAsync();
+        Assert.True((await IntrospectAsync(tokens, issued.AccessToken)).Active);
+    }
+
+    [Fact]
+    public async Task TokenActor_must_record_a_revocation_before_accepting_it()
+    {
+        var tokens = await StartReadyTokenActorAsync();
+        var issued = await IssueAsync(tokens, "billing");
+        var exp = issued.ExpiresAt.ToUnixTimeSeconds();
+
+        tokens.Tell(new RevokeToken(issued.AccessToken, TokenTypes.AccessToken, "billing", SpecSupport.Context), TestActor);
+
+        var record = (RecordRevocation)await _revocations.FishForMessageAsync(m => m is RecordRevocation);
+        Assert.Equal(RecordRevocation.For(issued.Jti, exp, "billing"), record);
+        Assert.Equal(RevocationBuckets.Of(issued.Jti), record.Bucket);
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+
+        _revocations.Reply(new RevocationRecorded(issued.Jti, exp));
+
+        await ExpectMsgAsync<RevocationAccepted>();
+        Assert.Equal(IntrospectionResult.Inactive, await IntrospectAsync(tokens, issued.AccessToken));
+        // The pool siblings are told too.
+        var broadcast = (Broadcast)await _pool.FishForMessageAsync(m => m is Broadcast);
+        Assert.Equal(new RevokedLocally(issued.Jti, exp), broadcast.Message);
+    }
+
+    [Fact]
+    public async Task TokenActor_must_answer_temporarily_unavailable_when_the_revocation_cannot_be_recorded()
+    {
+        var tokens = await StartReadyTokenActorAsync(settings: SpecSupport.Settings(TimeSpan.FromMilliseconds(300)));
+        var issued = await IssueAsync(tokens, "billing");
+
+        tokens.Tell(new RevokeToken(issued.AccessToken, null, "billing", SpecSupport.Context), TestActor);
+        await _revocations.FishForMessageAsync(m => m is RecordRevocation);
+
+        var error = await ExpectMsgAsync<OAuthError>();
+        Assert.Equal(Errors.TemporarilyUnavailable, error.Error);
+        Assert.Equal(503, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task TokenActor_must_treat_a_revocation_from_a_pool_sibling_as_revoked()
+    {
+        var tokens = await StartReadyTokenActorAsync();
+        var issued = await IssueAsync(tokens);
+
+        tokens.Tell(new RevokedLocally(issued.Jti, issued.ExpiresAt.ToUnixTimeSeconds()), _pool.Ref);
+
+        Assert.Equal(IntrospectionResult.Inactive, await IntrospectAsync(tokens, issued.AccessToken));
+    }
+
+    [Fact]
+    public async Task TokenActor_must_treat_a_revocation_replicated_from_another_node_as_revoked()
+    {
+        var tokens = await StartReadyTokenActorAsync();
+        var issued = await IssueAsync(tokens);
+        var cluster = Cluster.Get(Sys);
+
+        DistributedData.Get(Sys).Replicator.Tell(Dsl.Update(
+            RevocationActor.ReplicatedKey,
+            LWWDictionary<string, long>.Empty,
+            WriteLocal.Instance,
+            d => d.SetItem(cluster, issued.Jti, issued.ExpiresAt.ToUnixTimeSeconds())), TestActor);
+        await ExpectMsgAsync<UpdateSuccess>();
+
+        await AwaitAssertAsync(
+            async () => Assert.False((await IntrospectAsync(tokens, issued.AccessToken)).Active),
+            TimeSpan.FromSeconds(5),
+            TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public async Task TokenActor_must_report_anything_it_did_not_sign_as_inactive()
+    {
+        var tokens = await StartReadyTokenActorAsync();
+        var otherKey = SigningKeyMaterial.FromPem(SigningKeyMaterial.GeneratePem(SigningAlgorithm.ES256));
+        var unsigned = new JsonWebTokenHandler().CreateToken(
+            $$"""{"iss":"{{SpecSupport.Issuer}}","aud":"{{SpecSupport.Issuer}}","client_id":"billing","sub":"billing","jti":"x","iat":{{SpecSupport.Start.ToUnixTimeSeconds()}},"exp":{{SpecSupport.Start.AddMinutes(5).ToUnixTimeSeconds()}}}""");
+        var issued = await IssueAsync(tokens);
+        var tampered = issued.AccessToken[..^4] + (issued.AccessToken.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA");
+
+        string[] garbage =
+        [
+            string.Empty,
+            "garbage",
+            "a.b.c",
+            "eyJhbGciOiJFUzI1NiJ9.e30.",
+            unsigned,
+            tampered,
+            Forge(otherKey),
+            Forge(Key, issuer: "https://evil.example.test"),
+            Forge(Key, audience: "https://resource.example.test"),
+            Forge(Key, type: "JWT"),
+            issued.AccessToken + new string('A', 8200),
+        ];
+
+        // A token signed with the right key and shape is active, so the rejections above are for the stated reason.
+        Assert.True((await IntrospectAsync(tokens, Forge(Key))).Active);
+        foreach (var token in garbage)
+        {
+            Assert.Equal(IntrospectionResult.Inactive, await IntrospectAsync(tokens, token));
+        }
+
+        tokens.Tell(new RevokeToken("garbage", null, "billing", SpecSupport.Context), TestActor);
+        await ExpectMsgAsync<RevocationAccepted>();
+        await ExpectNoRecordRevocationAsync();
+    }
+
+    [Fact]
+    public async Task TokenActor_must_publish_token_events()
+    {
+        var tokens = await StartReadyTokenActorAsync();
+        var issued = await IssueAsync(tokens);
+        await IntrospectAsync(tokens, issued.AccessToken);
+
+        var created = await _events.ExpectMsgAsync<EventEnvelope>();
+        Assert.Equal(EventType.TokenCreated, created.Event.EventType);
+        Assert.Equal("billing", created.Event.ClientId);
+        var validated = await _events.ExpectMsgAsync<EventEnvelope>();
+        Assert.Equal(EventType.TokenValidated, validated.Event.EventType);
+        Assert.DoesNotContain(issued.AccessToken, EventJson.Serialize(created), StringComparison.Ordinal);
+        Assert.DoesNotContain(issued.AccessToken, EventJson.Serialize(validated), StringComparison.Ordinal);
+    }
+}
