@@ -219,7 +219,9 @@ public sealed partial class AuthActor : ReceiveActor
         {
             privileged = Secrets.FixedTimeEquals(bearer, _settings.RegistrationInitialAccessToken)
                 || await HasScope(bearer, Scopes.Admin, request.Context);
-            if (!privileged)
+
+            // With open registration a token that grants nothing just leaves the request unprivileged.
+            if (!privileged && _settings.RegistrationInitialAccessToken is not null)
             {
                 return new OAuthError(Errors.InvalidToken, "The initial access token is not valid.", 401, "Bearer error=\"invalid_token\"");
             }

@@ -31,6 +31,10 @@ public static class ManagementEndpoints
         app.MapDelete("/admin/api/users/{username}", async (HttpContext http, string username, IOAuthGateway gateway) =>
             Admin(http, await gateway.Send(new AdminDeleteUser(Authorization(http), username, http.ToRequestContext()), http.RequestAborted)));
 
+        // /clients/register only takes POST; other methods must not fall through to the client configuration route.
+        app.MapMethods("/clients/register", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete], () =>
+            Results.Problem(statusCode: 405, title: "Method not allowed", detail: "Register clients with POST /clients/register."));
+
         app.MapGet("/clients/{clientId}", async (HttpContext http, string clientId, IOAuthGateway gateway) =>
             Client(http, await gateway.Send(new ClientManagementRequest(Authorization(http), clientId, "GET", null, null, null, http.ToRequestContext()), http.RequestAborted)));
 

@@ -16,7 +16,7 @@ public static class OAuthResults
                     response.Headers.WWWAuthenticate = error.WwwAuthenticate;
                 }
 
-                return Results.Json(new ErrorBody(error.Error, error.Description), RequestReader.Json, statusCode: error.StatusCode);
+                return Results.Json(new ErrorBody(error.Error, Safe(error.Description)), RequestReader.Json, statusCode: error.StatusCode);
             case TokenIssued t:
                 return Results.Json(new TokenBody(t.AccessToken, t.TokenType, t.ExpiresIn, t.Scope, t.RefreshToken), RequestReader.Json);
             case IntrospectionResult { Active: true, Token: { } token }:
@@ -37,8 +37,15 @@ public static class OAuthResults
     public static IResult BadRequest(string error, string description, HttpResponse response)
     {
         NoStore(response);
-        return Results.Json(new ErrorBody(error, description), RequestReader.Json, statusCode: StatusCodes.Status400BadRequest);
+        return Results.Json(new ErrorBody(error, Safe(description)), RequestReader.Json, statusCode: StatusCodes.Status400BadRequest);
     }
+
+    /// <summary>
+    /// RFC 6749 5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E. Descriptions quote the client's
+    /// input, so anything outside that set (quotes, backslashes, control or non-ASCII characters) becomes '?'.
+    /// </summary>
+    public static string Safe(string description) => new(description.Take(300).Select(c =>
+        c is '\x20' or '\x21' or (>= '\x23' and <= '\x5B') or (>= '\x5D' and <= '\x7E') ? c : '?').ToArray());
 
     private static void NoStore(HttpResponse response)
     {

@@ -70,7 +70,8 @@ public sealed class RequestReader(IOptions<OAuth2Options> options)
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException)
         {
-            return (null, $"The body is not valid JSON for this endpoint: {e.Message}");
+            // The parser's own message names .NET types; say where the problem is instead.
+            return (null, $"The body is not valid JSON for this endpoint (problem at {(e as JsonException)?.Path ?? "$"}).");
         }
     }
 

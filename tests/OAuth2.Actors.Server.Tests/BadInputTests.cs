@@ -1,0 +1,511 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Xunit;
+
+namespace OAuth2.Actors.Server.Tests;
+
+/// <summary>
+/// Malformed requests to every endpoint: each must answer an RFC 6749 error object with a 4xx status, never 500.
+/// </summary>
+public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
+{
+    private const int BodyLimit = 64 * 1024;
+
+    private RegisteredClient _client = null!;
+
+    private ServerHost Host => fixture.Host;
+
+    private HttpClient Http => fixture.Host.Client;
+
+    public static TheoryData<string> FormEndpoints => new() { ServerHost.TokenPath, ServerHost.IntrospectionPath, ServerHost.RevocationPath };
+
+    public static TheoryData<string> AllPostEndpoints => new() { ServerHost.TokenPath, ServerHost.IntrospectionPath, ServerHost.RevocationPath, ServerHost.RegistrationPath };
+
+    public async Task InitializeAsync() => _client = await Host.Register(scope: "read");
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    // ---- content type ---------------------------------------------------------------------------------------
+
+    [Theory]
+    [MemberData(nameof(FormEndpoints))]
+    public async Task Form_endpoints_must_refuse_a_json_body_with_invalid_request(string path)
+    {
+        using var request = Authenticated(path, new StringContent("""{"grant_type":"client_credentials","token":"x"}""", Encoding.UTF8, "application/json"));
+
+        using var response = await Http.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Theory]
+    [MemberData(nameof(FormEndpoints))]
+    public async Task Form_endpoints_must_refuse_a_body_without_content_type_with_invalid_request(string path)
+    {
+        var content = new ByteArrayContent("grant_type=client_credentials&token=x"u8.ToArray());
+        using var request = Authenticated(path, content);
+
+        using var response = await Http.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Theory]
+    [MemberData(nameof(FormEndpoints))]
+    public async Task Form_endpoints_must_refuse_text_plain_with_invalid_request(string path)
+    {
+        using var request = Authenticated(path, new StringContent("grant_type=client_credentials&token=x", Encoding.UTF8, "text/plain"));
+
+        using var response = await Http.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Theory]
+    [MemberData(nameof(FormEndpoints))]
+    public async Task Form_endpoints_must_refuse_an_empty_post_with_an_oauth_error(string path)
+    {
+        using var response = await Http.PostAsync(path, null);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
+    public async Task Token_endpoint_must_accept_a_form_content_type_with_parameters()
+    {
+        var content = new StringContent("grant_type=client_credentials", Encoding.UTF8);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("Application/X-WWW-Form-UrlEncoded; charset=utf-8");
+        using var request = Authenticated(ServerHost.TokenPath, content);
+
+        using var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Registration_must_refuse_a_form_body_with_invalid_client_metadata()
+    {
+        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RawRequests.Form(("grant_types", "client_credentials"), ("scope", "read")));
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("text/plain")]
+    [InlineData("application/jsonp")]
+    [InlineData("application/xml")]
+    public async Task Registration_must_refuse_a_non_json_content_type_with_invalid_client_metadata(string? contentType)
+    {
+        var content = new ByteArrayContent("""{"scope":"read"}"""u8.ToArray());
+        if (contentType is not null)
+        {
+            content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        }
+
+        using var response = await Http.PostAsync(ServerHost.RegistrationPath, content);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+    }
+
+    // ---- size limit -----------------------------------------------------------------------------------------
+
+    [Theory]
+    [MemberData(nameof(AllPostEndpoints))]
+    public async Task Every_endpoint_must_refuse_a_body_over_64_KiB_with_400(string path)
+    {
+        using var request = Authenticated(path, Oversized(path, BodyLimit + 1, knownLength: true));
+
+        using var response = await Http.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, ErrorForBadFraming(path));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllPostEndpoints))]
+    public async Task Every_endpoint_must_refuse_a_streamed_body_over_64_KiB_without_content_length(string path)
+    {
+        using var request = Authenticated(path, Oversized(path, 4 * BodyLimit, knownLength: false));
+
+        using var response = await Http.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, ErrorForBadFraming(path));
+    }
+
+    [Fact]
+    public async Task Token_endpoint_must_read_a_body_of_exactly_64_KiB()
+    {
+        var prefix = "grant_type=client_credentials&padding=";
+        var body = prefix + new string('a', BodyLimit - prefix.Length);
+        using var request = Authenticated(ServerHost.TokenPath, new StringContent(body, Encoding.ASCII, "application/x-www-form-urlencoded"));
+
+        using var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    // ---- repeated and missing parameters --------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("grant_type=client_credentials&grant_type=client_credentials")]
+    [InlineData("grant_type=client_credentials&grant_type=")]
+    [InlineData("grant_type=client_credentials&scope=read&scope=read")]
+    [InlineData("grant_type=client_credentials&client_id=a&client_id=a")]
+    public async Task Token_endpoint_must_refuse_a_repeated_parameter_with_invalid_request(string body)
+    {
+        using var request = Authenticated(ServerHost.TokenPath, FormBody(body));
+
+        using var response = await Http.SendAsync(request);
+
+        var error = await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+        Assert.Contains("more than once", error.GetProperty("error_description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/oauth/introspect", "token=a&token=b")]
+    [InlineData("/oauth/introspect", "token=a&token_type_hint=access_token&token_type_hint=access_token")]
+    [InlineData("/oauth/revoke", "token=a&token=b")]
+    [InlineData("/oauth/revoke", "token=a&token_type_hint=x&token_type_hint=y")]
+    public async Task Introspection_and_revocation_must_refuse_a_repeated_parameter_with_invalid_request(string path, string body)
+    {
+        using var request = Authenticated(path, FormBody(body));
+
+        using var response = await Http.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("scope=read")]
+    [InlineData("grant_type=")]
+    [InlineData("GRANT_TYPE=client_credentials")]
+    public async Task Token_endpoint_must_refuse_a_missing_grant_type_with_invalid_request(string body)
+    {
+        using var request = Authenticated(ServerHost.TokenPath, FormBody(body));
+
+        using var response = await Http.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Theory]
+    [InlineData("implicit")]
+    [InlineData("urn:ietf:params:oauth:grant-type:device_code")]
+    [InlineData("urn:ietf:params:oauth:grant-type:jwt-bearer")]
+    [InlineData("client_credentials ")]
+    [InlineData("CLIENT_CREDENTIALS")]
+    [InlineData("%")]
+    public async Task Token_endpoint_must_refuse_an_unknown_grant_type_with_unsupported_grant_type(string grantType)
+    {
+        using var request = Authenticated(ServerHost.TokenPath, RawRequests.Form(("grant_type", grantType)));
+
+        using var response = await Http.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "unsupported_grant_type");
+    }
+
+    [Fact]
+    public async Task Token_endpoint_must_refuse_an_unknown_grant_type_even_without_client_authentication()
+    {
+        using var response = await Http.PostAsync(ServerHost.TokenPath, RawRequests.Form(("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", "x")));
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "unsupported_grant_type");
+    }
+
+    // ---- malformed bodies -----------------------------------------------------------------------------------
+
+    public static TheoryData<string, byte[], int, string> GarbageForms => new()
+    {
+        { ServerHost.TokenPath, "&&&===&&&"u8.ToArray(), 400, "invalid_request" },
+        { ServerHost.TokenPath, "%%%%%"u8.ToArray(), 400, "invalid_request" },
+        { ServerHost.TokenPath, "grant_type=client%ZZcredentials"u8.ToArray(), 400, "unsupported_grant_type" },
+        { ServerHost.TokenPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28, 0x26, 0x80], 400, "invalid_request" },
+        { ServerHost.TokenPath, "{\"grant_type\":\"client_credentials\"}"u8.ToArray(), 400, "invalid_request" },
+        { ServerHost.TokenPath, "grant_type\0=client_credentials"u8.ToArray(), 400, "invalid_request" },
+        { ServerHost.IntrospectionPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
+        { ServerHost.IntrospectionPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
+        { ServerHost.IntrospectionPath, "token"u8.ToArray(), 401, "invalid_client" },
+        { ServerHost.RevocationPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
+        { ServerHost.RevocationPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
+        { ServerHost.RevocationPath, "=token"u8.ToArray(), 401, "invalid_client" },
+    };
+
+    [Theory]
+    [MemberData(nameof(GarbageForms))]
+    public async Task Form_endpoints_must_answer_a_garbage_body_with_an_oauth_error(string path, byte[] body, int status, string error)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+
+        using var response = await Http.PostAsync(path, content);
+
+        await OAuthAssert.Error(response, (HttpStatusCode)status, error);
+    }
+
+    [Theory]
+    [MemberData(nameof(FormEndpoints))]
+    public async Task Form_endpoints_must_answer_a_garbage_body_from_an_authenticated_client_with_invalid_request(string path)
+    {
+        var content = new ByteArrayContent([0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28, 0x26, 0x80]);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        using var request = Authenticated(path, content);
+
+        using var response = await Http.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    // ---- malformed client authentication --------------------------------------------------------------------
+
+    public static TheoryData<string, string> MalformedBasicHeaders
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            var headers = new[]
+            {
+                "Basic !!!not-base64!!!",
+                "Basic " + Convert.ToBase64String("no-colon-here"u8.ToArray()),
+                "Basic " + Convert.ToBase64String(":secret-without-id"u8.ToArray()),
+                "Basic " + Convert.ToBase64String("id-without-secret:"u8.ToArray()),
+                "Basic " + Convert.ToBase64String([0xFF, 0xFE, 0x3A, 0x80]),
+                "Basic a",
+                "basic " + Convert.ToBase64String("no-such-client:secret"u8.ToArray()),
+            };
+            foreach (var path in new[] { ServerHost.TokenPath, ServerHost.IntrospectionPath, ServerHost.RevocationPath })
+            {
+                foreach (var header in headers)
+                {
+                    data.Add(path, header);
+                }
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(MalformedBasicHeaders))]
+    public async Task Form_endpoints_must_answer_a_malformed_basic_header_with_401_invalid_client(string path, string authorization)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = FormBody("grant_type=client_credentials&token=x") };
+        Assert.True(request.Headers.TryAddWithoutValidation("Authorization", authorization));
+
+        using var response = await Http.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
+        Assert.Equal("Basic", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Theory]
+    [InlineData("Bearer abc")]
+    [InlineData("Digest username=\"x\"")]
+    [InlineData("Basic")]
+    public async Task Form_endpoints_must_answer_a_non_basic_authorization_without_client_id_with_401_invalid_client(string authorization)
+    {
+        foreach (var path in new[] { ServerHost.TokenPath, ServerHost.IntrospectionPath, ServerHost.RevocationPath })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = FormBody("grant_type=client_credentials&token=x") };
+            Assert.True(request.Headers.TryAddWithoutValidation("Authorization", authorization));
+
+            using var response = await Http.SendAsync(request);
+
+            await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(FormEndpoints))]
+    public async Task Form_endpoints_must_refuse_basic_and_a_body_secret_together_with_invalid_request(string path)
+    {
+        using var request = Authenticated(path, RawRequests.Form(("grant_type", "client_credentials"), ("token", "x"), ("client_secret", _client.ClientSecret)));
+
+        using var response = await Http.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Theory]
+    [MemberData(nameof(FormEndpoints))]
+    public async Task Form_endpoints_must_treat_two_authorization_headers_as_no_authentication(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = FormBody("grant_type=client_credentials&token=x") };
+        var basic = ClientCredentialsTests.Basic(_client.ClientId, _client.ClientSecret).ToString();
+        Assert.True(request.Headers.TryAddWithoutValidation("Authorization", [basic, basic]));
+
+        using var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        OAuthAssert.ErrorBody(await response.Content.ReadAsStringAsync());
+    }
+
+    // ---- registration JSON ----------------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{")]
+    [InlineData("{\"scope\":")]
+    [InlineData("not json")]
+    [InlineData("{'scope':'read'}")]
+    [InlineData("{\"scope\":\"read\",}")]
+    [InlineData("{\"scope\":\"read\"} trailing")]
+    [InlineData("{\"scope\":\"read\"}{\"scope\":\"read\"}")]
+    [InlineData("[]")]
+    [InlineData("[{\"scope\":\"read\"}]")]
+    [InlineData("null")]
+    [InlineData("\"a string\"")]
+    [InlineData("42")]
+    [InlineData("true")]
+    [InlineData("{\"scope\":\"\\uD800\"}")]
+    public async Task Registration_must_refuse_invalid_json_with_invalid_client_metadata(string json)
+    {
+        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+    }
+
+    [Theory]
+    [InlineData("{\"redirect_uris\":\"https://app.example.com/cb\"}")]
+    [InlineData("{\"redirect_uris\":{\"a\":\"b\"}}")]
+    [InlineData("{\"grant_types\":[1]}")]
+    [InlineData("{\"grant_types\":\"client_credentials\"}")]
+    [InlineData("{\"grant_types\":[[\"client_credentials\"]]}")]
+    [InlineData("{\"response_types\":[true]}")]
+    [InlineData("{\"scope\":5}")]
+    [InlineData("{\"scope\":[\"read\"]}")]
+    [InlineData("{\"client_name\":{}}")]
+    [InlineData("{\"client_name\":1e999}")]
+    [InlineData("{\"token_endpoint_auth_method\":true}")]
+    public async Task Registration_must_refuse_wrong_json_types_with_invalid_client_metadata(string json)
+    {
+        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+    }
+
+    [Theory]
+    [InlineData("{\"scope\":\"read\",\"scope\":\"admin\"}")]
+    [InlineData("{\"scope\":\"read\",\"Scope\":\"admin\"}")]
+    [InlineData("{\"grant_types\":[\"client_credentials\"],\"grant_types\":[\"client_credentials\"]}")]
+    [InlineData("{\"token_endpoint_auth_method\":\"none\",\"token_endpoint_auth_method\":\"client_secret_basic\"}")]
+    public async Task Registration_must_refuse_duplicate_json_properties_with_invalid_client_metadata(string json)
+    {
+        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+    }
+
+    [Fact]
+    public async Task Registration_must_refuse_deeply_nested_json_with_invalid_client_metadata()
+    {
+        var json = "{\"software_statement\":" + new string('[', 200) + new string(']', 200) + "}";
+
+        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+    }
+
+    [Fact]
+    public async Task Registration_must_refuse_invalid_utf8_with_invalid_client_metadata()
+    {
+        var content = new ByteArrayContent([(byte)'{', (byte)'"', (byte)'s', (byte)'c', (byte)'o', (byte)'p', (byte)'e', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}']);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        using var response = await Http.PostAsync(ServerHost.RegistrationPath, content);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+    }
+
+    // ---- error_description charset (RFC 6749 5.2) ------------------------------------------------------------
+
+    [Theory]
+    [InlineData(ServerHost.TokenPath, "grant_type=caf%C3%A9")]
+    [InlineData(ServerHost.TokenPath, "grant_type=a%22b%5Cc")]
+    [InlineData(ServerHost.TokenPath, "grant_type=line%0Abreak")]
+    [InlineData(ServerHost.TokenPath, "grant_type=client_credentials&%C3%A9=1&%C3%A9=2")]
+    [InlineData(ServerHost.IntrospectionPath, "token=x&%22=1&%22=2")]
+    public async Task Form_endpoint_error_descriptions_must_stay_within_the_rfc_6749_charset(string path, string body)
+    {
+        using var request = Authenticated(path, FormBody(body));
+
+        using var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        OAuthAssert.ErrorBody(await response.Content.ReadAsStringAsync(), strictDescription: true);
+    }
+
+    [Theory]
+    [InlineData("{\"redirect_uris\":[\"https://ex\u00e4mple.com/cb#frag\"],\"grant_types\":[\"client_credentials\"]}")]
+    [InlineData("{\"redirect_uris\":[\"http://app.example.com/\\\"quoted\\\"\"],\"grant_types\":[\"client_credentials\"]}")]
+    [InlineData("{\"grant_types\":[\"gr\u00e4nt\"]}")]
+    [InlineData("{\"token_endpoint_auth_method\":\"\\\"\"}")]
+    [InlineData("{\"response_types\":[\"t\u00f6ken\"],\"grant_types\":[\"client_credentials\"]}")]
+    [InlineData("{'scope':'read'}")]
+    public async Task Registration_error_descriptions_must_stay_within_the_rfc_6749_charset(string json)
+    {
+        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        OAuthAssert.ErrorBody(await response.Content.ReadAsStringAsync(), strictDescription: true);
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    private HttpRequestMessage Authenticated(string path, HttpContent content)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        if (path != ServerHost.RegistrationPath)
+        {
+            request.Headers.Authorization = ClientCredentialsTests.Basic(_client.ClientId, _client.ClientSecret);
+        }
+
+        return request;
+    }
+
+    private static string ErrorForBadFraming(string path) =>
+        path == ServerHost.RegistrationPath ? "invalid_client_metadata" : "invalid_request";
+
+    private static StringContent FormBody(string body) => new(body, Encoding.UTF8, "application/x-www-form-urlencoded");
+
+    private static HttpContent Oversized(string path, int size, bool knownLength)
+    {
+        byte[] body;
+        string mediaType;
+        if (path == ServerHost.RegistrationPath)
+        {
+            var prefix = "{\"scope\":\"read\",\"client_name\":\"";
+            body = Encoding.ASCII.GetBytes(prefix + new string('n', size - prefix.Length - 2) + "\"}");
+            mediaType = "application/json";
+        }
+        else
+        {
+            var prefix = "grant_type=client_credentials&token=x&padding=";
+            body = Encoding.ASCII.GetBytes(prefix + new string('a', size - prefix.Length));
+            mediaType = "application/x-www-form-urlencoded";
+        }
+
+        HttpContent content = knownLength ? new ByteArrayContent(body) : new UnknownLengthContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        return content;
+    }
+
+    /// <summary>A body sent without Content-Length, in small chunks, so the server must enforce the limit while reading.</summary>
+    private sealed class UnknownLengthContent(byte[] body) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            for (var offset = 0; offset < body.Length; offset += 4096)
+            {
+                await stream.WriteAsync(body.AsMemory(offset, Math.Min(4096, body.Length - offset)));
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}

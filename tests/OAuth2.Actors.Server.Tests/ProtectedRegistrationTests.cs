@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Duende.IdentityModel.Client;
+using Xunit;
+
+namespace OAuth2.Actors.Server.Tests;
+
+/// <summary>RFC 7591 3: registration protected by OAUTH2_REGISTRATION_INITIAL_ACCESS_TOKEN.</summary>
+public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture fixture) : IClassFixture<InitialAccessTokenServerFixture>
+{
+    private ServerHost Host => fixture.Host;
+
+    [Fact]
+    public async Task Protected_registration_must_refuse_a_request_without_a_token_with_401()
+    {
+        using var response = await Post(bearer: null);
+
+        await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_token");
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Theory]
+    [InlineData("wrong-initial-access-token-0123456789-abcdefghijklmnop")]
+    [InlineData("initial-access-token-0123456789-abcdefghijklmno")]
+    [InlineData("x")]
+    public async Task Protected_registration_must_refuse_a_wrong_token_with_401(string token)
+    {
+        using var response = await Post(bearer: token);
+
+        await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_token");
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Fact]
+    public async Task Protected_registration_must_refuse_the_initial_token_in_a_basic_header()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.RegistrationPath) { Content = JsonContent.Create(new { scope = "read" }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", InitialAccessTokenServerFixture.InitialAccessToken);
+
+        using var response = await Host.Client.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_token");
+    }
+
+    [Fact]
+    public async Task Protected_registration_must_accept_the_initial_access_token()
+    {
+        var client = await Host.Register(scope: "read", bearer: InitialAccessTokenServerFixture.InitialAccessToken);
+
+        using var token = await Host.RequestToken(client);
+        Assert.False(token.IsError, token.Raw);
+    }
+
+    [Fact]
+    public async Task Protected_registration_must_accept_the_initial_access_token_for_reserved_scopes()
+    {
+        var client = await Host.Register(scope: "admin", bearer: InitialAccessTokenServerFixture.InitialAccessToken);
+
+        Assert.Equal("admin", client.Registration.GetProperty("scope").GetString());
+    }
+
+    [Fact]
+    public async Task Protected_registration_must_accept_an_admin_access_token()
+    {
+        var admin = await Host.AdminAccessToken();
+
+        using var response = await Post(bearer: admin);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Protected_registration_must_refuse_an_access_token_without_the_admin_scope()
+    {
+        var client = await Host.Register(scope: "read", bearer: InitialAccessTokenServerFixture.InitialAccessToken);
+        var token = await Host.AccessToken(client);
+
+        using var response = await Post(bearer: token);
+
+        await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_token");
+    }
+
+    [Fact]
+    public async Task Protected_registration_must_refuse_a_revoked_admin_access_token()
+    {
+        var admin = await Host.AdminAccessToken();
+        using var revoked = await Host.Revoke(admin, new RegisteredClient(ServerHost.AdminClientId, ServerHost.AdminClientSecret, default));
+        Assert.False(revoked.IsError, revoked.Raw);
+
+        using var response = await Post(bearer: admin);
+
+        await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_token");
+    }
+
+    private async Task<HttpResponseMessage> Post(string? bearer)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.RegistrationPath)
+        {
+            Content = JsonContent.Create(new { grant_types = new[] { "client_credentials" }, scope = "read" }),
+        };
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        return await Host.Client.SendAsync(request);
+    }
+}
