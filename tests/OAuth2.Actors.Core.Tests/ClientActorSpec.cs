@@ -136,7 +136,7 @@ public class ClientActorSpec : Akka.TestKit.Xunit2.TestKit
         var error = await ExpectMsgAsync<OAuthError>();
         Assert.Equal(Errors.InvalidRedirectUri, error.Error);
         var passivate = await _shard.ExpectMsgAsync<Passivate>();
-        Assert.Equal(PoisonPill.Instance, passivate.StopMessage);
+        Assert.Equal(StopEntity.Instance, passivate.StopMessage);
         Assert.Empty(await SpecSupport.JournalEventsAsync(this, "client-billing"));
     }
 
@@ -162,7 +162,7 @@ public class ClientActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("nobody", failed.ClientId);
         Assert.Equal("unknown client", failed.Reason);
         var passivate = await _shard.ExpectMsgAsync<Passivate>();
-        Assert.Equal(PoisonPill.Instance, passivate.StopMessage);
+        Assert.Equal(StopEntity.Instance, passivate.StopMessage);
 
         client.Tell(new GetClient("nobody"), TestActor);
         Assert.Null((await ExpectMsgAsync<CurrentClient>()).Client);

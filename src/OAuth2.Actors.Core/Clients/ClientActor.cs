@@ -41,6 +41,7 @@ public sealed class ClientActor : ReceivePersistentActor
         });
 
         Command<AuthenticateClient>(Authenticate);
+        Command<StopEntity>(_ => Context.Stop(Self));
         Command<GetClient>(_ =>
         {
             Sender.Tell(new CurrentClient(_clientId, _state?.ToView()));
@@ -313,7 +314,7 @@ public sealed class ClientActor : ReceivePersistentActor
     {
         if (_state is null)
         {
-            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            Context.Parent.Tell(new Passivate(StopEntity.Instance));
         }
     }
 }

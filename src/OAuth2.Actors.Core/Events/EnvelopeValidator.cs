@@ -34,7 +34,7 @@ public static partial class EnvelopeValidator
         }
 
         var severity = EventSeverity.Info;
-        if (e.Severity is not null && !Enum.TryParse(e.Severity, ignoreCase: true, out severity))
+        if (e.Severity is not null && !Severities.TryGetValue(e.Severity, out severity))
         {
             return Fail($"'event.severity' '{e.Severity}' must be one of info, warning, error, critical.");
         }
@@ -67,7 +67,13 @@ public static partial class EnvelopeValidator
         }
 
         var attributes = incoming.Attributes ?? new Dictionary<string, string>();
-        attributes.TryAdd("source", "ingest");
+        if (attributes.Count > MaxMetadataEntries || attributes.Any(kv => kv.Value is null || kv.Key.Length > 128 || kv.Value.Length > MaxValueLength))
+        {
+            return Fail($"'attributes' holds at most {MaxMetadataEntries} string values with keys up to 128 and values up to {MaxValueLength} characters.");
+        }
+
+        // Where the event came from is the server's statement, not the caller's: ingested events cannot pass for internal ones.
+        attributes = new Dictionary<string, string>(attributes) { ["source"] = "ingest" };
 
         return (new EventEnvelope(
             new AuthEvent(e.Id, type, e.Timestamp.Value, severity, e.UserId, e.ClientId, metadata, e.Error),
@@ -90,6 +96,15 @@ public static partial class EnvelopeValidator
 
     private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
 
-    [GeneratedRegex("^00-(?<trace>[0-9a-f]{32})-(?<span>[0-9a-f]{16})-[0-9a-f]{2}$")]
+    private static readonly Dictionary<string, EventSeverity> Severities = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["info"] = EventSeverity.Info,
+        ["warning"] = EventSeverity.Warning,
+        ["error"] = EventSeverity.Error,
+        ["critical"] = EventSeverity.Critical,
+    };
+
+    // \z, not $: $ would also accept a trailing newline.
+    [GeneratedRegex("^00-(?<trace>[0-9a-f]{32})-(?<span>[0-9a-f]{16})-[0-9a-f]{2}\\z")]
     private static partial Regex TraceparentPattern();
 }

@@ -17,7 +17,9 @@ public sealed class EventActor : ReceiveActor
     private readonly IdempotencyWindow _seen;
     private readonly Dictionary<string, IActorRef> _pluginSinks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> _actorSinks = new(StringComparer.Ordinal);
+    private readonly IEventPlugin[] _initialPlugins;
     private IActorRef _router = ActorRefs.Nobody;
+    private long _sinkNumber;
     private long _published;
     private long _filtered;
 
@@ -26,23 +28,31 @@ public sealed class EventActor : ReceiveActor
         _settings = settings;
         _time = time;
         _seen = new IdempotencyWindow(settings.DedupWindow, settings.DedupCapacity);
-        foreach (var plugin in plugins)
-        {
-            Self.Tell(new RegisterEventPlugin(plugin));
-        }
+        _initialPlugins = plugins.ToArray();
 
         Receive<EventEnvelope>(Route);
         Receive<RegisterEventPlugin>(RegisterPlugin);
         Receive<RegisterEventSink>(RegisterSink);
         Receive<UnregisterEventSink>(u =>
         {
+            var replyTo = Sender;
             if (_actorSinks.Remove(u.Name, out var sink) || _pluginSinks.Remove(u.Name, out sink))
             {
                 Context.Unwatch(sink);
                 _router.Tell(new RemoveRoutee(Routee.FromActorRef(sink)));
+                if (sink.Path.Parent.Equals(Self.Path))
+                {
+                    // A plugin's sink actor is ours: stop it (its stream drains no further).
+                    Context.Stop(sink);
+                }
+
+                // Answer once the router no longer has it, so no event sent after the answer reaches it.
+                _router.Ask<Routees>(GetRoutees.Instance, TimeSpan.FromSeconds(5))
+                    .ContinueWith(_ => replyTo.Tell(new EventSinkUnregistered(u.Name)), TaskScheduler.Default);
+                return;
             }
 
-            Sender.Tell(new EventSinkUnregistered(u.Name));
+            replyTo.Tell(new EventSinkUnregistered(u.Name));
         });
         Receive<Terminated>(t => DropSink(t.ActorRef));
         Receive<IngestEvent>(Ingest);
@@ -65,7 +75,32 @@ public sealed class EventActor : ReceiveActor
 
     protected override void PreStart()
     {
-        _router = Context.ActorOf(Akka.Actor.Props.Empty.WithRouter(new BroadcastGroup(Array.Empty<string>())), "sinks");
+        // The plugins the actor starts with are routees from the first message on: no event can miss them.
+        var initial = new List<string>();
+        foreach (var plugin in _initialPlugins)
+        {
+            if (_pluginSinks.ContainsKey(plugin.Name))
+            {
+                _log.Warning("An event sink named {Sink} is already registered; ignoring the second one", plugin.Name);
+                continue;
+            }
+
+            var sink = StartPluginSink(plugin);
+            initial.Add(sink.Path.ToStringWithoutAddress());
+        }
+
+        _router = Context.ActorOf(Akka.Actor.Props.Empty.WithRouter(new BroadcastGroup(initial)), "sinks");
+    }
+
+    private IActorRef StartPluginSink(IEventPlugin plugin)
+    {
+        // Unique child names, so a plugin can be registered again under the same name after it was unregistered.
+        var sink = Context.ActorOf(
+            PluginSinkActor.Props(plugin, _settings.SinkBufferSize, _settings.PluginTimeout),
+            $"plugin-{Uri.EscapeDataString(plugin.Name)}-{++_sinkNumber}");
+        _pluginSinks[plugin.Name] = sink;
+        _log.Info("Event sink {Sink} started", plugin.Name);
+        return sink;
     }
 
     private void Route(EventEnvelope envelope)
@@ -86,13 +121,11 @@ public sealed class EventActor : ReceiveActor
         if (_pluginSinks.ContainsKey(name) || _actorSinks.ContainsKey(name))
         {
             _log.Warning("An event sink named {Sink} is already registered; ignoring the second one", name);
-            Sender.Tell(new EventSinkRegistered(name));
+            Sender.Tell(new EventSinkRejected(name, "A sink with this name is already registered."));
             return;
         }
 
-        var sink = Context.ActorOf(PluginSinkActor.Props(register.Plugin, _settings.SinkBufferSize, _settings.PluginTimeout), "plugin-" + Uri.EscapeDataString(name));
-        _pluginSinks[name] = sink;
-        AddRoutee(sink, name);
+        AddRoutee(StartPluginSink(register.Plugin), name);
     }
 
     private void RegisterSink(RegisterEventSink register)
@@ -100,7 +133,7 @@ public sealed class EventActor : ReceiveActor
         if (_pluginSinks.ContainsKey(register.Name) || _actorSinks.ContainsKey(register.Name))
         {
             _log.Warning("An event sink named {Sink} is already registered; ignoring the second one", register.Name);
-            Sender.Tell(new EventSinkRegistered(register.Name));
+            Sender.Tell(new EventSinkRejected(register.Name, "A sink with this name is already registered."));
             return;
         }
 

@@ -14,6 +14,9 @@ public sealed record EventSinkRegistered(string Name);
 
 public sealed record EventSinkUnregistered(string Name);
 
+/// <summary>The registration was refused (a sink with that name exists); the sink receives nothing.</summary>
+public sealed record EventSinkRejected(string Name, string Reason);
+
 public sealed record GetEventHealth
 {
     public static readonly GetEventHealth Instance = new();

@@ -1,50 +1,61 @@
 namespace OAuth2.Actors.Events;
 
 /// <summary>
-/// Idempotency keys seen within a time window, bounded in memory: the least recently seen key is evicted when
-/// full, and keys older than the window count as new. One key at a time, never a wholesale clear.
+/// Idempotency keys seen within a time window (counted from a key's first sighting), bounded in memory. Two
+/// orderings over the same keys: by first sighting, so expired keys leave exactly and first; and by last use, so
+/// when the window holds more than its capacity the least recently used live key is evicted. One key at a time,
+/// never a wholesale clear.
 /// </summary>
 public sealed class IdempotencyWindow(TimeSpan window, int capacity)
 {
-    private readonly Dictionary<string, LinkedListNode<(string Key, DateTimeOffset SeenAt)>> _index = new(StringComparer.Ordinal);
-    private readonly LinkedList<(string Key, DateTimeOffset SeenAt)> _order = new();
+    private readonly Dictionary<string, Entry> _index = new(StringComparer.Ordinal);
+    private readonly LinkedList<Entry> _byFirstSeen = new();
+    private readonly LinkedList<Entry> _byLastUse = new();
 
     public int Count => _index.Count;
 
-    /// <summary>True when the key is new (and is now remembered); false when it was seen within the window.</summary>
+    /// <summary>True when the key is new (and is now remembered); false when it was first seen within the window.</summary>
     public bool TryRemember(string key, DateTimeOffset now)
     {
-        ExpireOlderThan(now - window);
-        if (_index.TryGetValue(key, out var node))
+        while (_byFirstSeen.First is { } oldest && oldest.Value.FirstSeen <= now - window)
         {
-            if (now - node.Value.SeenAt < window)
-            {
-                // Recently used: move to the young end so capacity eviction takes colder keys first.
-                _order.Remove(node);
-                _order.AddLast(node);
-                return false;
-            }
-
-            _order.Remove(node);
-            _index.Remove(key);
+            Forget(oldest.Value);
         }
 
-        _index[key] = _order.AddLast((key, now));
-        while (_index.Count > capacity && _order.First is { } oldest)
+        if (_index.TryGetValue(key, out var existing))
         {
-            _order.RemoveFirst();
-            _index.Remove(oldest.Value.Key);
+            _byLastUse.Remove(existing.LastUseNode);
+            _byLastUse.AddLast(existing.LastUseNode);
+            return false;
+        }
+
+        var entry = new Entry(key, now);
+        entry.FirstSeenNode = _byFirstSeen.AddLast(entry);
+        entry.LastUseNode = _byLastUse.AddLast(entry);
+        _index[key] = entry;
+        while (_index.Count > capacity && _byLastUse.First is { } coldest)
+        {
+            Forget(coldest.Value);
         }
 
         return true;
     }
 
-    private void ExpireOlderThan(DateTimeOffset cutoff)
+    private void Forget(Entry entry)
     {
-        while (_order.First is { } first && first.Value.SeenAt <= cutoff)
-        {
-            _order.RemoveFirst();
-            _index.Remove(first.Value.Key);
-        }
+        _byFirstSeen.Remove(entry.FirstSeenNode);
+        _byLastUse.Remove(entry.LastUseNode);
+        _index.Remove(entry.Key);
+    }
+
+    private sealed class Entry(string key, DateTimeOffset firstSeen)
+    {
+        public string Key { get; } = key;
+
+        public DateTimeOffset FirstSeen { get; } = firstSeen;
+
+        public LinkedListNode<Entry> FirstSeenNode { get; set; } = null!;
+
+        public LinkedListNode<Entry> LastUseNode { get; set; } = null!;
     }
 }

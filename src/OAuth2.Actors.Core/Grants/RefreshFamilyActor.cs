@@ -34,6 +34,7 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         Recover<RefreshTokenRotated>(Apply);
         Recover<RefreshFamilyClosed>(Apply);
 
+        Command<StopEntity>(_ => Context.Stop(Self));
         Command<StartRefreshFamily>(Start);
         Command<UseRefreshToken>(Use);
         Command<RevokeRefreshFamily>(Revoke);
@@ -84,7 +85,7 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         if (_family is null)
         {
             Sender.Tell(new RefreshRejected("unknown"));
-            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            Context.Parent.Tell(new Passivate(StopEntity.Instance));
             return;
         }
 
@@ -159,7 +160,7 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         if (_family is null)
         {
             Sender.Tell(new RefreshFamilyRevoked(_familyId, false, false));
-            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            Context.Parent.Tell(new Passivate(StopEntity.Instance));
             return;
         }
 

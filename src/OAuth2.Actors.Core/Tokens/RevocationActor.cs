@@ -86,8 +86,20 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
     protected override void OnReplaySuccess()
     {
         base.OnReplaySuccess();
-        // Purge through the normal path so expired entries leave Distributed Data too, not only this bucket's memory.
-        Self.Tell(PurgeTick.Instance);
+
+        // Expired entries leave memory now (before any query) and Distributed Data too, where an earlier
+        // incarnation of this bucket may have left them; the journal forgets them at the next purge snapshot.
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        var expired = _revoked.Where(kv => kv.Value <= now).Select(kv => kv.Key).ToArray();
+        if (expired.Length > 0)
+        {
+            Purge(now);
+            _replicator.Tell(Dsl.Update(
+                ReplicatedKey,
+                LWWDictionary<string, long>.Empty,
+                WriteLocal.Instance,
+                d => expired.Aggregate(d, (acc, jti) => acc.Remove(_cluster, jti))));
+        }
     }
 
     private void Record(RecordRevocation command)

@@ -47,6 +47,7 @@ public sealed class UserActor : ReceivePersistentActor
         Recover<UserConsentGranted>(e => Apply(e));
         Recover<UserRemoved>(e => Apply(e));
 
+        Command<StopEntity>(_ => Context.Stop(Self));
         Command<CreateUser>(Create);
         Command<AuthenticateUser>(Authenticate);
         Command<GetUser>(_ =>
@@ -228,7 +229,7 @@ public sealed class UserActor : ReceivePersistentActor
     {
         if (_user is null)
         {
-            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            Context.Parent.Tell(new Passivate(StopEntity.Instance));
         }
     }
 }

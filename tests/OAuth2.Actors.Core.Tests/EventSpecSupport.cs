@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using OAuth2.Actors.Events;
+
+namespace OAuth2.Actors.Core.Tests;
+
+/// <summary>Envelopes and test plugins shared by the event pipeline specs.</summary>
+internal static class EventSpecSupport
+{
+    /// <summary>A fixed start for the fake clock.</summary>
+    public static readonly DateTimeOffset Start = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static EventEnvelope Envelope(
+        EventType type,
+        string? id = null,
+        string? clientId = null,
+        string? userId = null,
+        DateTimeOffset? timestamp = null,
+        string? correlationId = null)
+    {
+        var at = timestamp ?? Start;
+        return new EventEnvelope(
+            new AuthEvent(id ?? Guid.NewGuid().ToString(), type, at, EventSeverity.Info, userId, clientId, new Dictionary<string, string>(), null),
+            null,
+            null,
+            null,
+            correlationId,
+            "spec",
+            at,
+            new Dictionary<string, string> { ["source"] = "internal" });
+    }
+
+    /// <summary>A valid ingest body; the <c>with</c> expressions of the tests break one field at a time.</summary>
+    public static IncomingEnvelope Incoming(
+        string? id = "ext-1",
+        string? type = "user_authenticated",
+        DateTimeOffset? timestamp = null,
+        string? idempotencyKey = null,
+        string? traceparent = null) =>
+        new(
+            new IncomingEvent(id, type, timestamp ?? Start, "info", "user-1", "client-1", new Dictionary<string, string> { ["method"] = "password" }, null),
+            idempotencyKey,
+            traceparent,
+            null,
+            null,
+            null,
+            null,
+            null);
+
+    /// <summary>Polls <paramref name="probe"/> until it holds or the deadline passes; returns the last value.</summary>
+    public static async Task<T> Eventually<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan? within = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var value = await probe();
+            if (done(value) || DateTimeOffset.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(25);
+        }
+    }
+}
+
+/// <summary>Records every envelope it is given.</summary>
+internal sealed class RecordingPlugin(string name) : IEventPlugin
+{
+    public ConcurrentQueue<EventEnvelope> Received { get; } = new();
+
+    public string Name => name;
+
+    public Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken)
+    {
+        Received.Enqueue(envelope);
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> HealthCheckAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+}
+
+/// <summary>Throws on every call, synchronously or from the returned task.</summary>
+internal sealed class ThrowingPlugin(string name, bool synchronously = false) : IEventPlugin
+{
+    public int Calls;
+
+    public string Name => name;
+
+    public Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Calls);
+        return synchronously
+            ? throw new InvalidOperationException("broker unreachable")
+            : Task.FromException(new InvalidOperationException("broker unreachable"));
+    }
+
+    public Task<bool> HealthCheckAsync(CancellationToken cancellationToken) => Task.FromResult(false);
+}
+
+/// <summary>Never completes a call (ignores cancellation too): only the plugin timeout gets the sink moving.</summary>
+internal sealed class HangingPlugin(string name) : IEventPlugin
+{
+    private readonly TaskCompletionSource _never = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int Calls;
+
+    public string Name => name;
+
+    public Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Calls);
+        return _never.Task;
+    }
+
+    public Task<bool> HealthCheckAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+}
+
+/// <summary>Every call waits until <see cref="Release"/>; counts what it finally delivered.</summary>
+internal sealed class BlockingPlugin(string name) : IEventPlugin
+{
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int Started;
+    public int Completed;
+
+    public string Name => name;
+
+    public async Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Started);
+        await _gate.Task;
+        Interlocked.Increment(ref Completed);
+    }
+
+    public void Release() => _gate.TrySetResult();
+
+    public Task<bool> HealthCheckAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+}

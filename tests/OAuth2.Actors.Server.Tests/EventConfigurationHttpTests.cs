@@ -1,0 +1,210 @@
+using System.Net;
+using System.Text.Json;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using OAuth2.Actors.Events;
+using Xunit;
+
+namespace OAuth2.Actors.Server.Tests;
+
+/// <summary>OAUTH2_EVENTS_ENABLED=false: no pipeline, the OAuth2 flows unaffected.</summary>
+public sealed class EventsDisabledHttpTests(EventsDisabledServerFixture fixture) : IClassFixture<EventsDisabledServerFixture>
+{
+    private EventServerHost Host => fixture.Host;
+
+    private const string Envelope = """{"event":{"id":"ext-1","event_type":"user_logout","timestamp":"2024-01-15T10:30:00Z"}}""";
+
+    private static async Task AssertDisabled(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode}: {body}");
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal("eventing_disabled", json.RootElement.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Ingest_must_answer_503_eventing_disabled()
+    {
+        using var response = await Host.Ingest(Envelope, await Host.AdminToken());
+
+        await AssertDisabled(response);
+    }
+
+    [Fact]
+    public async Task Events_must_answer_503_eventing_disabled()
+    {
+        using var response = await Host.GetEvents("", await Host.AdminToken());
+
+        await AssertDisabled(response);
+    }
+
+    [Fact]
+    public async Task Health_must_report_eventing_disabled()
+    {
+        using var health = JsonDocument.Parse(await Host.Client.GetStringAsync("/events/health"));
+
+        Assert.False(health.RootElement.GetProperty("enabled").GetBoolean());
+        Assert.Empty(health.RootElement.GetProperty("plugins").EnumerateArray());
+    }
+
+    [Fact]
+    public void EventActor_must_not_run_when_eventing_is_disabled()
+    {
+        var registry = Host.Services.GetRequiredService<ActorRegistry>();
+
+        Assert.False(registry.TryGet<EventActor>(out _));
+    }
+
+    [Fact]
+    public async Task OAuthFlows_must_work_with_eventing_disabled()
+    {
+        var client = await Host.Register(scope: "read write");
+
+        var token = await Host.AccessToken(client, scope: "read");
+        using (var introspection = await Host.Introspect(token))
+        {
+            Assert.True(introspection.IsActive, introspection.Raw);
+            Assert.Equal(client.ClientId, introspection.Json?.GetProperty("client_id").GetString());
+        }
+
+        using (var revocation = await Host.Revoke(token, client))
+        {
+            Assert.False(revocation.IsError, revocation.Raw);
+        }
+
+        using (var introspection = await Host.Introspect(token))
+        {
+            Assert.False(introspection.IsActive);
+        }
+
+        using var wrong = await Host.RequestToken(client.ClientId, "wrong-secret-0123456789-0123456789");
+        Assert.Equal("invalid_client", EventServerHost.OAuthError(wrong));
+    }
+}
+
+/// <summary>OAUTH2_EVENTS_FILTER_MODE=include, OAUTH2_EVENTS_TYPES=token_created, OAUTH2_EVENTS_BACKEND=console,in_memory.</summary>
+public sealed class EventsFilteredHttpTests(EventsFilteredServerFixture fixture) : IClassFixture<EventsFilteredServerFixture>
+{
+    private EventServerHost Host => fixture.Host;
+
+    [Fact]
+    public async Task Events_must_store_only_the_included_types()
+    {
+        var client = await Host.Register(scope: "read write");
+        var token = await Host.AccessToken(client);
+        using (await Host.RequestToken(client.ClientId, "wrong-secret-0123456789-0123456789"))
+        {
+        }
+
+        using (await Host.Introspect(token))
+        {
+        }
+
+        using (await Host.Revoke(token, client))
+        {
+        }
+
+        var created = Assert.Single(await Host.WaitForEvents($"client_id={client.ClientId}", _ => true));
+        Assert.Equal("token_created", created.Type());
+        Assert.Equal(new JsonWebToken(token).Id, created.Metadata("jti"));
+
+        // Give the withheld events time to have arrived, had they passed the filter.
+        await Task.Delay(300);
+        var all = await Host.Events("limit=1000");
+        Assert.NotEmpty(all);
+        Assert.All(all, e => Assert.Equal("token_created", e.Type()));
+        Assert.Single(await Host.Events($"client_id={client.ClientId}"));
+
+        using var health = JsonDocument.Parse(await Host.Client.GetStringAsync("/events/health"));
+        Assert.True(health.RootElement.GetProperty("filtered").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task Ingest_must_accept_but_not_store_a_withheld_type()
+    {
+        var clientId = "ext-client-" + Guid.NewGuid().ToString("N");
+        var withheld = $$$"""{"event":{"id":"{{{Guid.NewGuid():N}}}","event_type":"user_logout","timestamp":"2024-01-15T10:30:00Z","client_id":"{{{clientId}}}"}}""";
+        var passes = $$$"""{"event":{"id":"{{{Guid.NewGuid():N}}}","event_type":"token_created","timestamp":"2024-01-15T10:30:00Z","client_id":"{{{clientId}}}"}}""";
+
+        using var first = await Host.Ingest(withheld, await Host.AdminToken());
+        using var second = await Host.Ingest(passes, await Host.AdminToken());
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        var stored = Assert.Single(await Host.WaitForEvents($"client_id={clientId}", _ => true));
+        Assert.Equal("token_created", stored.Type());
+        await Task.Delay(200);
+        Assert.Single(await Host.Events($"client_id={clientId}"));
+    }
+
+    [Fact]
+    public async Task Health_must_list_the_console_and_in_memory_plugins()
+    {
+        var client = await Host.Register();
+        await Host.AccessToken(client);
+        await Host.WaitForEvents($"client_id={client.ClientId}", _ => true);
+
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            using var health = JsonDocument.Parse(await Host.Client.GetStringAsync("/events/health"));
+            var plugins = health.RootElement.GetProperty("plugins").EnumerateArray().Where(p => p.GetProperty("kind").GetString() == "plugin").ToArray();
+            Assert.Equal(["console", "in_memory"], plugins.Select(p => p.GetProperty("name").GetString()!).Order());
+            Assert.All(plugins, p => Assert.True(p.GetProperty("healthy").GetBoolean()));
+            Assert.True(health.RootElement.GetProperty("enabled").GetBoolean());
+            var console = plugins.Single(p => p.GetProperty("name").GetString() == "console");
+            if (console.GetProperty("delivered").GetInt64() > 0)
+            {
+                Assert.Equal(0, console.GetProperty("failed").GetInt64());
+                return;
+            }
+
+            Assert.True(DateTimeOffset.UtcNow < deadline, "The console plugin delivered nothing.");
+            await Task.Delay(50);
+        }
+    }
+}
+
+/// <summary>token_expired is emitted when an expired token is presented; tokens here live 10 seconds.</summary>
+public sealed class EventExpiryHttpTests(EventsShortTokenLifetimeServerFixture fixture) : IClassFixture<EventsShortTokenLifetimeServerFixture>
+{
+    private EventServerHost Host => fixture.Host;
+
+    [Fact]
+    public async Task Introspection_of_an_expired_token_must_emit_token_expired()
+    {
+        var client = await Host.Register(scope: "read");
+        var token = await Host.AccessToken(client);
+        var jwt = new JsonWebToken(token);
+        var correlationId = "corr-" + Guid.NewGuid().ToString("N");
+
+        // Wait for the expiry (at most the 10 s lifetime), then present the token once more.
+        var wait = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5);
+        while (true)
+        {
+            using var introspection = await Host.Introspect(token, correlationId);
+            if (!introspection.IsActive)
+            {
+                break;
+            }
+
+            Assert.True(DateTimeOffset.UtcNow < deadline, "The token is still active after its expiry.");
+            await Task.Delay(200);
+        }
+
+        var expired = await Host.WaitForEvent("token_expired", correlationId, client.ClientId);
+        Assert.Equal("warning", expired.Severity());
+        Assert.Equal("token_expired", expired.Error());
+        Assert.Equal(jwt.Id, expired.Metadata("jti"));
+        Assert.Equal("read", expired.Metadata("scope"));
+        Assert.Equal("http", expired.Attribute("source"));
+        Assert.Empty(EventEnvelopeSchema.Errors(expired));
+    }
+}
