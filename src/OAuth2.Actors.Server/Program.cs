@@ -66,6 +66,16 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCorrelation();
+if (secureCookies)
+{
+    // An https issuer is reached over https, even when TLS ends at a proxy in front of Kestrel: secure cookies need to know.
+    app.Use((context, next) =>
+    {
+        context.Request.Scheme = Uri.UriSchemeHttps;
+        return next(context);
+    });
+}
+
 app.UseAuthentication();
 
 app.MapOAuthEndpoints();

@@ -126,6 +126,12 @@ public sealed partial class AuthActor
             return request.Decision is null ? AuthorizeLoginRequired.Instance : new AuthorizeErrorPage(Errors.AccessDenied, "Sign in first.");
         }
 
+        if (!await UserStillExists(user.Username, user.UserId))
+        {
+            // A session that outlived its account (deleted, or re-created under the same name) signs in again.
+            return AuthorizeLoginRequired.Instance;
+        }
+
         // Step 5: consent, remembered per user, client and scope set.
         var scopes = scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         switch (request.Decision)
@@ -133,7 +139,11 @@ public sealed partial class AuthActor
             case "deny":
                 return Fail(Errors.AccessDenied, "The user denied the request.");
             case "allow":
-                await _neighbours.Users.Ask<ConsentRecorded>(new GrantConsent(user.Username, client.ClientId, scopes), _settings.InternalTimeout);
+                if (await _neighbours.Users.Ask<object>(new GrantConsent(user.Username, client.ClientId, scopes), _settings.InternalTimeout) is not ConsentRecorded)
+                {
+                    return AuthorizeLoginRequired.Instance;
+                }
+
                 break;
             case null:
                 var consent = await _neighbours.Users.Ask<ConsentStatus>(new CheckConsent(user.Username, client.ClientId, scopes), _settings.InternalTimeout);

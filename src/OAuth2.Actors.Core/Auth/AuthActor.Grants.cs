@@ -24,7 +24,12 @@ public sealed partial class AuthActor
         switch (reply)
         {
             case CodeRedeemed redeemed:
-                return await IssueUserTokens(client, redeemed.Grant.UserId, redeemed.Grant.Scope, GrantTypes.AuthorizationCode, redeemed.Grant.GrantId, request.Context);
+                if (!await UserStillExists(redeemed.Grant.Username, redeemed.Grant.UserId))
+                {
+                    return new OAuthError(Errors.InvalidGrant, "The user of this authorization code no longer exists.");
+                }
+
+                return await IssueUserTokens(client, redeemed.Grant.UserId, redeemed.Grant.Scope, GrantTypes.AuthorizationCode, redeemed.Grant.GrantId, request.Context, redeemed.Grant.Username);
             case CodeRejected { Reason: "replayed", GrantIdToRevoke: { } grantId }:
                 // RFC 6749 4.1.2: a code used twice revokes what it granted.
                 await _neighbours.RefreshFamilies.Ask<RefreshFamilyRevoked>(new RevokeRefreshFamily(grantId, null, "authorization_code_replay", request.Context), _settings.InternalTimeout);
@@ -66,6 +71,13 @@ public sealed partial class AuthActor
         switch (reply)
         {
             case RefreshRotated rotated:
+                if (rotated.Username is not null && !await UserStillExists(rotated.Username, rotated.UserId))
+                {
+                    // The user was deleted: the grant ends here, not at the refresh token's expiry.
+                    await _neighbours.RefreshFamilies.Ask<RefreshFamilyRevoked>(new RevokeRefreshFamily(familyId, null, "user_deleted", request.Context), _settings.InternalTimeout);
+                    return new OAuthError(Errors.InvalidGrant, "The refresh token has been revoked.");
+                }
+
                 var issued = await _tokens.Ask<AccessTokenIssued>(
                     new IssueAccessToken(rotated.UserId, client.ClientId, rotated.Scope, GrantTypes.RefreshToken, request.Context, rotated.UserId, familyId, HasRefreshToken: true),
                     _settings.InternalTimeout);
@@ -110,19 +122,26 @@ public sealed partial class AuthActor
 
         var reply = await _neighbours.Users.Ask<object>(new AuthenticateUser(username, password, "password_grant", client.ClientId, request.Context), _settings.InternalTimeout);
         return reply is UserAuthenticated ok
-            ? await IssueUserTokens(client, ok.User.UserId, scope, GrantTypes.Password, Secrets.NewClientId(), request.Context)
+            ? await IssueUserTokens(client, ok.User.UserId, scope, GrantTypes.Password, Secrets.NewClientId(), request.Context, ok.User.Username)
             : new OAuthError(Errors.InvalidGrant, "Invalid username or password.");
     }
 
     /// <summary>An access token for a user, and a refresh token (a new family) when the client may refresh.</summary>
-    private async Task<OAuthReply> IssueUserTokens(ClientView client, string userId, string scope, string grantType, string grantId, RequestContext context)
+    /// <summary>A user deleted (or deleted and re-created under the same name) no longer holds the grants of the old account.</summary>
+    private async Task<bool> UserStillExists(string username, string userId)
+    {
+        var current = await _neighbours.Users.Ask<CurrentUser>(new GetUser(username), _settings.InternalTimeout);
+        return current.User?.UserId == userId;
+    }
+
+    private async Task<OAuthReply> IssueUserTokens(ClientView client, string userId, string scope, string grantType, string grantId, RequestContext context, string username)
     {
         string? refreshToken = null;
         if (client.AllowsGrant(GrantTypes.RefreshToken))
         {
             var (token, secret) = RefreshTokens.New(grantId);
             await _neighbours.RefreshFamilies.Ask<RefreshFamilyStarted>(
-                new StartRefreshFamily(grantId, client.ClientId, userId, scope, RefreshTokens.Hash(secret), _time.GetUtcNow() + _settings.RefreshTokenTtl),
+                new StartRefreshFamily(grantId, client.ClientId, userId, scope, RefreshTokens.Hash(secret), _time.GetUtcNow() + _settings.RefreshTokenTtl, username),
                 _settings.InternalTimeout);
             refreshToken = token;
         }

@@ -188,11 +188,11 @@ public sealed partial class AuthActor : ReceiveActor
             return OAuthError.InvalidRequest("token is required.");
         }
 
-        if (Grants.RefreshTokens.TryParse(token, out var familyId, out _))
+        if (Grants.RefreshTokens.TryParse(token, out var familyId, out var secret))
         {
             // RFC 7009 2.1: revoking a refresh token revokes its family and the access tokens of the same grant.
             var revoked = await _neighbours.RefreshFamilies.Ask<Grants.RefreshFamilyRevoked>(
-                new Grants.RevokeRefreshFamily(familyId, client.ClientId, "revoked_by_client", request.Context), _settings.InternalTimeout);
+                new Grants.RevokeRefreshFamily(familyId, client.ClientId, "revoked_by_client", request.Context, secret), _settings.InternalTimeout);
             if (revoked.NotOwner)
             {
                 return new OAuthError(Errors.UnauthorizedClient, "The token was not issued to this client.");
@@ -220,8 +220,8 @@ public sealed partial class AuthActor : ReceiveActor
             privileged = Secrets.FixedTimeEquals(bearer, _settings.RegistrationInitialAccessToken)
                 || await HasScope(bearer, Scopes.Admin, request.Context);
 
-            // With open registration a token that grants nothing just leaves the request unprivileged.
-            if (!privileged && _settings.RegistrationInitialAccessToken is not null)
+            // A presented token must be one that authorises registration, open or not: a wrong token is an error, not a shrug.
+            if (!privileged)
             {
                 return new OAuthError(Errors.InvalidToken, "The initial access token is not valid.", 401, "Bearer error=\"invalid_token\"");
             }

@@ -259,6 +259,15 @@ public sealed class ClientActor : ReceivePersistentActor
             return;
         }
 
+        // A client's own registration token keeps the reserved scopes it has; only an admin grants new ones.
+        var added = metadata.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .FirstOrDefault(s => ClientMetadataValidator.ReservedScopes.Contains(s) && !current.ScopeList.Contains(s, StringComparer.Ordinal));
+        if (!command.Access.Admin && added is not null)
+        {
+            Sender.Tell(new OAuthError(Errors.InvalidClientMetadata, $"scope '{added}' may only be added with an admin access token."));
+            return;
+        }
+
         var becomesPublic = metadata.TokenEndpointAuthMethod == ClientAuthMethods.None;
         if (becomesPublic != !current.IsConfidential)
         {

@@ -97,7 +97,7 @@ public static class RefreshTokens
     public static string Hash(string secret) => Base64UrlEncoder.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 }
 
-public sealed record StartRefreshFamily(string FamilyId, string ClientId, string UserId, string Scope, string SecretHash, DateTimeOffset ExpiresAt) : IRefreshFamilyCommand;
+public sealed record StartRefreshFamily(string FamilyId, string ClientId, string UserId, string Scope, string SecretHash, DateTimeOffset ExpiresAt, string? Username = null) : IRefreshFamilyCommand;
 
 public sealed record RefreshFamilyStarted(string FamilyId);
 
@@ -106,7 +106,7 @@ public sealed record UseRefreshToken(string FamilyId, string Secret, string Clie
     public override string ToString() => $"UseRefreshToken {{ FamilyId = {FamilyId}, ClientId = {ClientId} }}";
 }
 
-public sealed record RefreshRotated(string FamilyId, string NewRefreshToken, string UserId, string Scope, DateTimeOffset ExpiresAt)
+public sealed record RefreshRotated(string FamilyId, string NewRefreshToken, string UserId, string Scope, DateTimeOffset ExpiresAt, string? Username = null)
 {
     public override string ToString() => $"RefreshRotated {{ FamilyId = {FamilyId} }}";
 }
@@ -114,13 +114,17 @@ public sealed record RefreshRotated(string FamilyId, string NewRefreshToken, str
 /// <summary>Reason: unknown, expired, revoked, client_mismatch, already_used, reuse_detected, invalid_scope.</summary>
 public sealed record RefreshRejected(string Reason);
 
-public sealed record RevokeRefreshFamily(string FamilyId, string? ClientId, string Reason, RequestContext Context) : IRefreshFamilyCommand;
+/// <summary>Close a family. With <paramref name="Secret"/> (a client revoking its token) only a token of the family closes it; without, the server closes it unconditionally.</summary>
+public sealed record RevokeRefreshFamily(string FamilyId, string? ClientId, string Reason, RequestContext Context, string? Secret = null) : IRefreshFamilyCommand
+{
+    public override string ToString() => $"RevokeRefreshFamily {{ FamilyId = {FamilyId}, Reason = {Reason} }}";
+}
 
 /// <summary>Existed: there was such a family (and the client owned it, when one was named).</summary>
 public sealed record RefreshFamilyRevoked(string FamilyId, bool Existed, bool NotOwner);
 
 // journal
-public sealed record RefreshFamilyOpened(string ClientId, string UserId, string Scope, string SecretHash, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt);
+public sealed record RefreshFamilyOpened(string ClientId, string UserId, string Scope, string SecretHash, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, string? Username = null);
 
 public sealed record RefreshTokenRotated(string NewHash, string OldHash, DateTimeOffset At);
 

@@ -72,7 +72,7 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         }
 
         var replyTo = Sender;
-        Persist(new RefreshFamilyOpened(s.ClientId, s.UserId, s.Scope, s.SecretHash, _time.GetUtcNow(), s.ExpiresAt), e =>
+        Persist(new RefreshFamilyOpened(s.ClientId, s.UserId, s.Scope, s.SecretHash, _time.GetUtcNow(), s.ExpiresAt, s.Username), e =>
         {
             Apply(e);
             replyTo.Tell(new RefreshFamilyStarted(_familyId));
@@ -151,7 +151,7 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         Persist(new RefreshTokenRotated(RefreshTokens.Hash(secret), hash, now), e =>
         {
             Apply(e);
-            reply.Tell(new RefreshRotated(_familyId, token, _family.UserId, scope, _family.ExpiresAt));
+            reply.Tell(new RefreshRotated(_familyId, token, _family.UserId, scope, _family.ExpiresAt, _family.Username));
         });
     }
 
@@ -159,9 +159,32 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
     {
         if (_family is null)
         {
+            if (r.Secret is null && _closedReason is null)
+            {
+                // The server closes a grant whose family may not exist yet (a replayed code racing the first
+                // redemption): remember it closed, so the family is born revoked.
+                var replyTo0 = Sender;
+                Persist(new RefreshFamilyClosed(r.Reason, _time.GetUtcNow()), e =>
+                {
+                    Apply(e);
+                    replyTo0.Tell(new RefreshFamilyRevoked(_familyId, false, false));
+                });
+                return;
+            }
+
             Sender.Tell(new RefreshFamilyRevoked(_familyId, false, false));
-            Context.Parent.Tell(new Passivate(StopEntity.Instance));
             return;
+        }
+
+        if (r.Secret is not null)
+        {
+            // The family id is visible (gid claim); only a holder of one of its tokens may close it.
+            var hash = RefreshTokens.Hash(r.Secret);
+            if (!_rotated.ContainsKey(hash) && !string.Equals(hash, _current, StringComparison.Ordinal))
+            {
+                Sender.Tell(new RefreshFamilyRevoked(_familyId, false, false));
+                return;
+            }
         }
 
         if (r.ClientId is not null && !string.Equals(r.ClientId, _family.ClientId, StringComparison.Ordinal))

@@ -214,7 +214,7 @@ public sealed class UserActor : ReceivePersistentActor
         var replyTo = Sender;
         if (_user is null)
         {
-            replyTo.Tell(new ConsentRecorded());
+            replyTo.Tell(new UserRejected("unknown_user", "No such user."));
             return;
         }
 

@@ -140,6 +140,7 @@ public static class BrowserEndpoints
                 http.Response.Headers.CacheControl = "no-store";
                 return Results.Redirect(redirect.Location);
             case AuthorizeLoginRequired:
+                http.Response.Headers.CacheControl = "no-store";
                 var query = string.Join('&', parameters.Values.Select(kv => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(kv.Value)}"));
                 return Results.Redirect($"{LoginPath}?returnUrl={Uri.EscapeDataString("/oauth/authorize?" + query)}");
             case AuthorizeConsentRequired consent:

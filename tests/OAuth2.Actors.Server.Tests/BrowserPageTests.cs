@@ -1,0 +1,287 @@
+using System.Net;
+using Xunit;
+
+namespace OAuth2.Actors.Server.Tests;
+
+/// <summary>The sign-in and sign-out pages over HTTP: accessible forms, CSRF, local return URLs only, the session cookie.</summary>
+public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<FlowServerFixture>
+{
+    private const string LoginFailed = "Invalid username or password.";
+
+    private FlowServerHost Host => fixture.Host;
+
+    [Fact]
+    public async Task Login_page_must_label_its_fields_and_carry_a_csrf_token()
+    {
+        using var browser = Host.NewBrowser();
+
+        using var page = await browser.Get("/auth/login");
+        var html = await page.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        FlowAssert.PageHeaders(page);
+        Assert.Contains("<html lang=\"en\">", html, StringComparison.Ordinal);
+        Assert.Contains("<label for=\"username\">", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"username\" name=\"username\"", html, StringComparison.Ordinal);
+        Assert.Contains("<label for=\"password\">", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"password\" name=\"password\"", html, StringComparison.Ordinal);
+        Assert.Contains("type=\"password\"", html, StringComparison.Ordinal);
+        Assert.Contains("<button type=\"submit\">", html, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(FlowBrowser.Csrf(html)));
+
+        // No external assets: nothing is loaded from anywhere.
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("src=", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<link", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("default-src 'none'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Login_must_sign_in_with_an_httponly_samesite_lax_session_cookie_and_follow_a_local_return_url()
+    {
+        var user = await Host.CreateUser();
+        using var browser = Host.NewBrowser();
+
+        using var response = await browser.Login(user.Username, user.Password, "/oauth/authorize?client_id=x&state=1");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/oauth/authorize?client_id=x&state=1", FlowBrowser.Location(response));
+        var cookie = SessionCookie(response);
+        Assert.NotNull(cookie);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(user.Password, cookie, StringComparison.Ordinal);
+
+        using var signedIn = await browser.Get("/auth/login");
+        var html = await signedIn.Content.ReadAsStringAsync();
+        Assert.Contains(user.Username, html, StringComparison.Ordinal);
+        Assert.Contains("action=\"/auth/logout\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Login_must_accept_the_username_in_another_case()
+    {
+        var user = await Host.CreateUser(FlowServerHost.NewUsername("Mixed"));
+        using var browser = Host.NewBrowser();
+
+        using var response = await browser.Login(user.Username.ToUpperInvariant(), user.Password);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("https://evil.example/")]
+    [InlineData("//evil.example")]
+    [InlineData("//evil.example/oauth/authorize")]
+    [InlineData("/\\evil.example")]
+    [InlineData("\\\\evil.example")]
+    [InlineData("http:evil.example")]
+    [InlineData("javascript:alert(1)")]
+    [InlineData("/\tevil.example")]
+    [InlineData(" //evil.example")]
+    [InlineData("evil.example")]
+    public async Task Login_must_not_follow_an_off_site_return_url(string returnUrl)
+    {
+        var user = await Host.CreateUser();
+        using var browser = Host.NewBrowser();
+
+        using (var page = await browser.Get("/auth/login?returnUrl=" + Uri.EscapeDataString(returnUrl)))
+        {
+            var html = await page.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.DoesNotContain("evil", html, StringComparison.Ordinal);
+        }
+
+        using var response = await browser.Login(user.Username, user.Password, returnUrl);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var location = FlowBrowser.Location(response)!;
+        Assert.Equal("/auth/login", location);
+        Assert.DoesNotContain("evil", location, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Login_with_a_wrong_password_must_answer_the_generic_message_and_set_no_session()
+    {
+        var user = await Host.CreateUser();
+        using var browser = Host.NewBrowser();
+
+        using var response = await browser.Login(user.Username, "wrong password 123");
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        FlowAssert.PageHeaders(response);
+        Assert.Contains(LoginFailed, html, StringComparison.Ordinal);
+        Assert.Contains("role=\"alert\"", html, StringComparison.Ordinal);
+        Assert.Null(SessionCookie(response));
+        Assert.DoesNotContain("wrong password 123", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Login_with_an_unknown_user_must_answer_the_same_message_as_a_wrong_password()
+    {
+        using var browser = Host.NewBrowser();
+
+        using var unknown = await browser.Login("nobody-" + Guid.NewGuid().ToString("N")[..12], "whatever password");
+        var html = await unknown.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        Assert.Contains(LoginFailed, html, StringComparison.Ordinal);
+        Assert.Null(SessionCookie(unknown));
+        var failed = await Host.WaitForEvents("user_authentication_failed", e => FlowAssert.Meta(e, "reason") == "unknown_user");
+        Assert.Equal("password_form", FlowAssert.Meta(failed[0], "method"));
+    }
+
+    [Fact]
+    public async Task Login_must_keep_the_local_return_url_after_a_failed_attempt()
+    {
+        var user = await Host.CreateUser();
+        using var browser = Host.NewBrowser();
+
+        using var failed = await browser.Login(user.Username, "wrong password 123", "/oauth/authorize?client_id=abc");
+        var html = await failed.Content.ReadAsStringAsync();
+
+        var returnUrl = FlowBrowser.HiddenFields(html).Single(f => f.Key == "returnUrl").Value;
+        Assert.Equal("/oauth/authorize?client_id=abc", returnUrl);
+    }
+
+    [Fact]
+    public async Task Login_post_without_the_csrf_token_must_answer_400_and_start_no_session()
+    {
+        var user = await Host.CreateUser();
+        using var browser = Host.NewBrowser();
+        using (await browser.Get("/auth/login"))
+        {
+        }
+
+        using var response = await browser.Http.PostAsync("/auth/login", FlowServerHost.Form(("username", user.Username), ("password", user.Password), ("returnUrl", "/auth/login")));
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        FlowAssert.PageHeaders(response);
+        Assert.Null(SessionCookie(response));
+        Assert.Null(response.Headers.Location);
+        Assert.DoesNotContain(user.Password, html, StringComparison.Ordinal);
+
+        // And no session was started behind the scenes.
+        using var signedIn = await browser.Get("/auth/login");
+        Assert.DoesNotContain("action=\"/auth/logout\"", await signedIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Login_post_with_a_csrf_token_from_another_browser_must_answer_400()
+    {
+        var user = await Host.CreateUser();
+        using var attacker = Host.NewBrowser();
+        using var page = await attacker.Get("/auth/login");
+        var token = FlowBrowser.Csrf(await page.Content.ReadAsStringAsync());
+        using var victim = Host.NewBrowser();
+
+        using var response = await victim.Http.PostAsync("/auth/login", FlowServerHost.Form(("__csrf", token), ("username", user.Username), ("password", user.Password)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(SessionCookie(response));
+    }
+
+    [Fact]
+    public async Task Logout_get_must_show_a_confirmation_and_not_sign_out()
+    {
+        var user = await Host.CreateUser();
+        using var browser = Host.NewBrowser();
+        await browser.SignIn(user);
+
+        using var page = await browser.Get("/auth/logout");
+        var html = await page.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        FlowAssert.PageHeaders(page);
+        Assert.Contains("method=\"post\" action=\"/auth/logout\"", html, StringComparison.Ordinal);
+        Assert.Contains(user.Username, html, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(FlowBrowser.Csrf(html)));
+
+        // Still signed in.
+        using var again = await browser.Get("/auth/login");
+        Assert.Contains("action=\"/auth/logout\"", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Logout_post_must_sign_out_and_emit_user_logout()
+    {
+        var user = await Host.CreateUser();
+        var client = await Host.RegisterCodeClient();
+        using var browser = Host.NewBrowser();
+        await browser.SignIn(user);
+        using var page = await browser.Get("/auth/logout");
+        var csrf = FlowBrowser.Csrf(await page.Content.ReadAsStringAsync());
+
+        using var response = await browser.Http.PostAsync("/auth/logout", FlowServerHost.Form(("__csrf", csrf)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        FlowAssert.PageHeaders(response);
+        using var authorize = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New()));
+        Assert.Equal(HttpStatusCode.Redirect, authorize.StatusCode);
+        Assert.StartsWith("/auth/login?", FlowBrowser.Location(authorize), StringComparison.Ordinal);
+        var logout = await Host.WaitForEvents("user_logout", e => FlowAssert.Str(e, "user_id") == user.UserId);
+        Assert.Single(logout);
+    }
+
+    [Fact]
+    public async Task Logout_post_without_the_csrf_token_must_answer_400_and_keep_the_session()
+    {
+        var user = await Host.CreateUser();
+        using var browser = Host.NewBrowser();
+        await browser.SignIn(user);
+
+        using var response = await browser.Http.PostAsync("/auth/logout", FlowServerHost.Form(("x", "y")));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var again = await browser.Get("/auth/login");
+        Assert.Contains("action=\"/auth/logout\"", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Logout_post_when_signed_out_must_answer_200_and_emit_nothing()
+    {
+        using var browser = Host.NewBrowser();
+        using var page = await browser.Get("/auth/logout");
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("not signed in", html, StringComparison.Ordinal);
+
+        using var response = await browser.Http.PostAsync("/auth/logout", FlowServerHost.Form(("__csrf", FlowBrowser.Csrf(html))));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task SignUp_must_be_404_unless_enabled()
+    {
+        using var browser = Host.NewBrowser();
+
+        using var page = await browser.Get("/auth/register");
+        using var post = await browser.Http.PostAsync("/auth/register", FlowServerHost.Form(("username", "someone"), ("password", "long enough password")));
+
+        Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
+        using var login = await browser.Get("/auth/login");
+        Assert.DoesNotContain("/auth/register", await login.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deleted_user_must_no_longer_sign_in()
+    {
+        var user = await Host.CreateUser();
+        using var deleted = await Host.Send(HttpMethod.Delete, "/admin/api/users/" + user.Username, await Host.AdminToken());
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        using var browser = Host.NewBrowser();
+
+        using var response = await browser.Login(user.Username, user.Password);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains(LoginFailed, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static string? SessionCookie(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var values)
+            ? values.FirstOrDefault(v => v.StartsWith("oauth2.session=", StringComparison.Ordinal) && !v.StartsWith("oauth2.session=;", StringComparison.Ordinal))
+            : null;
+}

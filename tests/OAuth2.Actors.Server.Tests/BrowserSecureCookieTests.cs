@@ -1,0 +1,56 @@
+using System.Net;
+using Xunit;
+
+namespace OAuth2.Actors.Server.Tests;
+
+/// <summary>
+/// An https issuer with the server itself on plain http (TLS ends at a proxy, the usual deployment; the in-memory
+/// test client talks http too): the pages must still work, and the session and CSRF cookies must carry Secure.
+/// </summary>
+public sealed class BrowserSecureCookieTests(FlowHttpsIssuerFixture fixture) : IClassFixture<FlowHttpsIssuerFixture>
+{
+    private FlowServerHost Host => fixture.Host;
+
+    [Fact]
+    public async Task Login_page_must_render_when_the_issuer_is_https_and_tls_ends_at_a_proxy()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/auth/login");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+
+        using var page = await Host.Client.SendAsync(request);
+        var html = await page.Content.ReadAsStringAsync();
+
+        Assert.True(page.StatusCode == HttpStatusCode.OK, $"{(int)page.StatusCode}: {html}");
+    }
+
+    [Fact]
+    public async Task Cookies_must_be_secure_httponly_and_samesite_when_the_issuer_is_https()
+    {
+        var user = await Host.CreateUser();
+
+        // No cookie container: a client on http would drop Secure cookies, so they are carried by hand.
+        using var get = new HttpRequestMessage(HttpMethod.Get, "/auth/login");
+        get.Headers.Add("X-Forwarded-Proto", "https");
+        using var page = await Host.Client.SendAsync(get);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.True(page.StatusCode == HttpStatusCode.OK, $"{(int)page.StatusCode}: {html}");
+        var csrfCookie = Assert.Single(page.Headers.GetValues("Set-Cookie"), c => c.StartsWith("oauth2.csrf=", StringComparison.Ordinal));
+        Assert.Contains("secure", csrfCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("httponly", csrfCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", csrfCookie, StringComparison.OrdinalIgnoreCase);
+
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/auth/login")
+        {
+            Content = FlowServerHost.Form(("__csrf", FlowBrowser.Csrf(html)), ("username", user.Username), ("password", user.Password)),
+        };
+        post.Headers.Add("X-Forwarded-Proto", "https");
+        post.Headers.Add("Cookie", csrfCookie[..csrfCookie.IndexOf(';', StringComparison.Ordinal)]);
+        using var login = await Host.Client.SendAsync(post);
+
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        var session = Assert.Single(login.Headers.GetValues("Set-Cookie"), c => c.StartsWith("oauth2.session=", StringComparison.Ordinal));
+        Assert.Contains("secure", session, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("httponly", session, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=lax", session, StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,176 @@
+using System.Net;
+using Duende.IdentityModel.Client;
+using Xunit;
+
+namespace OAuth2.Actors.Server.Tests;
+
+/// <summary>The password grant is off by default (OAUTH2_ALLOW_PASSWORD_GRANT=false).</summary>
+public sealed class PasswordGrantDisabledTests(FlowServerFixture fixture) : IClassFixture<FlowServerFixture>
+{
+    private FlowServerHost Host => fixture.Host;
+
+    [Fact]
+    public async Task PasswordGrant_must_be_unsupported_by_default()
+    {
+        var user = await Host.CreateUser();
+        var client = await Host.RegisterCodeClient(confidential: true);
+
+        using var response = await Host.PasswordGrant(client, user.Username, user.Password);
+
+        OAuthAssert.Error(response, HttpStatusCode.BadRequest, "unsupported_grant_type");
+    }
+
+    [Fact]
+    public async Task PasswordGrant_must_not_be_registrable_by_default()
+    {
+        var document = new DynamicClientRegistrationDocument { ClientName = "wants password", Scope = "read" };
+        document.GrantTypes.Add("password");
+
+        using var response = await Host.Client.RegisterClientAsync(new DynamicClientRegistrationRequest { Address = Host.Issuer + "/clients/register", Document = document });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.HttpStatusCode);
+        Assert.Equal("invalid_client_metadata", response.Error);
+    }
+
+    [Fact]
+    public async Task PasswordGrant_disabled_must_not_emit_user_events()
+    {
+        var user = await Host.CreateUser();
+        var client = await Host.RegisterCodeClient(confidential: true);
+
+        using var response = await Host.PasswordGrant(client, user.Username, "wrong password here");
+
+        Assert.True(response.IsError);
+        var events = (await Host.Events("event_type=user_authentication_failed&limit=1000")).Concat(await Host.Events("event_type=user_authenticated&limit=1000"));
+        Assert.DoesNotContain(events, e => FlowAssert.Str(e, "user_id") == user.UserId);
+    }
+}
+
+/// <summary>OAUTH2_ALLOW_PASSWORD_GRANT=true: clients registered for "password" get tokens and the user events are emitted.</summary>
+public sealed class PasswordGrantTests(FlowPasswordGrantFixture fixture) : IClassFixture<FlowPasswordGrantFixture>
+{
+    private FlowServerHost Host => fixture.Host;
+
+    [Fact]
+    public async Task PasswordGrant_must_issue_tokens_and_emit_user_authenticated()
+    {
+        var user = await Host.CreateUser();
+        var client = await PasswordClient();
+
+        using var response = await Host.PasswordGrant(client, user.Username, user.Password, "read");
+
+        Assert.False(response.IsError, response.Raw);
+        Assert.Equal("read", response.Scope);
+        Assert.False(string.IsNullOrEmpty(response.RefreshToken));
+        Assert.True(await Host.IsActive(response.AccessToken!));
+        Assert.Equal(user.UserId, new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(response.AccessToken).Subject);
+        var authenticated = await Host.WaitForEvents("user_authenticated", e => FlowAssert.Str(e, "user_id") == user.UserId);
+        Assert.Equal("password_grant", FlowAssert.Meta(authenticated[0], "method"));
+        Assert.Equal(client.ClientId, FlowAssert.Str(authenticated[0], "client_id"));
+        var created = await Host.WaitForEvents("token_created", e => FlowAssert.Str(e, "client_id") == client.ClientId);
+        Assert.Equal("password", FlowAssert.Meta(created[0], "grant_type"));
+
+        using var refreshed = await Host.Refresh(client, response.RefreshToken!);
+        Assert.False(refreshed.IsError, refreshed.Raw);
+    }
+
+    [Fact]
+    public async Task PasswordGrant_with_a_wrong_password_must_answer_invalid_grant_and_emit_user_authentication_failed()
+    {
+        var user = await Host.CreateUser();
+        var client = await PasswordClient();
+
+        using var response = await Host.PasswordGrant(client, user.Username, "not the password");
+
+        OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_grant");
+        var failed = await Host.WaitForEvents("user_authentication_failed", e => FlowAssert.Str(e, "user_id") == user.UserId);
+        Assert.Equal("bad_password", FlowAssert.Meta(failed[0], "reason"));
+        Assert.Equal("password_grant", FlowAssert.Meta(failed[0], "method"));
+        Assert.Equal(client.ClientId, FlowAssert.Str(failed[0], "client_id"));
+        Assert.DoesNotContain("not the password", await Host.EventsJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PasswordGrant_with_an_unknown_user_must_answer_the_same_invalid_grant()
+    {
+        var user = await Host.CreateUser();
+        var client = await PasswordClient();
+        using var wrong = await Host.PasswordGrant(client, user.Username, "not the password");
+        var unknownName = FlowServerHost.NewUsername("ghost");
+
+        using var unknown = await Host.PasswordGrant(client, unknownName, "whatever password");
+
+        var wrongBody = OAuthAssert.Error(wrong, HttpStatusCode.BadRequest, "invalid_grant");
+        var unknownBody = OAuthAssert.Error(unknown, HttpStatusCode.BadRequest, "invalid_grant");
+        Assert.Equal(wrongBody.GetProperty("error_description").GetString(), unknownBody.GetProperty("error_description").GetString());
+        var failed = await Host.WaitForEvents("user_authentication_failed", e => FlowAssert.Meta(e, "username") == unknownName);
+        Assert.Equal("unknown_user", FlowAssert.Meta(failed[0], "reason"));
+    }
+
+    [Fact]
+    public async Task PasswordGrant_must_be_refused_to_a_client_not_registered_for_it()
+    {
+        var user = await Host.CreateUser();
+        var client = await Host.RegisterCodeClient(confidential: true);
+
+        using var response = await Host.PasswordGrant(client, user.Username, user.Password);
+
+        OAuthAssert.Error(response, HttpStatusCode.BadRequest, "unauthorized_client");
+    }
+
+    [Fact]
+    public async Task PasswordGrant_must_refuse_a_scope_outside_the_client()
+    {
+        var user = await Host.CreateUser();
+        var client = await PasswordClient();
+
+        using var response = await Host.PasswordGrant(client, user.Username, user.Password, "read admin");
+
+        OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_scope");
+    }
+
+    [Theory]
+    [InlineData("username")]
+    [InlineData("password")]
+    public async Task PasswordGrant_must_answer_invalid_request_without_username_or_password(string missing)
+    {
+        var user = await Host.CreateUser();
+        var client = await PasswordClient();
+        var fields = new List<(string, string)> { ("grant_type", "password") };
+        if (missing != "username")
+        {
+            fields.Add(("username", user.Username));
+        }
+
+        if (missing != "password")
+        {
+            fields.Add(("password", user.Password));
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = FlowServerHost.Form([.. fields]) };
+        request.Headers.Authorization = new BasicAuthenticationHeaderValue(client.ClientId, client.ClientSecret!);
+        using var response = await Host.Client.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
+    public async Task PasswordGrant_must_be_locked_out_like_the_login_page()
+    {
+        var user = await Host.CreateUser();
+        var client = await PasswordClient();
+        for (var i = 0; i < 5; i++)
+        {
+            using var wrong = await Host.PasswordGrant(client, user.Username, $"wrong password {i}");
+            Assert.True(wrong.IsError);
+        }
+
+        using var right = await Host.PasswordGrant(client, user.Username, user.Password);
+
+        OAuthAssert.Error(right, HttpStatusCode.BadRequest, "invalid_grant");
+        await Host.WaitForEvents("user_authentication_failed", e => FlowAssert.Str(e, "user_id") == user.UserId && FlowAssert.Meta(e, "reason") == "locked_out");
+    }
+
+    private async Task<FlowClient> PasswordClient() =>
+        await Host.RegisterCodeClient(confidential: true, grantTypes: ["password", "refresh_token"]);
+}

@@ -1,0 +1,254 @@
+using System.Net;
+using Duende.IdentityModel.Client;
+using Xunit;
+
+namespace OAuth2.Actors.Server.Tests;
+
+/// <summary>Refresh tokens: rotation on every use, reuse detection revoking the family, scope narrowing, RFC 7009 revocation.</summary>
+public sealed class RefreshTokenTests(FlowServerFixture fixture) : IClassFixture<FlowServerFixture>
+{
+    private FlowServerHost Host => fixture.Host;
+
+    [Fact]
+    public async Task RefreshToken_must_rotate_and_the_new_one_must_work()
+    {
+        var (client, tokens) = await Grant();
+
+        using var first = await Host.Refresh(client, tokens.RefreshToken!);
+        Assert.False(first.IsError, first.Raw);
+        Assert.NotEqual(tokens.RefreshToken, first.RefreshToken);
+        Assert.NotEqual(tokens.AccessToken, first.AccessToken);
+        Assert.Equal("read write", first.Scope);
+        Assert.True(await Host.IsActive(first.AccessToken!));
+
+        using var second = await Host.Refresh(client, first.RefreshToken!);
+        Assert.False(second.IsError, second.Raw);
+        Assert.NotEqual(first.RefreshToken, second.RefreshToken);
+        Assert.True(second.HttpResponse!.Headers.CacheControl?.NoStore == true);
+
+        var created = await Host.WaitForEvents("token_created", e => FlowAssert.Str(e, "client_id") == client.ClientId && FlowAssert.Meta(e, "grant_type") == "refresh_token", count: 2);
+        Assert.Equal(2, created.Count);
+    }
+
+    [Fact]
+    public async Task RefreshToken_reuse_after_rotation_must_fail_and_revoke_the_whole_family()
+    {
+        var (client, tokens) = await Grant();
+        using var rotated = await Host.Refresh(client, tokens.RefreshToken!);
+        Assert.False(rotated.IsError, rotated.Raw);
+
+        using var reused = await Host.Refresh(client, tokens.RefreshToken!);
+
+        OAuthAssert.Error(reused, HttpStatusCode.BadRequest, "invalid_grant");
+        using var newest = await Host.Refresh(client, rotated.RefreshToken!);
+        OAuthAssert.Error(newest, HttpStatusCode.BadRequest, "invalid_grant");
+        Assert.False(await Host.IsActive(tokens.AccessToken!), "The first access token of the grant must be revoked.");
+        Assert.False(await Host.IsActive(rotated.AccessToken!), "The access token from the rotation must be revoked.");
+        var revoked = await Host.WaitForEvents("token_revoked", e => FlowAssert.Str(e, "client_id") == client.ClientId && FlowAssert.Meta(e, "reason") == "refresh_token_reuse");
+        Assert.Equal("refresh_token", FlowAssert.Meta(revoked[0], "token_type"));
+        Assert.DoesNotContain(tokens.RefreshToken!, await Host.EventsJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RefreshToken_must_allow_narrowing_the_scope()
+    {
+        var (client, tokens) = await Grant();
+
+        using var narrowed = await Host.Refresh(client, tokens.RefreshToken!, scope: "read");
+
+        Assert.False(narrowed.IsError, narrowed.Raw);
+        Assert.Equal("read", narrowed.Scope);
+        var jwt = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(narrowed.AccessToken);
+        Assert.Equal("read", jwt.GetPayloadValue<string>("scope"));
+    }
+
+    [Theory]
+    [InlineData("read write admin")]
+    [InlineData("profile")]
+    public async Task RefreshToken_must_refuse_widening_the_scope_and_keep_the_token_usable(string scope)
+    {
+        var (client, tokens) = await Grant(grantedScope: "read write", clientScope: "read write profile");
+
+        using var widened = await Host.Refresh(client, tokens.RefreshToken!, scope: scope);
+
+        OAuthAssert.Error(widened, HttpStatusCode.BadRequest, "invalid_scope");
+        using var ok = await Host.Refresh(client, tokens.RefreshToken!);
+        Assert.False(ok.IsError, "A refused scope must not consume the refresh token: " + ok.Raw);
+    }
+
+    [Fact]
+    public async Task RefreshToken_must_be_refused_for_another_client()
+    {
+        var (_, tokens) = await Grant();
+        var other = await Host.RegisterCodeClient();
+
+        using var stolen = await Host.Refresh(other, tokens.RefreshToken!);
+
+        OAuthAssert.Error(stolen, HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("0123456789abcdef.0123456789abcdef0123456789abcdef01")]
+    [InlineData("a.b.c")]
+    public async Task RefreshToken_must_refuse_an_unknown_token(string token)
+    {
+        var client = await Host.RegisterCodeClient();
+
+        using var response = await Host.Refresh(client, token);
+
+        OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task RefreshToken_must_not_be_issued_to_a_client_without_the_refresh_token_grant()
+    {
+        var user = await Host.CreateUser();
+        var client = await Host.RegisterCodeClient(grantTypes: ["authorization_code"]);
+
+        using var tokens = await Host.TokensFor(client, user);
+
+        Assert.Null(tokens.RefreshToken);
+    }
+
+    [Fact]
+    public async Task RefreshToken_revoked_at_the_revocation_endpoint_must_revoke_its_family()
+    {
+        var (client, tokens) = await Grant();
+        using var rotated = await Host.Refresh(client, tokens.RefreshToken!);
+        Assert.False(rotated.IsError, rotated.Raw);
+
+        using var revoke = await Host.Revoke(client, rotated.RefreshToken!, "refresh_token");
+
+        Assert.False(revoke.IsError, revoke.Raw);
+        using var refresh = await Host.Refresh(client, rotated.RefreshToken!);
+        OAuthAssert.Error(refresh, HttpStatusCode.BadRequest, "invalid_grant");
+        Assert.False(await Host.IsActive(rotated.AccessToken!), "RFC 7009 2.1: revoking a refresh token also ends the access tokens of its grant.");
+        await Host.WaitForEvents("token_revoked", e => FlowAssert.Str(e, "client_id") == client.ClientId && FlowAssert.Meta(e, "token_type") == "refresh_token");
+    }
+
+    [Fact]
+    public async Task RefreshToken_revoked_without_a_type_hint_must_revoke_its_family()
+    {
+        var (client, tokens) = await Grant();
+
+        using var revoke = await Host.Revoke(client, tokens.RefreshToken!, hint: null);
+
+        Assert.False(revoke.IsError, revoke.Raw);
+        using var refresh = await Host.Refresh(client, tokens.RefreshToken!);
+        OAuthAssert.Error(refresh, HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task RefreshToken_revocation_by_another_client_must_not_revoke_it()
+    {
+        var (client, tokens) = await Grant();
+        var other = await Host.RegisterCodeClient();
+
+        using var revoke = await Host.Revoke(other, tokens.RefreshToken!, "refresh_token");
+
+        using var refresh = await Host.Refresh(client, tokens.RefreshToken!);
+        Assert.False(refresh.IsError, "Another client cannot revoke this client's refresh token: " + refresh.Raw);
+    }
+
+    [Fact]
+    public async Task RefreshToken_revocation_with_a_forged_secret_must_not_revoke_the_family()
+    {
+        // The family id is the grant id, readable in every access token of the grant ("gid"); the secret is not.
+        var (client, tokens) = await Grant();
+        var gid = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.AccessToken).GetPayloadValue<string>("gid");
+        var forged = gid + "." + Pkce.New().Verifier;
+
+        using var revoke = await Host.Revoke(client, forged, "refresh_token");
+
+        Assert.False(revoke.IsError, "RFC 7009 2.2: an invalid token is answered 200: " + revoke.Raw);
+        using var refresh = await Host.Refresh(client, tokens.RefreshToken!);
+        Assert.False(refresh.IsError, "A refresh token that was never presented must not be revoked: " + refresh.Raw);
+    }
+
+    [Fact]
+    public async Task RefreshToken_must_keep_working_when_an_access_token_is_revoked()
+    {
+        var (client, tokens) = await Grant();
+
+        using var revoke = await Host.Revoke(client, tokens.AccessToken!, "access_token");
+
+        Assert.False(revoke.IsError, revoke.Raw);
+        Assert.False(await Host.IsActive(tokens.AccessToken!));
+        using var refresh = await Host.Refresh(client, tokens.RefreshToken!);
+        Assert.False(refresh.IsError, "RFC 7009: revoking an access token leaves the refresh token alone: " + refresh.Raw);
+        Assert.True(await Host.IsActive(refresh.AccessToken!));
+    }
+
+    [Fact]
+    public async Task RefreshToken_works_for_a_confidential_client_with_client_secret_basic()
+    {
+        var (client, tokens) = await Grant(confidential: true);
+
+        using var refresh = await Host.Refresh(client, tokens.RefreshToken!);
+        using var noSecret = await Host.Refresh(client with { ClientSecret = null }, refresh.RefreshToken!);
+
+        Assert.False(refresh.IsError, refresh.Raw);
+        OAuthAssert.Error(noSecret, HttpStatusCode.Unauthorized, "invalid_client");
+    }
+
+    [Fact]
+    public async Task RefreshToken_must_refuse_a_repeated_refresh_token_parameter()
+    {
+        var (client, tokens) = await Grant();
+
+        using var response = await Host.Client.PostAsync("/oauth/token", FlowServerHost.Form(
+            ("grant_type", "refresh_token"),
+            ("client_id", client.ClientId),
+            ("refresh_token", tokens.RefreshToken!),
+            ("refresh_token", tokens.RefreshToken!)));
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
+    public async Task RefreshToken_must_refuse_a_missing_refresh_token()
+    {
+        var client = await Host.RegisterCodeClient();
+
+        using var response = await Host.Client.PostAsync("/oauth/token", FlowServerHost.Form(("grant_type", "refresh_token"), ("client_id", client.ClientId)));
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    private async Task<(FlowClient Client, TokenResponse Tokens)> Grant(bool confidential = false, string grantedScope = "read write", string clientScope = "read write")
+    {
+        var user = await Host.CreateUser();
+        var client = await Host.RegisterCodeClient(confidential: confidential, scope: clientScope);
+        var tokens = await Host.TokensFor(client, user, grantedScope);
+        Assert.False(string.IsNullOrEmpty(tokens.RefreshToken), tokens.Raw);
+        return (client, tokens);
+    }
+}
+
+/// <summary>OAUTH2_REFRESH_TOKEN_REUSE_LEEWAY=30: an immediate second use (a retried request) does not revoke the family.</summary>
+public sealed class RefreshTokenLeewayTests(FlowReuseLeewayFixture fixture) : IClassFixture<FlowReuseLeewayFixture>
+{
+    private FlowServerHost Host => fixture.Host;
+
+    [Fact]
+    public async Task RefreshToken_reuse_within_the_leeway_must_fail_without_revoking_the_family()
+    {
+        var user = await Host.CreateUser();
+        var client = await Host.RegisterCodeClient();
+        using var tokens = await Host.TokensFor(client, user);
+        using var rotated = await Host.Refresh(client, tokens.RefreshToken!);
+        Assert.False(rotated.IsError, rotated.Raw);
+
+        using var retried = await Host.Refresh(client, tokens.RefreshToken!);
+
+        OAuthAssert.Error(retried, HttpStatusCode.BadRequest, "invalid_grant");
+        Assert.True(await Host.IsActive(rotated.AccessToken!), "Within the leeway the grant's tokens stay active.");
+        Assert.True(await Host.IsActive(tokens.AccessToken!));
+        using var next = await Host.Refresh(client, rotated.RefreshToken!);
+        Assert.False(next.IsError, "Within the leeway the newest refresh token keeps working: " + next.Raw);
+        var reuse = (await Host.Events("event_type=token_revoked&limit=1000"))
+            .Where(e => FlowAssert.Str(e, "client_id") == client.ClientId && FlowAssert.Meta(e, "reason") == "refresh_token_reuse");
+        Assert.Empty(reuse);
+    }
+}
