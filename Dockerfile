@@ -10,9 +10,13 @@ COPY hocon/ hocon/
 COPY src/ src/
 COPY tests/ tests/
 COPY bench/ bench/
-RUN dotnet restore OAuth2.Actors.sln
-RUN dotnet build OAuth2.Actors.sln --no-restore -c Release
-RUN dotnet publish src/OAuth2.Actors.Server/OAuth2.Actors.Server.csproj --no-restore -c Release -o /app
+COPY tools/ tools/
+# Broker sinks compiled into the host: a comma-separated list (redis, kafka, rabbit), for example
+# --build-arg EVENT_BACKENDS="redis,rabbit". The inner quotes keep MSBuild from splitting the list at its commas.
+ARG EVENT_BACKENDS=""
+RUN dotnet restore OAuth2.Actors.sln "-p:EventBackends=\"$EVENT_BACKENDS\""
+RUN dotnet build OAuth2.Actors.sln --no-restore -c Release "-p:EventBackends=\"$EVENT_BACKENDS\""
+RUN dotnet publish src/OAuth2.Actors.Server/OAuth2.Actors.Server.csproj --no-restore -c Release -o /app "-p:EventBackends=\"$EVENT_BACKENDS\""
 
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS runtime
 WORKDIR /app

@@ -137,12 +137,13 @@ public sealed class KafkaEventPlugin : IEventPlugin, IDisposable
         if (legacy)
         {
             config.EnableIdempotence = false;
-            LogLegacyBroker(logger, fallback, config.Get("api.version.request") ?? "true", config.Get("acks") ?? "all", null);
+            LogLegacyBroker(logger, fallback, config.Get("api.version.request") ?? "true", config.Get("acks") is "-1" or null ? "all" : config.Get("acks")!, null);
         }
 
-        if (config.MessageTimeoutMs is { } timeout && timeout > options.MessageTimeout.TotalMilliseconds && options.Config.ContainsKey("message.timeout.ms"))
+        var messageTimeout = config.Get("delivery.timeout.ms") ?? config.Get("message.timeout.ms");
+        if (int.TryParse(messageTimeout, NumberStyles.Integer, CultureInfo.InvariantCulture, out var timeoutMs) && timeoutMs >= options.PluginTimeout.TotalMilliseconds)
         {
-            LogLongMessageTimeout(logger, timeout, null);
+            LogLongMessageTimeout(logger, timeoutMs, (int)options.PluginTimeout.TotalMilliseconds, null);
         }
 
         try
@@ -201,17 +202,25 @@ public sealed class KafkaEventPlugin : IEventPlugin, IDisposable
             metadata = _metadata;
         }
 
-        metadata.Dispose();
-        try
+        // What librdkafka still holds gets a last chance (the sink's own queue is gone by now). Bounded: a close
+        // that hangs inside librdkafka must not hold up the host's shutdown.
+        var closing = Task.Run(() =>
         {
-            // What librdkafka still holds gets a last chance; the sink's own queue is gone by now.
-            producer.Flush(TimeSpan.FromSeconds(5));
-        }
-        catch (KafkaException)
-        {
-        }
+            metadata.Dispose();
+            try
+            {
+                producer.Flush(TimeSpan.FromSeconds(5));
+            }
+            catch (KafkaException)
+            {
+            }
 
-        producer.Dispose();
+            producer.Dispose();
+        });
+        if (!closing.Wait(TimeSpan.FromSeconds(10)))
+        {
+            LogCloseTimeout(_logger, null);
+        }
     }
 
     /// <summary>
@@ -271,7 +280,7 @@ public sealed class KafkaEventPlugin : IEventPlugin, IDisposable
                 }
                 catch (ProduceException<string, byte[]> e)
                 {
-                    attempt.Fail(i, e.Error);
+                    attempt.Fail(e.Error);
                     break;
                 }
             }
@@ -397,10 +406,10 @@ public sealed class KafkaEventPlugin : IEventPlugin, IDisposable
         new EventId(2, "KafkaConfigOverridden"),
         "Kafka sink: {Property} in OAUTH2_EVENTS_KAFKA_CONFIG is ignored; {Variable} sets it");
 
-    private static readonly Action<ILogger, int, Exception?> LogLongMessageTimeout = LoggerMessage.Define<int>(
+    private static readonly Action<ILogger, int, int, Exception?> LogLongMessageTimeout = LoggerMessage.Define<int, int>(
         LogLevel.Warning,
         new EventId(3, "KafkaLongMessageTimeout"),
-        "Kafka sink: message.timeout.ms={Timeout} is not below the plugin timeout (OAUTH2_EVENTS_PLUGIN_TIMEOUT_MS): the sink may give up on a batch before librdkafka does; the retry waits for librdkafka's verdict first");
+        "Kafka sink: message.timeout.ms={Timeout} is not below the plugin timeout ({PluginTimeout} ms, OAUTH2_EVENTS_PLUGIN_TIMEOUT_MS): the sink gives up waiting on a batch before librdkafka does, and its retry first waits for librdkafka's verdict");
 
     private static readonly Action<ILogger, string, string, string, bool, bool, string, Exception?> LogCreated = LoggerMessage.Define<string, string, string, bool, bool, string>(
         LogLevel.Information,
@@ -411,6 +420,11 @@ public sealed class KafkaEventPlugin : IEventPlugin, IDisposable
         LogLevel.Warning,
         new EventId(5, "KafkaProducerReplaced"),
         "Kafka sink: the producer hit a fatal error and was replaced; unacknowledged events are re-sent");
+
+    private static readonly Action<ILogger, Exception?> LogCloseTimeout = LoggerMessage.Define(
+        LogLevel.Warning,
+        new EventId(7, "KafkaCloseTimeout"),
+        "Kafka sink: the producer did not close within 10 s; left behind");
 
     private static readonly Action<ILogger, string, string, string, Exception?> LogRejected = LoggerMessage.Define<string, string, string>(
         LogLevel.Error,
@@ -480,11 +494,7 @@ public sealed class KafkaEventPlugin : IEventPlugin, IDisposable
             Volatile.Write(ref _settled[index], true);
         }
 
-        public void Fail(int index, Error error)
-        {
-            _ = index;
-            Failed(error);
-        }
+        public void Fail(Error error) => Failed(error);
 
         public void AllProduced() => Release();
 
@@ -538,7 +548,9 @@ public sealed class KafkaEventPlugin : IEventPlugin, IDisposable
 
         public void Library(LogMessage message)
         {
-            if (message.Level <= SyslogLevel.Warning && ShouldLog("log:" + message.Facility))
+            // Connection failures come through the error callback too (rate-limited there): only librdkafka's
+            // configuration warnings are worth a warning of their own.
+            if (message.Facility == "CONFWARN" && ShouldLog("log:" + message.Facility + message.Message))
             {
                 LogLibraryWarning(logger, message.Facility, message.Message, null);
             }

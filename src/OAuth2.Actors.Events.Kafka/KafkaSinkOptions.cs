@@ -48,6 +48,9 @@ public sealed partial record KafkaSinkOptions
     /// </summary>
     public TimeSpan MessageTimeout { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>The host's plugin timeout (OAUTH2_EVENTS_PLUGIN_TIMEOUT_MS): a message.timeout.ms at or above it is warned about.</summary>
+    public TimeSpan PluginTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The metadata request behind the health check.</summary>
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromMilliseconds(1500);
 
@@ -81,8 +84,9 @@ public sealed partial record KafkaSinkOptions
             Config = config,
             MaxBatch = maxBatch,
             Parallelism = parallelism,
-            // Under the plugin timeout (a second under, at most 4/5 of it), and at most 30 s.
-            MessageTimeout = TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(pluginTimeoutMs - 1000, pluginTimeoutMs * 4 / 5), 100, 30_000)),
+            PluginTimeout = TimeSpan.FromMilliseconds(pluginTimeoutMs),
+            // Under the plugin timeout (4/5 of it), at most 30 s.
+            MessageTimeout = TimeSpan.FromMilliseconds(Math.Clamp(pluginTimeoutMs * 4 / 5, 100, 30_000)),
         };
         problem = options.Validate();
         return problem is null ? (options, null) : (null, problem);

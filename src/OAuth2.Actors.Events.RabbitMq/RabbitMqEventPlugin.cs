@@ -28,6 +28,8 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
     private readonly ConnectionFactory _factory;
     private readonly ILogger _logger;
     private readonly string[] _routingKeys;
+    private readonly CachedString _exchangeName;
+    private readonly CachedString[] _routingKeyNames;
     private readonly string[] _eventTypes;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly CancellationTokenSource _disposing = new();
@@ -52,6 +54,9 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RabbitMqEventPlugin>();
         _eventTypes = Enum.GetValues<EventType>().Select(EventTypeNames.Name).ToArray();
         _routingKeys = _eventTypes.Select(options.RoutingKeyFor).ToArray();
+        // Encoded once, not on every publish.
+        _exchangeName = new CachedString(options.Exchange);
+        _routingKeyNames = _routingKeys.Select(k => new CachedString(k)).ToArray();
         Options = new EventPluginOptions
         {
             MaxBatch = options.MaxBatch,
@@ -132,8 +137,9 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
             return;
         }
 
+        // The token source is cancelled, not disposed: the background connect loop may still read its token.
         await _disposing.CancelAsync();
-        await _connectLock.WaitAsync(TimeSpan.FromSeconds(10));
+        var locked = await _connectLock.WaitAsync(TimeSpan.FromSeconds(10));
         try
         {
             await CloseQuietly(_channel, _connection);
@@ -142,10 +148,11 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
         }
         finally
         {
-            _connectLock.Release();
+            if (locked)
+            {
+                _connectLock.Release();
+            }
         }
-
-        _disposing.Dispose();
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -189,7 +196,7 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
         try
         {
             // With confirmation tracking the task completes when the broker confirms (or nacks, or returns) the message.
-            await channel.BasicPublishAsync(_options.Exchange, _routingKeys[(int)envelope.Event.EventType], mandatory: true, Properties(envelope), EventJson.SerializeToUtf8(envelope), cancellationToken);
+            await channel.BasicPublishAsync(_exchangeName, _routingKeyNames[(int)envelope.Event.EventType], mandatory: true, Properties(envelope), EventJson.SerializeToUtf8(envelope), cancellationToken);
             Interlocked.Increment(ref _published);
         }
         catch (PublishException e) when (e.IsReturn)

@@ -131,10 +131,21 @@ public sealed partial class RedisEventPlugin : IEventPlugin, IAsyncDisposable, I
         }
 
         var connecting = _connecting;
-        if (connecting is { IsCompletedSuccessfully: true })
+        if (connecting is null)
         {
-            await connecting.Result.CloseAsync(allowCommandsToComplete: true).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            await connecting.Result.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            // A connection still being made is closed once it is there.
+            var connection = await connecting.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            await connection.CloseAsync(allowCommandsToComplete: true).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Closing is best effort: the connection may never have been made.
         }
     }
 

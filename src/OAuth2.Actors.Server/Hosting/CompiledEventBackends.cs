@@ -20,6 +20,12 @@ public static class CompiledEventBackends
 #if EVENTS_KAFKA
         services.AddKafkaEventBackend();
 #endif
+#if EVENTS_REDIS
+        services.AddRedisEventBackend();
+#endif
+#if EVENTS_RABBIT
+        services.AddRabbitMqEventBackend();
+#endif
         _ = typeof(IEventBackend);
         return services;
     }

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Net;
+using OAuth2.Actors.Events.Tests.Support;
+using Xunit;
+
+namespace OAuth2.Actors.Events.Kafka.Tests;
+
+/// <summary>
+/// The real 0.9.0.1 broker goes away while tokens are issued: requests do not notice, the sink holds the events in
+/// its bounded queue and reports unhealthy (readiness says degraded but stays 200), and when the broker is back
+/// every held event arrives.
+/// </summary>
+public sealed class KafkaOutageTests
+{
+    private const int OutageRequests = 60;
+
+    [SkippableFact]
+    public async Task Kafka_sink_must_hold_events_through_a_broker_outage_and_deliver_them_all_when_it_returns()
+    {
+        var brokers = KafkaBrokers.Real();
+        var control = KafkaBrokers.Control();
+        var topic = KafkaBrokers.NewTopic("oauth2-events-outage");
+        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig), services => services.AddKafkaEventBackend());
+
+        var client = await host.Register("read", correlationId: "outage-before");
+        await host.AccessToken(client, "outage-before");
+        await host.WaitForSink("kafka", s => s.GetProperty("healthy").GetBoolean() && s.GetProperty("delivered").GetInt64() >= 3, TimeSpan.FromSeconds(60), "healthy and delivering before the outage");
+
+        var brokerStopped = false;
+        try
+        {
+            await control.StopBroker();
+            brokerStopped = true;
+
+            // Requests during the outage: every one succeeds, and quickly (no request waits for Kafka).
+            var slowest = TimeSpan.Zero;
+            for (var i = 0; i < OutageRequests; i++)
+            {
+                var watch = Stopwatch.StartNew();
+                using var response = await host.RequestToken(client, $"outage-{i}");
+                watch.Stop();
+                Assert.False(response.IsError, $"token request {i} during the outage failed: {response.Error} {response.Raw}");
+                slowest = watch.Elapsed > slowest ? watch.Elapsed : slowest;
+            }
+
+            Assert.True(slowest < TimeSpan.FromSeconds(3), $"the slowest token request during the outage took {slowest}");
+
+            var down = await host.WaitForSink("kafka", s => !s.GetProperty("healthy").GetBoolean(), TimeSpan.FromSeconds(30), "unhealthy during the outage");
+            Assert.Equal(0, down.GetProperty("dropped").GetInt64());
+            Assert.True(down.GetProperty("buffered").GetInt64() > 0, $"nothing held during the outage: {down.GetRawText()}");
+
+            var (status, ready) = await host.Ready();
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal("degraded", ready.GetProperty("checks").GetProperty("event_sinks").GetProperty("kafka").GetString());
+            Assert.Equal("healthy", ready.GetProperty("checks").GetProperty("event_sinks").GetProperty("in_memory").GetString());
+
+            await control.StartBroker();
+            brokerStopped = false;
+        }
+        finally
+        {
+            if (brokerStopped)
+            {
+                // Leave the broker running for whatever runs next, whatever failed here.
+                await control.StartBroker();
+            }
+        }
+
+        // Every event the server emitted (its in-memory store holds them all) arrives, the outage's included.
+        var stored = await host.StoredEvents();
+        var outage = stored.Where(e => e.GetProperty("correlation_id").GetString()?.StartsWith("outage-", StringComparison.Ordinal) == true
+            && e.GetProperty("correlation_id").GetString() != "outage-before").ToList();
+        Assert.True(outage.Count >= OutageRequests * 2, $"expected client_validated and token_created for each of the {OutageRequests} outage requests; stored {outage.Count}");
+        var ids = stored.Select(KafkaEventAssert.EventId).ToHashSet(StringComparer.Ordinal);
+
+        var records = await KafkaTopicReader.ReadUntil(
+            brokers, topic, legacyBroker: true, r => ids.IsSubsetOf(r.Select(KafkaEventAssert.EventIdOf)), TimeSpan.FromSeconds(90), $"all {ids.Count} events, {outage.Count} of them from the outage");
+        KafkaEventAssert.AllDelivered(stored, records, headers: false);
+
+        var recovered = await host.WaitForSink("kafka", s => s.GetProperty("healthy").GetBoolean() && s.GetProperty("buffered").GetInt64() == 0, TimeSpan.FromSeconds(60), "healthy and drained after the outage");
+        Assert.Equal(0, recovered.GetProperty("dropped").GetInt64());
+        Assert.Equal(0, recovered.GetProperty("failed").GetInt64());
+    }
+}

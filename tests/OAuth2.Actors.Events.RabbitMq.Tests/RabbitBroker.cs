@@ -1,0 +1,115 @@
+using System.Text;
+using System.Text.Json;
+using OAuth2.Actors.Events.Tests.Support;
+using RabbitMQ.Client;
+using Xunit;
+
+namespace OAuth2.Actors.Events.RabbitMq.Tests;
+
+/// <summary>The RabbitMQ node the tests use (OAUTH2_TEST_RABBIT_URL, set by .ci/services/rabbitmq.sh) and an independent client for it.</summary>
+public static class RabbitBroker
+{
+    public const string UrlVariable = "OAUTH2_TEST_RABBIT_URL";
+    public const string Script = ".ci/services/rabbitmq.sh";
+
+    public static string Url() => BrokerEnvironment.Require(UrlVariable, "RabbitMQ", Script);
+
+    public static ServiceScript Service() => ServiceScript.Require("OAUTH2_TEST_RABBIT_SERVICE", "OAUTH2_TEST_RABBIT_CI_WORK", "RabbitMQ", Script);
+
+    public static string Unique(string what) => $"oauth2.test.{what}.{Guid.NewGuid():N}";
+
+    /// <summary>A connection of the test's own, independent of the sink's (retrying while the node starts).</summary>
+    public static async Task<IConnection> Connect(string url, TimeSpan? within = null)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(url), AutomaticRecoveryEnabled = false, ClientProvidedName = "oauth2-actors-tests" };
+        var deadline = DateTimeOffset.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            try
+            {
+                return await factory.CreateConnectionAsync();
+            }
+            catch (Exception) when (DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    /// <summary>Declares the durable topic exchange (as the sink does) and a durable queue bound to it with <paramref name="bindingKey"/>.</summary>
+    public static async Task DeclareBoundQueue(IChannel channel, string exchange, string queue, string bindingKey = "#")
+    {
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true, autoDelete: false);
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        await channel.QueueBindAsync(queue, exchange, bindingKey);
+    }
+
+    /// <summary>Takes (and acknowledges) messages from <paramref name="queue"/> until <paramref name="done"/> holds for all taken so far.</summary>
+    public static async Task<IReadOnlyList<Received>> TakeUntil(IChannel channel, string queue, List<Received> taken, Func<IReadOnlyList<Received>, bool> done, TimeSpan within, string what)
+    {
+        var deadline = DateTimeOffset.UtcNow + within;
+        while (!done(taken))
+        {
+            var message = await channel.BasicGetAsync(queue, autoAck: true);
+            if (message is null)
+            {
+                if (DateTimeOffset.UtcNow > deadline)
+                {
+                    Assert.Fail($"Queue {queue}: {what} not seen within {within}; {taken.Count} messages taken: {string.Join("\n", taken.Take(20).Select(m => $"{m.RoutingKey} {m.MessageId} {m.CorrelationId}"))}");
+                }
+
+                await Task.Delay(50);
+                continue;
+            }
+
+            taken.Add(new Received(message.RoutingKey, message.Exchange, message.BasicProperties, message.Body.ToArray()));
+        }
+
+        return taken;
+    }
+
+    public static async Task TryDelete(string url, string? exchange, params string[] queues)
+    {
+        try
+        {
+            await using var connection = await Connect(url, TimeSpan.FromSeconds(10));
+            await using var channel = await connection.CreateChannelAsync();
+            foreach (var queue in queues)
+            {
+                await channel.QueueDeleteAsync(queue);
+            }
+
+            if (exchange is not null)
+            {
+                await channel.ExchangeDeleteAsync(exchange);
+            }
+        }
+        catch (Exception)
+        {
+            // Cleanup only.
+        }
+    }
+}
+
+/// <summary>A message as the independent consumer received it.</summary>
+public sealed record Received(string RoutingKey, string Exchange, IReadOnlyBasicProperties Properties, byte[] Body)
+{
+    public string? MessageId => Properties.MessageId;
+
+    public string? CorrelationId => Properties.CorrelationId;
+
+    public string Text => Encoding.UTF8.GetString(Body);
+
+    public JsonElement Payload => JsonDocument.Parse(Body).RootElement.Clone();
+
+    public string EventType => Payload.GetProperty("event").GetProperty("event_type").GetString()!;
+
+    public string? Header(string name) => Properties.Headers is { } headers && headers.TryGetValue(name, out var value)
+        ? value switch
+        {
+            byte[] bytes => Encoding.UTF8.GetString(bytes),
+            null => null,
+            _ => value.ToString(),
+        }
+        : null;
+}

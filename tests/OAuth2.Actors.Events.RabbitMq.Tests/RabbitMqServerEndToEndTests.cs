@@ -1,0 +1,173 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using OAuth2.Actors.Events.Tests.Support;
+using RabbitMQ.Client;
+using Xunit;
+
+namespace OAuth2.Actors.Events.RabbitMq.Tests;
+
+/// <summary>
+/// The real server configured with OAUTH2_EVENTS_BACKEND=rabbit: real OAuth2 flows through Duende.IdentityModel, and
+/// the messages read back from a queue bound to the exchange over an independent connection.
+/// </summary>
+public sealed class RabbitMqServerEndToEndTests
+{
+    [SkippableFact]
+    public async Task RabbitMq_sink_must_publish_every_flow_event_as_a_persistent_json_message()
+    {
+        var url = RabbitBroker.Url();
+        var exchange = RabbitBroker.Unique("e2e");
+        var queue = exchange + ".all";
+        try
+        {
+            await using var connection = await RabbitBroker.Connect(url);
+            await using var channel = await connection.CreateChannelAsync();
+            await RabbitBroker.DeclareBoundQueue(channel, exchange, queue, "auth.#");
+
+            await using var host = await BrokerServerHost.Start(
+                new Dictionary<string, string?>
+                {
+                    ["OAUTH2_EVENTS_BACKEND"] = "rabbit,in_memory",
+                    ["OAUTH2_EVENTS_RABBIT_URL"] = url,
+                    ["OAUTH2_EVENTS_RABBIT_EXCHANGE"] = exchange,
+                    ["OAUTH2_EVENTS_PRODUCER"] = "oauth2-rabbit-e2e",
+                },
+                services => services.AddRabbitMqEventBackend());
+
+            var run = Guid.NewGuid().ToString("N")[..8];
+            var client = await host.Register(correlationId: $"register-{run}");
+            var token = await host.AccessToken(client, $"token-{run}", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+            using (var introspection = await host.Introspect(token, $"introspect-{run}"))
+            {
+                Assert.True(introspection.IsActive, introspection.Raw);
+            }
+
+            using (var revocation = await host.Revoke(token, client, $"revoke-{run}"))
+            {
+                Assert.False(revocation.IsError, revocation.Raw);
+            }
+
+            var expected = new (string Correlation, string Type)[]
+            {
+                ($"register-{run}", "client_registered"),
+                ($"token-{run}", "client_validated"),
+                ($"token-{run}", "token_created"),
+                ($"introspect-{run}", "client_validated"),
+                ($"introspect-{run}", "token_validated"),
+                ($"revoke-{run}", "client_validated"),
+                ($"revoke-{run}", "token_revoked"),
+            };
+            var messages = await RabbitBroker.TakeUntil(
+                channel,
+                queue,
+                [],
+                taken => expected.All(x => taken.Any(m => m.CorrelationId == x.Correlation && m.Header("event_type") == x.Type)),
+                TimeSpan.FromSeconds(20),
+                "every flow event");
+
+            var stored = (await host.StoredEvents()).ToDictionary(e => e.GetProperty("event").GetProperty("id").GetString()!);
+            foreach (var message in messages)
+            {
+                var payload = message.Payload;
+                var id = payload.GetProperty("event").GetProperty("id").GetString()!;
+                var type = payload.GetProperty("event").GetProperty("event_type").GetString()!;
+                Assert.Equal(exchange, message.Exchange);
+                Assert.Equal("auth." + type, message.RoutingKey);
+                Assert.Equal(id, message.MessageId);
+                Assert.Equal(payload.GetProperty("correlation_id").GetString(), message.CorrelationId);
+                Assert.Equal("application/json", message.Properties.ContentType);
+                Assert.Equal(DeliveryModes.Persistent, message.Properties.DeliveryMode);
+                Assert.Equal(type, message.Header("event_type"));
+                var idempotencyKey = payload.GetProperty("idempotency_key");
+                Assert.Equal(idempotencyKey.ValueKind == JsonValueKind.Null ? id : idempotencyKey.GetString(), message.Header("idempotency_key"));
+                Assert.Equal(payload.GetProperty("traceparent").GetString(), message.Header("traceparent"));
+                Assert.Equal("oauth2-rabbit-e2e", payload.GetProperty("producer").GetString());
+                Assert.True(stored.TryGetValue(id, out var held), $"message {id} was published but is not in the server's store");
+                Assert.True(JsonNode.DeepEquals(JsonNode.Parse(held.GetRawText()), JsonNode.Parse(message.Text)), $"body differs from the envelope:\n{message.Text}\n{held.GetRawText()}");
+            }
+
+            var created = messages.Single(m => m.CorrelationId == $"token-{run}" && m.Header("event_type") == "token_created");
+            Assert.StartsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-", created.Header("traceparent"), StringComparison.Ordinal);
+
+            var sink = await host.WaitForSink("rabbit", s => s.GetProperty("healthy").GetBoolean() && s.GetProperty("delivered").GetInt64() >= expected.Length, TimeSpan.FromSeconds(10), "healthy with every event delivered");
+            Assert.Equal(0, sink.GetProperty("failed").GetInt64());
+            Assert.Equal(0, sink.GetProperty("dropped").GetInt64());
+            var (status, ready) = await host.Ready();
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal("healthy", ready.GetProperty("checks").GetProperty("event_sinks").GetProperty("rabbit").GetString());
+        }
+        finally
+        {
+            await RabbitBroker.TryDelete(url, exchange, queue);
+        }
+    }
+
+    [SkippableFact]
+    public async Task RabbitMq_plugin_must_substitute_the_event_type_in_the_routing_key_and_confirm_a_batch()
+    {
+        var url = RabbitBroker.Url();
+        var exchange = RabbitBroker.Unique("routing");
+        var revoked = exchange + ".revoked";
+        var everything = exchange + ".all";
+        try
+        {
+            await using var connection = await RabbitBroker.Connect(url);
+            await using var channel = await connection.CreateChannelAsync();
+            await RabbitBroker.DeclareBoundQueue(channel, exchange, revoked, "oauth2.token_revoked.v1");
+            await RabbitBroker.DeclareBoundQueue(channel, exchange, everything, "oauth2.*.v1");
+
+            await using var plugin = new RabbitMqEventPlugin(new RabbitMqEventSinkOptions { Url = url, Exchange = exchange, RoutingKey = "oauth2.{event_type}.v1" });
+            var batch = Enumerable.Range(0, 300)
+                .Select(i => TestEnvelopes.Create(i % 3 == 0 ? EventType.TokenRevoked : EventType.TokenCreated, correlationId: $"c{i}", idempotencyKey: i % 2 == 0 ? $"key-{i}" : null))
+                .ToArray();
+            await plugin.EmitBatchAsync(batch, CancellationToken.None);
+            Assert.Equal(batch.Length, plugin.Published);
+            Assert.Equal(0, plugin.Unroutable);
+
+            var all = await RabbitBroker.TakeUntil(channel, everything, [], t => t.Count >= batch.Length, TimeSpan.FromSeconds(10), "the whole batch");
+            Assert.Equal(batch.Select(e => e.Event.Id), all.Select(m => m.MessageId)); // in order
+            for (var i = 0; i < batch.Length; i++)
+            {
+                Assert.Equal(i % 2 == 0 ? $"key-{i}" : batch[i].Event.Id, all[i].Header("idempotency_key"));
+                Assert.Equal(EventJson.Serialize(batch[i]), all[i].Text);
+            }
+
+            var onlyRevoked = await RabbitBroker.TakeUntil(channel, revoked, [], t => t.Count >= 100, TimeSpan.FromSeconds(10), "the token_revoked messages");
+            Assert.All(onlyRevoked, m => Assert.Equal("oauth2.token_revoked.v1", m.RoutingKey));
+            Assert.Equal(0u, await channel.MessageCountAsync(revoked));
+        }
+        finally
+        {
+            await RabbitBroker.TryDelete(url, exchange, revoked, everything);
+        }
+    }
+
+    [SkippableFact]
+    public async Task RabbitMq_plugin_must_count_unroutable_messages_without_failing_or_retrying()
+    {
+        var url = RabbitBroker.Url();
+        var exchange = RabbitBroker.Unique("unroutable");
+        try
+        {
+            // No queue is bound: every message comes back (mandatory) and is counted, and the batch still completes.
+            await using var plugin = new RabbitMqEventPlugin(new RabbitMqEventSinkOptions { Url = url, Exchange = exchange });
+            var batch = Enumerable.Range(0, 50).Select(_ => TestEnvelopes.Create(EventType.ClientDeleted)).ToArray();
+            await plugin.EmitBatchAsync(batch, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+            var deadline = DateTimeOffset.UtcNow.AddSeconds(5);
+            while (plugin.Unroutable < batch.Length && DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.Equal(batch.Length, plugin.Unroutable);
+            Assert.Equal(0, plugin.Published);
+            Assert.True(await plugin.HealthCheckAsync(CancellationToken.None));
+        }
+        finally
+        {
+            await RabbitBroker.TryDelete(url, exchange);
+        }
+    }
+}

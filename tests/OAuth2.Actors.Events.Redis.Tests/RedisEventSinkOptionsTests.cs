@@ -1,0 +1,118 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using OAuth2.Actors.Events.Tests.Support;
+using Xunit;
+
+namespace OAuth2.Actors.Events.Redis.Tests;
+
+/// <summary>OAUTH2_EVENTS_REDIS_*: parsing, defaults, and refusing what cannot be used (no broker needed).</summary>
+public sealed class RedisEventSinkOptionsTests
+{
+    private static IConfiguration Config(params (string Key, string? Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, v.Value))).Build();
+
+    [Fact]
+    public void Options_must_default_to_the_seed_values()
+    {
+        var (options, problem) = RedisEventSinkOptions.FromConfiguration(Config());
+        Assert.Null(problem);
+        Assert.Equal("redis://localhost:6379", options!.Url);
+        Assert.Equal("oauth2:events", options.Stream);
+        Assert.Null(options.MaxLength);
+    }
+
+    [Fact]
+    public void Options_must_bind_the_flat_environment_names()
+    {
+        var (options, problem) = RedisEventSinkOptions.FromConfiguration(Config(
+            ("OAUTH2_EVENTS_REDIS_URL", "redis://:s3cret@cache.internal:6380/2"),
+            ("OAUTH2_EVENTS_REDIS_STREAM", "audit:auth"),
+            ("OAUTH2_EVENTS_REDIS_MAXLEN", "10000")));
+        Assert.Null(problem);
+        Assert.Equal("audit:auth", options!.Stream);
+        Assert.Equal(10_000, options.MaxLength);
+        Assert.Equal("redis://:***@cache.internal:6380/2", options.RedactedUrl);
+    }
+
+    [Theory]
+    [InlineData("redis://localhost", "localhost", 6379, null, null, 0, false)]
+    [InlineData("redis://127.0.0.1:6390", "127.0.0.1", 6390, null, null, 0, false)]
+    [InlineData("redis://:pw@host:1234/3", "host", 1234, null, "pw", 3, false)]
+    [InlineData("redis://user:p%40ss@host/1", "host", 6379, "user", "p@ss", 1, false)]
+    [InlineData("redis://onlypassword@host", "host", 6379, null, "onlypassword", 0, false)]
+    [InlineData("rediss://default:pw@secure.example:6380", "secure.example", 6380, "default", "pw", 0, true)]
+    public void Url_must_parse_host_port_password_and_database(string url, string host, int port, string? user, string? password, int database, bool tls)
+    {
+        Assert.True(RedisUrl.TryParse(url, out var configuration, out var problem), problem);
+        var endpoint = Assert.Single(configuration.EndPoints);
+        var (actualHost, actualPort) = endpoint switch
+        {
+            DnsEndPoint dns => (dns.Host, dns.Port),
+            IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            _ => (endpoint.ToString(), 0),
+        };
+        Assert.Equal(host, actualHost);
+        Assert.Equal(port, actualPort);
+        Assert.Equal(user, configuration.User);
+        Assert.Equal(password, configuration.Password);
+        Assert.Equal(database, configuration.DefaultDatabase);
+        Assert.Equal(tls, configuration.Ssl);
+    }
+
+    [Theory]
+    [InlineData("not a url")]
+    [InlineData("localhost:6379")]
+    [InlineData("http://localhost:6379")]
+    [InlineData("redis://")]
+    [InlineData("redis://host:6379/notanumber")]
+    [InlineData("redis://host:99999")]
+    public void Url_must_refuse_what_is_not_a_redis_url(string url)
+    {
+        var (options, problem) = RedisEventSinkOptions.FromConfiguration(Config(("OAUTH2_EVENTS_REDIS_URL", url)));
+        Assert.Null(options);
+        Assert.Contains("OAUTH2_EVENTS_REDIS_URL", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("ten")]
+    public void MaxLength_must_be_a_positive_number(string value)
+    {
+        var (options, problem) = RedisEventSinkOptions.FromConfiguration(Config(("OAUTH2_EVENTS_REDIS_MAXLEN", value)));
+        Assert.Null(options);
+        Assert.Contains("OAUTH2_EVENTS_REDIS_MAXLEN", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Problems_must_never_quote_the_password()
+    {
+        var (_, problem) = RedisEventSinkOptions.FromConfiguration(Config(("OAUTH2_EVENTS_REDIS_URL", "redis://user:topsecret@host:6379/x")));
+        Assert.NotNull(problem);
+        Assert.DoesNotContain("topsecret", problem, StringComparison.Ordinal);
+        Assert.Equal("redis://user:***@host:6379/x", RedisUrl.Redact("redis://user:topsecret@host:6379/x"));
+    }
+
+    [Fact]
+    public void Backend_must_answer_the_problem_instead_of_a_plugin_for_a_malformed_url()
+    {
+        using var backend = new RedisEventBackend();
+        var (plugin, problem) = backend.Create(Config(("OAUTH2_EVENTS_REDIS_URL", "redis//broken")));
+        Assert.Null(plugin);
+        Assert.Contains("OAUTH2_EVENTS_REDIS_URL", problem, StringComparison.Ordinal);
+        Assert.Equal("redis", backend.Name);
+    }
+
+    [Fact]
+    public async Task Plugin_must_start_while_redis_is_unreachable_and_report_unhealthy()
+    {
+        // A closed port: the plugin is created at once (no exception), is unhealthy, and a batch fails so the sink retries it.
+        await using var plugin = new RedisEventPlugin(new RedisEventSinkOptions { Url = "redis://127.0.0.1:1" });
+        Assert.Equal("redis", plugin.Name);
+        Assert.True(plugin.Options.RetryUntilDelivered);
+        Assert.True(plugin.Options.MaxBatch > 1);
+        Assert.False(await plugin.HealthCheckAsync(CancellationToken.None));
+        var envelope = TestEnvelopes.Create(EventType.TokenCreated);
+        await Assert.ThrowsAnyAsync<Exception>(() => plugin.EmitBatchAsync([envelope, envelope], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+}
