@@ -14,12 +14,15 @@ using StackExchange.Redis;
 // `window` events outstanding (published, not yet delivered), so it measures what the sink sustains without drops,
 // and memory stays bounded by the sink's buffer. Every round checks on the broker that every event arrived.
 //
-// Usage: dotnet run -c Release --project bench/OAuth2.Actors.Benchmarks.Brokers -- redis|rabbit [events=200000]
-//        [rounds=3] [url=...] [batch=N] [parallelism=N] [buffer=20000]
+// Usage: dotnet run -c Release --project bench/OAuth2.Actors.Benchmarks.Brokers -- redis|rabbit|rabbit-bare [events=200000]
+//        [rounds=3] [url=...] [batch=N] [parallelism=N] [buffer=20000] [exchange-type=topic|direct]
 // The URL defaults to OAUTH2_TEST_REDIS_URL / OAUTH2_TEST_RABBIT_URL (set by .ci/services/*.sh), else the local default.
-if (args.Length == 0 || args[0] is not ("redis" or "rabbit"))
+// rabbit-bare is the broker's ceiling for comparison: no pipeline, no sink, one pre-serialized envelope published with
+// the sink's connection settings, properties and batching (persistent, mandatory, confirms awaited per batch) into the
+// same durable queue; exchange-type=direct shows what the topic exchange costs the broker.
+if (args.Length == 0 || args[0] is not ("redis" or "rabbit" or "rabbit-bare"))
 {
-    Console.Error.WriteLine("usage: redis|rabbit [events=200000] [rounds=3] [url=...] [batch=N] [parallelism=N] [buffer=20000]");
+    Console.Error.WriteLine("usage: redis|rabbit|rabbit-bare [events=200000] [rounds=3] [url=...] [batch=N] [parallelism=N] [buffer=20000] [exchange-type=topic|direct]");
     return 2;
 }
 
@@ -50,7 +53,12 @@ var rates = new List<double>();
 for (var round = 0; round <= rounds; round++)
 {
     var count = round == 0 ? Math.Max(1000, events / 10) : events;
-    var result = broker == "redis" ? await RunRedis(round, count) : await RunRabbit(round, count);
+    var result = broker switch
+    {
+        "redis" => await RunRedis(round, count),
+        "rabbit" => await RunRabbit(round, count),
+        _ => await RunRabbitBare(round, count),
+    };
     var label = round == 0 ? "warm-up" : $"round {round}";
     Console.WriteLine($"{label}: {count:N0} events in {result.Elapsed.TotalMilliseconds:N0} ms = {result.Rate:N0} events/s; delivered {result.Delivered:N0}, dropped {result.Dropped:N0}, failed {result.Failed:N0}, on the broker {result.OnBroker:N0}; managed heap peak {result.HeapPeak / 1048576.0:N1} MiB (max batch {result.MaxBatch}, parallelism {result.Parallelism})");
     if (result.OnBroker != count || result.Dropped != 0)
@@ -122,6 +130,73 @@ async Task<RoundResult> RunRabbit(int round, int count)
     {
         await channel.QueueDeleteAsync(queue);
         await channel.ExchangeDeleteAsync(exchange);
+    }
+}
+
+async Task<RoundResult> RunRabbitBare(int round, int count)
+{
+    var exchangeType = options.GetValueOrDefault("exchange-type", ExchangeType.Topic);
+    var exchange = $"oauth2.bench.{Guid.NewGuid():N}";
+    var queue = exchange + ".q";
+    var sinkOptions = new RabbitMqEventSinkOptions { Url = url, Exchange = exchange };
+    sinkOptions = sinkOptions with { MaxBatch = batch ?? sinkOptions.MaxBatch, Parallelism = parallelism ?? sinkOptions.Parallelism };
+    if (!sinkOptions.TryCreateFactory(out var factory, out var problem))
+    {
+        throw new ArgumentException(problem);
+    }
+
+    await using var plugin = new RabbitMqEventPlugin(sinkOptions);
+    var envelope = new EventEnvelope(
+        new AuthEvent(Guid.NewGuid().ToString(), EventType.TokenCreated, DateTimeOffset.UtcNow, EventSeverity.Info, null, "bench-client", metadata, null),
+        null, context.TraceParent, null, context.CorrelationId, "bench", DateTimeOffset.UtcNow, new Dictionary<string, string> { ["source"] = "bench" });
+    var body = EventJson.SerializeToUtf8(envelope);
+    var properties = plugin.Properties(envelope);
+    var routingKey = plugin.RoutingKey(envelope);
+
+    await using var connection = await factory.CreateConnectionAsync();
+    await using var admin = await connection.CreateChannelAsync();
+    await admin.ExchangeDeclareAsync(exchange, exchangeType, durable: true, autoDelete: false);
+    await admin.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?> { ["x-queue-version"] = 2 });
+    await admin.QueueBindAsync(queue, exchange, exchangeType == ExchangeType.Topic ? "#" : routingKey);
+    var inFlight = sinkOptions.MaxBatch * sinkOptions.Parallelism;
+    await using var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(
+        publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
+        outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(Math.Max(256, inFlight * 4))));
+    try
+    {
+        GC.Collect();
+        var watch = Stopwatch.StartNew();
+        var next = 0;
+        async Task Lane()
+        {
+            while (true)
+            {
+                var start = Interlocked.Add(ref next, sinkOptions.MaxBatch) - sinkOptions.MaxBatch;
+                if (start >= count)
+                {
+                    return;
+                }
+
+                var size = Math.Min(sinkOptions.MaxBatch, count - start);
+                var publishes = new Task[size];
+                for (var i = 0; i < size; i++)
+                {
+                    publishes[i] = publisher.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body).AsTask();
+                }
+
+                await Task.WhenAll(publishes);
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, sinkOptions.Parallelism).Select(_ => Lane()));
+        watch.Stop();
+        var onBroker = await admin.MessageCountAsync(queue);
+        return new RoundResult(watch.Elapsed, count / watch.Elapsed.TotalSeconds, count, 0, 0, onBroker, GC.GetTotalMemory(false), sinkOptions.MaxBatch, sinkOptions.Parallelism);
+    }
+    finally
+    {
+        await admin.QueueDeleteAsync(queue);
+        await admin.ExchangeDeleteAsync(exchange);
     }
 }
 

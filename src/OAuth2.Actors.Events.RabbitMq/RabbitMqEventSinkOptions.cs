@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using RabbitMQ.Client;
@@ -141,6 +142,9 @@ public sealed record RabbitMqEventSinkOptions
         factory.RequestedConnectionTimeout = TimeSpan.FromSeconds(5);
         factory.RequestedHeartbeat = TimeSpan.FromSeconds(15);
         factory.ClientProvidedName = "oauth2-actors-events";
+        // Nagle's algorithm on: the sink publishes a batch back to back and the client library sends each message
+        // with its own write; coalescing them into full segments saves the broker a read per message.
+        factory.SocketFactory = family => new TcpClientAdapter(new Socket(family, SocketType.Stream, ProtocolType.Tcp) { NoDelay = false });
         return true;
     }
 

@@ -13,10 +13,6 @@ public static class CompiledEventBackends
 {
     public static IServiceCollection AddCompiledEventBackends(this IServiceCollection services)
     {
-        // Each broker project adds its IEventBackend here under its symbol, for example:
-        // #if EVENTS_REDIS
-        //     services.AddSingleton<IEventBackend, RedisEventBackend>();
-        // #endif
 #if EVENTS_KAFKA
         services.AddKafkaEventBackend();
 #endif
@@ -26,7 +22,6 @@ public static class CompiledEventBackends
 #if EVENTS_RABBIT
         services.AddRabbitMqEventBackend();
 #endif
-        _ = typeof(IEventBackend);
         return services;
     }
 }
