@@ -79,6 +79,15 @@ public sealed class KafkaEventPlugin : IEventPlugin, IDisposable
     /// <summary>Events the broker or librdkafka refused for good (too large, invalid): logged and not retried.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
 
+    /// <summary>On /events/health: <c>produced</c>, <c>delivery_reports_ok</c>, <c>delivery_reports_failed</c>, <c>rejected</c>.</summary>
+    public IReadOnlyDictionary<string, long> Counters => new Dictionary<string, long>(4, StringComparer.Ordinal)
+    {
+        ["produced"] = Produced,
+        ["delivery_reports_ok"] = Delivered,
+        ["delivery_reports_failed"] = FailedReports,
+        ["rejected"] = Rejected,
+    };
+
     /// <summary>
     /// Builds the producer from <paramref name="options"/> over the sink's defaults (acks=all, idempotence, small
     /// linger, message.timeout.ms under the plugin timeout). A configuration naming a broker older than 0.11

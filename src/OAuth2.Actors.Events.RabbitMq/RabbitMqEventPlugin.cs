@@ -83,6 +83,13 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
     /// <summary>Messages the broker returned because no queue is bound for their routing key (the mandatory flag).</summary>
     public long Unroutable => Interlocked.Read(ref _unroutable);
 
+    /// <summary>On /events/health: <c>confirmed</c> and <c>unroutable</c>.</summary>
+    public IReadOnlyDictionary<string, long> Counters => new Dictionary<string, long>(2, StringComparer.Ordinal)
+    {
+        ["confirmed"] = Published,
+        ["unroutable"] = Unroutable,
+    };
+
     public bool IsConnected => _connection is { IsOpen: true } && _channel is { IsOpen: true };
 
     public Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken) => EmitBatchAsync([envelope], cancellationToken);

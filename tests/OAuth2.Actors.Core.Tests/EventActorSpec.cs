@@ -244,7 +244,7 @@ public class EventActorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Test
         var blocked = await HealthWhenAsync(events, h => Sink(h, "blocking") is { } s && s.Dropped + s.Buffered >= sent - 1);
         var during = Sink(blocked, "blocking")!;
         Assert.True(during.Dropped > 0, $"dropped {during.Dropped}");
-        Assert.InRange(during.Buffered, 0, buffer);
+        Assert.InRange(during.Buffered, 0, buffer + 1); // the queue, and the event inside the plugin
         Assert.Equal(0, during.Delivered);
         Assert.Equal(0, during.Failed);
         Assert.InRange(during.Dropped + during.Buffered, sent - 1, sent);
@@ -261,6 +261,64 @@ public class EventActorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Test
         Assert.InRange(after.Delivered, 1, buffer + 1);
         Assert.Equal(after.Delivered, blocking.Completed);
         Assert.Equal(sent, (await HealthAsync(events)).Published);
+    }
+
+    // ---- shutdown drain -----------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Drain_must_wait_until_a_busy_plugin_has_delivered_everything_its_sink_held()
+    {
+        var blocking = new BlockingPlugin("blocking");
+        var events = StartEventActor(new EventSettings { PluginTimeout = TimeSpan.FromSeconds(30) }, blocking);
+        for (var i = 0; i < 5; i++)
+        {
+            events.Tell(Envelope(EventType.TokenCreated, id: "held-" + i));
+        }
+
+        await HealthWhenAsync(events, h => Sink(h, "blocking") is { Buffered: 5 });
+        var drain = events.Ask<EventSinksDrained>(new DrainEventSinks(TimeSpan.FromSeconds(20)), AskTimeout * 5);
+        await Task.Delay(300);
+        Assert.False(drain.IsCompleted, "the drain answered while the sink still held events");
+
+        blocking.Release();
+        var drained = await drain;
+
+        Assert.Empty(drained.Undelivered);
+        Assert.Equal(0, drained.Remaining);
+        Assert.Equal(5, blocking.Completed);
+    }
+
+    [Fact]
+    public async Task Drain_must_name_each_sink_still_holding_events_when_its_timeout_passes()
+    {
+        var blocking = new BlockingPlugin("stuck");
+        var recording = new RecordingPlugin("fine");
+        var events = StartEventActor(new EventSettings { PluginTimeout = TimeSpan.FromSeconds(30) }, blocking, recording);
+        for (var i = 0; i < 4; i++)
+        {
+            events.Tell(Envelope(EventType.TokenCreated, id: "stuck-" + i));
+        }
+
+        await HealthWhenAsync(events, h => Sink(h, "stuck") is { Buffered: 4 } && Sink(h, "fine") is { Delivered: 4 });
+        var drained = await events.Ask<EventSinksDrained>(new DrainEventSinks(TimeSpan.FromMilliseconds(300)), AskTimeout);
+
+        Assert.Equal(new Dictionary<string, long> { ["stuck"] = 4 }, drained.Undelivered);
+        Assert.Equal(4, drained.Remaining);
+        Assert.Equal(4, recording.Received.Count);
+        blocking.Release();
+    }
+
+    [Fact]
+    public async Task Drain_must_answer_at_once_when_no_sink_holds_anything()
+    {
+        var recording = new RecordingPlugin("idle");
+        var events = StartEventActor(new EventSettings(), recording);
+        events.Tell(Envelope(EventType.ClientRegistered));
+        await HealthWhenAsync(events, h => Sink(h, "idle") is { Delivered: 1 });
+
+        var drained = await events.Ask<EventSinksDrained>(new DrainEventSinks(TimeSpan.FromSeconds(30)), TimeSpan.FromSeconds(2));
+
+        Assert.Empty(drained.Undelivered);
     }
 
     // ---- runtime sinks ------------------------------------------------------------------------------------------

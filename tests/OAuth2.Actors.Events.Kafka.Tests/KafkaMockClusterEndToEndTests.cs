@@ -53,6 +53,10 @@ public sealed class KafkaMockClusterEndToEndTests
         var sink = await host.WaitForSink("kafka", s => s.GetProperty("healthy").GetBoolean() && s.GetProperty("delivered").GetInt64() >= ids.Count, TimeSpan.FromSeconds(30), "healthy with every event delivered");
         Assert.Equal(0, sink.GetProperty("failed").GetInt64());
         Assert.Equal(0, sink.GetProperty("dropped").GetInt64());
+        var counters = sink.GetProperty("counters");
+        Assert.True(counters.GetProperty("delivery_reports_ok").GetInt64() >= ids.Count, sink.ToString());
+        Assert.Equal(0, counters.GetProperty("delivery_reports_failed").GetInt64());
+        Assert.Equal(0, counters.GetProperty("rejected").GetInt64());
 
         Assert.DoesNotContain(host.Logs.Warnings, w => w.Contains("older than 0.11", StringComparison.Ordinal));
 

@@ -94,6 +94,8 @@ public sealed class RabbitMqServerEndToEndTests
             var sink = await host.WaitForSink("rabbit", s => s.GetProperty("healthy").GetBoolean() && s.GetProperty("delivered").GetInt64() >= expected.Length, TimeSpan.FromSeconds(10), "healthy with every event delivered");
             Assert.Equal(0, sink.GetProperty("failed").GetInt64());
             Assert.Equal(0, sink.GetProperty("dropped").GetInt64());
+            Assert.True(sink.GetProperty("counters").GetProperty("confirmed").GetInt64() >= expected.Length, sink.ToString());
+            Assert.Equal(0, sink.GetProperty("counters").GetProperty("unroutable").GetInt64());
             var (status, ready) = await host.Ready();
             Assert.Equal(HttpStatusCode.OK, status);
             Assert.Equal("healthy", ready.GetProperty("checks").GetProperty("event_sinks").GetProperty("rabbit").GetString());
@@ -163,6 +165,8 @@ public sealed class RabbitMqServerEndToEndTests
 
             Assert.Equal(batch.Length, plugin.Unroutable);
             Assert.Equal(0, plugin.Published);
+            Assert.Equal(batch.Length, plugin.Counters["unroutable"]);
+            Assert.Equal(0, plugin.Counters["confirmed"]);
             Assert.True(await plugin.HealthCheckAsync(CancellationToken.None));
         }
         finally

@@ -68,6 +68,7 @@ public sealed class EventActor : ReceiveActor
             }
         });
         Receive<GetEventHealth>(_ => Health().PipeTo(Sender));
+        Receive<DrainEventSinks>(d => Drain(d.Timeout).PipeTo(Sender));
     }
 
     public static Props Props(EventSettings settings, TimeProvider time, IEnumerable<IEventPlugin> plugins) =>
@@ -181,6 +182,41 @@ public sealed class EventActor : ReceiveActor
 
         Route(envelope);
         Sender.Tell(new IngestAccepted(key, envelope.Event.Id));
+    }
+
+    private async Task<EventSinksDrained> Drain(TimeSpan timeout)
+    {
+        var log = _log;
+        var sinks = _pluginSinks.ToArray();
+        var undelivered = new Dictionary<string, long>(StringComparer.Ordinal);
+        var replies = sinks.Select(kv => kv.Value.Ask<SinkDrained>(new DrainSink(timeout), timeout + TimeSpan.FromSeconds(2))).ToArray();
+        foreach (var (reply, (name, _)) in replies.Zip(sinks))
+        {
+            try
+            {
+                var drained = await reply;
+                if (drained.Remaining > 0)
+                {
+                    undelivered[name] = drained.Remaining;
+                }
+            }
+            catch (Exception)
+            {
+                undelivered[name] = -1; // the sink did not answer: what it held is unknown
+            }
+        }
+
+        foreach (var (name, count) in undelivered)
+        {
+            log.Warning("Event sink {Sink} still held {Count} event(s) when the shutdown drain ended after {Timeout}; they are not delivered", name, count < 0 ? "an unknown number of" : count.ToString(System.Globalization.CultureInfo.InvariantCulture), timeout);
+        }
+
+        if (undelivered.Count == 0)
+        {
+            log.Info("Event sinks drained: every held event delivered");
+        }
+
+        return new EventSinksDrained(undelivered);
     }
 
     private async Task<EventHealth> Health()

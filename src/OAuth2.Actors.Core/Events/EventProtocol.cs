@@ -24,12 +24,29 @@ public sealed record GetEventHealth
 
 public sealed record EventHealth(bool Enabled, long Published, long Filtered, IReadOnlyList<SinkHealth> Sinks);
 
-public sealed record SinkHealth(string Name, string Kind, bool Healthy, long Delivered, long Failed, long Dropped, long Buffered);
+public sealed record SinkHealth(string Name, string Kind, bool Healthy, long Delivered, long Failed, long Dropped, long Buffered, IReadOnlyDictionary<string, long>? Counters = null);
 
 internal sealed record GetSinkHealth
 {
     public static readonly GetSinkHealth Instance = new();
 }
+
+/// <summary>
+/// Wait, up to <paramref name="Timeout"/>, until every plugin sink has delivered what it holds (its queue and the
+/// batches in flight). Sent by the coordinated shutdown before the actor system stops, so a restart or a rolling
+/// deploy does not throw away events a sink is still holding (during a broker outage, say).
+/// </summary>
+public sealed record DrainEventSinks(TimeSpan Timeout);
+
+/// <summary>What each plugin sink still held when the drain ended (empty when everything was delivered).</summary>
+public sealed record EventSinksDrained(IReadOnlyDictionary<string, long> Undelivered)
+{
+    public long Remaining => Undelivered.Values.Sum();
+}
+
+internal sealed record DrainSink(TimeSpan Timeout);
+
+internal sealed record SinkDrained(string Name, long Remaining);
 
 public sealed record QueryEvents(EventQuery Query);
 

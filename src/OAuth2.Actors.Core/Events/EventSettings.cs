@@ -38,6 +38,9 @@ public sealed record EventSettings
     /// <summary>How long one plugin call may take before it counts as failed and the sink moves on.</summary>
     public TimeSpan PluginTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a shutdown waits for the sinks to deliver what they hold before the actor system stops.</summary>
+    public TimeSpan ShutdownDrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     public TimeSpan DedupWindow { get; init; } = TimeSpan.FromHours(24);
 
     public int DedupCapacity { get; init; } = 100_000;

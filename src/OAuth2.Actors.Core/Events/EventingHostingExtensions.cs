@@ -1,3 +1,4 @@
+using Akka;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
@@ -16,8 +17,36 @@ public static class EventingHostingExtensions
         }
 
         var all = plugins.ToArray();
+        if (settings.ShutdownDrainTimeout > TimeSpan.Zero)
+        {
+            // The phase must outlast the drain, or the shutdown cuts it off at the default 5 s.
+            var phaseTimeout = (long)(settings.ShutdownDrainTimeout + TimeSpan.FromSeconds(5)).TotalMilliseconds;
+            builder.AddHocon($"akka.coordinated-shutdown.phases.before-cluster-shutdown.timeout = {phaseTimeout}ms", HoconAddMode.Prepend);
+        }
+
         return builder.WithActors((system, registry) =>
-            registry.Register<EventActor>(system.ActorOf(EventActor.Props(settings, time, all), "events")));
+        {
+            var events = system.ActorOf(EventActor.Props(settings, time, all), "events");
+            registry.Register<EventActor>(events);
+            if (settings.ShutdownDrainTimeout > TimeSpan.Zero)
+            {
+                // After the HTTP server stopped taking requests and before the cluster and the actor system stop:
+                // what the sinks still hold gets delivered (bounded by the drain timeout).
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeClusterShutdown, "drain-event-sinks", async () =>
+                {
+                    try
+                    {
+                        await events.Ask<EventSinksDrained>(new DrainEventSinks(settings.ShutdownDrainTimeout), settings.ShutdownDrainTimeout + TimeSpan.FromSeconds(5));
+                    }
+                    catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+                    {
+                        system.Log.Warning("The event sinks did not finish draining in time: {0}", e.GetType().Name);
+                    }
+
+                    return Done.Instance;
+                });
+            }
+        });
     }
 
     /// <summary>Wraps <paramref name="plugin"/> in its own sink actor (bounded stream, counters) behind the router.</summary>

@@ -27,6 +27,12 @@ public interface IEventPlugin
     }
 
     Task<bool> HealthCheckAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The plugin's own counters (snake_case names), shown with its sink on <c>/events/health</c>: what the
+    /// destination confirmed, returned or refused, beyond the sink's delivered/failed/dropped. None by default.
+    /// </summary>
+    IReadOnlyDictionary<string, long>? Counters => null;
 }
 
 /// <summary>

@@ -48,6 +48,7 @@ public sealed class PluginSinkActor : ReceiveActor
             }
         });
         Receive<GetSinkHealth>(_ => Health().PipeTo(Sender));
+        Receive<DrainSink>(d => Drain(d.Timeout).PipeTo(Sender));
         Receive<QueryEvents>(q => Sender.Tell(new EventsFound(_plugin is IQueryableEventPlugin queryable ? queryable.Query(q.Query) : [])));
     }
 
@@ -165,6 +166,8 @@ public sealed class PluginSinkActor : ReceiveActor
 
     private async Task<Done> Await(Task emit, int count, string firstId)
     {
+        // Still held by this sink until the plugin finishes: counted as buffered, and waited for by a drain.
+        Interlocked.Add(ref _inFlight, count);
         try
         {
             // A hung plugin costs this sink at most the timeout per event, and nothing to anyone else.
@@ -179,6 +182,10 @@ public sealed class PluginSinkActor : ReceiveActor
         {
             Failed(count, firstId, e);
         }
+        finally
+        {
+            Interlocked.Add(ref _inFlight, -count);
+        }
 
         return Done.Instance;
     }
@@ -190,6 +197,19 @@ public sealed class PluginSinkActor : ReceiveActor
         {
             _log.Warning("Event sink {Sink} failed to deliver event {EventId}: {Error}", _plugin.Name, firstId, e.GetType().Name + ": " + e.Message);
         }
+    }
+
+    /// <summary>Completes when the queue is empty and no batch is in flight, or at the deadline; the stream keeps running.</summary>
+    private async Task<SinkDrained> Drain(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        long Held() => _queue.Reader.Count + Interlocked.Read(ref _inFlight);
+        while (Held() > 0 && DateTime.UtcNow < deadline && !_stopping.IsCancellationRequested)
+        {
+            await Task.Delay(20);
+        }
+
+        return new SinkDrained(_plugin.Name, Held());
     }
 
     private static TimeSpan Jitter(TimeSpan backoff) => backoff * (0.8 + (Random.Shared.NextDouble() * 0.4));
@@ -209,6 +229,6 @@ public sealed class PluginSinkActor : ReceiveActor
 
         // A sink that keeps failing is unhealthy even if its destination answers a ping.
         healthy = healthy && Volatile.Read(ref _consecutiveFailures) == 0;
-        return new SinkHealth(_plugin.Name, "plugin", healthy, Interlocked.Read(ref _delivered), Interlocked.Read(ref _failed), Interlocked.Read(ref _dropped), _queue.Reader.Count + Interlocked.Read(ref _inFlight));
+        return new SinkHealth(_plugin.Name, "plugin", healthy, Interlocked.Read(ref _delivered), Interlocked.Read(ref _failed), Interlocked.Read(ref _dropped), _queue.Reader.Count + Interlocked.Read(ref _inFlight), _plugin.Counters);
     }
 }

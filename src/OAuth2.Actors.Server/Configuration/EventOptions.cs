@@ -31,6 +31,11 @@ public sealed class EventOptions
     [Range(10, 600_000)]
     public int PluginTimeoutMs { get; set; } = 5000;
 
+    /// <summary>How long a shutdown waits for the sinks to deliver what they still hold (0: not at all).</summary>
+    [ConfigurationKeyName("OAUTH2_EVENTS_SHUTDOWN_DRAIN_MS")]
+    [Range(0, 600_000)]
+    public int ShutdownDrainMs { get; set; } = 10_000;
+
     [ConfigurationKeyName("OAUTH2_EVENTS_DEDUP_WINDOW_SECONDS")]
     [Range(1, 30 * 86_400)]
     public int DedupWindowSeconds { get; set; } = 86_400;
@@ -108,6 +113,7 @@ public sealed class EventOptions
             InMemoryMax = InMemoryMax,
             SinkBufferSize = SinkBuffer,
             PluginTimeout = TimeSpan.FromMilliseconds(PluginTimeoutMs),
+            ShutdownDrainTimeout = TimeSpan.FromMilliseconds(ShutdownDrainMs),
             DedupWindow = TimeSpan.FromSeconds(DedupWindowSeconds),
             DedupCapacity = DedupCapacity,
             Producer = Producer,

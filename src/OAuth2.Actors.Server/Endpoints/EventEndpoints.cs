@@ -102,6 +102,7 @@ public static class EventEndpoints
                     failed = s.Failed,
                     dropped = s.Dropped,
                     buffered = s.Buffered,
+                    counters = s.Counters,
                 }),
             });
         });
