@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -7,49 +6,15 @@ namespace OAuth2.Actors.Events.Redis;
 
 /// <summary>
 /// The <c>redis</c> backend (alias <c>redis_streams</c>) as the host sees it: builds a <see cref="RedisEventPlugin"/>
-/// from OAUTH2_EVENTS_REDIS_*, or says why it cannot (the host then warns and falls back to in_memory). Owns the
-/// plugins it creates and closes their connections when the host's container is disposed.
+/// from OAUTH2_EVENTS_REDIS_*, or says why it cannot; the plugins' connections close with the host's container.
 /// </summary>
-public sealed class RedisEventBackend : IEventBackend, IAsyncDisposable, IDisposable
+public sealed class RedisEventBackend(ILoggerFactory? loggerFactory = null) : PluginOwningEventBackend
 {
-    private readonly ILoggerFactory _loggerFactory;
-    private readonly ConcurrentBag<RedisEventPlugin> _created = [];
+    public override string Name => EventBackends.Redis;
 
-    public RedisEventBackend()
-        : this(NullLoggerFactory.Instance)
-    {
-    }
-
-    public RedisEventBackend(ILoggerFactory loggerFactory) => _loggerFactory = loggerFactory;
-
-    public string Name => EventBackends.Redis;
-
-    public (IEventPlugin? Plugin, string? Problem) Create(IConfiguration configuration)
+    protected override (IEventPlugin? Plugin, string? Problem) CreatePlugin(IConfiguration configuration)
     {
         var (options, problem) = RedisEventSinkOptions.FromConfiguration(configuration);
-        if (options is null)
-        {
-            return (null, problem);
-        }
-
-        var plugin = new RedisEventPlugin(options, _loggerFactory);
-        _created.Add(plugin);
-        return (plugin, null);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var plugin in _created)
-        {
-            await plugin.DisposeAsync();
-        }
-    }
-
-    public void Dispose()
-    {
-        foreach (var plugin in _created)
-        {
-            plugin.Dispose();
-        }
+        return options is null ? (null, problem) : (new RedisEventPlugin(options, loggerFactory ?? NullLoggerFactory.Instance), null);
     }
 }

@@ -2,11 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Duende.IdentityModel.Client;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using OAuth2.Actors.Testing;
 using Xunit;
 
 namespace OAuth2.Actors.Events.Tests.Support;
@@ -24,10 +22,10 @@ public sealed class BrokerServerHost : IAsyncDisposable
     public const string CorrelationHeader = "X-Correlation-ID";
 
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);
-    private readonly Factory _factory;
+    private readonly TestServerFactory _factory;
     private readonly string _dataDirectory;
 
-    private BrokerServerHost(string dataDirectory, Factory factory)
+    private BrokerServerHost(string dataDirectory, TestServerFactory factory)
     {
         _dataDirectory = dataDirectory;
         _factory = factory;
@@ -59,12 +57,12 @@ public sealed class BrokerServerHost : IAsyncDisposable
             settings[key] = value;
         }
 
-        var factory = new Factory(settings, services);
+        var factory = new TestServerFactory(settings, services);
         BrokerServerHost? host = null;
         try
         {
             host = new BrokerServerHost(dataDirectory, factory);
-            await host.WaitUntilUsable();
+            await ServerReadiness.WaitUntilUsable(host.Client, () => host.RequestToken(new TestClient(AdminClientId, AdminClientSecret)), StartDeadline, factory.Logs);
             return host;
         }
         catch
@@ -237,68 +235,6 @@ public sealed class BrokerServerHost : IAsyncDisposable
         if (correlationId is not null)
         {
             request.Headers.TryAddWithoutValidation(CorrelationHeader, correlationId);
-        }
-    }
-
-    private async Task WaitUntilUsable()
-    {
-        var deadline = DateTimeOffset.UtcNow + StartDeadline;
-        var last = "no answer yet";
-        while (true)
-        {
-            using (var ready = await Client.GetAsync("/ready"))
-            {
-                if (ready.StatusCode == HttpStatusCode.OK)
-                {
-                    break;
-                }
-
-                last = $"{(int)ready.StatusCode} {await ready.Content.ReadAsStringAsync()}";
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"/ready did not answer 200 within {StartDeadline}; last answer: {last}");
-            }
-
-            await Task.Delay(100);
-        }
-
-        // The bootstrap admin client is stored by a background service after start.
-        while (true)
-        {
-            using var token = await RequestToken(new TestClient(AdminClientId, AdminClientSecret));
-            if (!token.IsError)
-            {
-                return;
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"The bootstrap admin client could not get a token within {StartDeadline}: {token.Error} {token.Raw}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    private sealed class Factory(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services) : WebApplicationFactory<Program>
-    {
-        public CapturedLogs Logs { get; } = new();
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
-            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(Logs));
-            if (services is not null)
-            {
-                builder.ConfigureTestServices(services);
-            }
         }
     }
 }

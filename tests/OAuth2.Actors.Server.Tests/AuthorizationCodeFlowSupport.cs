@@ -7,10 +7,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Duende.IdentityModel.Client;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Logging;
 using Xunit;
+using OAuth2.Actors.Testing;
 
 namespace OAuth2.Actors.Server.Tests;
 
@@ -26,10 +25,10 @@ public sealed class FlowServerHost : IAsyncDisposable
     public const string DefaultPassword = "correct horse battery staple";
 
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(120);
-    private readonly Factory _factory;
+    private readonly TestServerFactory _factory;
     private string? _adminToken;
 
-    private FlowServerHost(Factory factory, string issuer, string dataDirectory)
+    private FlowServerHost(TestServerFactory factory, string issuer, string dataDirectory)
     {
         _factory = factory;
         Issuer = issuer;
@@ -76,7 +75,7 @@ public sealed class FlowServerHost : IAsyncDisposable
             settings[key] = value;
         }
 
-        var factory = new Factory(settings);
+        var factory = new TestServerFactory(settings);
         if (kestrel)
         {
             factory.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
@@ -87,7 +86,7 @@ public sealed class FlowServerHost : IAsyncDisposable
         try
         {
             host = new FlowServerHost(factory, issuer, dataDirectory);
-            await host.WaitUntilUsable();
+            host._adminToken = await ServerReadiness.WaitUntilUsable(host.Client, () => host.ClientCredentials(AdminClientId, AdminClientSecret), StartDeadline, factory.Logs);
             return host;
         }
         catch
@@ -115,7 +114,7 @@ public sealed class FlowServerHost : IAsyncDisposable
     public FlowBrowser NewBrowser() =>
         new(this, _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = new Uri(Issuer + "/") }));
 
-    public string HostLog(int lines = 40) => _factory.Log.Tail(lines);
+    public string HostLog(int lines = 40) => _factory.Logs.Tail(lines);
 
     // ---- admin --------------------------------------------------------------------------------------------------
 
@@ -357,111 +356,6 @@ public sealed class FlowServerHost : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private async Task WaitUntilUsable()
-    {
-        var deadline = DateTimeOffset.UtcNow + StartDeadline;
-        var last = "no answer yet";
-        while (true)
-        {
-            try
-            {
-                using var ready = await Client.GetAsync("/ready");
-                if (ready.StatusCode == HttpStatusCode.OK)
-                {
-                    break;
-                }
-
-                last = $"{(int)ready.StatusCode} {await ready.Content.ReadAsStringAsync()}";
-            }
-            catch (HttpRequestException e)
-            {
-                last = e.Message;
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"/ready did not answer 200 within {StartDeadline}; last answer: {last}\nHost log:\n{HostLog()}");
-            }
-
-            await Task.Delay(100);
-        }
-
-        while (true)
-        {
-            using var token = await ClientCredentials(AdminClientId, AdminClientSecret);
-            if (!token.IsError)
-            {
-                _adminToken = token.AccessToken;
-                return;
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"The bootstrap admin client could not get a token within {StartDeadline}: {token.Error} {token.Raw}\nHost log:\n{HostLog()}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    private sealed class Factory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
-    {
-        public FlowLog Log { get; } = new();
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
-            builder.ConfigureLogging(logging =>
-            {
-                logging.SetMinimumLevel(LogLevel.Warning);
-                logging.AddProvider(Log);
-            });
-        }
-    }
-}
-
-/// <summary>The host's last warnings and errors, to explain a failure.</summary>
-public sealed class FlowLog : ILoggerProvider
-{
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public string Tail(int count) => string.Join("\n", _lines.TakeLast(count));
-
-    public void Dispose()
-    {
-    }
-
-    private void Add(string line)
-    {
-        _lines.Enqueue(line);
-        while (_lines.Count > 300 && _lines.TryDequeue(out _))
-        {
-        }
-    }
-
-    private sealed class Logger(FlowLog log, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                log.Add($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception)}");
-            }
-        }
     }
 }
 

@@ -4,11 +4,10 @@ using System.Text;
 using System.Text.Json;
 using Duende.IdentityModel.Client;
 using Json.Schema;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Logging;
 using OAuth2.Actors.Events;
 using Xunit;
+using OAuth2.Actors.Testing;
 
 namespace OAuth2.Actors.Server.Tests;
 
@@ -24,10 +23,10 @@ public sealed class EventServerHost : IAsyncDisposable
     public const string CorrelationHeader = "X-Correlation-ID";
 
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);
-    private readonly Factory _factory;
+    private readonly TestServerFactory _factory;
     private string? _adminToken;
 
-    private EventServerHost(string dataDirectory, Factory factory)
+    private EventServerHost(string dataDirectory, TestServerFactory factory)
     {
         DataDirectory = dataDirectory;
         _factory = factory;
@@ -57,12 +56,12 @@ public sealed class EventServerHost : IAsyncDisposable
             settings[key] = value;
         }
 
-        var factory = new Factory(settings);
+        var factory = new TestServerFactory(settings);
         EventServerHost? host = null;
         try
         {
             host = new EventServerHost(dataDirectory, factory);
-            await host.WaitUntilUsable();
+            host._adminToken = await ServerReadiness.WaitUntilUsable(host.Client, () => host.RequestToken(AdminClientId, AdminClientSecret), StartDeadline, factory.Logs);
             return host;
         }
         catch
@@ -260,110 +259,6 @@ public sealed class EventServerHost : IAsyncDisposable
         }
 
         return await Client.SendAsync(request);
-    }
-
-    // ---- start-up -----------------------------------------------------------------------------------------------------
-
-    private async Task WaitUntilUsable()
-    {
-        var deadline = DateTimeOffset.UtcNow + StartDeadline;
-        var last = "no answer yet";
-        while (true)
-        {
-            using (var ready = await Client.GetAsync("/ready"))
-            {
-                if (ready.StatusCode == HttpStatusCode.OK)
-                {
-                    break;
-                }
-
-                last = $"{(int)ready.StatusCode} {await ready.Content.ReadAsStringAsync()}";
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"/ready did not answer 200 within {StartDeadline}; last answer: {last}\nHost log:\n{_factory.Log.Tail(40)}");
-            }
-
-            await Task.Delay(100);
-        }
-
-        // The bootstrap admin client is stored by a background service after start.
-        while (true)
-        {
-            using var token = await RequestToken(AdminClientId, AdminClientSecret);
-            if (!token.IsError)
-            {
-                _adminToken = token.AccessToken;
-                return;
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"The bootstrap admin client could not get a token within {StartDeadline}: {token.Error} {token.Raw}\nHost log:\n{_factory.Log.Tail(40)}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    private sealed class Factory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
-            builder.ConfigureLogging(logging =>
-            {
-                logging.SetMinimumLevel(LogLevel.Warning);
-                logging.AddProvider(Log);
-            });
-        }
-
-        /// <summary>The host's warnings and errors, to explain a start that never becomes usable.</summary>
-        public RecentLog Log { get; } = new();
-    }
-
-    /// <summary>Keeps the last few hundred log lines of a host.</summary>
-    public sealed class RecentLog : ILoggerProvider
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public string Tail(int count) => string.Join("\n", _lines.TakeLast(count));
-
-        public void Dispose()
-        {
-        }
-
-        private void Add(string line)
-        {
-            _lines.Enqueue(line);
-            while (_lines.Count > 300 && _lines.TryDequeue(out _))
-            {
-            }
-        }
-
-        private sealed class Logger(RecentLog log, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (IsEnabled(logLevel))
-                {
-                    log.Add($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception.GetType().Name + ": " + exception.Message)}");
-                }
-            }
-        }
     }
 }
 

@@ -2,9 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Duende.IdentityModel.Client;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Logging;
+using OAuth2.Actors.Testing;
 
 namespace OAuth2.Actors.Server.Tests;
 
@@ -32,9 +31,9 @@ public sealed class ServerHost : IAsyncDisposable
 
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);
 
-    private readonly Factory _factory;
+    private readonly TestServerFactory _factory;
 
-    private ServerHost(string dataDirectory, Factory factory)
+    private ServerHost(string dataDirectory, TestServerFactory factory)
     {
         DataDirectory = dataDirectory;
         _factory = factory;
@@ -67,12 +66,12 @@ public sealed class ServerHost : IAsyncDisposable
             settings[key] = value;
         }
 
-        var factory = new Factory(settings);
+        var factory = new TestServerFactory(settings);
         ServerHost? host = null;
         try
         {
             host = new ServerHost(dataDirectory, factory);
-            await host.WaitUntilUsable();
+            await ServerReadiness.WaitUntilUsable(host.Client, () => host.RequestToken(AdminClientId, AdminClientSecret), StartDeadline, factory.Logs);
             return host;
         }
         catch
@@ -207,64 +206,6 @@ public sealed class ServerHost : IAsyncDisposable
         }
 
         return body;
-    }
-
-    // ---- start-up -----------------------------------------------------------------------------------------------
-
-    private async Task WaitUntilUsable()
-    {
-        var deadline = DateTimeOffset.UtcNow + StartDeadline;
-        var last = "no answer yet";
-        while (true)
-        {
-            using (var ready = await Client.GetAsync("/ready"))
-            {
-                if (ready.StatusCode == HttpStatusCode.OK)
-                {
-                    break;
-                }
-
-                last = $"{(int)ready.StatusCode} {await ready.Content.ReadAsStringAsync()}";
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"/ready did not answer 200 within {StartDeadline}; last answer: {last}");
-            }
-
-            await Task.Delay(100);
-        }
-
-        // The bootstrap admin client is stored by a background service after start: wait until it authenticates.
-        while (true)
-        {
-            using var token = await RequestToken(AdminClientId, AdminClientSecret);
-            if (!token.IsError)
-            {
-                return;
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"The bootstrap admin client could not get a token within {StartDeadline}: {token.Error} {token.Raw}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    private sealed class Factory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
-            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        }
     }
 }
 
