@@ -13,7 +13,6 @@ builder.Configuration.AddOAuth2HoconDefaults();
 builder.Services.AddOptions<OAuth2Options>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<OAuth2Options>, OAuth2OptionsValidator>();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<ServerSettings>(sp => sp.GetRequiredService<IOptions<OAuth2Options>>().Value.ToSettings());
 builder.Services.AddSingleton<RequestReader>();
 builder.Services.AddSingleton<IOAuthGateway, OAuthGateway>();
 builder.Services.AddSingleton<PersistenceProbe>();

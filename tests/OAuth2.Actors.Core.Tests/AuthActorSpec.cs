@@ -1,7 +1,11 @@
 using Akka.Actor;
 using Akka.TestKit;
 using Microsoft.Extensions.Time.Testing;
+using Akka.Event;
 using OAuth2.Actors.Auth;
+using OAuth2.Actors.Auth.Pipeline;
+using OAuth2.Actors.Auth.Token;
+using OAuth2.Actors.Auth.Token.Grants;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
@@ -14,7 +18,6 @@ namespace OAuth2.Actors.Core.Tests;
 
 public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
 {
-    private const string BasicChallenge = "Basic realm=\"oauth2\", charset=\"UTF-8\"";
     private const string Secret = "s3cret";
 
     private readonly FakeTimeProvider _time = new(SpecSupport.Start);
@@ -30,8 +33,16 @@ public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
         _events = CreateTestProbe("events");
     }
 
-    private IActorRef StartAuth(ServerSettings? settings = null) =>
-        Sys.ActorOf(AuthActor.Props(settings ?? SpecSupport.Settings(), _clients.Ref, _tokens.Ref, new EventPublisher(_events.Ref, _time, "spec")));
+    private readonly ServerFailures _failures = new();
+
+    private IActorRef StartAuth(ServerSettings? settings = null, params ITokenGrant[] extraGrants)
+    {
+        var services = new AuthServices(
+            settings ?? SpecSupport.Settings(), _time, new EventPublisher(_events.Ref, _time, "spec"), _clients.Ref, _tokens.Ref,
+            ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, NoLogger.Instance);
+        ITokenGrant[] grants = [new ClientCredentialsGrant(), new AuthorizationCodeGrant(), new RefreshTokenGrant(), new PasswordGrant(), .. extraGrants];
+        return Sys.ActorOf(AuthActor.Props(services, new TokenGrants(grants), _failures));
+    }
 
     private static ClientView Client(string clientId = "billing", string scope = "read write", string method = ClientAuthMethods.ClientSecretBasic, params string[] grants) =>
         new(clientId, "Billing", [], grants.Length == 0 ? [GrantTypes.ClientCredentials] : grants, [], method, scope);
@@ -59,7 +70,7 @@ public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
 
         var error = await ExpectMsgAsync<OAuthError>();
         Assert.Equal(Errors.UnsupportedGrantType, error.Error);
-        Assert.Equal(400, error.StatusCode);
+        Assert.Equal(FailureKind.BadRequest, error.Kind);
         await _clients.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 
@@ -156,8 +167,8 @@ public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
 
         var error = await ExpectMsgAsync<OAuthError>();
         Assert.Equal(Errors.InvalidClient, error.Error);
-        Assert.Equal(401, error.StatusCode);
-        Assert.Equal(BasicChallenge, error.WwwAuthenticate);
+        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
+        Assert.Equal(AuthChallenge.Basic, error.Challenge);
         await _tokens.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 
@@ -171,8 +182,8 @@ public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
 
         var error = await ExpectMsgAsync<OAuthError>();
         Assert.Equal(Errors.InvalidClient, error.Error);
-        Assert.Equal(401, error.StatusCode);
-        Assert.Null(error.WwwAuthenticate);
+        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
+        Assert.Null(error.Challenge);
     }
 
     [Fact]
@@ -184,7 +195,7 @@ public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
 
         var error = await ExpectMsgAsync<OAuthError>();
         Assert.Equal(Errors.InvalidClient, error.Error);
-        Assert.Equal(401, error.StatusCode);
+        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
         await _clients.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
         var published = await _events.ExpectMsgAsync<EventEnvelope>();
         Assert.Equal(EventType.ClientValidated, published.Event.EventType);
@@ -213,7 +224,7 @@ public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
 
         var error = await ExpectMsgAsync<OAuthError>();
         Assert.Equal(Errors.TemporarilyUnavailable, error.Error);
-        Assert.Equal(503, error.StatusCode);
+        Assert.Equal(FailureKind.Unavailable, error.Kind);
     }
 
     [Fact]
@@ -261,7 +272,7 @@ public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
 
         var error = await ExpectMsgAsync<OAuthError>();
         Assert.Equal(Errors.UnauthorizedClient, error.Error);
-        Assert.Equal(401, error.StatusCode);
+        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
         await _tokens.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 
@@ -292,6 +303,56 @@ public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task AuthActor_must_answer_server_error_and_count_it_when_a_step_fails_unexpectedly()
+    {
+        var auth = StartAuth();
+
+        auth.Tell(TokenRequest(SpecSupport.Basic("billing", Secret), (Parameters.GrantType, GrantTypes.ClientCredentials)), TestActor);
+        await _clients.ExpectMsgAsync<AuthenticateClient>();
+        _clients.Reply(new Status.Failure(new InvalidOperationException("a bug in a neighbour")));
+
+        var error = await ExpectMsgAsync<OAuthError>();
+        Assert.Equal((Errors.ServerError, FailureKind.ServerError), (error.Error, error.Kind));
+        Assert.DoesNotContain("a bug", error.Description, StringComparison.Ordinal);
+        Assert.Equal(1, _failures.Count);
+    }
+
+    [Fact]
+    public async Task AuthActor_must_serve_an_extra_grant_type_registered_as_one_handler()
+    {
+        var settings = SpecSupport.Settings() with { SupportedGrantTypes = new HashSet<string> { GrantTypes.ClientCredentials, EchoGrant.Type } };
+        var auth = StartAuth(settings, new EchoGrant());
+
+        auth.Tell(TokenRequest(SpecSupport.Basic("device", Secret), (Parameters.GrantType, EchoGrant.Type), ("echo", "hello")), TestActor);
+        await AuthenticateAsync(new ClientAuthenticated(Client("device", grants: EchoGrant.Type)));
+
+        Assert.Equal(new TokenIssued("echo:device:hello", TokenTypes.Bearer, 60, "read", null), await ExpectMsgAsync<TokenIssued>());
+        Assert.Equal(0, _failures.Count);
+    }
+
+    [Fact]
+    public async Task AuthActor_must_still_require_the_client_to_be_registered_for_an_extra_grant_type()
+    {
+        var auth = StartAuth(null, new EchoGrant());
+
+        auth.Tell(TokenRequest(SpecSupport.Basic("billing", Secret), (Parameters.GrantType, EchoGrant.Type)), TestActor);
+        await AuthenticateAsync(new ClientAuthenticated(Client()));
+
+        Assert.Equal(Errors.UnauthorizedClient, (await ExpectMsgAsync<OAuthError>()).Error);
+    }
+
+    /// <summary>An extension grant (RFC 6749 4.5) as a user of the server would add one: one class.</summary>
+    private sealed class EchoGrant : ITokenGrant
+    {
+        public const string Type = "urn:example:params:oauth:grant-type:echo";
+
+        public string GrantType => Type;
+
+        public Task<OAuthReply> Issue(TokenRequestContext context) =>
+            Task.FromResult<OAuthReply>(new TokenIssued($"echo:{context.AuthenticatedClient.ClientId}:{context.Form.Get("echo")}", TokenTypes.Bearer, 60, "read", null));
+    }
+
+    [Fact]
     public async Task AuthActor_must_authorize_a_bearer_token_only_with_a_required_scope()
     {
         var auth = StartAuth();
@@ -299,19 +360,19 @@ public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
 
         auth.Tell(new AuthorizeBearer(null, [Scopes.Admin], SpecSupport.Context), TestActor);
         var missing = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal((Errors.InvalidToken, 401, "Bearer"), (missing.Error, missing.StatusCode, missing.WwwAuthenticate));
+        Assert.Equal((Errors.InvalidToken, FailureKind.Unauthenticated, AuthChallenge.BearerRequired), (missing.Error, missing.Kind, missing.Challenge));
 
         auth.Tell(new AuthorizeBearer("Bearer the.jwt.token", [Scopes.Admin], SpecSupport.Context), TestActor);
         await _tokens.ExpectMsgAsync<IntrospectToken>();
         _tokens.Reply(IntrospectionResult.Inactive);
         var inactive = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal((Errors.InvalidToken, 401), (inactive.Error, inactive.StatusCode));
+        Assert.Equal((Errors.InvalidToken, FailureKind.Unauthenticated, AuthChallenge.BearerInvalid), (inactive.Error, inactive.Kind, inactive.Challenge));
 
         auth.Tell(new AuthorizeBearer("Bearer the.jwt.token", [Scopes.Admin], SpecSupport.Context), TestActor);
         await _tokens.ExpectMsgAsync<IntrospectToken>();
         _tokens.Reply(new IntrospectionResult(true, token));
         var insufficient = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal((Errors.InsufficientScope, 403), (insufficient.Error, insufficient.StatusCode));
+        Assert.Equal((Errors.InsufficientScope, FailureKind.Forbidden), (insufficient.Error, insufficient.Kind));
 
         auth.Tell(new AuthorizeBearer("Bearer the.jwt.token", [Scopes.Admin, Scopes.EventsRead], SpecSupport.Context), TestActor);
         await _tokens.ExpectMsgAsync<IntrospectToken>();
@@ -327,7 +388,7 @@ public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
 
         auth.Tell(new RegistrationEndpointRequest(null, metadata, SpecSupport.Context), TestActor);
         var missing = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal((Errors.InvalidToken, 401), (missing.Error, missing.StatusCode));
+        Assert.Equal((Errors.InvalidToken, FailureKind.Unauthenticated), (missing.Error, missing.Kind));
         await _clients.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
 
         auth.Tell(new RegistrationEndpointRequest("Bearer not-the-token", metadata, SpecSupport.Context), TestActor);

@@ -7,7 +7,6 @@ namespace OAuth2.Actors.Core.Tests;
 
 public class ClientCredentialsReaderTests
 {
-    private const string BasicChallenge = "Basic realm=\"oauth2\", charset=\"UTF-8\"";
 
     private static string Basic(string raw) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(raw));
 
@@ -63,7 +62,7 @@ public class ClientCredentialsReaderTests
     {
         var error = Refused(Basic("billing:s3cret"), OAuthParameters.Of((Parameters.ClientSecret, "s3cret")));
         Assert.Equal(Errors.InvalidRequest, error.Error);
-        Assert.Equal(400, error.StatusCode);
+        Assert.Equal(FailureKind.BadRequest, error.Kind);
     }
 
     [Fact]
@@ -82,8 +81,8 @@ public class ClientCredentialsReaderTests
     {
         var error = Refused(header, OAuthParameters.Empty);
         Assert.Equal(Errors.InvalidClient, error.Error);
-        Assert.Equal(401, error.StatusCode);
-        Assert.Equal(BasicChallenge, error.WwwAuthenticate);
+        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
+        Assert.Equal(AuthChallenge.Basic, error.Challenge);
     }
 
     [Theory]
@@ -94,7 +93,7 @@ public class ClientCredentialsReaderTests
     {
         var error = Refused(Basic(raw), OAuthParameters.Empty);
         Assert.Equal(Errors.InvalidClient, error.Error);
-        Assert.Equal(BasicChallenge, error.WwwAuthenticate);
+        Assert.Equal(AuthChallenge.Basic, error.Challenge);
     }
 
     [Fact]
@@ -125,8 +124,8 @@ public class ClientCredentialsReaderTests
         var error = Refused(authorization, OAuthParameters.Of((Parameters.GrantType, GrantTypes.ClientCredentials)));
 
         Assert.Equal(Errors.InvalidClient, error.Error);
-        Assert.Equal(401, error.StatusCode);
-        Assert.Null(error.WwwAuthenticate);
+        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
+        Assert.Null(error.Challenge);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public class ClientMetadataValidatorTests
         Assert.Null(validated);
         Assert.NotNull(error);
         Assert.Equal(expectedError, error.Error);
-        Assert.Equal(400, error.StatusCode);
+        Assert.Equal(FailureKind.BadRequest, error.Kind);
         return error;
     }
 

@@ -43,11 +43,11 @@ internal static class SpecSupport
         akka.coordinated-shutdown.run-by-actor-system-terminate = on
         """).WithFallback(Persistence);
 
-    public static ServerSettings Settings(TimeSpan? internalTimeout = null) => new()
+    public static ServerSettings Settings(TimeSpan? requestTimeout = null) => new()
     {
         Issuer = Issuer,
         AccessTokenTtl = TimeSpan.FromMinutes(5),
-        InternalTimeout = internalTimeout ?? TimeSpan.FromSeconds(3),
+        RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(3),
     };
 
     public static string Basic(string id, string secret) =>

@@ -306,7 +306,7 @@ public class TokenActorSpec : ClusterSpec
 
         var error = await ExpectMsgAsync<OAuthError>();
         Assert.Equal(Errors.TemporarilyUnavailable, error.Error);
-        Assert.Equal(503, error.StatusCode);
+        Assert.Equal(FailureKind.Unavailable, error.Kind);
     }
 
     [Fact]

@@ -102,24 +102,25 @@ public sealed record UserAccounts(IReadOnlyList<Users.UserView> Users) : OAuthRe
 public sealed record UserAccountDeleted(string Username) : OAuthReply;
 
 /// <summary>A failure of a non-OAuth endpoint, rendered as ProblemDetails.</summary>
-public sealed record AdminFailure(int Status, string Title, string Detail, string? WwwAuthenticate = null) : OAuthReply;
+public sealed record AdminFailure(FailureKind Kind, string Title, string Detail) : OAuthReply;
 
 // ---- RFC 7592 ----------------------------------------------------------------------------------------------
+
+public enum ClientManagementOperation
+{
+    Read,
+    Update,
+    Delete,
+}
 
 public sealed record ClientManagementRequest(
     string? Authorization,
     string ClientId,
-    string Method,
+    ClientManagementOperation Operation,
     ClientMetadata? Metadata,
     string? BodyClientId,
     string? BodyClientSecret,
     RequestContext Context)
 {
-    public override string ToString() => $"ClientManagementRequest {{ ClientId = {ClientId}, Method = {Method} }}";
-}
-
-/// <summary>The entities the AuthActor consults beyond clients and tokens.</summary>
-public sealed record AuthNeighbours(Akka.Actor.IActorRef Users, Akka.Actor.IActorRef UserDirectory, Akka.Actor.IActorRef Codes, Akka.Actor.IActorRef RefreshFamilies)
-{
-    public static readonly AuthNeighbours None = new(Akka.Actor.ActorRefs.Nobody, Akka.Actor.ActorRefs.Nobody, Akka.Actor.ActorRefs.Nobody, Akka.Actor.ActorRefs.Nobody);
+    public override string ToString() => $"ClientManagementRequest {{ ClientId = {ClientId}, Operation = {Operation} }}";
 }

@@ -201,19 +201,18 @@ public sealed class ClientActor : ReceivePersistentActor
     }
 
     /// <summary>RFC 7592 2: a wrong or missing registration access token, or no such client, is 401 invalid_token.</summary>
+    private static readonly OAuthError InvalidRegistrationToken =
+        new(Errors.InvalidToken, "The registration access token is not valid for this client.", FailureKind.Unauthenticated, AuthChallenge.BearerInvalid);
+
     private OAuthError? Denied(ClientManagementAccess access)
     {
         if (_state is null)
         {
             PassivateIfEmpty();
-            return access.Admin
-                ? new OAuthError(Errors.InvalidClient, "No such client.", 404)
-                : new OAuthError(Errors.InvalidToken, "The registration access token is not valid for this client.", 401, "Bearer error=\"invalid_token\"");
+            return access.Admin ? new OAuthError(Errors.InvalidClient, "No such client.", FailureKind.NotFound) : InvalidRegistrationToken;
         }
 
-        return access.Admin || Secrets.Verify(access.RegistrationToken, _state.RegistrationTokenHash)
-            ? null
-            : new OAuthError(Errors.InvalidToken, "The registration access token is not valid for this client.", 401, "Bearer error=\"invalid_token\"");
+        return access.Admin || Secrets.Verify(access.RegistrationToken, _state.RegistrationTokenHash) ? null : InvalidRegistrationToken;
     }
 
     private ClientRegistrationResponse Configuration(ClientRecord c) => new(

@@ -27,8 +27,11 @@ public sealed record ServerSettings
     /// <summary>Default scope of clients registered without one.</summary>
     public string DefaultClientScope { get; init; } = "read";
 
-    /// <summary>How long a node waits for its neighbours (sharded entities, the key store) before answering temporarily_unavailable.</summary>
-    public TimeSpan InternalTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// The one timeout of a request (OAUTH2_REQUEST_TIMEOUT_SECONDS): how long the host waits for the actors, and the
+    /// actors for their neighbours (sharded entities, the key store), before answering temporarily_unavailable.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan AuthorizationCodeTtl { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -46,8 +49,11 @@ public sealed record ServerSettings
 
     public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Grant types this server implements with these settings; registration refuses the rest.</summary>
-    public IReadOnlySet<string> SupportedGrantTypes => AllowPasswordGrant ? Protocol.GrantTypes.AllWithPassword : Protocol.GrantTypes.Supported;
+    /// <summary>
+    /// Grant types the token endpoint serves with these settings (the registered grant handlers that are enabled);
+    /// registration refuses the rest and discovery lists these.
+    /// </summary>
+    public IReadOnlySet<string> SupportedGrantTypes { get; init; } = Protocol.GrantTypes.Supported;
 
     public ServerSettings WithIssuer(string issuer) => this with { Issuer = issuer };
 

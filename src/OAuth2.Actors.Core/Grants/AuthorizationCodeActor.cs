@@ -45,7 +45,7 @@ public sealed class AuthorizationCodeActor : ReceiveActor
     {
         if (_grant is null)
         {
-            Sender.Tell(new CodeRejected("unknown", null));
+            Sender.Tell(new CodeRejected(CodeRejection.Unknown, null));
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
             return;
         }
@@ -53,30 +53,30 @@ public sealed class AuthorizationCodeActor : ReceiveActor
         var metadata = new Dictionary<string, string> { ["grant_id"] = _grant.GrantId };
         if (_redeemed)
         {
-            metadata["reason"] = "replayed";
+            metadata["reason"] = CodeRejection.Replayed.ToWire();
             _events.Publish(EventType.AuthorizationCodeExpired, r.Context, _grant.ClientId, _grant.UserId, metadata, EventSeverity.Warning, Errors.InvalidGrant);
-            Sender.Tell(new CodeRejected("replayed", _grant.GrantId));
+            Sender.Tell(new CodeRejected(CodeRejection.Replayed, _grant.GrantId));
             return;
         }
 
         if (_grant.ExpiresAt <= _time.GetUtcNow())
         {
-            metadata["reason"] = "expired";
+            metadata["reason"] = CodeRejection.Expired.ToWire();
             _events.Publish(EventType.AuthorizationCodeExpired, r.Context, _grant.ClientId, _grant.UserId, metadata, EventSeverity.Warning, Errors.InvalidGrant);
-            Sender.Tell(new CodeRejected("expired", null));
+            Sender.Tell(new CodeRejected(CodeRejection.Expired, null));
             return;
         }
 
         // Binding failures do not consume the code: they prove nothing about the legitimate holder.
         var mismatch =
-            !string.Equals(r.ClientId, _grant.ClientId, StringComparison.Ordinal) ? "client_mismatch"
-            : (_grant.RedirectUriGiven || r.RedirectUri is not null) && !string.Equals(r.RedirectUri, _grant.RedirectUri, StringComparison.Ordinal) ? "redirect_uri_mismatch"
-            : _grant.CodeChallenge is not null && !Codes.VerifierMatches(r.CodeVerifier, _grant.CodeChallenge) ? "pkce_failed"
-            : _grant.CodeChallenge is null && r.CodeVerifier is not null ? "pkce_failed"
-            : null;
+            !string.Equals(r.ClientId, _grant.ClientId, StringComparison.Ordinal) ? CodeRejection.ClientMismatch
+            : (_grant.RedirectUriGiven || r.RedirectUri is not null) && !string.Equals(r.RedirectUri, _grant.RedirectUri, StringComparison.Ordinal) ? CodeRejection.RedirectUriMismatch
+            : _grant.CodeChallenge is not null && !Codes.VerifierMatches(r.CodeVerifier, _grant.CodeChallenge) ? CodeRejection.PkceFailed
+            : _grant.CodeChallenge is null && r.CodeVerifier is not null ? CodeRejection.PkceFailed
+            : (CodeRejection?)null;
         if (mismatch is not null)
         {
-            Sender.Tell(new CodeRejected(mismatch, null));
+            Sender.Tell(new CodeRejected(mismatch.Value, null));
             return;
         }
 

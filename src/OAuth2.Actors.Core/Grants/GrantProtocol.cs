@@ -56,8 +56,8 @@ public sealed record RedeemCode(string CodeId, string ClientId, string? Redirect
 
 public sealed record CodeRedeemed(CodeGrant Grant);
 
-/// <summary>Reason: unknown, expired, replayed, client_mismatch, redirect_uri_mismatch, pkce_failed.</summary>
-public sealed record CodeRejected(string Reason, string? GrantIdToRevoke);
+/// <summary>A code not redeemed; a replayed one names the grant to revoke (RFC 6749 4.1.2).</summary>
+public sealed record CodeRejected(CodeRejection Reason, string? GrantIdToRevoke);
 
 // ---- refresh-token families ---------------------------------------------------------------------------------
 
@@ -111,11 +111,10 @@ public sealed record RefreshRotated(string FamilyId, string NewRefreshToken, str
     public override string ToString() => $"RefreshRotated {{ FamilyId = {FamilyId} }}";
 }
 
-/// <summary>Reason: unknown, expired, revoked, client_mismatch, already_used, reuse_detected, invalid_scope.</summary>
-public sealed record RefreshRejected(string Reason);
+public sealed record RefreshRejected(RefreshRejection Reason);
 
 /// <summary>Close a family. With <paramref name="Secret"/> (a client revoking its token) only a token of the family closes it; without, the server closes it unconditionally.</summary>
-public sealed record RevokeRefreshFamily(string FamilyId, string? ClientId, string Reason, RequestContext Context, string? Secret = null) : IRefreshFamilyCommand
+public sealed record RevokeRefreshFamily(string FamilyId, string? ClientId, RevocationReason Reason, RequestContext Context, string? Secret = null) : IRefreshFamilyCommand
 {
     public override string ToString() => $"RevokeRefreshFamily {{ FamilyId = {FamilyId}, Reason = {Reason} }}";
 }

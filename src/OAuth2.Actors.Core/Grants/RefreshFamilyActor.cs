@@ -84,26 +84,26 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         var now = _time.GetUtcNow();
         if (_family is null)
         {
-            Sender.Tell(new RefreshRejected("unknown"));
+            Sender.Tell(new RefreshRejected(RefreshRejection.Unknown));
             Context.Parent.Tell(new Passivate(StopEntity.Instance));
             return;
         }
 
         if (_closedReason is not null)
         {
-            Sender.Tell(new RefreshRejected("revoked"));
+            Sender.Tell(new RefreshRejected(RefreshRejection.Revoked));
             return;
         }
 
         if (!string.Equals(u.ClientId, _family.ClientId, StringComparison.Ordinal))
         {
-            Sender.Tell(new RefreshRejected("client_mismatch"));
+            Sender.Tell(new RefreshRejected(RefreshRejection.ClientMismatch));
             return;
         }
 
         if (_family.ExpiresAt <= now)
         {
-            Sender.Tell(new RefreshRejected("expired"));
+            Sender.Tell(new RefreshRejected(RefreshRejection.Expired));
             return;
         }
 
@@ -112,21 +112,21 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         {
             if (now - rotatedAt <= _settings.RefreshTokenReuseLeeway)
             {
-                Sender.Tell(new RefreshRejected("already_used"));
+                Sender.Tell(new RefreshRejected(RefreshRejection.AlreadyUsed));
                 return;
             }
 
             var replyTo = Sender;
-            Persist(new RefreshFamilyClosed("refresh_token_reuse", now), e =>
+            Persist(new RefreshFamilyClosed(RevocationReason.RefreshTokenReuse.ToWire(), now), e =>
             {
                 Apply(e);
                 _events.Publish(EventType.TokenRevoked, u.Context, _family.ClientId, _family.UserId, new Dictionary<string, string>
                 {
-                    ["reason"] = "refresh_token_reuse",
+                    ["reason"] = RevocationReason.RefreshTokenReuse.ToWire(),
                     ["token_type"] = TokenTypes.RefreshToken,
                     ["family_id"] = _familyId,
-                }, EventSeverity.Warning, "refresh_token_reuse");
-                replyTo.Tell(new RefreshRejected("reuse_detected"));
+                }, EventSeverity.Warning, RevocationReason.RefreshTokenReuse.ToWire());
+                replyTo.Tell(new RefreshRejected(RefreshRejection.ReuseDetected));
             });
             return;
         }
@@ -134,14 +134,14 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         if (_current is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
                 System.Text.Encoding.ASCII.GetBytes(hash), System.Text.Encoding.ASCII.GetBytes(_current)))
         {
-            Sender.Tell(new RefreshRejected("unknown"));
+            Sender.Tell(new RefreshRejected(RefreshRejection.Unknown));
             return;
         }
 
         var granted = _family.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (u.RequestedScopes.Any(s => !granted.Contains(s, StringComparer.Ordinal)))
         {
-            Sender.Tell(new RefreshRejected("invalid_scope"));
+            Sender.Tell(new RefreshRejected(RefreshRejection.InvalidScope));
             return;
         }
 
@@ -164,7 +164,7 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
                 // The server closes a grant whose family may not exist yet (a replayed code racing the first
                 // redemption): remember it closed, so the family is born revoked.
                 var replyTo0 = Sender;
-                Persist(new RefreshFamilyClosed(r.Reason, _time.GetUtcNow()), e =>
+                Persist(new RefreshFamilyClosed(r.Reason.ToWire(), _time.GetUtcNow()), e =>
                 {
                     Apply(e);
                     replyTo0.Tell(new RefreshFamilyRevoked(_familyId, false, false));
@@ -200,12 +200,12 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         }
 
         var replyTo = Sender;
-        Persist(new RefreshFamilyClosed(r.Reason, _time.GetUtcNow()), e =>
+        Persist(new RefreshFamilyClosed(r.Reason.ToWire(), _time.GetUtcNow()), e =>
         {
             Apply(e);
             _events.Publish(EventType.TokenRevoked, r.Context, _family.ClientId, _family.UserId, new Dictionary<string, string>
             {
-                ["reason"] = r.Reason,
+                ["reason"] = r.Reason.ToWire(),
                 ["token_type"] = TokenTypes.RefreshToken,
                 ["family_id"] = _familyId,
             });

@@ -50,13 +50,56 @@ public sealed record OAuthParameters(IReadOnlyList<KeyValuePair<string, string>>
 /// <summary>A reply the host turns into an HTTP response.</summary>
 public abstract record OAuthReply;
 
-/// <summary>RFC 6749 5.2 error triple plus the HTTP status and, for failed Basic authentication, the challenge.</summary>
-public sealed record OAuthError(string Error, string Description, int StatusCode = 400, string? WwwAuthenticate = null) : OAuthReply
+/// <summary>
+/// What kind of failure a reply is, so the host can choose how to answer it (the core knows no HTTP): the caller's
+/// request was wrong, its credentials were missing or wrong, it may not do this, the thing does not exist or already
+/// exists, the server could not answer in time (retry), or the server failed (a bug, logged with its stack trace).
+/// </summary>
+public enum FailureKind
 {
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Unavailable,
+    ServerError,
+}
+
+/// <summary>The authentication scheme a failure asks the caller to use again (RFC 7617, RFC 6750 3).</summary>
+public enum ChallengeScheme
+{
+    Basic,
+    Bearer,
+}
+
+/// <summary>
+/// A challenge to present credentials again: the scheme, and for Bearer the RFC 6750 error (absent when no token was
+/// presented at all) and the scopes that would do.
+/// </summary>
+public sealed record AuthChallenge(ChallengeScheme Scheme, string? Error = null, string? Scope = null)
+{
+    public static readonly AuthChallenge Basic = new(ChallengeScheme.Basic);
+
+    /// <summary>No token was presented (RFC 6750 3.1: no error code then).</summary>
+    public static readonly AuthChallenge BearerRequired = new(ChallengeScheme.Bearer);
+
+    public static readonly AuthChallenge BearerInvalid = new(ChallengeScheme.Bearer, Errors.InvalidToken);
+}
+
+/// <summary>RFC 6749 5.2 error triple, with what kind of failure it is and, for failed authentication, the challenge.</summary>
+public sealed record OAuthError(string Error, string Description, FailureKind Kind = FailureKind.BadRequest, AuthChallenge? Challenge = null, string? ErrorUri = null) : OAuthReply
+{
+    /// <summary>The one answer for anything that did not complete within the request timeout.</summary>
+    public static readonly OAuthError TimedOut = new(Errors.TemporarilyUnavailable, "The server did not answer in time; retry.", FailureKind.Unavailable);
+
+    /// <summary>The one answer for a failure that is the server's fault; its cause is logged, never sent.</summary>
+    public static readonly OAuthError Failed = new(Errors.ServerError, "The server failed to process the request.", FailureKind.ServerError);
+
     public static OAuthError InvalidRequest(string description) => new(Errors.InvalidRequest, description);
 
     public static OAuthError InvalidClient(bool basicAttempted) =>
-        new(Errors.InvalidClient, "Client authentication failed.", 401, basicAttempted ? "Basic realm=\"oauth2\", charset=\"UTF-8\"" : null);
+        new(Errors.InvalidClient, "Client authentication failed.", FailureKind.Unauthenticated, basicAttempted ? AuthChallenge.Basic : null);
 }
 
 /// <summary>RFC 6749 5.1 successful token response.</summary>

@@ -265,7 +265,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         var self = Self;
         var router = Context.Parent;
         _revokedHere[token.Jti] = exp;
-        _revocations.Ask<RevocationRecorded>(RecordRevocation.For(token.Jti, exp, request.ClientId), _settings.InternalTimeout)
+        _revocations.Ask<RevocationRecorded>(RecordRevocation.For(token.Jti, exp, request.ClientId), _settings.RequestTimeout)
             .ContinueWith(t =>
             {
                 if (t.IsCompletedSuccessfully)
@@ -280,7 +280,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
                 else
                 {
                     self.Tell(new RevocationFailed(token.Jti));
-                    replyTo.Tell(new OAuthError(Errors.TemporarilyUnavailable, "The revocation could not be recorded; retry.", 503));
+                    replyTo.Tell(new OAuthError(Errors.TemporarilyUnavailable, "The revocation could not be recorded; retry.", FailureKind.Unavailable));
                 }
             }, TaskScheduler.Default);
     }
@@ -302,7 +302,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         var self = Self;
         var router = Context.Parent;
         _revokedHere[request.Key] = exp;
-        _revocations.Ask<RevocationRecorded>(RecordRevocation.For(request.Key, exp, request.Key), _settings.InternalTimeout)
+        _revocations.Ask<RevocationRecorded>(RecordRevocation.For(request.Key, exp, request.Key), _settings.RequestTimeout)
             .ContinueWith(t =>
             {
                 if (t.IsCompletedSuccessfully)
@@ -313,7 +313,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
                 else
                 {
                     self.Tell(new RevocationFailed(request.Key));
-                    replyTo.Tell(new OAuthError(Errors.TemporarilyUnavailable, "The revocation could not be recorded; retry.", 503));
+                    replyTo.Tell(new OAuthError(Errors.TemporarilyUnavailable, "The revocation could not be recorded; retry.", FailureKind.Unavailable));
                 }
             }, TaskScheduler.Default);
     }

@@ -107,7 +107,7 @@ public sealed class UserActor : ReceivePersistentActor
     {
         if (_user is not null)
         {
-            Sender.Tell(new UserRejected("user_exists", "A user with this username already exists."));
+            Sender.Tell(new UserRejected(UserRejection.UserExists, "A user with this username already exists."));
             return;
         }
 
@@ -214,7 +214,7 @@ public sealed class UserActor : ReceivePersistentActor
         var replyTo = Sender;
         if (_user is null)
         {
-            replyTo.Tell(new UserRejected("unknown_user", "No such user."));
+            replyTo.Tell(new UserRejected(UserRejection.UnknownUser, "No such user."));
             return;
         }
 

@@ -63,7 +63,7 @@ public sealed record UserView(string UserId, string Username, string? Email, Dat
 
 public sealed record UserCreated(UserView User);
 
-public sealed record UserRejected(string Error, string Description);
+public sealed record UserRejected(UserRejection Reason, string Description);
 
 public sealed record UserAuthenticated(UserView User);
 

@@ -122,6 +122,7 @@ public sealed class OAuth2Options
     {
         Issuer = EffectiveIssuer,
         AccessTokenTtl = TimeSpan.FromSeconds(AccessTokenTtlSeconds),
+        RequestTimeout = TimeSpan.FromSeconds(RequestTimeoutSeconds),
         SigningAlgorithm = SigningAlgorithm,
         SigningKeyFile = string.IsNullOrWhiteSpace(SigningKeyFile) ? null : SigningKeyFile,
         RegistrationInitialAccessToken = string.IsNullOrEmpty(RegistrationInitialAccessToken) ? null : RegistrationInitialAccessToken,

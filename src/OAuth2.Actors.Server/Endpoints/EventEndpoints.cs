@@ -123,13 +123,7 @@ public static class EventEndpoints
             return null;
         }
 
-        var error = reply as OAuthError ?? new OAuthError(Errors.ServerError, "Unexpected reply.", 500);
-        if (error.WwwAuthenticate is not null)
-        {
-            http.Response.Headers.WWWAuthenticate = error.WwwAuthenticate;
-        }
-
-        return Results.Problem(statusCode: error.StatusCode, title: error.Error, detail: error.Description);
+        return HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply), http.Response);
     }
 
     private static (EventQuery? Query, string? Problem) ParseQuery(IQueryCollection query)

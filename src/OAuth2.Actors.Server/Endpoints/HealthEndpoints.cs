@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using OAuth2.Actors.Auth;
 using OAuth2.Actors.Server.Hosting;
 using OAuth2.Actors.Tokens;
 
@@ -10,7 +11,8 @@ public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", () => Results.Json(new { status = "healthy" }));
+        // server_errors: requests that failed because of the server itself (bugs, logged with their stack trace).
+        app.MapGet("/health", (ServerFailures failures) => Results.Json(new { status = "healthy", server_errors = failures.Count }));
         app.MapGet("/ready", async (HttpContext http, ActorSystem system, IOAuthGateway gateway, PersistenceProbe probe, IEventGateway events) =>
         {
             var member = Cluster.Get(system).SelfMember.Status == MemberStatus.Up;

@@ -36,7 +36,7 @@ public static class ManagementEndpoints
             Results.Problem(statusCode: 405, title: "Method not allowed", detail: "Register clients with POST /clients/register."));
 
         app.MapGet("/clients/{clientId}", async (HttpContext http, string clientId, IOAuthGateway gateway) =>
-            Client(http, await gateway.Send(new ClientManagementRequest(Authorization(http), clientId, "GET", null, null, null, http.ToRequestContext()), http.RequestAborted)));
+            Client(http, await gateway.Send(new ClientManagementRequest(Authorization(http), clientId, ClientManagementOperation.Read, null, null, null, http.ToRequestContext()), http.RequestAborted)));
 
         app.MapPut("/clients/{clientId}", async (HttpContext http, string clientId, RequestReader reader, IOAuthGateway gateway) =>
         {
@@ -47,11 +47,11 @@ public static class ManagementEndpoints
             }
 
             var metadata = new ClientMetadata(body.RedirectUris, body.GrantTypes, body.ResponseTypes, body.TokenEndpointAuthMethod, body.Scope, body.ClientName);
-            return Client(http, await gateway.Send(new ClientManagementRequest(Authorization(http), clientId, "PUT", metadata, body.ClientId, body.ClientSecret, http.ToRequestContext()), http.RequestAborted));
+            return Client(http, await gateway.Send(new ClientManagementRequest(Authorization(http), clientId, ClientManagementOperation.Update, metadata, body.ClientId, body.ClientSecret, http.ToRequestContext()), http.RequestAborted));
         });
 
         app.MapDelete("/clients/{clientId}", async (HttpContext http, string clientId, IOAuthGateway gateway) =>
-            Client(http, await gateway.Send(new ClientManagementRequest(Authorization(http), clientId, "DELETE", null, null, null, http.ToRequestContext()), http.RequestAborted)));
+            Client(http, await gateway.Send(new ClientManagementRequest(Authorization(http), clientId, ClientManagementOperation.Delete, null, null, null, http.ToRequestContext()), http.RequestAborted)));
 
         return app;
     }
@@ -70,16 +70,11 @@ public static class ManagementEndpoints
             case UserAccountDeleted:
                 return Results.NoContent();
             case AdminFailure failure:
-                if (failure.WwwAuthenticate is not null)
-                {
-                    http.Response.Headers.WWWAuthenticate = failure.WwwAuthenticate;
-                }
-
-                return Results.Problem(statusCode: failure.Status, title: failure.Title, detail: failure.Detail);
+                return Results.Problem(statusCode: HttpOutcomes.Status(failure.Kind), title: failure.Title, detail: failure.Detail);
             case OAuthError error:
-                return Results.Problem(statusCode: error.StatusCode, title: error.Error, detail: error.Description);
+                return HttpOutcomes.Problem(error, http.Response);
             default:
-                return Results.Problem(statusCode: 500, title: "Unexpected reply.");
+                return HttpOutcomes.Problem(HttpOutcomes.Unexpected(reply), http.Response);
         }
     }
 

@@ -11,12 +11,7 @@ public static class OAuthResults
         switch (reply)
         {
             case OAuthError error:
-                if (error.WwwAuthenticate is not null)
-                {
-                    response.Headers.WWWAuthenticate = error.WwwAuthenticate;
-                }
-
-                return Results.Json(new ErrorBody(error.Error, Safe(error.Description)), RequestReader.Json, statusCode: error.StatusCode);
+                return Results.Json(new ErrorBody(error.Error, Safe(error.Description)), RequestReader.Json, statusCode: HttpOutcomes.Apply(error, response));
             case TokenIssued t:
                 return Results.Json(new TokenBody(t.AccessToken, t.TokenType, t.ExpiresIn, t.Scope, t.RefreshToken), RequestReader.Json);
             case IntrospectionResult { Active: true, Token: { } token }:
@@ -30,7 +25,7 @@ public static class OAuthResults
             case ClientRegistrationSucceeded r:
                 return Results.Json(r.Response, RequestReader.Json, statusCode: StatusCodes.Status201Created);
             default:
-                return Results.Json(new ErrorBody(Errors.ServerError, "Unexpected reply."), RequestReader.Json, statusCode: 500);
+                return From(HttpOutcomes.Unexpected(reply), response);
         }
     }
 

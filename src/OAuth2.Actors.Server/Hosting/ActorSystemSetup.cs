@@ -4,12 +4,14 @@ using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Persistence.Sql;
 using Akka.Remote.Hosting;
-using Akka.Routing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OAuth2.Actors.Auth;
+using OAuth2.Actors.Auth.Token;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
+using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Server.Configuration;
 using OAuth2.Actors.Grants;
@@ -26,6 +28,14 @@ public static class ActorSystemSetup
     /// <param name="extend">Where users add their own event plugins and sink actors (<see cref="EventingHostingExtensions"/>).</param>
     public static IServiceCollection AddOAuth2ActorSystem(this IServiceCollection services, Action<AkkaConfigurationBuilder, IServiceProvider>? extend = null)
     {
+        services.AddBuiltInTokenGrants();
+        services.TryAddSingleton<TokenGrants>();
+        services.TryAddSingleton<ServerFailures>();
+        services.TryAddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<OAuth2Options>>().Value.ToSettings();
+            return settings with { SupportedGrantTypes = sp.GetRequiredService<TokenGrants>().EnabledTypes(settings) };
+        });
         services.AddAkka(SystemName, (builder, sp) =>
         {
             var options = sp.GetRequiredService<IOptions<OAuth2Options>>().Value;
@@ -42,6 +52,9 @@ public static class ActorSystemSetup
                 Directory.CreateDirectory(Path.GetFullPath(options.DataDirectory));
             }
 
+            var setup = new OAuth2Setup(settings, time, events);
+            var tokenActors = options.TokenActors > 0 ? options.TokenActors : Math.Max(2, Environment.ProcessorCount);
+
             builder
                 .AddHocon(PersistenceConfig(database), HoconAddMode.Prepend)
                 .AddHocon(HoconDefaults.Load("akka.conf"), HoconAddMode.Append)
@@ -50,73 +63,11 @@ public static class ActorSystemSetup
                 .WithRemoting(options.ClusterHost, options.ClusterPort)
                 .WithClustering(new ClusterOptions { SeedNodes = seeds })
                 .WithEventActor(events, time, pipeline.Plugins)
-                .WithShardRegion<ClientActor>(
-                    "clients",
-                    (_, registry) =>
-                    {
-                        var publisher = registry.EventPublisher(time, events);
-                        return id => ClientActor.Props(id, settings, time, publisher);
-                    },
-                    new KeyedMessageExtractor<IClientCommand>(c => c.ClientId, 100),
-                    new ShardOptions())
-                .WithShardRegion<SigningKeyActor>(
-                    "signing-keys",
-                    id => SigningKeyActor.Props(id),
-                    new KeyedMessageExtractor<ISigningKeyCommand>(c => c.KeyName, 10),
-                    new ShardOptions())
-                .WithShardRegion<RevocationActor>(
-                    "token-revocations",
-                    id => RevocationActor.Props(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture), time),
-                    new KeyedMessageExtractor<IRevocationCommand>(c => c.Bucket.ToString(System.Globalization.CultureInfo.InvariantCulture), RevocationBuckets.Count),
-                    new ShardOptions())
-                .WithShardRegion<UserDirectoryActor>(
-                    "user-directory",
-                    _ => UserDirectoryActor.Props(),
-                    new KeyedMessageExtractor<IUserDirectoryCommand>(_ => UserDirectoryActor.EntityId, 1),
-                    new ShardOptions())
-                .WithShardRegion<UserActor>(
-                    "users",
-                    (_, registry) =>
-                    {
-                        var publisher = registry.EventPublisher(time, events);
-                        return id => UserActor.Props(id, settings, time, publisher, registry.Get<UserDirectoryActor>());
-                    },
-                    new KeyedMessageExtractor<IUserCommand>(c => Usernames.Normalize(c.Username), 100),
-                    new ShardOptions())
-                .WithShardRegion<AuthorizationCodeActor>(
-                    "authorization-codes",
-                    (_, registry) =>
-                    {
-                        var publisher = registry.EventPublisher(time, events);
-                        return _ => AuthorizationCodeActor.Props(time, publisher);
-                    },
-                    new KeyedMessageExtractor<ICodeCommand>(c => c.CodeId, 100),
-                    new ShardOptions())
-                .WithShardRegion<RefreshFamilyActor>(
-                    "refresh-families",
-                    (_, registry) =>
-                    {
-                        var publisher = registry.EventPublisher(time, events);
-                        return id => RefreshFamilyActor.Props(id, settings, time, publisher);
-                    },
-                    new KeyedMessageExtractor<IRefreshFamilyCommand>(c => c.FamilyId, 100),
-                    new ShardOptions())
-                .WithActors((system, registry) =>
-                {
-                    var routees = options.TokenActors > 0 ? options.TokenActors : Math.Max(2, Environment.ProcessorCount);
-                    var publisher = registry.EventPublisher(time, events);
-                    var tokens = system.ActorOf(
-                        TokenActor.Props(settings, time, registry.Get<SigningKeyActor>(), registry.Get<RevocationActor>(), publisher)
-                            .WithRouter(new RoundRobinPool(routees)),
-                        "tokens");
-                    registry.Register<TokenActor>(tokens);
-                    var neighbours = new AuthNeighbours(
-                        registry.Get<UserActor>(),
-                        registry.Get<UserDirectoryActor>(),
-                        registry.Get<AuthorizationCodeActor>(),
-                        registry.Get<RefreshFamilyActor>());
-                    registry.Register<AuthActor>(system.ActorOf(AuthActor.Props(settings, registry.Get<ClientActor>(), tokens, publisher, neighbours, time), "auth"));
-                })
+                .WithClients(setup)
+                .WithTokens(setup, tokenActors)
+                .WithUsers(setup)
+                .WithGrants(setup)
+                .WithAuth(setup, sp.GetRequiredService<TokenGrants>(), sp.GetRequiredService<ServerFailures>())
                 .AddStartup((system, _) =>
                 {
                     if (seeds.Length == 0)

@@ -19,7 +19,9 @@ public interface IOAuthGateway
 
 public sealed class OAuthGateway(IRequiredActor<AuthActor> auth, IRequiredActor<TokenActor> tokens, IOptions<OAuth2Options> options) : IOAuthGateway
 {
-    private readonly TimeSpan _timeout = TimeSpan.FromSeconds(options.Value.RequestTimeoutSeconds);
+    // The actors answer temporarily_unavailable themselves when the request timeout passes; the grace lets that answer
+    // (and its log line) arrive. Past it, the host answers the same thing.
+    private readonly TimeSpan _timeout = TimeSpan.FromSeconds(options.Value.RequestTimeoutSeconds) + TimeSpan.FromSeconds(1);
 
     public async Task<OAuthReply> Send(object request, CancellationToken cancellationToken)
     {
@@ -29,7 +31,7 @@ public sealed class OAuthGateway(IRequiredActor<AuthActor> auth, IRequiredActor<
         }
         catch (AskTimeoutException)
         {
-            return new OAuthError(Errors.TemporarilyUnavailable, "The server did not answer in time; retry.", 503);
+            return OAuthError.TimedOut;
         }
     }
 

@@ -162,7 +162,7 @@ public static class BrowserEndpoints
                     <p>Error code: <code>{Html.Encode(error.Error)}</code>. The application that sent you here is misconfigured; you can close this page.</p>
                     """, 400);
             case OAuthError unavailable:
-                return Html.Page(http, "Try again", Html.Error(unavailable.Description), unavailable.StatusCode);
+                return Html.Page(http, "Try again", Html.Error(unavailable.Description), HttpOutcomes.Status(unavailable.Kind));
             default:
                 return Html.Page(http, "Try again", Html.Error("Unexpected reply."), 500);
         }

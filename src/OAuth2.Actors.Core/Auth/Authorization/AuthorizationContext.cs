@@ -1,0 +1,56 @@
+using OAuth2.Actors.Auth.Pipeline;
+using OAuth2.Actors.Clients;
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Auth.Authorization;
+
+/// <summary>A request to <c>/oauth/authorize</c> on its way through <see cref="AuthorizationEndpoint"/>.</summary>
+public sealed class AuthorizationContext(AuthServices services, AuthorizeEndpointRequest request) : EndpointContext(services, request.Context)
+{
+    public OAuthParameters Parameters { get; } = request.Parameters;
+
+    public SessionUser? User { get; } = request.User;
+
+    /// <summary>Null for the GET; the consent page's <c>allow</c>/<c>deny</c> when it posts back.</summary>
+    public string? Decision { get; } = request.Decision;
+
+    public string? RepeatedParameter { get; } = request.Parameters.FirstRepeated();
+
+    public ClientView? Client { get; set; }
+
+    /// <summary>Where the browser goes back to, once the client and its redirect URI are known.</summary>
+    public string? RedirectUri { get; set; }
+
+    /// <summary>Whether the request named the redirect URI (RFC 6749 4.1.3: then the token request must repeat it).</summary>
+    public bool RedirectUriGiven { get; set; }
+
+    public string? Scope { get; set; }
+
+    public string? CodeChallenge => Parameters.Get(Protocol.Parameters.CodeChallenge);
+
+    public ClientView AuthorizedClient => Client ?? throw new InvalidOperationException("The client has not been identified by an earlier step.");
+
+    /// <summary>RFC 6749 4.1.2.1: once the redirect URI is known, errors go back to the client (with state and iss, RFC 9207).</summary>
+    public void Fail(string error, string description) => Complete(new AuthorizeRedirect(Redirects.Build(RedirectUri!, new()
+    {
+        ["error"] = error,
+        ["error_description"] = description,
+        [Protocol.Parameters.State] = Parameters.Get(Protocol.Parameters.State),
+        [Protocol.Parameters.Issuer] = Services.Settings.Issuer,
+    })));
+
+    /// <summary>Errors about the client or the redirect URI are shown, never redirected.</summary>
+    public void ShowError(string error, string description) => Complete(new AuthorizeErrorPage(error, description));
+}
+
+/// <summary>Adds parameters to a redirect URI that may already have a query (RFC 6749 3.1.2).</summary>
+public static class Redirects
+{
+    public static string Build(string redirectUri, Dictionary<string, string?> parameters)
+    {
+        var query = string.Join('&', parameters
+            .Where(kv => kv.Value is not null)
+            .Select(kv => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(kv.Value!)}"));
+        return redirectUri + (redirectUri.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query;
+    }
+}

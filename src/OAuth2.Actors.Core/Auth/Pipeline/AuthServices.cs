@@ -1,0 +1,25 @@
+using Akka.Actor;
+using Akka.Event;
+using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Events;
+
+namespace OAuth2.Actors.Auth.Pipeline;
+
+/// <summary>
+/// What the pipeline steps consult: the settings, the clock, the event publisher and the neighbouring actors, each
+/// asked with the one request timeout (<see cref="ServerSettings.RequestTimeout"/>).
+/// </summary>
+public sealed record AuthServices(
+    ServerSettings Settings,
+    TimeProvider Time,
+    EventPublisher Events,
+    IActorRef Clients,
+    IActorRef Tokens,
+    IActorRef Users,
+    IActorRef UserDirectory,
+    IActorRef Codes,
+    IActorRef RefreshFamilies,
+    ILoggingAdapter Log)
+{
+    public Task<T> Ask<T>(IActorRef actor, object message) => actor.Ask<T>(message, Settings.RequestTimeout);
+}

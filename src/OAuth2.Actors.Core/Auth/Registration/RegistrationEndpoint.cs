@@ -1,0 +1,59 @@
+using OAuth2.Actors.Auth.Bearer;
+using OAuth2.Actors.Auth.Pipeline;
+using OAuth2.Actors.Clients;
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Auth.Registration;
+
+/// <summary>A request to <c>/clients/register</c> on its way through <see cref="RegistrationEndpoint"/>.</summary>
+public sealed class RegistrationContext(AuthServices services, RegistrationEndpointRequest request) : EndpointContext(services, request.Context)
+{
+    public string? Authorization { get; } = request.Authorization;
+
+    public ClientMetadata Metadata { get; } = request.Metadata;
+
+    /// <summary>Presented the initial access token or an admin token: reserved scopes may be registered.</summary>
+    public bool Privileged { get; set; }
+}
+
+/// <summary><c>/clients/register</c> (RFC 7591): open, or protected by an initial access token (RFC 7591 3.1).</summary>
+public static class RegistrationEndpoint
+{
+    public static readonly EndpointPipeline<RegistrationContext> Pipeline = new(new CheckInitialAccessToken(), new RegisterWithClientEntity());
+
+    public sealed class CheckInitialAccessToken : IEndpointStep<RegistrationContext>
+    {
+        public async ValueTask Handle(RegistrationContext context)
+        {
+            var services = context.Services;
+            var bearer = ClientCredentialsReader.BearerToken(context.Authorization);
+            if (bearer is null)
+            {
+                if (services.Settings.RegistrationInitialAccessToken is not null)
+                {
+                    context.Reject(new OAuthError(Errors.InvalidToken, "Registration requires an initial access token.", FailureKind.Unauthenticated, AuthChallenge.BearerRequired));
+                }
+
+                return;
+            }
+
+            context.Privileged = Secrets.FixedTimeEquals(bearer, services.Settings.RegistrationInitialAccessToken)
+                || await BearerTokens.HasScope(services, bearer, Scopes.Admin, context.Request);
+
+            // A presented token must be one that authorises registration, open or not: a wrong token is an error, not a shrug.
+            if (!context.Privileged)
+            {
+                context.Reject(new OAuthError(Errors.InvalidToken, "The initial access token is not valid.", FailureKind.Unauthenticated, AuthChallenge.BearerInvalid));
+            }
+        }
+    }
+
+    public sealed class RegisterWithClientEntity : IEndpointStep<RegistrationContext>
+    {
+        public async ValueTask Handle(RegistrationContext context)
+        {
+            var services = context.Services;
+            context.Complete(await services.Ask<OAuthReply>(services.Clients, RegisterClient.Create(context.Metadata, context.Privileged, context.Request)));
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using OAuth2.Actors.Auth.Shared;
+using OAuth2.Actors.Clients;
+using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Protocol;
+using OAuth2.Actors.Users;
+
+namespace OAuth2.Actors.Auth.Token.Grants;
+
+/// <summary>RFC 6749 4.3, only when switched on (OAUTH2_ALLOW_PASSWORD_GRANT): one message for every failure.</summary>
+public sealed class PasswordGrant : ITokenGrant
+{
+    private static readonly OAuthError InvalidCredentials = new(Errors.InvalidGrant, "Invalid username or password.");
+
+    public string GrantType => GrantTypes.Password;
+
+    public bool IsEnabled(ServerSettings settings) => settings.AllowPasswordGrant;
+
+    public async Task<OAuthReply> Issue(TokenRequestContext context)
+    {
+        var username = context.Form.Get(Parameters.Username);
+        var password = context.Form.Get(Parameters.Password);
+        if (username is null || password is null)
+        {
+            return OAuthError.InvalidRequest("username and password are required.");
+        }
+
+        var client = context.AuthenticatedClient;
+        if (!ScopePolicy.TryGrant(client, context.Form.Get(Parameters.Scope), out var scope, out var error))
+        {
+            return error!;
+        }
+
+        if (Usernames.Problem(username) is not null)
+        {
+            return InvalidCredentials;
+        }
+
+        var services = context.Services;
+        var reply = await services.Ask<object>(services.Users, new AuthenticateUser(username, password, "password_grant", client.ClientId, context.Request));
+        return reply is UserAuthenticated ok
+            ? await UserTokens.Issue(context, new UserGrant(ok.User.UserId, ok.User.Username, scope, GrantType, Secrets.NewClientId()))
+            : InvalidCredentials;
+    }
+}

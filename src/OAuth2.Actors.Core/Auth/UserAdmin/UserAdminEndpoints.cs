@@ -1,0 +1,88 @@
+using OAuth2.Actors.Auth.Bearer;
+using OAuth2.Actors.Auth.Pipeline;
+using OAuth2.Actors.Protocol;
+using OAuth2.Actors.Tokens;
+using OAuth2.Actors.Users;
+
+namespace OAuth2.Actors.Auth.UserAdmin;
+
+/// <summary>A request to the admin user API: one of the admin messages, checked for a token with scope <c>admin</c>.</summary>
+public sealed class UserAdminContext(AuthServices services, object message, string? authorization, RequestContext request)
+    : BearerEndpointContext(services, request, authorization, AdminScope)
+{
+    private static readonly string[] AdminScope = [Scopes.Admin];
+
+    public object Message { get; } = message;
+}
+
+/// <summary><c>/admin/api/users</c>: create, list, read and delete users (answers are ProblemDetails, not OAuth errors).</summary>
+public static class UserAdminEndpoints
+{
+    private static readonly AdminFailure NoSuchUser = new(FailureKind.NotFound, "Not found", "No such user.");
+
+    public static readonly EndpointPipeline<UserAdminContext> Pipeline = new(
+        RequireActiveBearerToken<UserAdminContext>.Instance,
+        RequireBearerScope<UserAdminContext>.Instance,
+        new RunOperation());
+
+    public sealed class RunOperation : IEndpointStep<UserAdminContext>
+    {
+        public async ValueTask Handle(UserAdminContext context) => context.Complete(context.Message switch
+        {
+            AdminCreateUser create => await Create(context.Services, create),
+            AdminListUsers => new UserAccounts((await context.Services.Ask<CurrentUsers>(context.Services.UserDirectory, GetUsers.Instance)).Users),
+            AdminGetUser get => await Get(context.Services, get),
+            AdminDeleteUser delete => await Delete(context.Services, delete),
+            _ => throw new InvalidOperationException($"No admin operation for {context.Message.GetType().Name}."),
+        });
+    }
+
+    private static async Task<OAuthReply> Create(AuthServices services, AdminCreateUser request)
+    {
+        if ((Usernames.Problem(request.Username) ?? Usernames.PasswordProblem(request.Password)) is { } problem)
+        {
+            return new AdminFailure(FailureKind.BadRequest, "Invalid user", problem);
+        }
+
+        if (request.Email is { } email && (email.Length > 254 || !email.Contains('@', StringComparison.Ordinal)))
+        {
+            return new AdminFailure(FailureKind.BadRequest, "Invalid user", "email is not a valid address.");
+        }
+
+        return await services.Ask<object>(services.Users, new CreateUser(request.Username!, request.Password!, request.Email, request.Context)) switch
+        {
+            UserCreated created => new UserAccount(created.User),
+            UserRejected rejected => new AdminFailure(FailureKind.Conflict, "User exists", rejected.Description),
+            var other => throw new InvalidOperationException($"Unexpected answer to CreateUser: {other.GetType().Name}."),
+        };
+    }
+
+    private static async Task<OAuthReply> Get(AuthServices services, AdminGetUser request)
+    {
+        if (Usernames.Problem(request.Username) is not null)
+        {
+            return NoSuchUser;
+        }
+
+        var current = await services.Ask<CurrentUser>(services.Users, new GetUser(request.Username));
+        return current.User is { } user ? new UserAccount(user) : NoSuchUser;
+    }
+
+    private static async Task<OAuthReply> Delete(AuthServices services, AdminDeleteUser request)
+    {
+        if (Usernames.Problem(request.Username) is not null)
+        {
+            return NoSuchUser;
+        }
+
+        var deleted = await services.Ask<UserDeleted>(services.Users, new DeleteUser(request.Username, request.Context));
+        if (deleted.UserId is null)
+        {
+            return NoSuchUser;
+        }
+
+        // The user's tokens stop working now, not at their expiry.
+        await services.Ask<OAuthReply>(services.Tokens, new RevokeByKey(RevokeByKey.User(deleted.UserId), RevocationReason.UserDeleted.ToWire(), request.Context));
+        return new UserAccountDeleted(deleted.Username);
+    }
+}

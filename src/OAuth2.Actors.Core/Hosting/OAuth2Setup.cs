@@ -1,0 +1,35 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Events;
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Hosting;
+
+/// <summary>What every feature's actors are built from: the validated settings, the clock and the event settings.</summary>
+public sealed record OAuth2Setup(ServerSettings Settings, TimeProvider Time, EventSettings Events)
+{
+    /// <summary>The publisher an actor emits its events through (to the node's EventActor).</summary>
+    public EventPublisher Publisher(IActorRegistry registry) => registry.EventPublisher(Time, Events);
+}
+
+public static class ShardedEntities
+{
+    /// <summary>
+    /// A sharded entity type: messages of <typeparamref name="TCommand"/> reach the entity named by <paramref name="key"/>.
+    /// The props factory gets the registry (for neighbours and the event publisher) and the entity id.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithEntity<TActor, TCommand>(
+        this AkkaConfigurationBuilder builder,
+        string typeName,
+        Func<TCommand, string> key,
+        int maxShards,
+        Func<IActorRegistry, string, Props> props)
+        where TActor : ActorBase =>
+        builder.WithShardRegion<TActor>(
+            typeName,
+            (_, registry) => id => props(registry, id),
+            new KeyedMessageExtractor<TCommand>(key, maxShards),
+            new ShardOptions());
+}

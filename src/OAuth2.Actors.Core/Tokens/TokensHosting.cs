@@ -1,0 +1,26 @@
+using System.Globalization;
+using Akka.Hosting;
+using Akka.Routing;
+using OAuth2.Actors.Hosting;
+
+namespace OAuth2.Actors.Tokens;
+
+public static class TokensHosting
+{
+    /// <summary>
+    /// Access tokens: the signing key and the revocation buckets as sharded persistent entities, and a pool of
+    /// <paramref name="routees"/> token actors on this node that sign, verify and revoke.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithTokens(this AkkaConfigurationBuilder builder, OAuth2Setup setup, int routees) => builder
+        .WithEntity<SigningKeyActor, ISigningKeyCommand>("signing-keys", c => c.KeyName, 10, (_, id) => SigningKeyActor.Props(id))
+        .WithEntity<RevocationActor, IRevocationCommand>("token-revocations", c => c.Bucket.ToString(CultureInfo.InvariantCulture), RevocationBuckets.Count,
+            (_, id) => RevocationActor.Props(int.Parse(id, CultureInfo.InvariantCulture), setup.Time))
+        .WithActors((system, registry) =>
+        {
+            var tokens = system.ActorOf(
+                TokenActor.Props(setup.Settings, setup.Time, registry.Get<SigningKeyActor>(), registry.Get<RevocationActor>(), setup.Publisher(registry))
+                    .WithRouter(new RoundRobinPool(routees)),
+                "tokens");
+            registry.Register<TokenActor>(tokens);
+        });
+}

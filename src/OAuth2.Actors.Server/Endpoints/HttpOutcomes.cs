@@ -1,0 +1,58 @@
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Server.Endpoints;
+
+/// <summary>
+/// The one place where the actors' typed outcomes become HTTP: the status of each kind of failure and the
+/// WWW-Authenticate challenge (RFC 7617, RFC 6750 3). The core knows neither.
+/// </summary>
+public static class HttpOutcomes
+{
+    public const string BasicRealm = "Basic realm=\"oauth2\", charset=\"UTF-8\"";
+
+    public static int Status(FailureKind kind) => kind switch
+    {
+        FailureKind.BadRequest => StatusCodes.Status400BadRequest,
+        FailureKind.Unauthenticated => StatusCodes.Status401Unauthorized,
+        FailureKind.Forbidden => StatusCodes.Status403Forbidden,
+        FailureKind.NotFound => StatusCodes.Status404NotFound,
+        FailureKind.Conflict => StatusCodes.Status409Conflict,
+        FailureKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    public static string Challenge(AuthChallenge challenge)
+    {
+        if (challenge.Scheme == ChallengeScheme.Basic)
+        {
+            return BasicRealm;
+        }
+
+        if (challenge.Error is null)
+        {
+            return "Bearer";
+        }
+
+        return challenge.Scope is null
+            ? $"Bearer error=\"{challenge.Error}\""
+            : $"Bearer error=\"{challenge.Error}\", scope=\"{challenge.Scope}\"";
+    }
+
+    /// <summary>Sets the challenge header, if any, and returns the failure's status.</summary>
+    public static int Apply(OAuthError error, HttpResponse response)
+    {
+        if (error.Challenge is { } challenge)
+        {
+            response.Headers.WWWAuthenticate = Challenge(challenge);
+        }
+
+        return Status(error.Kind);
+    }
+
+    /// <summary>An OAuth error answered as ProblemDetails (the server's own non-OAuth endpoints).</summary>
+    public static IResult Problem(OAuthError error, HttpResponse response) =>
+        Results.Problem(statusCode: Apply(error, response), title: error.Error, detail: error.Description);
+
+    /// <summary>A reply no endpoint expects is a bug of the server: 500 server_error, never a guess.</summary>
+    public static OAuthError Unexpected(OAuthReply reply) => OAuthError.Failed;
+}
