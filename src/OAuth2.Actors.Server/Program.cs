@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Server.Configuration;
@@ -8,7 +6,6 @@ using OAuth2.Actors.Server.Hosting;
 using OAuth2.Actors.Server.Pages;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Configuration.AddOAuth2HoconDefaults();
 
 builder.Services.AddOptions<OAuth2Options>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<OAuth2Options>, OAuth2OptionsValidator>();
@@ -22,59 +19,14 @@ builder.Services.AddOAuth2Eventing(builder.Configuration);
 builder.Services.AddOAuth2ActorSystem();
 EventingStartup.ListenToRequestActivities();
 
-var startup = builder.Configuration.Get<OAuth2Options>() ?? new OAuth2Options();
-var secureCookies = startup.EffectiveIssuer.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-
-// Session cookies and CSRF tokens are protected by keys kept beside the data, so sessions survive a restart.
-builder.Services.AddDataProtection()
-    .SetApplicationName("oauth2-actors")
-    .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(startup.DataDirectory), "keys")));
-builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
-{
-    o.Cookie.Name = "oauth2.session";
-    o.Cookie.HttpOnly = true;
-    o.Cookie.SameSite = SameSiteMode.Lax;
-    o.Cookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
-    o.LoginPath = BrowserEndpoints.LoginPath;
-    o.SlidingExpiration = true;
-    o.ExpireTimeSpan = TimeSpan.FromHours(8);
-});
-builder.Services.AddAntiforgery(o =>
-{
-    o.Cookie.Name = "oauth2.csrf";
-    o.Cookie.HttpOnly = true;
-    o.Cookie.SameSite = SameSiteMode.Strict;
-    o.Cookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
-    o.FormFieldName = "__csrf";
-    o.SuppressXFrameOptionsHeader = true;
-});
-if (string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["urls"]))
-{
-    builder.WebHost.UseUrls($"http://{startup.Host}:{startup.Port}");
-}
-
-builder.WebHost.ConfigureKestrel(k =>
-{
-    k.AddServerHeader = false;
-    // The endpoints enforce OAUTH2_MAX_REQUEST_BODY_BYTES themselves so they can answer in their own error format.
-    k.Limits.MaxRequestBodySize = Math.Max(startup.MaxRequestBodyBytes * 2L, 1024 * 1024);
-});
+builder.Services.AddOAuth2WebHost(builder.Configuration);
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCorrelation();
-if (secureCookies)
-{
-    // An https issuer is reached over https, even when TLS ends at a proxy in front of Kestrel: secure cookies need to know.
-    app.Use((context, next) =>
-    {
-        context.Request.Scheme = Uri.UriSchemeHttps;
-        return next(context);
-    });
-}
-
+app.UseIssuerScheme();
 app.UseAuthentication();
 
 app.MapOAuthEndpoints();

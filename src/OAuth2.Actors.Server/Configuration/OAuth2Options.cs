@@ -6,10 +6,13 @@ namespace OAuth2.Actors.Server.Configuration;
 
 /// <summary>
 /// Every setting of the server, bound from flat environment names (<c>OAUTH2_*</c>) and validated at start.
-/// Defaults here are the embedded single-node defaults: SQLite under ./data, in-process events.
+/// Defaults are the embedded single-node defaults (SQLite under ./data, in-process events). Each is written once:
+/// here for what only the host uses, in <see cref="ServerSettings"/> for what the actors use.
 /// </summary>
 public sealed class OAuth2Options
 {
+    private static readonly ServerSettings Defaults = new() { Issuer = "http://127.0.0.1:8080" };
+
     [ConfigurationKeyName("OAUTH2_SERVER_HOST")]
     public string Host { get; set; } = "127.0.0.1";
 
@@ -30,10 +33,10 @@ public sealed class OAuth2Options
 
     [ConfigurationKeyName("OAUTH2_ACCESS_TOKEN_TTL")]
     [Range(10, 86_400)]
-    public int AccessTokenTtlSeconds { get; set; } = 3600;
+    public int AccessTokenTtlSeconds { get; set; } = Seconds(Defaults.AccessTokenTtl);
 
     [ConfigurationKeyName("OAUTH2_SIGNING_ALGORITHM")]
-    public SigningAlgorithm SigningAlgorithm { get; set; } = SigningAlgorithm.ES256;
+    public SigningAlgorithm SigningAlgorithm { get; set; } = Defaults.SigningAlgorithm;
 
     [ConfigurationKeyName("OAUTH2_SIGNING_KEY_FILE")]
     public string? SigningKeyFile { get; set; }
@@ -48,7 +51,7 @@ public sealed class OAuth2Options
     public string? BootstrapAdminClientSecret { get; set; }
 
     [ConfigurationKeyName("OAUTH2_DEFAULT_CLIENT_SCOPE")]
-    public string DefaultClientScope { get; set; } = "read";
+    public string DefaultClientScope { get; set; } = Defaults.DefaultClientScope;
 
     /// <summary>Largest request body any endpoint reads.</summary>
     [ConfigurationKeyName("OAUTH2_MAX_REQUEST_BODY_BYTES")]
@@ -57,7 +60,7 @@ public sealed class OAuth2Options
 
     [ConfigurationKeyName("OAUTH2_REQUEST_TIMEOUT_SECONDS")]
     [Range(1, 120)]
-    public int RequestTimeoutSeconds { get; set; } = 10;
+    public int RequestTimeoutSeconds { get; set; } = Seconds(Defaults.RequestTimeout);
 
     /// <summary>Cluster: this node's remoting address. Port 0 picks a free port (single node).</summary>
     [ConfigurationKeyName("OAUTH2_CLUSTER_HOST")]
@@ -77,32 +80,32 @@ public sealed class OAuth2Options
 
     [ConfigurationKeyName("OAUTH2_AUTHORIZATION_CODE_TTL")]
     [Range(5, 600)]
-    public int AuthorizationCodeTtlSeconds { get; set; } = 60;
+    public int AuthorizationCodeTtlSeconds { get; set; } = Seconds(Defaults.AuthorizationCodeTtl);
 
     [ConfigurationKeyName("OAUTH2_REFRESH_TOKEN_TTL")]
     [Range(60, 365 * 86_400)]
-    public int RefreshTokenTtlSeconds { get; set; } = 30 * 86_400;
+    public int RefreshTokenTtlSeconds { get; set; } = Seconds(Defaults.RefreshTokenTtl);
 
     [ConfigurationKeyName("OAUTH2_REFRESH_TOKEN_REUSE_LEEWAY")]
     [Range(0, 300)]
-    public int RefreshTokenReuseLeewaySeconds { get; set; }
+    public int RefreshTokenReuseLeewaySeconds { get; set; } = Seconds(Defaults.RefreshTokenReuseLeeway);
 
     [ConfigurationKeyName("OAUTH2_REQUIRE_PKCE")]
-    public bool RequirePkce { get; set; } = true;
+    public bool RequirePkce { get; set; } = Defaults.RequirePkce;
 
     [ConfigurationKeyName("OAUTH2_ALLOW_PASSWORD_GRANT")]
-    public bool AllowPasswordGrant { get; set; }
+    public bool AllowPasswordGrant { get; set; } = Defaults.AllowPasswordGrant;
 
     [ConfigurationKeyName("OAUTH2_USER_SIGNUP")]
     public bool UserSignup { get; set; }
 
     [ConfigurationKeyName("OAUTH2_LOCKOUT_MAX_FAILURES")]
     [Range(1, 1000)]
-    public int LockoutMaxFailures { get; set; } = 5;
+    public int LockoutMaxFailures { get; set; } = Defaults.LockoutMaxFailures;
 
     [ConfigurationKeyName("OAUTH2_LOCKOUT_SECONDS")]
     [Range(1, 86_400)]
-    public int LockoutSeconds { get; set; } = 300;
+    public int LockoutSeconds { get; set; } = Seconds(Defaults.LockoutDuration);
 
     public string EffectiveIssuer
     {
@@ -117,6 +120,9 @@ public sealed class OAuth2Options
             return $"http://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{Port}";
         }
     }
+
+    /// <summary>An https issuer: cookies are Secure and requests count as https even behind a TLS-terminating proxy.</summary>
+    public bool IssuesOverHttps => EffectiveIssuer.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
     public ServerSettings ToSettings() => new()
     {
@@ -135,4 +141,6 @@ public sealed class OAuth2Options
         LockoutMaxFailures = LockoutMaxFailures,
         LockoutDuration = TimeSpan.FromSeconds(LockoutSeconds),
     };
+
+    private static int Seconds(TimeSpan value) => (int)value.TotalSeconds;
 }
