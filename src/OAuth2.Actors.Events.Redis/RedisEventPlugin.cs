@@ -14,6 +14,9 @@ namespace OAuth2.Actors.Events.Redis;
 /// </summary>
 public sealed partial class RedisEventPlugin : IEventPlugin, IAsyncDisposable, IDisposable
 {
+    /// <summary>The sink's name in OAUTH2_EVENTS_BACKEND and on /events/health.</summary>
+    public const string BackendName = "redis";
+
     private static readonly RedisValue EventTypeField = "event_type";
     private static readonly RedisValue EventIdField = "event_id";
     private static readonly RedisValue IdempotencyKeyField = "idempotency_key";
@@ -52,20 +55,13 @@ public sealed partial class RedisEventPlugin : IEventPlugin, IAsyncDisposable, I
         configuration.ReconnectRetryPolicy = new ExponentialRetry(250, 5000);
         configuration.ClientName = "oauth2-actors-events";
         _configuration = configuration;
-        Options = new EventPluginOptions
-        {
-            MaxBatch = options.MaxBatch,
-            Parallelism = options.Parallelism,
-            RetryUntilDelivered = true,
-            MinBackoff = TimeSpan.FromMilliseconds(200),
-            MaxBackoff = TimeSpan.FromSeconds(5),
-        };
+        Options = options.ToPluginOptions();
 
         // Connect in the background now, so the first event does not wait for it.
         _ = Connection();
     }
 
-    public string Name => EventBackends.Redis;
+    public string Name => BackendName;
 
     public EventPluginOptions Options { get; }
 

@@ -11,8 +11,8 @@ namespace OAuth2.Actors.Events.Tests.Support;
 
 /// <summary>
 /// The real server (<see cref="Program"/>) in <see cref="WebApplicationFactory{TEntryPoint}"/> with the OAUTH2_* settings
-/// of a test, extra services (a broker backend: the default host build compiles none in, so the DI registration is
-/// the switch), captured warnings, and the OAuth2 calls of the tests through Duende.IdentityModel.
+/// of a test (OAUTH2_EVENTS_BACKEND and the broker's URL select a backend exactly as in production: the host has every
+/// broker backend compiled in), optional service overrides, captured warnings, and the OAuth2 calls of the tests through Duende.IdentityModel.
 /// </summary>
 public sealed class BrokerServerHost : IAsyncDisposable
 {

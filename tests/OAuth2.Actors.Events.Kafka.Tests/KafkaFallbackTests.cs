@@ -19,7 +19,7 @@ public sealed class KafkaFallbackTests
             [KafkaSinkOptions.BrokersKey] = "127.0.0.1:9",
             [variable] = value,
         };
-        await using var host = await BrokerServerHost.Start(settings, services => services.AddKafkaEventBackend());
+        await using var host = await BrokerServerHost.Start(settings);
 
         var warning = Assert.Single(host.Logs.Warnings, w => w.Contains("backend 'kafka' cannot be used", StringComparison.Ordinal));
         Assert.Contains(reason, warning, StringComparison.Ordinal);
@@ -43,7 +43,7 @@ public sealed class KafkaFallbackTests
             ["OAUTH2_EVENTS_BACKEND"] = "kafka",
             [KafkaSinkOptions.ConfigKey] = "sasl.username=svc,sasl.password=hunter2-secret,broken-entry-hunter3",
         };
-        await using var host = await BrokerServerHost.Start(settings, services => services.AddKafkaEventBackend());
+        await using var host = await BrokerServerHost.Start(settings);
 
         var warning = Assert.Single(host.Logs.Warnings, w => w.Contains("backend 'kafka' cannot be used", StringComparison.Ordinal));
         Assert.Contains("entry 3", warning, StringComparison.Ordinal);

@@ -15,7 +15,7 @@ public sealed class KafkaMockClusterEndToEndTests
     {
         var brokers = KafkaBrokers.Mock();
         var topic = KafkaBrokers.NewTopic("oauth2-events-e2e");
-        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic), services => services.AddKafkaEventBackend());
+        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic));
 
         await KafkaFlows.Drive(host, "kafka-e2e");
         var ingestKey = "ingest-" + Guid.NewGuid().ToString("N");

@@ -20,7 +20,7 @@ public sealed class KafkaOutageTests
         var brokers = KafkaBrokers.Real();
         var control = KafkaBrokers.Control();
         var topic = KafkaBrokers.NewTopic("oauth2-events-outage");
-        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig), services => services.AddKafkaEventBackend());
+        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig));
 
         var client = await host.Register("read", correlationId: "outage-before");
         await host.AccessToken(client, "outage-before");

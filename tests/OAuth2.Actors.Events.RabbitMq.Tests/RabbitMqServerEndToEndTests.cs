@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
 using OAuth2.Actors.Events.Tests.Support;
 using RabbitMQ.Client;
 using Xunit;
@@ -33,8 +32,7 @@ public sealed class RabbitMqServerEndToEndTests
                     ["OAUTH2_EVENTS_RABBIT_URL"] = url,
                     ["OAUTH2_EVENTS_RABBIT_EXCHANGE"] = exchange,
                     ["OAUTH2_EVENTS_PRODUCER"] = "oauth2-rabbit-e2e",
-                },
-                services => services.AddRabbitMqEventBackend());
+                });
 
             var run = Guid.NewGuid().ToString("N")[..8];
             var client = await host.Register(correlationId: $"register-{run}");

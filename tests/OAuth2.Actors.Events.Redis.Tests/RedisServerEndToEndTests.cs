@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
 using OAuth2.Actors.Events.Tests.Support;
 using StackExchange.Redis;
 using Xunit;
@@ -29,8 +28,7 @@ public sealed class RedisServerEndToEndTests
                     ["OAUTH2_EVENTS_REDIS_URL"] = url,
                     ["OAUTH2_EVENTS_REDIS_STREAM"] = stream,
                     ["OAUTH2_EVENTS_PRODUCER"] = "oauth2-redis-e2e",
-                },
-                services => services.AddRedisEventBackend());
+                });
 
             var run = Guid.NewGuid().ToString("N")[..8];
             var client = await host.Register(correlationId: $"register-{run}");
