@@ -28,7 +28,9 @@ public sealed class KafkaFallbackTests
         // Flows work, and their events land in the in-memory store.
         var client = await host.Register("read", correlationId: "fallback-register");
         await host.AccessToken(client, "fallback-token");
-        var stored = await host.StoredEvents();
+        var stored = await host.StoredEventsWhen(
+            s => s.Any(e => e.GetProperty("correlation_id").GetString() == "fallback-token" && e.GetProperty("event").GetProperty("event_type").GetString() == "token_created"),
+            "token_created of the fallback-token request");
         Assert.Contains(stored, e => e.GetProperty("correlation_id").GetString() == "fallback-token" && e.GetProperty("event").GetProperty("event_type").GetString() == "token_created");
 
         var health = await host.EventsHealth();

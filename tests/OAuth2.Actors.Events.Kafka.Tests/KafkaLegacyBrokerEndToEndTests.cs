@@ -21,7 +21,7 @@ public sealed class KafkaLegacyBrokerEndToEndTests
         Assert.Contains("WITHOUT headers", warning, StringComparison.Ordinal);
 
         await KafkaFlows.Drive(host, "kafka-legacy");
-        var stored = await host.StoredEvents();
+        var stored = await KafkaFlows.StoredAfterDrive(host, "kafka-legacy");
         var ids = stored.Select(KafkaEventAssert.EventId).ToHashSet(StringComparer.Ordinal);
 
         var records = await KafkaTopicReader.ReadUntil(

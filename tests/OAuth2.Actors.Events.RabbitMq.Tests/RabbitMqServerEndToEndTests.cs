@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OAuth2.Actors.Events.Tests.Support;
+using OAuth2.Actors.Testing;
 using RabbitMQ.Client;
 using Xunit;
 
@@ -65,7 +66,9 @@ public sealed class RabbitMqServerEndToEndTests
                 TimeSpan.FromSeconds(20),
                 "every flow event");
 
-            var stored = (await host.StoredEvents()).ToDictionary(e => e.GetProperty("event").GetProperty("id").GetString()!);
+            var published = messages.Select(m => m.Payload.GetProperty("event").GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal);
+            var stored = (await host.StoredEventsWhen(s => published.IsSubsetOf(s.Select(e => e.GetProperty("event").GetProperty("id").GetString()!)), "every event RabbitMQ received"))
+                .ToDictionary(e => e.GetProperty("event").GetProperty("id").GetString()!);
             foreach (var message in messages)
             {
                 var payload = message.Payload;
@@ -155,11 +158,7 @@ public sealed class RabbitMqServerEndToEndTests
             await using var plugin = new RabbitMqEventPlugin(new RabbitMqEventSinkOptions { Url = url, Exchange = exchange });
             var batch = Enumerable.Range(0, 50).Select(_ => TestEnvelopes.Create(EventType.ClientDeleted)).ToArray();
             await plugin.EmitBatchAsync(batch, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
-            var deadline = DateTimeOffset.UtcNow.AddSeconds(5);
-            while (plugin.Unroutable < batch.Length && DateTimeOffset.UtcNow < deadline)
-            {
-                await Task.Delay(20);
-            }
+            await Eventually.Until(() => Task.FromResult(plugin.Unroutable), n => n >= batch.Length, "every message returned as unroutable");
 
             Assert.Equal(batch.Length, plugin.Unroutable);
             Assert.Equal(0, plugin.Published);

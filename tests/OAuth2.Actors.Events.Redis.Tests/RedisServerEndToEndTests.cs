@@ -67,7 +67,9 @@ public sealed class RedisServerEndToEndTests
                 "every flow event");
 
             // Every entry against the envelope the server holds in its in-memory sink (the same event, byte for byte as JSON).
-            var stored = (await host.StoredEvents()).ToDictionary(e => e.GetProperty("event").GetProperty("id").GetString()!);
+            var written = entries.Select(e => e.Payload().GetProperty("event").GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal);
+            var stored = (await host.StoredEventsWhen(s => written.IsSubsetOf(s.Select(e => e.GetProperty("event").GetProperty("id").GetString()!)), "every event on the stream"))
+                .ToDictionary(e => e.GetProperty("event").GetProperty("id").GetString()!);
             foreach (var entry in entries)
             {
                 var payload = entry.Payload();
