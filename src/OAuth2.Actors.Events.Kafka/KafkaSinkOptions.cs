@@ -1,15 +1,16 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace OAuth2.Actors.Events.Kafka;
 
 /// <summary>
 /// What the Kafka sink needs: brokers, topic, client id, librdkafka settings passed through, and how the sink
 /// actor drives the producer. Built from OAUTH2_EVENTS_KAFKA_* by <see cref="FromConfiguration"/>, or by hand for
-/// <see cref="KafkaEventSinkExtensions.WithKafkaEventSink"/>.
+/// <see cref="BrokerEventSinkHostingExtensions.WithBrokerEventSink"/>.
 /// </summary>
-public sealed partial record KafkaSinkOptions : BrokerSinkOptions
+public sealed partial record KafkaSinkOptions : BrokerSinkOptions, IBrokerSinkOptions<KafkaSinkOptions>
 {
     public const string BrokersKey = "OAUTH2_EVENTS_KAFKA_BROKERS";
     public const string TopicKey = "OAUTH2_EVENTS_KAFKA_TOPIC";
@@ -24,15 +25,6 @@ public sealed partial record KafkaSinkOptions : BrokerSinkOptions
     public const string DefaultBrokers = "localhost:9092";
     public const string DefaultTopic = "oauth2-events";
     public const string DefaultClientId = "oauth2-actors";
-
-    /// <summary>
-    /// Batches of up to 2000 (they only form while the producer is busy), 4 in flight (each awaits all its delivery
-    /// reports), retried after 200 ms to 3 s while the broker is unreachable.
-    /// </summary>
-    public KafkaSinkOptions()
-        : base(maxBatch: 2000, parallelism: 4, minBackoff: TimeSpan.FromMilliseconds(200), maxBackoff: TimeSpan.FromSeconds(3))
-    {
-    }
 
     /// <summary>Comma-separated <c>host:port</c> list (librdkafka's bootstrap.servers).</summary>
     public string Brokers { get; init; } = DefaultBrokers;
@@ -56,6 +48,23 @@ public sealed partial record KafkaSinkOptions : BrokerSinkOptions
 
     /// <summary>The metadata request behind the health check.</summary>
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>
+    /// Batches of up to 2000 (they only form while the producer is busy), 4 in flight (each awaits all its delivery
+    /// reports), retried after 200 ms to 3 s while the broker is unreachable.
+    /// </summary>
+    public KafkaSinkOptions()
+        : base(maxBatch: 2000, parallelism: 4, minBackoff: TimeSpan.FromMilliseconds(200), maxBackoff: TimeSpan.FromSeconds(3))
+    {
+    }
+
+    public static string BackendName => KafkaEventPlugin.BackendName;
+
+    public static IReadOnlyList<string> BackendAliases => [];
+
+    /// <summary>The producer for these options, or why they (or librdkafka) refuse it.</summary>
+    public (IEventPlugin? Plugin, string? Problem) CreatePlugin(ILoggerFactory loggerFactory) =>
+        KafkaEventPlugin.Create(this, loggerFactory.CreateLogger("OAuth2.Actors.Events.Kafka"));
 
     /// <summary>Reads OAUTH2_EVENTS_KAFKA_*; a value that cannot be used is the problem (the host then falls back to in_memory).</summary>
     public static (KafkaSinkOptions? Options, string? Problem) FromConfiguration(IConfiguration configuration)

@@ -118,7 +118,7 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
                 _channel = await OpenChannel(created, linked.Token);
                 _connection = created;
                 Interlocked.Exchange(ref _downSinceTicks, 0);
-                LogConnected(_logger, _options.RedactedUrl, _options.Exchange);
+                BrokerConnectionLog.Connected(_logger, "RabbitMQ", _options.RedactedUrl, $"exchange {_options.Exchange} (durable topic) declared");
                 return _channel;
             }
             catch
@@ -175,7 +175,7 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
                 if (!warned)
                 {
                     warned = true;
-                    LogNotReachable(_logger, _options.RedactedUrl, e.GetType().Name, e.Message);
+                    BrokerConnectionLog.NotReachable(_logger, "RabbitMQ", _options.RedactedUrl, $"{e.GetType().Name}: {e.Message}");
                 }
             }
 
@@ -196,7 +196,7 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
     {
         if (e.Initiator != ShutdownInitiator.Application && Interlocked.CompareExchange(ref _downSinceTicks, DateTime.UtcNow.Ticks, 0) == 0)
         {
-            LogConnectionLost(_logger, _options.RedactedUrl, e.ReplyCode, e.ReplyText);
+            BrokerConnectionLog.Lost(_logger, "RabbitMQ", _options.RedactedUrl, $"{e.ReplyCode} {e.ReplyText}; automatic recovery is at work");
         }
 
         return Task.CompletedTask;
@@ -205,7 +205,7 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
     private async Task OnRecovered(object sender, AsyncEventArgs e)
     {
         Interlocked.Exchange(ref _downSinceTicks, 0);
-        LogRecovered(_logger, _options.RedactedUrl);
+        BrokerConnectionLog.Reconnected(_logger, "RabbitMQ", _options.RedactedUrl);
         // Topology recovery re-declares the exchange; declaring it again is idempotent and covers a broker that lost it.
         if (_channel is { IsOpen: true } channel)
         {
@@ -258,18 +258,6 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
             // Already closed.
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "RabbitMQ event sink connected to {Url}, exchange {Exchange} (durable topic) declared")]
-    private static partial void LogConnected(ILogger logger, string url, string exchange);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RabbitMQ event sink: {Url} is not reachable ({ErrorType}: {Error}); events are held and retried until it is")]
-    private static partial void LogNotReachable(ILogger logger, string url, string errorType, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RabbitMQ event sink lost its connection to {Url} ({ReplyCode} {ReplyText}); automatic recovery is reconnecting")]
-    private static partial void LogConnectionLost(ILogger logger, string url, ushort replyCode, string replyText);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "RabbitMQ event sink reconnected to {Url}")]
-    private static partial void LogRecovered(ILogger logger, string url);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "RabbitMQ event sink: a reconnection attempt to {Url} failed ({ErrorType}); retrying")]
     private static partial void LogRecoveryFailed(ILogger logger, string url, string errorType);

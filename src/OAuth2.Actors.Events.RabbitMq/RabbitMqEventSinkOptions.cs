@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 
 namespace OAuth2.Actors.Events.RabbitMq;
@@ -10,7 +11,7 @@ namespace OAuth2.Actors.Events.RabbitMq;
 /// <c>{event_type}</c> placeholder. Bound from OAUTH2_EVENTS_RABBIT_URL, OAUTH2_EVENTS_RABBIT_EXCHANGE and
 /// OAUTH2_EVENTS_RABBIT_ROUTING_KEY.
 /// </summary>
-public sealed record RabbitMqEventSinkOptions : BrokerSinkOptions
+public sealed record RabbitMqEventSinkOptions : BrokerSinkOptions, IBrokerSinkOptions<RabbitMqEventSinkOptions>
 {
     public const string UrlKey = "OAUTH2_EVENTS_RABBIT_URL";
     public const string ExchangeKey = "OAUTH2_EVENTS_RABBIT_EXCHANGE";
@@ -23,6 +24,10 @@ public sealed record RabbitMqEventSinkOptions : BrokerSinkOptions
         : base(maxBatch: 512, parallelism: 2, minBackoff: TimeSpan.FromMilliseconds(250), maxBackoff: TimeSpan.FromSeconds(5))
     {
     }
+
+    public static string BackendName => RabbitMqEventPlugin.BackendName;
+
+    public static IReadOnlyList<string> BackendAliases => ["rabbitmq"];
 
     /// <summary><c>amqp://user:password@host:port/vhost</c> (<c>%2f</c> is the default vhost), or <c>amqps://</c>.</summary>
     public string Url { get; init; } = DefaultUrl;
@@ -51,6 +56,9 @@ public sealed record RabbitMqEventSinkOptions : BrokerSinkOptions
         };
         return Checked(options, options.Validate());
     }
+
+    public (IEventPlugin? Plugin, string? Problem) CreatePlugin(ILoggerFactory loggerFactory) =>
+        Validate() is { } problem ? (null, problem) : (new RabbitMqEventPlugin(this, loggerFactory), null);
 
     /// <summary>Null when usable, else what is wrong (never quoting a password).</summary>
     public string? Validate()
