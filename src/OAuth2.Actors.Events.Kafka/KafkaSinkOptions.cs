@@ -1,15 +1,16 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace OAuth2.Actors.Events.Kafka;
 
 /// <summary>
 /// What the Kafka sink needs: brokers, topic, client id, librdkafka settings passed through, and how the sink
 /// actor drives the producer. Built from OAUTH2_EVENTS_KAFKA_* by <see cref="FromConfiguration"/>, or by hand for
-/// <see cref="KafkaHostingExtensions.WithKafkaEventSink"/>.
+/// <see cref="BrokerEventSinkHostingExtensions.WithBrokerEventSink"/>.
 /// </summary>
-public sealed partial record KafkaSinkOptions
+public sealed partial record KafkaSinkOptions : BrokerSinkOptions, IBrokerSinkOptions<KafkaSinkOptions>
 {
     public const string BrokersKey = "OAUTH2_EVENTS_KAFKA_BROKERS";
     public const string TopicKey = "OAUTH2_EVENTS_KAFKA_TOPIC";
@@ -35,12 +36,6 @@ public sealed partial record KafkaSinkOptions
     /// <summary>Extra librdkafka settings, applied over the sink's defaults (acks, idempotence, linger, timeouts).</summary>
     public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary>Largest batch the sink actor hands to the producer at once (batches only form while the producer is busy).</summary>
-    public int MaxBatch { get; init; } = 2000;
-
-    /// <summary>Batches in flight at once (each awaits all its delivery reports).</summary>
-    public int Parallelism { get; init; } = 4;
-
     /// <summary>
     /// librdkafka's message.timeout.ms unless the passed-through config sets it: how long a message may wait for
     /// delivery before its report says it failed and the sink retries the batch. Kept below the host's plugin
@@ -54,10 +49,22 @@ public sealed partial record KafkaSinkOptions
     /// <summary>The metadata request behind the health check.</summary>
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromMilliseconds(1500);
 
-    /// <summary>The sink's retry backoff bounds while the broker is unreachable.</summary>
-    public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// Batches of up to 2000 (they only form while the producer is busy), 4 in flight (each awaits all its delivery
+    /// reports), retried after 200 ms to 3 s while the broker is unreachable.
+    /// </summary>
+    public KafkaSinkOptions()
+        : base(maxBatch: 2000, parallelism: 4, minBackoff: TimeSpan.FromMilliseconds(200), maxBackoff: TimeSpan.FromSeconds(3))
+    {
+    }
 
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(3);
+    public static string BackendName => KafkaEventPlugin.BackendName;
+
+    public static IReadOnlyList<string> BackendAliases => [];
+
+    /// <summary>The producer for these options, or why they (or librdkafka) refuse it.</summary>
+    public (IEventPlugin? Plugin, string? Problem) CreatePlugin(ILoggerFactory loggerFactory) =>
+        KafkaEventPlugin.Create(this, loggerFactory.CreateLogger("OAuth2.Actors.Events.Kafka"));
 
     /// <summary>Reads OAUTH2_EVENTS_KAFKA_*; a value that cannot be used is the problem (the host then falls back to in_memory).</summary>
     public static (KafkaSinkOptions? Options, string? Problem) FromConfiguration(IConfiguration configuration)
@@ -69,27 +76,28 @@ public sealed partial record KafkaSinkOptions
             return (null, configProblem);
         }
 
-        if (!TryInt(configuration, MaxBatchKey, 2000, 1, 100_000, out var maxBatch, out var problem)
-            || !TryInt(configuration, ParallelismKey, 4, 1, 64, out var parallelism, out problem)
-            || !TryInt(configuration, PluginTimeoutKey, 5000, 10, 600_000, out var pluginTimeoutMs, out problem))
+        if (!TryWholeNumber(configuration, MaxBatchKey, 1, 100_000, out var maxBatch, out var problem)
+            || !TryWholeNumber(configuration, ParallelismKey, 1, 64, out var parallelism, out problem)
+            || !TryWholeNumber(configuration, PluginTimeoutKey, 10, 600_000, out var pluginTimeout, out problem))
         {
             return (null, problem);
         }
 
-        var options = new KafkaSinkOptions
+        var defaults = new KafkaSinkOptions();
+        var pluginTimeoutMs = pluginTimeout ?? (long)defaults.PluginTimeout.TotalMilliseconds;
+        var options = defaults with
         {
             Brokers = configuration[BrokersKey] ?? DefaultBrokers,
             Topic = configuration[TopicKey] ?? DefaultTopic,
             ClientId = configuration[ClientIdKey] ?? DefaultClientId,
             Config = config,
-            MaxBatch = maxBatch,
-            Parallelism = parallelism,
+            MaxBatch = (int)(maxBatch ?? defaults.MaxBatch),
+            Parallelism = (int)(parallelism ?? defaults.Parallelism),
             PluginTimeout = TimeSpan.FromMilliseconds(pluginTimeoutMs),
             // Under the plugin timeout (4/5 of it), at most 30 s.
             MessageTimeout = TimeSpan.FromMilliseconds(Math.Clamp(pluginTimeoutMs * 4 / 5, 100, 30_000)),
         };
-        problem = options.Validate();
-        return problem is null ? (options, null) : (null, problem);
+        return Checked(options, options.Validate());
     }
 
     /// <summary>Why these options cannot be used, or null.</summary>
@@ -119,12 +127,7 @@ public sealed partial record KafkaSinkOptions
             return $"{ClientIdKey} is empty";
         }
 
-        if (MaxBatch < 1 || Parallelism < 1)
-        {
-            return "MaxBatch and Parallelism must be at least 1";
-        }
-
-        return null;
+        return ValidateBatching();
     }
 
     /// <summary>
@@ -175,25 +178,6 @@ public sealed partial record KafkaSinkOptions
             && port is > 0 and <= 65535
             && host.Length > 0
             && Uri.CheckHostName(host) != UriHostNameType.Unknown;
-    }
-
-    private static bool TryInt(IConfiguration configuration, string key, int fallback, int min, int max, out int value, out string? problem)
-    {
-        var raw = configuration[key];
-        problem = null;
-        if (string.IsNullOrWhiteSpace(raw))
-        {
-            value = fallback;
-            return true;
-        }
-
-        if (int.TryParse(raw.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out value) && value >= min && value <= max)
-        {
-            return true;
-        }
-
-        problem = $"{key} must be a whole number from {min} to {max}";
-        return false;
     }
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]

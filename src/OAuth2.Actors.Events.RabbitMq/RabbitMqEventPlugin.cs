@@ -19,23 +19,18 @@ namespace OAuth2.Actors.Events.RabbitMq;
 /// </summary>
 public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable, IDisposable
 {
+    /// <summary>The sink's name in OAUTH2_EVENTS_BACKEND and on /events/health.</summary>
+    public const string BackendName = "rabbit";
+
     public const string ContentType = "application/json";
 
-    /// <summary>A connection that has been down this long without recovering is replaced by a new one.</summary>
-    private static readonly TimeSpan ReplaceStuckConnectionAfter = TimeSpan.FromSeconds(60);
-
     private readonly RabbitMqEventSinkOptions _options;
-    private readonly ConnectionFactory _factory;
+    private readonly RabbitMqConnection _connection;
     private readonly ILogger _logger;
     private readonly string[] _routingKeys;
     private readonly CachedString _exchangeName;
     private readonly CachedString[] _routingKeyNames;
     private readonly string[] _eventTypes;
-    private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private readonly CancellationTokenSource _disposing = new();
-    private IConnection? _connection;
-    private IChannel? _channel;
-    private long _downSinceTicks;
     private long _published;
     private long _unroutable;
     private int _disposed;
@@ -50,28 +45,17 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
         }
 
         _options = options;
-        _factory = factory;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RabbitMqEventPlugin>();
         _eventTypes = Enum.GetValues<EventType>().Select(EventTypeNames.Name).ToArray();
         _routingKeys = _eventTypes.Select(options.RoutingKeyFor).ToArray();
         // Encoded once, not on every publish.
         _exchangeName = new CachedString(options.Exchange);
         _routingKeyNames = _routingKeys.Select(k => new CachedString(k)).ToArray();
-        Options = new EventPluginOptions
-        {
-            MaxBatch = options.MaxBatch,
-            Parallelism = options.Parallelism,
-            RetryUntilDelivered = true,
-            MinBackoff = TimeSpan.FromMilliseconds(250),
-            MaxBackoff = TimeSpan.FromSeconds(5),
-        };
-
-        // Connect in the background now (and keep trying while the broker is down), so the sink is healthy before
-        // the first event and the first event does not wait for the handshake.
-        _ = Task.Run(ConnectInBackground);
+        Options = options.ToPluginOptions();
+        _connection = new RabbitMqConnection(options, factory, _logger, OnReturn);
     }
 
-    public string Name => EventBackends.Rabbit;
+    public string Name => BackendName;
 
     public EventPluginOptions Options { get; }
 
@@ -90,14 +74,14 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
         ["unroutable"] = Unroutable,
     };
 
-    public bool IsConnected => _connection is { IsOpen: true } && _channel is { IsOpen: true };
+    public bool IsConnected => _connection.IsConnected;
 
     public Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken) => EmitBatchAsync([envelope], cancellationToken);
 
     public async Task EmitBatchAsync(IReadOnlyList<EventEnvelope> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var channel = await Channel(cancellationToken);
+        var channel = await _connection.Channel(cancellationToken);
         if (batch.Count == 1)
         {
             await Publish(channel, batch[0], cancellationToken);
@@ -121,14 +105,14 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
             return true;
         }
 
-        if (_connection is not null)
+        if (_connection.HasConnection)
         {
             return false; // automatic recovery is at work
         }
 
         try
         {
-            await Channel(cancellationToken);
+            await _connection.Channel(cancellationToken);
             return IsConnected;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -139,26 +123,9 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            return;
-        }
-
-        // The token source is cancelled, not disposed: the background connect loop may still read its token.
-        await _disposing.CancelAsync();
-        var locked = await _connectLock.WaitAsync(TimeSpan.FromSeconds(10));
-        try
-        {
-            await CloseQuietly(_channel, _connection);
-            _channel = null;
-            _connection = null;
-        }
-        finally
-        {
-            if (locked)
-            {
-                _connectLock.Release();
-            }
+            await _connection.DisposeAsync();
         }
     }
 
@@ -212,163 +179,6 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
         }
     }
 
-    private async ValueTask<IChannel> Channel(CancellationToken cancellationToken)
-    {
-        if (_channel is { IsOpen: true } open)
-        {
-            return open;
-        }
-
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
-        await _connectLock.WaitAsync(linked.Token);
-        try
-        {
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
-            if (_channel is { IsOpen: true } channel)
-            {
-                return channel;
-            }
-
-            if (_connection is { } connection)
-            {
-                if (connection.IsOpen)
-                {
-                    // The connection is up but the channel was closed by a channel error: open another one.
-                    await CloseQuietly(_channel, null);
-                    _channel = await OpenChannel(connection, linked.Token);
-                    return _channel;
-                }
-
-                var downSince = Interlocked.Read(ref _downSinceTicks);
-                if (downSince == 0 || DateTime.UtcNow.Ticks - downSince < ReplaceStuckConnectionAfter.Ticks)
-                {
-                    throw new InvalidOperationException($"RabbitMQ at {_options.RedactedUrl} is unreachable; automatic recovery is reconnecting");
-                }
-
-                // Recovery has not succeeded for a long time (it may have given up): start over.
-                LogReplacingConnection(_logger, _options.RedactedUrl);
-                await CloseQuietly(_channel, connection);
-                _channel = null;
-                _connection = null;
-            }
-
-            var created = await _factory.CreateConnectionAsync(linked.Token);
-            try
-            {
-                created.ConnectionShutdownAsync += OnConnectionShutdown;
-                created.RecoverySucceededAsync += OnRecovered;
-                created.ConnectionRecoveryErrorAsync += OnRecoveryError;
-                _channel = await OpenChannel(created, linked.Token);
-                _connection = created;
-                Interlocked.Exchange(ref _downSinceTicks, 0);
-                LogConnected(_logger, _options.RedactedUrl, _options.Exchange);
-                return _channel;
-            }
-            catch
-            {
-                await CloseQuietly(null, created);
-                throw;
-            }
-        }
-        finally
-        {
-            _connectLock.Release();
-        }
-    }
-
-    private async Task<IChannel> OpenChannel(IConnection connection, CancellationToken cancellationToken)
-    {
-        // The sink bounds what is in flight (MaxBatch × Parallelism); the client's own limiter must not throttle below it.
-        var inFlight = _options.MaxBatch * _options.Parallelism;
-        var channel = await connection.CreateChannelAsync(
-            new CreateChannelOptions(
-                publisherConfirmationsEnabled: true,
-                publisherConfirmationTrackingEnabled: true,
-                outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(Math.Max(256, inFlight * 4))),
-            cancellationToken);
-        channel.BasicReturnAsync += OnReturn;
-        await DeclareExchange(channel, cancellationToken);
-        return channel;
-    }
-
-    private Task DeclareExchange(IChannel channel, CancellationToken cancellationToken) =>
-        channel.ExchangeDeclareAsync(_options.Exchange, ExchangeType.Topic, durable: true, autoDelete: false, arguments: null, passive: false, noWait: false, cancellationToken);
-
-    private async Task ConnectInBackground()
-    {
-        var delay = TimeSpan.FromMilliseconds(500);
-        var warned = false;
-        while (!_disposing.IsCancellationRequested && _connection is null)
-        {
-            try
-            {
-                await Channel(_disposing.Token);
-                return;
-            }
-            catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                if (!warned)
-                {
-                    warned = true;
-                    LogNotReachable(_logger, _options.RedactedUrl, e.GetType().Name, e.Message);
-                }
-            }
-
-            try
-            {
-                await Task.Delay(delay, _disposing.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            delay = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, delay.Ticks * 2));
-        }
-    }
-
-    private Task OnConnectionShutdown(object sender, ShutdownEventArgs e)
-    {
-        if (e.Initiator != ShutdownInitiator.Application && Interlocked.CompareExchange(ref _downSinceTicks, DateTime.UtcNow.Ticks, 0) == 0)
-        {
-            LogConnectionLost(_logger, _options.RedactedUrl, e.ReplyCode, e.ReplyText);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    private async Task OnRecovered(object sender, AsyncEventArgs e)
-    {
-        Interlocked.Exchange(ref _downSinceTicks, 0);
-        LogRecovered(_logger, _options.RedactedUrl);
-        // Topology recovery re-declares the exchange; declaring it again is idempotent and covers a broker that lost it.
-        if (_channel is { IsOpen: true } channel)
-        {
-            try
-            {
-                await DeclareExchange(channel, e.CancellationToken);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogRedeclareFailed(_logger, _options.Exchange, ex.Message);
-            }
-        }
-    }
-
-    private Task OnRecoveryError(object sender, ConnectionRecoveryErrorEventArgs e)
-    {
-        LogRecoveryFailed(_logger, _options.RedactedUrl, e.Exception.GetType().Name);
-        return Task.CompletedTask;
-    }
-
     private Task OnReturn(object sender, BasicReturnEventArgs e)
     {
         var count = Interlocked.Increment(ref _unroutable);
@@ -379,60 +189,6 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
 
         return Task.CompletedTask;
     }
-
-    private static async Task CloseQuietly(IChannel? channel, IConnection? connection)
-    {
-        try
-        {
-            if (channel is not null)
-            {
-                if (channel.IsOpen)
-                {
-                    await channel.CloseAsync().WaitAsync(TimeSpan.FromSeconds(5));
-                }
-
-                await channel.DisposeAsync();
-            }
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // Closing a channel of a dead connection: nothing to do.
-        }
-
-        try
-        {
-            if (connection is not null)
-            {
-                await connection.CloseAsync(TimeSpan.FromSeconds(5)).WaitAsync(TimeSpan.FromSeconds(10));
-                await connection.DisposeAsync();
-            }
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // Already closed.
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "RabbitMQ event sink connected to {Url}, exchange {Exchange} (durable topic) declared")]
-    private static partial void LogConnected(ILogger logger, string url, string exchange);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RabbitMQ event sink: {Url} is not reachable ({ErrorType}: {Error}); events are held and retried until it is")]
-    private static partial void LogNotReachable(ILogger logger, string url, string errorType, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RabbitMQ event sink lost its connection to {Url} ({ReplyCode} {ReplyText}); automatic recovery is reconnecting")]
-    private static partial void LogConnectionLost(ILogger logger, string url, ushort replyCode, string replyText);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "RabbitMQ event sink reconnected to {Url}")]
-    private static partial void LogRecovered(ILogger logger, string url);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "RabbitMQ event sink: a reconnection attempt to {Url} failed ({ErrorType}); retrying")]
-    private static partial void LogRecoveryFailed(ILogger logger, string url, string errorType);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RabbitMQ event sink: the connection to {Url} has not recovered for a minute; opening a new one")]
-    private static partial void LogReplacingConnection(ILogger logger, string url);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RabbitMQ event sink could not declare exchange {Exchange} again after recovery: {Error}")]
-    private static partial void LogRedeclareFailed(ILogger logger, string exchange, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "RabbitMQ event sink: message {MessageId} was unroutable on exchange {Exchange} with routing key {RoutingKey} ({ReplyCode} {ReplyText}): no queue is bound for it; {Count} unroutable so far")]
     private static partial void LogUnroutable(ILogger logger, string? messageId, string exchange, string routingKey, ushort replyCode, string replyText, long count);

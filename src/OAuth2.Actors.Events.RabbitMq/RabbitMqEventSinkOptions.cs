@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 
 namespace OAuth2.Actors.Events.RabbitMq;
@@ -10,55 +11,54 @@ namespace OAuth2.Actors.Events.RabbitMq;
 /// <c>{event_type}</c> placeholder. Bound from OAUTH2_EVENTS_RABBIT_URL, OAUTH2_EVENTS_RABBIT_EXCHANGE and
 /// OAUTH2_EVENTS_RABBIT_ROUTING_KEY.
 /// </summary>
-public sealed record RabbitMqEventSinkOptions
+public sealed record RabbitMqEventSinkOptions : BrokerSinkOptions, IBrokerSinkOptions<RabbitMqEventSinkOptions>
 {
     public const string UrlKey = "OAUTH2_EVENTS_RABBIT_URL";
     public const string ExchangeKey = "OAUTH2_EVENTS_RABBIT_EXCHANGE";
     public const string RoutingKeyKey = "OAUTH2_EVENTS_RABBIT_ROUTING_KEY";
     public const string DefaultUrl = "amqp://guest:guest@localhost:5672/%2f";
-    public const string DefaultExchange = "oauth2.events";
-    public const string DefaultRoutingKey = "auth.{event_type}";
     public const string EventTypePlaceholder = "{event_type}";
+
+    /// <summary>512 messages published (and their confirms awaited) in one plugin call, 2 batches in flight on the channel.</summary>
+    public RabbitMqEventSinkOptions()
+        : base(maxBatch: 512, parallelism: 2, minBackoff: TimeSpan.FromMilliseconds(250), maxBackoff: TimeSpan.FromSeconds(5))
+    {
+    }
+
+    public static string BackendName => RabbitMqEventPlugin.BackendName;
+
+    public static IReadOnlyList<string> BackendAliases => ["rabbitmq"];
 
     /// <summary><c>amqp://user:password@host:port/vhost</c> (<c>%2f</c> is the default vhost), or <c>amqps://</c>.</summary>
     public string Url { get; init; } = DefaultUrl;
 
-    public string Exchange { get; init; } = DefaultExchange;
+    public string Exchange { get; init; } = "oauth2.events";
 
     /// <summary>The routing key; <c>{event_type}</c> becomes the event's type (<c>auth.token_created</c>).</summary>
-    public string RoutingKey { get; init; } = DefaultRoutingKey;
-
-    /// <summary>Most messages published (and their confirms awaited) in one plugin call.</summary>
-    public int MaxBatch { get; init; } = 512;
-
-    /// <summary>Batches in flight at once on the channel.</summary>
-    public int Parallelism { get; init; } = 2;
+    public string RoutingKey { get; init; } = "auth." + EventTypePlaceholder;
 
     /// <summary>How long automatic recovery waits between reconnection attempts.</summary>
     public TimeSpan RecoveryInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The URL with its password replaced by <c>***</c>: the only form that may be logged.</summary>
+    public string RedactedUrl => Redact(Url);
+
     public static (RabbitMqEventSinkOptions? Options, string? Problem) FromConfiguration(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var options = new RabbitMqEventSinkOptions();
-        if (configuration[UrlKey] is { } url && !string.IsNullOrWhiteSpace(url))
+        var defaults = new RabbitMqEventSinkOptions();
+        var options = defaults with
         {
-            options = options with { Url = url.Trim() };
-        }
-
-        if (configuration[ExchangeKey] is { } exchange)
-        {
-            options = options with { Exchange = exchange.Trim() };
-        }
-
-        if (configuration[RoutingKeyKey] is { } routingKey)
-        {
-            options = options with { RoutingKey = routingKey.Trim() };
-        }
-
-        var problem = options.Validate();
-        return problem is null ? (options, null) : (null, problem);
+            Url = TextOrDefault(configuration, UrlKey, defaults.Url),
+            // Set but blank is kept (and refused by Validate): an empty exchange is a mistake, not a default.
+            Exchange = configuration[ExchangeKey]?.Trim() ?? defaults.Exchange,
+            RoutingKey = configuration[RoutingKeyKey]?.Trim() ?? defaults.RoutingKey,
+        };
+        return Checked(options, options.Validate());
     }
+
+    public (IEventPlugin? Plugin, string? Problem) CreatePlugin(ILoggerFactory loggerFactory) =>
+        Validate() is { } problem ? (null, problem) : (new RabbitMqEventPlugin(this, loggerFactory), null);
 
     /// <summary>Null when usable, else what is wrong (never quoting a password).</summary>
     public string? Validate()
@@ -83,40 +83,19 @@ public sealed record RabbitMqEventSinkOptions
             return $"{RoutingKeyKey} is longer than 255 bytes once {EventTypePlaceholder} is replaced";
         }
 
-        if (MaxBatch < 1 || Parallelism < 1)
-        {
-            return "MaxBatch and Parallelism must be positive";
-        }
-
-        return TryCreateFactory(out _, out var problem) ? null : problem;
+        return ValidateBatching() ?? (TryCreateFactory(out _, out var problem) ? null : problem);
     }
 
     /// <summary>The routing key of an event of type <paramref name="eventType"/> (a snake_case name).</summary>
     public string RoutingKeyFor(string eventType) => RoutingKey.Replace(EventTypePlaceholder, eventType, StringComparison.Ordinal);
-
-    /// <summary>The URL with its password replaced by <c>***</c>: the only form that may be logged.</summary>
-    public string RedactedUrl => Redact(Url);
 
     /// <summary>A connection factory for <see cref="Url"/> with automatic connection and topology recovery.</summary>
     public bool TryCreateFactory(out ConnectionFactory factory, out string? problem)
     {
         factory = new ConnectionFactory();
         problem = null;
-        if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri))
+        if (!BrokerUrl.TryParse(Url, UrlKey, "amqp://user:password@host:port/vhost", ["amqp", "amqps"], loneUserInfoIsSecret: false, out var uri, out problem))
         {
-            problem = $"{UrlKey} is not a URL: '{RedactedUrl}' (expected amqp://user:password@host:port/vhost)";
-            return false;
-        }
-
-        if (uri.Scheme is not ("amqp" or "amqps"))
-        {
-            problem = $"{UrlKey} must start with amqp:// or amqps://, not '{uri.Scheme}://'";
-            return false;
-        }
-
-        if (string.IsNullOrEmpty(uri.Host))
-        {
-            problem = $"{UrlKey} names no host: '{RedactedUrl}'";
             return false;
         }
 
@@ -148,23 +127,6 @@ public sealed record RabbitMqEventSinkOptions
         return true;
     }
 
-    public static string Redact(string? url)
-    {
-        if (string.IsNullOrEmpty(url))
-        {
-            return string.Empty;
-        }
-
-        var scheme = url.IndexOf("://", StringComparison.Ordinal);
-        var at = url.LastIndexOf('@');
-        if (scheme < 0 || at < scheme)
-        {
-            return url;
-        }
-
-        var userInfo = url[(scheme + 3)..at];
-        var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
-        var shown = colon < 0 ? userInfo : userInfo[..colon] + ":***";
-        return url[..(scheme + 3)] + shown + url[at..];
-    }
+    /// <summary>The URL with its password replaced by <c>***</c> (a lone user-info part is the user name, kept).</summary>
+    public static string Redact(string? url) => BrokerUrl.Redact(url, loneUserInfoIsSecret: false);
 }

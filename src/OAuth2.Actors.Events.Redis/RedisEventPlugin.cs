@@ -12,8 +12,11 @@ namespace OAuth2.Actors.Events.Redis;
 /// starts while Redis is down; a failed batch throws and the sink actor retries it with backoff
 /// (<see cref="EventPluginOptions.RetryUntilDelivered"/>), holding later events in its bounded queue meanwhile.
 /// </summary>
-public sealed partial class RedisEventPlugin : IEventPlugin, IAsyncDisposable, IDisposable
+public sealed class RedisEventPlugin : IEventPlugin, IAsyncDisposable, IDisposable
 {
+    /// <summary>The sink's name in OAUTH2_EVENTS_BACKEND and on /events/health.</summary>
+    public const string BackendName = "redis";
+
     private static readonly RedisValue EventTypeField = "event_type";
     private static readonly RedisValue EventIdField = "event_id";
     private static readonly RedisValue IdempotencyKeyField = "idempotency_key";
@@ -52,20 +55,13 @@ public sealed partial class RedisEventPlugin : IEventPlugin, IAsyncDisposable, I
         configuration.ReconnectRetryPolicy = new ExponentialRetry(250, 5000);
         configuration.ClientName = "oauth2-actors-events";
         _configuration = configuration;
-        Options = new EventPluginOptions
-        {
-            MaxBatch = options.MaxBatch,
-            Parallelism = options.Parallelism,
-            RetryUntilDelivered = true,
-            MinBackoff = TimeSpan.FromMilliseconds(200),
-            MaxBackoff = TimeSpan.FromSeconds(5),
-        };
+        Options = options.ToPluginOptions();
 
         // Connect in the background now, so the first event does not wait for it.
         _ = Connection();
     }
 
-    public string Name => EventBackends.Redis;
+    public string Name => BackendName;
 
     public EventPluginOptions Options { get; }
 
@@ -207,47 +203,32 @@ public sealed partial class RedisEventPlugin : IEventPlugin, IAsyncDisposable, I
             {
                 if (Interlocked.Exchange(ref _down, 1) == 0)
                 {
-                    LogConnectionFailed(_logger, _options.RedactedUrl, e.FailureType.ToString(), e.Exception?.Message);
+                    BrokerConnectionLog.Lost(_logger, "Redis", _options.RedactedUrl, $"{e.FailureType}: {e.Exception?.Message}");
                 }
             };
             connection.ConnectionRestored += (_, _) =>
             {
                 if (Interlocked.Exchange(ref _down, 0) == 1)
                 {
-                    LogConnectionRestored(_logger, _options.RedactedUrl);
+                    BrokerConnectionLog.Reconnected(_logger, "Redis", _options.RedactedUrl);
                 }
             };
             if (connection.IsConnected)
             {
-                LogConnected(_logger, _options.RedactedUrl, _options.Stream);
+                BrokerConnectionLog.Connected(_logger, "Redis", _options.RedactedUrl, "stream " + _options.Stream);
             }
             else
             {
                 Volatile.Write(ref _down, 1);
-                LogNotYetConnected(_logger, _options.RedactedUrl);
+                BrokerConnectionLog.NotReachable(_logger, "Redis", _options.RedactedUrl, "not connected yet");
             }
 
             return connection;
         }
         catch (Exception e)
         {
-            LogConnectFailed(_logger, _options.RedactedUrl, e.Message);
+            BrokerConnectionLog.NotReachable(_logger, "Redis", _options.RedactedUrl, e.Message);
             throw;
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Redis event sink connected to {Url}, stream {Stream}")]
-    private static partial void LogConnected(ILogger logger, string url, string stream);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis event sink: {Url} is not reachable yet; events are held and retried until it is")]
-    private static partial void LogNotYetConnected(ILogger logger, string url);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis event sink could not connect to {Url}: {Error}")]
-    private static partial void LogConnectFailed(ILogger logger, string url, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis event sink lost its connection to {Url} ({FailureType}: {Error}); reconnecting")]
-    private static partial void LogConnectionFailed(ILogger logger, string url, string failureType, string? error);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Redis event sink reconnected to {Url}")]
-    private static partial void LogConnectionRestored(ILogger logger, string url);
 }

@@ -11,8 +11,8 @@ namespace OAuth2.Actors.Events.Tests.Support;
 
 /// <summary>
 /// The real server (<see cref="Program"/>) in <see cref="WebApplicationFactory{TEntryPoint}"/> with the OAUTH2_* settings
-/// of a test, extra services (a broker backend: the default host build compiles none in, so the DI registration is
-/// the switch), captured warnings, and the OAuth2 calls of the tests through Duende.IdentityModel.
+/// of a test (OAUTH2_EVENTS_BACKEND and the broker's URL select a backend exactly as in production: the host has every
+/// broker backend compiled in), optional service overrides, captured warnings, and the OAuth2 calls of the tests through Duende.IdentityModel.
 /// </summary>
 public sealed class BrokerServerHost : IAsyncDisposable
 {
@@ -193,21 +193,8 @@ public sealed class BrokerServerHost : IAsyncDisposable
     /// <summary>Polls /events/health until the sink matches <paramref name="condition"/>.</summary>
     public async Task<JsonElement> WaitForSink(string name, Func<JsonElement, bool> condition, TimeSpan within, string what)
     {
-        var deadline = DateTimeOffset.UtcNow + within;
-        JsonElement? last = null;
-        while (DateTimeOffset.UtcNow < deadline)
-        {
-            last = await SinkHealth(name);
-            if (last is { } sink && condition(sink))
-            {
-                return sink;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"Sink {name} was not {what} within {within}: {last?.GetRawText() ?? "not listed"}; health: {(await EventsHealth()).GetRawText()}");
-        return default;
+        var sink = await Eventually.Until(() => SinkHealth(name), s => s is { } found && condition(found), $"sink {name} to be {what}", within);
+        return sink!.Value;
     }
 
     /// <summary>GET /ready: status and body.</summary>
@@ -217,6 +204,13 @@ public sealed class BrokerServerHost : IAsyncDisposable
         var body = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, JsonDocument.Parse(body).RootElement.Clone());
     }
+
+    /// <summary>
+    /// GET /events until what it answers satisfies <paramref name="done"/>: the in-memory sink receives events
+    /// asynchronously, like every other sink, so a read right after a request races its delivery.
+    /// </summary>
+    public Task<IReadOnlyList<JsonElement>> StoredEventsWhen(Func<IReadOnlyList<JsonElement>, bool> done, string what, string query = "limit=1000") =>
+        Eventually.Until(() => StoredEvents(query), done, "the in-memory store to hold " + what);
 
     /// <summary>GET /events (the in-memory store) as the admin: the envelopes as the server holds them.</summary>
     public async Task<IReadOnlyList<JsonElement>> StoredEvents(string query = "limit=1000")

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using OAuth2.Actors.Events;
 using Xunit;
 
@@ -36,6 +38,43 @@ public class EventBackendsAndFilterTests
 
         Assert.All(EventBackends.Aliases.Values, name => Assert.Contains(name, canonical));
         Assert.All(canonical, name => Assert.Equal(name, EventBackends.Aliases[name]));
+    }
+
+    [Fact]
+    public void EventBackends_must_resolve_the_names_and_aliases_a_compiled_backend_declares()
+    {
+        // A sink Core has never heard of: its own name and alias come from the backend, no Core constant.
+        var spellings = EventBackendRegistration.Spellings([new DeclaredBackend("nats", "nats_jetstream")]);
+
+        var (known, unknown) = EventBackends.Parse("NATS_JetStream,console,sqs", spellings);
+
+        Assert.Equal(["nats", "console"], known);
+        Assert.Equal(["sqs"], unknown);
+        Assert.Equal("nats", spellings["nats"]);
+    }
+
+    [Fact]
+    public void AddEventBackend_must_be_idempotent()
+    {
+        var services = new ServiceCollection();
+
+        services.AddEventBackend<DeclaredBackend>().AddEventBackend<DeclaredBackend>();
+
+        Assert.Single(services, d => d.ServiceType == typeof(IEventBackend));
+    }
+
+    private sealed class DeclaredBackend(string name, params string[] aliases) : IEventBackend
+    {
+        public DeclaredBackend()
+            : this("declared")
+        {
+        }
+
+        public string Name => name;
+
+        public IReadOnlyList<string> Aliases => aliases;
+
+        public (IEventPlugin? Plugin, string? Problem) Create(IConfiguration configuration) => (null, "not for use");
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class KafkaFallbackTests
             [KafkaSinkOptions.BrokersKey] = "127.0.0.1:9",
             [variable] = value,
         };
-        await using var host = await BrokerServerHost.Start(settings, services => services.AddKafkaEventBackend());
+        await using var host = await BrokerServerHost.Start(settings);
 
         var warning = Assert.Single(host.Logs.Warnings, w => w.Contains("backend 'kafka' cannot be used", StringComparison.Ordinal));
         Assert.Contains(reason, warning, StringComparison.Ordinal);
@@ -28,7 +28,9 @@ public sealed class KafkaFallbackTests
         // Flows work, and their events land in the in-memory store.
         var client = await host.Register("read", correlationId: "fallback-register");
         await host.AccessToken(client, "fallback-token");
-        var stored = await host.StoredEvents();
+        var stored = await host.StoredEventsWhen(
+            s => s.Any(e => e.GetProperty("correlation_id").GetString() == "fallback-token" && e.GetProperty("event").GetProperty("event_type").GetString() == "token_created"),
+            "token_created of the fallback-token request");
         Assert.Contains(stored, e => e.GetProperty("correlation_id").GetString() == "fallback-token" && e.GetProperty("event").GetProperty("event_type").GetString() == "token_created");
 
         var health = await host.EventsHealth();
@@ -43,7 +45,7 @@ public sealed class KafkaFallbackTests
             ["OAUTH2_EVENTS_BACKEND"] = "kafka",
             [KafkaSinkOptions.ConfigKey] = "sasl.username=svc,sasl.password=hunter2-secret,broken-entry-hunter3",
         };
-        await using var host = await BrokerServerHost.Start(settings, services => services.AddKafkaEventBackend());
+        await using var host = await BrokerServerHost.Start(settings);
 
         var warning = Assert.Single(host.Logs.Warnings, w => w.Contains("backend 'kafka' cannot be used", StringComparison.Ordinal));
         Assert.Contains("entry 3", warning, StringComparison.Ordinal);

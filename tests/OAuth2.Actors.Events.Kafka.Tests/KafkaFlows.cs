@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using OAuth2.Actors.Events.Tests.Support;
 using Xunit;
@@ -23,6 +24,17 @@ public static class KafkaFlows
     };
 
     /// <summary>Registration, client credentials (with a traceparent), introspection, revocation, introspection again.</summary>
+    /// <summary>The event types <see cref="Drive"/> makes the server emit.</summary>
+    public static readonly string[] DrivenTypes = ["client_registered", "client_validated", "token_created", "token_validated", "token_revoked"];
+
+    /// <summary>The in-memory store once it holds every event type <see cref="Drive"/> with <paramref name="prefix"/> caused (and <paramref name="also"/>).</summary>
+    public static Task<IReadOnlyList<JsonElement>> StoredAfterDrive(BrokerServerHost host, string prefix, Func<IReadOnlyList<JsonElement>, bool>? also = null) =>
+        host.StoredEventsWhen(
+            stored => DrivenTypes.All(type => stored.Any(e => e.GetProperty("event").GetProperty("event_type").GetString() == type
+                    && e.GetProperty("correlation_id").GetString()?.StartsWith(prefix + "-", StringComparison.Ordinal) == true))
+                && (also is null || also(stored)),
+            $"every event type of the {prefix} flows");
+
     public static async Task Drive(BrokerServerHost host, string prefix)
     {
         var client = await host.Register("read", correlationId: prefix + "-register");

@@ -11,14 +11,14 @@ namespace OAuth2.Actors.Events.Kafka.Tests;
 public sealed class KafkaHostingTests
 {
     [Fact]
-    public async Task WithKafkaEventSink_must_register_a_sink_actor_that_publishes_to_the_topic()
+    public async Task WithBrokerEventSink_must_register_a_sink_actor_that_publishes_to_the_topic()
     {
         var brokers = KafkaBrokers.Mock();
         var topic = KafkaBrokers.NewTopic("oauth2-hosting");
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddAkka("kafka-hosting", akka => akka
             .WithEventActor(new EventSettings(), TimeProvider.System, [])
-            .WithKafkaEventSink(new KafkaSinkOptions { Brokers = brokers, Topic = topic }));
+            .WithBrokerEventSink(new KafkaSinkOptions { Brokers = brokers, Topic = topic }));
         using var host = builder.Build();
         await host.StartAsync();
         try
@@ -46,10 +46,10 @@ public sealed class KafkaHostingTests
     }
 
     [Fact]
-    public void WithKafkaEventSink_must_refuse_unusable_options_loudly()
+    public void WithBrokerEventSink_must_refuse_unusable_options_loudly()
     {
         var akka = new AkkaConfigurationBuilder(new ServiceCollection(), "kafka-hosting-bad");
-        var error = Assert.Throws<ArgumentException>(() => akka.WithKafkaEventSink(new KafkaSinkOptions { Brokers = "" }));
+        var error = Assert.Throws<ArgumentException>(() => akka.WithBrokerEventSink(new KafkaSinkOptions { Brokers = "" }));
         Assert.Contains("is empty", error.Message, StringComparison.Ordinal);
     }
 }

@@ -14,14 +14,14 @@ public sealed class KafkaLegacyBrokerEndToEndTests
     {
         var brokers = KafkaBrokers.Real();
         var topic = KafkaBrokers.NewTopic("oauth2-events-legacy");
-        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig), services => services.AddKafkaEventBackend());
+        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig));
 
         var warning = Assert.Single(host.Logs.Warnings, w => w.Contains("older than 0.11", StringComparison.Ordinal));
         Assert.Contains("WITHOUT idempotence", warning, StringComparison.Ordinal);
         Assert.Contains("WITHOUT headers", warning, StringComparison.Ordinal);
 
         await KafkaFlows.Drive(host, "kafka-legacy");
-        var stored = await host.StoredEvents();
+        var stored = await KafkaFlows.StoredAfterDrive(host, "kafka-legacy");
         var ids = stored.Select(KafkaEventAssert.EventId).ToHashSet(StringComparer.Ordinal);
 
         var records = await KafkaTopicReader.ReadUntil(

@@ -15,13 +15,13 @@ public sealed class KafkaMockClusterEndToEndTests
     {
         var brokers = KafkaBrokers.Mock();
         var topic = KafkaBrokers.NewTopic("oauth2-events-e2e");
-        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic), services => services.AddKafkaEventBackend());
+        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic));
 
         await KafkaFlows.Drive(host, "kafka-e2e");
         var ingestKey = "ingest-" + Guid.NewGuid().ToString("N");
         var ingestedId = await KafkaFlows.Ingest(host, ingestKey);
 
-        var stored = await host.StoredEvents();
+        var stored = await KafkaFlows.StoredAfterDrive(host, "kafka-e2e", s => s.Any(e => KafkaEventAssert.EventId(e) == ingestedId));
         var ids = stored.Select(KafkaEventAssert.EventId).ToHashSet(StringComparer.Ordinal);
         Assert.Contains(ingestedId, ids);
         foreach (var type in new[] { "client_registered", "client_validated", "token_created", "token_validated", "token_revoked", "user_authenticated" })

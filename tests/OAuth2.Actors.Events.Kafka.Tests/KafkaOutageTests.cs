@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Net;
 using OAuth2.Actors.Events.Tests.Support;
 using Xunit;
@@ -20,7 +21,7 @@ public sealed class KafkaOutageTests
         var brokers = KafkaBrokers.Real();
         var control = KafkaBrokers.Control();
         var topic = KafkaBrokers.NewTopic("oauth2-events-outage");
-        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig), services => services.AddKafkaEventBackend());
+        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig));
 
         var client = await host.Register("read", correlationId: "outage-before");
         await host.AccessToken(client, "outage-before");
@@ -67,9 +68,10 @@ public sealed class KafkaOutageTests
         }
 
         // Every event the server emitted (its in-memory store holds them all) arrives, the outage's included.
-        var stored = await host.StoredEvents();
-        var outage = stored.Where(e => e.GetProperty("correlation_id").GetString()?.StartsWith("outage-", StringComparison.Ordinal) == true
+        static List<JsonElement> Outage(IReadOnlyList<JsonElement> stored) => stored.Where(e => e.GetProperty("correlation_id").GetString()?.StartsWith("outage-", StringComparison.Ordinal) == true
             && e.GetProperty("correlation_id").GetString() != "outage-before").ToList();
+        var stored = await host.StoredEventsWhen(s => Outage(s).Count >= OutageRequests * 2, "client_validated and token_created of every outage request");
+        var outage = Outage(stored);
         Assert.True(outage.Count >= OutageRequests * 2, $"expected client_validated and token_created for each of the {OutageRequests} outage requests; stored {outage.Count}");
         var ids = stored.Select(KafkaEventAssert.EventId).ToHashSet(StringComparer.Ordinal);
 

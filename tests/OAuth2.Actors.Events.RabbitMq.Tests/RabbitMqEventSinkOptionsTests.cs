@@ -78,7 +78,7 @@ public sealed class RabbitMqEventSinkOptionsTests
     [Fact]
     public void Backend_must_answer_the_problem_instead_of_a_plugin_for_a_malformed_url()
     {
-        using var backend = new RabbitMqEventBackend();
+        using var backend = new BrokerEventBackend<RabbitMqEventSinkOptions>();
         var (plugin, problem) = backend.Create(Config(("OAUTH2_EVENTS_RABBIT_URL", "amqp//broken")));
         Assert.Null(plugin);
         Assert.Contains("OAUTH2_EVENTS_RABBIT_URL", problem, StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using OAuth2.Actors.Events.Tests.Support;
 using Xunit;
 
@@ -15,8 +14,7 @@ public sealed class RabbitMqFallbackTests
         "rabbitmq",
         RabbitMqEventSinkOptions.UrlKey,
         "amqp://user:hunter2-secret@:notaport/x",
-        "amqp://guest:guest@127.0.0.1:1/%2f",
-        services => services.AddRabbitMqEventBackend());
+        "amqp://guest:guest@127.0.0.1:1/%2f");
 
     [Fact]
     public Task RabbitMq_backend_with_a_malformed_url_must_fall_back_to_in_memory_with_a_warning() =>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using OAuth2.Actors.Events.Tests.Support;
 using Xunit;
 
@@ -38,8 +37,7 @@ public sealed class RabbitMqOutageTests
                     ["OAUTH2_EVENTS_BACKEND"] = "rabbit",
                     ["OAUTH2_EVENTS_RABBIT_URL"] = url,
                     ["OAUTH2_EVENTS_RABBIT_EXCHANGE"] = exchange,
-                },
-                services => services.AddRabbitMqEventBackend());
+                });
             var client = await host.Register();
             await host.WaitForSink("rabbit", s => s.GetProperty("healthy").GetBoolean(), TimeSpan.FromSeconds(20), "connected");
 

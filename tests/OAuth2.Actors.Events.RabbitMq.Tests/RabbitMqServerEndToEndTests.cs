@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
 using OAuth2.Actors.Events.Tests.Support;
+using OAuth2.Actors.Testing;
 using RabbitMQ.Client;
 using Xunit;
 
@@ -33,8 +33,7 @@ public sealed class RabbitMqServerEndToEndTests
                     ["OAUTH2_EVENTS_RABBIT_URL"] = url,
                     ["OAUTH2_EVENTS_RABBIT_EXCHANGE"] = exchange,
                     ["OAUTH2_EVENTS_PRODUCER"] = "oauth2-rabbit-e2e",
-                },
-                services => services.AddRabbitMqEventBackend());
+                });
 
             var run = Guid.NewGuid().ToString("N")[..8];
             var client = await host.Register(correlationId: $"register-{run}");
@@ -67,7 +66,9 @@ public sealed class RabbitMqServerEndToEndTests
                 TimeSpan.FromSeconds(20),
                 "every flow event");
 
-            var stored = (await host.StoredEvents()).ToDictionary(e => e.GetProperty("event").GetProperty("id").GetString()!);
+            var published = messages.Select(m => m.Payload.GetProperty("event").GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal);
+            var stored = (await host.StoredEventsWhen(s => published.IsSubsetOf(s.Select(e => e.GetProperty("event").GetProperty("id").GetString()!)), "every event RabbitMQ received"))
+                .ToDictionary(e => e.GetProperty("event").GetProperty("id").GetString()!);
             foreach (var message in messages)
             {
                 var payload = message.Payload;
@@ -157,11 +158,7 @@ public sealed class RabbitMqServerEndToEndTests
             await using var plugin = new RabbitMqEventPlugin(new RabbitMqEventSinkOptions { Url = url, Exchange = exchange });
             var batch = Enumerable.Range(0, 50).Select(_ => TestEnvelopes.Create(EventType.ClientDeleted)).ToArray();
             await plugin.EmitBatchAsync(batch, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
-            var deadline = DateTimeOffset.UtcNow.AddSeconds(5);
-            while (plugin.Unroutable < batch.Length && DateTimeOffset.UtcNow < deadline)
-            {
-                await Task.Delay(20);
-            }
+            await Eventually.Until(() => Task.FromResult(plugin.Unroutable), n => n >= batch.Length, "every message returned as unroutable");
 
             Assert.Equal(batch.Length, plugin.Unroutable);
             Assert.Equal(0, plugin.Published);

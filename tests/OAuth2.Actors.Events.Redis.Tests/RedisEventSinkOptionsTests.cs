@@ -96,7 +96,7 @@ public sealed class RedisEventSinkOptionsTests
     [Fact]
     public void Backend_must_answer_the_problem_instead_of_a_plugin_for_a_malformed_url()
     {
-        using var backend = new RedisEventBackend();
+        using var backend = new BrokerEventBackend<RedisEventSinkOptions>();
         var (plugin, problem) = backend.Create(Config(("OAUTH2_EVENTS_REDIS_URL", "redis//broken")));
         Assert.Null(plugin);
         Assert.Contains("OAUTH2_EVENTS_REDIS_URL", problem, StringComparison.Ordinal);

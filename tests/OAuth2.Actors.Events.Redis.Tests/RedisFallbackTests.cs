@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using OAuth2.Actors.Events.Tests.Support;
 using Xunit;
 
@@ -15,8 +14,7 @@ public sealed class RedisFallbackTests
         "redis_streams",
         RedisEventSinkOptions.UrlKey,
         "redis://user:hunter2-secret@:notaport/x",
-        "redis://127.0.0.1:1",
-        services => services.AddRedisEventBackend());
+        "redis://127.0.0.1:1");
 
     [Fact]
     public Task Redis_backend_with_a_malformed_url_must_fall_back_to_in_memory_with_a_warning() =>

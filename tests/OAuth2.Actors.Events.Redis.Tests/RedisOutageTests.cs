@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using OAuth2.Actors.Events.Tests.Support;
 using Xunit;
 
@@ -32,8 +31,7 @@ public sealed class RedisOutageTests
                     ["OAUTH2_EVENTS_BACKEND"] = "redis",
                     ["OAUTH2_EVENTS_REDIS_URL"] = url,
                     ["OAUTH2_EVENTS_REDIS_STREAM"] = stream,
-                },
-                services => services.AddRedisEventBackend());
+                });
             var client = await host.Register();
 
             // Before: delivered as usual.

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
 using OAuth2.Actors.Events.Tests.Support;
 using StackExchange.Redis;
 using Xunit;
@@ -29,8 +28,7 @@ public sealed class RedisServerEndToEndTests
                     ["OAUTH2_EVENTS_REDIS_URL"] = url,
                     ["OAUTH2_EVENTS_REDIS_STREAM"] = stream,
                     ["OAUTH2_EVENTS_PRODUCER"] = "oauth2-redis-e2e",
-                },
-                services => services.AddRedisEventBackend());
+                });
 
             var run = Guid.NewGuid().ToString("N")[..8];
             var client = await host.Register(correlationId: $"register-{run}");
@@ -69,7 +67,9 @@ public sealed class RedisServerEndToEndTests
                 "every flow event");
 
             // Every entry against the envelope the server holds in its in-memory sink (the same event, byte for byte as JSON).
-            var stored = (await host.StoredEvents()).ToDictionary(e => e.GetProperty("event").GetProperty("id").GetString()!);
+            var written = entries.Select(e => e.Payload().GetProperty("event").GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal);
+            var stored = (await host.StoredEventsWhen(s => written.IsSubsetOf(s.Select(e => e.GetProperty("event").GetProperty("id").GetString()!)), "every event on the stream"))
+                .ToDictionary(e => e.GetProperty("event").GetProperty("id").GetString()!);
             foreach (var entry in entries)
             {
                 var payload = entry.Payload();

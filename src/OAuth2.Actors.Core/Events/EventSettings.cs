@@ -48,16 +48,18 @@ public sealed record EventSettings
     public string Producer { get; init; } = "oauth2-actors";
 }
 
+/// <summary>
+/// The backend names Core itself serves (in_memory, console, and "both" for the two) and the parsing of
+/// OAUTH2_EVENTS_BACKEND. A broker backend declares its own name and aliases (<see cref="IEventBackend"/>); the host
+/// passes what it has compiled in to <see cref="Parse"/>.
+/// </summary>
 public static class EventBackends
 {
     public const string InMemory = "in_memory";
     public const string Console = "console";
     public const string Both = "both";
-    public const string Redis = "redis";
-    public const string Kafka = "kafka";
-    public const string Rabbit = "rabbit";
 
-    /// <summary>Canonical names for every accepted spelling.</summary>
+    /// <summary>Canonical names for every accepted spelling of the Core backends (and the legacy broker spellings above).</summary>
     public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["in_memory"] = InMemory,
@@ -71,8 +73,19 @@ public static class EventBackends
         ["rabbitmq"] = Rabbit,
     };
 
-    /// <summary>Parses the seed's backend setting (a name, "both", or a comma-separated list) into canonical names and unknown names.</summary>
-    public static (IReadOnlyList<string> Known, IReadOnlyList<string> Unknown) Parse(string? value)
+    // The brokers' names as they stood before each backend declared its own. Nothing in src/ reads them; they stay for
+    // the tests outside the sinks' projects that still name them (tests/OAuth2.Actors.Server.Tests) until those move to
+    // the backends' own names.
+    public const string Redis = "redis";
+    public const string Kafka = "kafka";
+    public const string Rabbit = "rabbit";
+
+    /// <summary>
+    /// Parses the seed's backend setting (a name, "both", or a comma-separated list) into canonical names and unknown
+    /// names. <paramref name="compiled"/> maps the spellings of the backends this build has (their names and aliases)
+    /// to their names, and wins over the table above.
+    /// </summary>
+    public static (IReadOnlyList<string> Known, IReadOnlyList<string> Unknown) Parse(string? value, IReadOnlyDictionary<string, string>? compiled = null)
     {
         var known = new List<string>();
         var unknown = new List<string>();
@@ -82,6 +95,10 @@ public static class EventBackends
             {
                 Add(InMemory);
                 Add(Console);
+            }
+            else if (compiled is not null && compiled.TryGetValue(raw, out var compiledName))
+            {
+                Add(compiledName);
             }
             else if (Aliases.TryGetValue(raw, out var name))
             {

@@ -48,14 +48,17 @@ public sealed class EventOptions
     public string Producer { get; set; } = "oauth2-actors";
 
     /// <summary>The settings, plus warnings for every name that was not understood (logged at start, never silent).</summary>
-    public (EventSettings Settings, IReadOnlyList<string> Warnings) ToSettings(IReadOnlyCollection<string>? compiledBackends = null)
+    /// <param name="compiledBackends">The names of the broker backends this build has.</param>
+    /// <param name="compiledSpellings">Their names and aliases, mapped to their names (see <see cref="EventBackendRegistration.Spellings"/>).</param>
+    public (EventSettings Settings, IReadOnlyList<string> Warnings) ToSettings(IReadOnlyCollection<string>? compiledBackends = null, IReadOnlyDictionary<string, string>? compiledSpellings = null)
     {
         compiledBackends ??= [];
+        var inThisBuild = string.Join(", ", new[] { EventBackends.InMemory, EventBackends.Console }.Concat(compiledBackends.Order(StringComparer.Ordinal)));
         var warnings = new List<string>();
-        var (backends, unknownBackends) = EventBackends.Parse(Backend);
+        var (backends, unknownBackends) = EventBackends.Parse(Backend, compiledSpellings);
         foreach (var name in unknownBackends)
         {
-            warnings.Add($"OAUTH2_EVENTS_BACKEND: unknown backend '{name}' ignored; known: in_memory, console, both, redis, kafka, rabbit.");
+            warnings.Add($"OAUTH2_EVENTS_BACKEND: unknown backend '{name}' ignored; this build has: {inThisBuild} (and both).");
         }
 
         var usable = new List<string>();
@@ -67,7 +70,7 @@ public sealed class EventOptions
             }
             else
             {
-                warnings.Add($"OAUTH2_EVENTS_BACKEND: backend '{name}' is not compiled into this build (build with -p:EventBackends={name}); falling back to in_memory.");
+                warnings.Add($"OAUTH2_EVENTS_BACKEND: backend '{name}' is not in this build, which has: {inThisBuild}; falling back to in_memory.");
             }
         }
 

@@ -1,27 +1,18 @@
-using OAuth2.Actors.Events;
-#if EVENTS_KAFKA
 using OAuth2.Actors.Events.Kafka;
-#endif
+using OAuth2.Actors.Events.RabbitMq;
+using OAuth2.Actors.Events.Redis;
 
 namespace OAuth2.Actors.Server.Hosting;
 
 /// <summary>
-/// The broker backends compiled into this build. The default build has none; <c>-p:EventBackends=redis,kafka,rabbit</c>
-/// (or the Dockerfile's EVENT_BACKENDS argument) adds each one's project and defines its EVENTS_* symbol.
+/// The broker backends in this build: each one's project is referenced by the host's csproj, and registered here by
+/// its one extension method (idempotent). OAUTH2_EVENTS_BACKEND selects among them at start; in_memory and console come
+/// with Core. A new sink is one more ProjectReference and one more line.
 /// </summary>
 public static class CompiledEventBackends
 {
-    public static IServiceCollection AddCompiledEventBackends(this IServiceCollection services)
-    {
-#if EVENTS_KAFKA
-        services.AddKafkaEventBackend();
-#endif
-#if EVENTS_REDIS
-        services.AddRedisEventBackend();
-#endif
-#if EVENTS_RABBIT
-        services.AddRabbitMqEventBackend();
-#endif
-        return services;
-    }
+    public static IServiceCollection AddCompiledEventBackends(this IServiceCollection services) => services
+        .AddRedisEventBackend()
+        .AddKafkaEventBackend()
+        .AddRabbitMqEventBackend();
 }

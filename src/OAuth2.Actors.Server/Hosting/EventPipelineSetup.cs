@@ -5,8 +5,8 @@ namespace OAuth2.Actors.Server.Hosting;
 
 /// <summary>
 /// The event pipeline as configured: settings, one plugin per usable backend, and a warning for every backend
-/// or event type that could not be used. A backend that is not compiled in, or whose configuration is unusable,
-/// falls back to in_memory (the seed's rule), loudly.
+/// or event type that could not be used. A backend that is not in this build (see <see cref="CompiledEventBackends"/>),
+/// or whose configuration is unusable, falls back to in_memory (the seed's rule), loudly, naming it and the reason.
 /// </summary>
 public sealed record EventPipelineSetup(EventSettings Settings, IReadOnlyList<IEventPlugin> Plugins, IReadOnlyList<string> Warnings)
 {
@@ -15,7 +15,7 @@ public sealed record EventPipelineSetup(EventSettings Settings, IReadOnlyList<IE
         var options = configuration.Get<EventOptions>() ?? new EventOptions();
         System.ComponentModel.DataAnnotations.Validator.ValidateObject(options, new System.ComponentModel.DataAnnotations.ValidationContext(options), validateAllProperties: true);
         var backends = compiled.ToDictionary(b => b.Name, StringComparer.Ordinal);
-        var (settings, parsedWarnings) = options.ToSettings(backends.Keys);
+        var (settings, parsedWarnings) = options.ToSettings(backends.Keys, EventBackendRegistration.Spellings(backends.Values));
         var warnings = parsedWarnings.ToList();
         if (!settings.Enabled)
         {

@@ -1,0 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace OAuth2.Actors.Events.Kafka;
+
+/// <summary>The one call that makes this sink selectable by OAUTH2_EVENTS_BACKEND (idempotent): the host's list names it.</summary>
+public static class KafkaEventBackendRegistration
+{
+    public static IServiceCollection AddKafkaEventBackend(this IServiceCollection services) => services.AddEventBackend<BrokerEventBackend<KafkaSinkOptions>>();
+}
