@@ -154,7 +154,7 @@ public class ClientMetadataValidatorTests
         var metadata = new ClientMetadata(GrantTypes: [GrantTypes.Password]);
 
         Assert.NotNull(ClientMetadataValidator.Validate(metadata, DefaultScope, privileged: false).Error);
-        var (validated, error) = ClientMetadataValidator.Validate(metadata, DefaultScope, privileged: false, GrantTypes.AllWithPassword);
+        var (validated, error) = ClientMetadataValidator.Validate(metadata, DefaultScope, privileged: false, new HashSet<string>(GrantTypes.Supported) { GrantTypes.Password });
         Assert.Null(error);
         Assert.Equal([GrantTypes.Password], validated!.GrantTypes);
     }

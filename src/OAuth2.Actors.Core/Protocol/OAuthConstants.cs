@@ -8,13 +8,11 @@ public static class GrantTypes
     public const string RefreshToken = "refresh_token";
     public const string Password = "password";
 
-    /// <summary>Grant types this server implements (password only when switched on: see ServerSettings).</summary>
+    /// <summary>The grant types served by default (the password grant only when switched on; more by registered grant handlers).</summary>
     public static readonly IReadOnlySet<string> Supported = new HashSet<string>(StringComparer.Ordinal)
     {
         ClientCredentials, AuthorizationCode, RefreshToken,
     };
-
-    public static readonly IReadOnlySet<string> AllWithPassword = new HashSet<string>(Supported, StringComparer.Ordinal) { Password };
 }
 
 public static class ResponseTypes
