@@ -6,8 +6,11 @@ namespace OAuth2.Actors.Server.Configuration;
 /// <summary>The seed's eventing variables (OAUTH2_EVENTS_*), bound and validated at start.</summary>
 public sealed class EventOptions
 {
+    /// <summary>The defaults are the actors' settings' own: each is written once, in <see cref="EventSettings"/>.</summary>
+    private static readonly EventSettings Defaults = new();
+
     [ConfigurationKeyName("OAUTH2_EVENTS_ENABLED")]
-    public bool Enabled { get; set; } = true;
+    public bool Enabled { get; set; } = Defaults.Enabled;
 
     /// <summary>in_memory, console, both, or a comma-separated list.</summary>
     [ConfigurationKeyName("OAUTH2_EVENTS_BACKEND")]
@@ -21,31 +24,31 @@ public sealed class EventOptions
 
     [ConfigurationKeyName("OAUTH2_EVENTS_IN_MEMORY_MAX")]
     [Range(1, 10_000_000)]
-    public int InMemoryMax { get; set; } = 1000;
+    public int InMemoryMax { get; set; } = Defaults.InMemoryMax;
 
     [ConfigurationKeyName("OAUTH2_EVENTS_SINK_BUFFER")]
     [Range(1, 10_000_000)]
-    public int SinkBuffer { get; set; } = 10_000;
+    public int SinkBuffer { get; set; } = Defaults.SinkBufferSize;
 
     [ConfigurationKeyName("OAUTH2_EVENTS_PLUGIN_TIMEOUT_MS")]
     [Range(10, 600_000)]
-    public int PluginTimeoutMs { get; set; } = 5000;
+    public int PluginTimeoutMs { get; set; } = (int)Defaults.PluginTimeout.TotalMilliseconds;
 
     /// <summary>How long a shutdown waits for the sinks to deliver what they still hold (0: not at all).</summary>
     [ConfigurationKeyName("OAUTH2_EVENTS_SHUTDOWN_DRAIN_MS")]
     [Range(0, 600_000)]
-    public int ShutdownDrainMs { get; set; } = 10_000;
+    public int ShutdownDrainMs { get; set; } = (int)Defaults.ShutdownDrainTimeout.TotalMilliseconds;
 
     [ConfigurationKeyName("OAUTH2_EVENTS_DEDUP_WINDOW_SECONDS")]
     [Range(1, 30 * 86_400)]
-    public int DedupWindowSeconds { get; set; } = 86_400;
+    public int DedupWindowSeconds { get; set; } = (int)Defaults.DedupWindow.TotalSeconds;
 
     [ConfigurationKeyName("OAUTH2_EVENTS_DEDUP_CAPACITY")]
     [Range(1, 10_000_000)]
-    public int DedupCapacity { get; set; } = 100_000;
+    public int DedupCapacity { get; set; } = Defaults.DedupCapacity;
 
     [ConfigurationKeyName("OAUTH2_EVENTS_PRODUCER")]
-    public string Producer { get; set; } = "oauth2-actors";
+    public string Producer { get; set; } = Defaults.Producer;
 
     /// <summary>The settings, plus warnings for every name that was not understood (logged at start, never silent).</summary>
     /// <param name="compiledBackends">The names of the broker backends this build has.</param>
