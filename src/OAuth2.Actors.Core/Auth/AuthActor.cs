@@ -1,16 +1,13 @@
-using Akka.Actor;
 using Akka.Event;
 using OAuth2.Actors.Auth.Authorization;
 using OAuth2.Actors.Auth.Bearer;
 using OAuth2.Actors.Auth.ClientManagement;
 using OAuth2.Actors.Auth.Introspection;
-using OAuth2.Actors.Auth.Pipeline;
 using OAuth2.Actors.Auth.Registration;
 using OAuth2.Actors.Auth.Revocation;
 using OAuth2.Actors.Auth.SignIn;
 using OAuth2.Actors.Auth.Token;
 using OAuth2.Actors.Auth.UserAdmin;
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Auth;
 

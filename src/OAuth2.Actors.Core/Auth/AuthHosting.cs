@@ -1,7 +1,6 @@
 using Akka.Event;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using OAuth2.Actors.Auth.Pipeline;
 using OAuth2.Actors.Auth.Token;
 using OAuth2.Actors.Auth.Token.Grants;
 using OAuth2.Actors.Clients;

@@ -1,5 +1,4 @@
 using System.Text;
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Auth;
 

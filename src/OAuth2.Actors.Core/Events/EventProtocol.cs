@@ -1,4 +1,3 @@
-using Akka.Actor;
 
 namespace OAuth2.Actors.Events;
 

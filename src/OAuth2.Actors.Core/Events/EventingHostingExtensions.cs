@@ -1,5 +1,4 @@
 using Akka;
-using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
 

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Akka;
-using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Dsl;

@@ -1,7 +1,5 @@
-using Akka.Actor;
 using Akka.Cluster.Sharding;
 using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Grants;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.IdentityModel.Tokens;
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Grants;
 

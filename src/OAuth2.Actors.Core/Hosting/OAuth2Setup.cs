@@ -1,9 +1,7 @@
-using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Hosting;
 

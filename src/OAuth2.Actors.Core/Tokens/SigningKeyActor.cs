@@ -1,4 +1,3 @@
-using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using OAuth2.Actors.Configuration;

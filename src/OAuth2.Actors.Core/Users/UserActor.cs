@@ -1,11 +1,9 @@
-using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using Microsoft.AspNetCore.Identity;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Users;
 

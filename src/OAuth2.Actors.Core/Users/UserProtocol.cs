@@ -1,4 +1,3 @@
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Users;
 

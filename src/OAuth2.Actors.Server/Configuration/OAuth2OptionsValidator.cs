@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Options;
 using OAuth2.Actors.Clients;
-using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Server.Configuration;

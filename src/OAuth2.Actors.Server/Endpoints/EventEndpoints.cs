@@ -1,8 +1,5 @@
 using System.Globalization;
-using OAuth2.Actors.Auth;
 using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
-using OAuth2.Actors.Server.Hosting;
 
 namespace OAuth2.Actors.Server.Endpoints;
 

@@ -1,7 +1,5 @@
 using Akka.Actor;
 using Akka.Cluster;
-using OAuth2.Actors.Auth;
-using OAuth2.Actors.Server.Hosting;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Server.Endpoints;

@@ -1,7 +1,4 @@
-using OAuth2.Actors.Auth;
 using OAuth2.Actors.Clients;
-using OAuth2.Actors.Protocol;
-using OAuth2.Actors.Server.Hosting;
 using OAuth2.Actors.Users;
 
 namespace OAuth2.Actors.Server.Endpoints;

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Options;
 using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Protocol;
-using OAuth2.Actors.Server.Hosting;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Server.Endpoints;

@@ -5,15 +5,11 @@ using Akka.Hosting;
 using Akka.Persistence.Sql;
 using Akka.Remote.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using OAuth2.Actors.Auth;
 using OAuth2.Actors.Auth.Token;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
 using OAuth2.Actors.Hosting;
-using OAuth2.Actors.Protocol;
-using OAuth2.Actors.Server.Configuration;
 using OAuth2.Actors.Grants;
 using OAuth2.Actors.Tokens;
 using OAuth2.Actors.Users;
@@ -84,32 +80,22 @@ public static class ActorSystemSetup
         return services;
     }
 
+    /// <summary>The journal and the snapshot store on Akka.Persistence.Sql, both on the configured database.</summary>
     private static Config PersistenceConfig(DatabaseSettings database)
     {
-        var connection = Quote(database.ConnectionString);
-        var provider = Quote(database.ProviderName);
-        return ConfigurationFactory.ParseString($$"""
-            akka.persistence {
-              journal {
-                plugin = "akka.persistence.journal.sql"
-                sql {
-                  class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
-                  connection-string = {{connection}}
-                  provider-name = {{provider}}
-                  auto-initialize = on
-                }
-              }
-              snapshot-store {
-                plugin = "akka.persistence.snapshot-store.sql"
-                sql {
-                  class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
-                  connection-string = {{connection}}
-                  provider-name = {{provider}}
-                  auto-initialize = on
-                }
+        string Store(string plugin, string className) => $$"""
+            {{plugin}} {
+              plugin = "akka.persistence.{{plugin}}.sql"
+              sql {
+                class = "Akka.Persistence.Sql.{{className}}, Akka.Persistence.Sql"
+                connection-string = {{Quote(database.ConnectionString)}}
+                provider-name = {{Quote(database.ProviderName)}}
+                auto-initialize = on
               }
             }
-            """);
+            """;
+
+        return ConfigurationFactory.ParseString($"akka.persistence {{\n{Store("journal", "Journal.SqlWriteJournal")}\n{Store("snapshot-store", "Snapshot.SqlSnapshotStore")}\n}}");
     }
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

@@ -1,8 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
-using Microsoft.Extensions.Options;
 using OAuth2.Actors.Clients;
-using OAuth2.Actors.Server.Configuration;
 
 namespace OAuth2.Actors.Server.Hosting;
 

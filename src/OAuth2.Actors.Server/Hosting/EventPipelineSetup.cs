@@ -1,5 +1,4 @@
 using OAuth2.Actors.Events;
-using OAuth2.Actors.Server.Configuration;
 
 namespace OAuth2.Actors.Server.Hosting;
 

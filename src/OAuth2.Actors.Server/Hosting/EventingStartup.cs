@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using OAuth2.Actors.Events;
-using OAuth2.Actors.Server.Configuration;
 
 namespace OAuth2.Actors.Server.Hosting;
 

@@ -1,9 +1,5 @@
 using Akka.Actor;
 using Akka.Hosting;
-using Microsoft.Extensions.Options;
-using OAuth2.Actors.Auth;
-using OAuth2.Actors.Protocol;
-using OAuth2.Actors.Server.Configuration;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Server.Hosting;

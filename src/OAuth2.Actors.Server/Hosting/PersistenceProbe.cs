@@ -1,8 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Options;
 using Npgsql;
-using OAuth2.Actors.Server.Configuration;
 
 namespace OAuth2.Actors.Server.Hosting;
 

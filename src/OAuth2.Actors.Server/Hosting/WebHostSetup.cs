@@ -5,8 +5,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Options;
-using OAuth2.Actors.Server.Configuration;
 using OAuth2.Actors.Server.Pages;
 
 namespace OAuth2.Actors.Server.Hosting;

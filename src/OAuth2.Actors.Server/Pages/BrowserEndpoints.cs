@@ -2,12 +2,6 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.Extensions.Options;
-using OAuth2.Actors.Auth;
-using OAuth2.Actors.Protocol;
-using OAuth2.Actors.Server.Configuration;
-using OAuth2.Actors.Server.Endpoints;
-using OAuth2.Actors.Server.Hosting;
 
 namespace OAuth2.Actors.Server.Pages;
 

@@ -1,6 +1,4 @@
-using OAuth2.Actors.Auth.Pipeline;
 using OAuth2.Actors.Clients;
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Auth.Authorization;
 

@@ -1,4 +1,3 @@
-using OAuth2.Actors.Auth.Pipeline;
 
 namespace OAuth2.Actors.Auth.Authorization;
 

@@ -1,9 +1,7 @@
-using OAuth2.Actors.Auth.Pipeline;
 using OAuth2.Actors.Auth.Shared;
 using OAuth2.Actors.Auth.Token;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Grants;
-using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Users;
 
 namespace OAuth2.Actors.Auth.Authorization;

@@ -1,6 +1,4 @@
-using OAuth2.Actors.Auth.Pipeline;
 using OAuth2.Actors.Auth.Shared;
-using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Auth.Introspection;

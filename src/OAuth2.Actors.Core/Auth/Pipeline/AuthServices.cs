@@ -1,4 +1,3 @@
-using Akka.Actor;
 using Akka.Event;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;

@@ -1,7 +1,5 @@
 using OAuth2.Actors.Auth.Bearer;
-using OAuth2.Actors.Auth.Pipeline;
 using OAuth2.Actors.Clients;
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Auth.Registration;
 

@@ -1,7 +1,5 @@
-using OAuth2.Actors.Auth.Pipeline;
 using OAuth2.Actors.Auth.Shared;
 using OAuth2.Actors.Grants;
-using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Auth.Revocation;

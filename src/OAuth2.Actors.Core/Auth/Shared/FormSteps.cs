@@ -1,8 +1,6 @@
 using Akka.Event;
-using OAuth2.Actors.Auth.Pipeline;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Auth.Shared;
 

@@ -1,5 +1,4 @@
 using OAuth2.Actors.Clients;
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Auth.Shared;
 

@@ -1,6 +1,4 @@
-using OAuth2.Actors.Auth.Pipeline;
 using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Users;
 
 namespace OAuth2.Actors.Auth.SignIn;

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Auth.Token;
 
@@ -14,6 +13,9 @@ public interface ITokenGrant
 {
     /// <summary>The <c>grant_type</c> value (RFC 6749 4, or an absolute URI for an extension grant, RFC 6749 4.5).</summary>
     string GrantType { get; }
+
+    /// <summary>Parameters the grant cannot do without (RFC 6749 5.2 invalid_request when one is missing), checked before <see cref="Issue"/>.</summary>
+    IReadOnlyList<string> RequiredParameters => [];
 
     /// <summary>Whether this server offers the grant with these settings: registration accepts it and discovery lists it.</summary>
     bool IsEnabled(ServerSettings settings) => true;

@@ -1,9 +1,8 @@
-using OAuth2.Actors.Auth.Pipeline;
 using OAuth2.Actors.Auth.Shared;
 
 namespace OAuth2.Actors.Auth.Token;
 
-/// <summary><c>/oauth/token</c> (RFC 6749 3.2): the rules every grant shares, then the grant's own handler.</summary>
+/// <summary><c>/oauth/token</c> (RFC 6749 3.2): the rules every grant shares (including the parameters the grant declares it needs), then the grant's own handler.</summary>
 public static class TokenEndpoint
 {
     public static EndpointPipeline<TokenRequestContext> Pipeline(TokenGrants grants) => new(
@@ -11,5 +10,6 @@ public static class TokenEndpoint
         new RequireSupportedGrantType(grants),
         AuthenticateClient<TokenRequestContext>.Instance,
         RequireClientRegisteredForGrant.Instance,
+        RequireGrantParameters.Instance,
         IssueByGrant.Instance);
 }

@@ -1,5 +1,3 @@
-using OAuth2.Actors.Auth.Pipeline;
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Auth.Token;
 
@@ -36,6 +34,22 @@ public sealed class RequireClientRegisteredForGrant : IEndpointStep<TokenRequest
         if (!context.AuthenticatedClient.AllowsGrant(context.GrantType))
         {
             context.Reject(Errors.UnauthorizedClient, $"The client is not registered for the {context.GrantType} grant.");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>RFC 6749 5.2 invalid_request: the parameters the grant type requires.</summary>
+public sealed class RequireGrantParameters : IEndpointStep<TokenRequestContext>
+{
+    public static readonly RequireGrantParameters Instance = new();
+
+    public ValueTask Handle(TokenRequestContext context)
+    {
+        if (context.Grant!.RequiredParameters.FirstOrDefault(p => context.Form.Get(p) is null) is { } missing)
+        {
+            context.Reject(OAuthError.InvalidRequest($"{missing} is required."));
         }
 
         return ValueTask.CompletedTask;

@@ -1,5 +1,3 @@
-using OAuth2.Actors.Auth.Pipeline;
-using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Auth.Token;

@@ -1,6 +1,4 @@
-using OAuth2.Actors.Auth.Pipeline;
 using OAuth2.Actors.Grants;
-using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Tokens;
 using OAuth2.Actors.Users;
 

@@ -1,5 +1,4 @@
 using OAuth2.Actors.Grants;
-using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Auth.Token.Grants;
 
@@ -8,14 +7,11 @@ public sealed class AuthorizationCodeGrant : ITokenGrant
 {
     public string GrantType => GrantTypes.AuthorizationCode;
 
+    public IReadOnlyList<string> RequiredParameters { get; } = [Parameters.Code];
+
     public async Task<OAuthReply> Issue(TokenRequestContext context)
     {
-        var code = context.Form.Get(Parameters.Code);
-        if (code is null)
-        {
-            return OAuthError.InvalidRequest("code is required.");
-        }
-
+        var code = context.Form.Get(Parameters.Code)!;
         var services = context.Services;
         var client = context.AuthenticatedClient;
         var reply = await services.Ask<object>(services.Codes, new RedeemCode(

@@ -1,7 +1,6 @@
 using OAuth2.Actors.Auth.Shared;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Users;
 
 namespace OAuth2.Actors.Auth.Token.Grants;
@@ -13,17 +12,13 @@ public sealed class PasswordGrant : ITokenGrant
 
     public string GrantType => GrantTypes.Password;
 
+    public IReadOnlyList<string> RequiredParameters { get; } = [Parameters.Username, Parameters.Password];
+
     public bool IsEnabled(ServerSettings settings) => settings.AllowPasswordGrant;
 
     public async Task<OAuthReply> Issue(TokenRequestContext context)
     {
-        var username = context.Form.Get(Parameters.Username);
-        var password = context.Form.Get(Parameters.Password);
-        if (username is null || password is null)
-        {
-            return OAuthError.InvalidRequest("username and password are required.");
-        }
-
+        var (username, password) = (context.Form.Get(Parameters.Username)!, context.Form.Get(Parameters.Password)!);
         var client = context.AuthenticatedClient;
         if (!ScopePolicy.TryGrant(client, context.Form.Get(Parameters.Scope), out var scope, out var error))
         {

@@ -1,5 +1,4 @@
 using OAuth2.Actors.Grants;
-using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Auth.Token.Grants;
@@ -9,14 +8,11 @@ public sealed class RefreshTokenGrant : ITokenGrant
 {
     public string GrantType => GrantTypes.RefreshToken;
 
+    public IReadOnlyList<string> RequiredParameters { get; } = [Parameters.RefreshToken];
+
     public async Task<OAuthReply> Issue(TokenRequestContext context)
     {
-        var presented = context.Form.Get(Parameters.RefreshToken);
-        if (presented is null)
-        {
-            return OAuthError.InvalidRequest("refresh_token is required.");
-        }
-
+        var presented = context.Form.Get(Parameters.RefreshToken)!;
         if (!ScopeSyntax.TryParse(context.Form.Get(Parameters.Scope), out var scopes))
         {
             return new OAuthError(Errors.InvalidScope, "scope contains characters outside RFC 6749 3.3.");
