@@ -19,25 +19,21 @@ public sealed class UserActor : ReceivePersistentActor
     // Verifying against this hash makes an unknown username cost as much as a known one (no enumeration by timing).
     private static readonly string DummyHash = Hasher.HashPassword(new UserRecord("x", "x", null, string.Empty, DateTimeOffset.UnixEpoch), "not-a-real-password");
 
-    private readonly string _username;
-    private readonly ServerSettings _settings;
-    private readonly TimeProvider _time;
-    private readonly EventPublisher _events;
-    private readonly IActorRef _directory;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, HashSet<string>> _consents = new(StringComparer.Ordinal);
     private UserRecord? _user;
     private int _failures;
     private DateTimeOffset _lockedUntil = DateTimeOffset.MinValue;
 
+    private readonly string _username;
+    private readonly ServerSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly EventPublisher _events;
+    private readonly IActorRef _directory;
+
     public UserActor(string username, ServerSettings settings, TimeProvider time, EventPublisher events, IActorRef directory)
     {
-        _username = username;
-        _settings = settings;
-        _time = time;
-        _events = events;
-        _directory = directory;
-
+        (_username, _settings, _time, _events, _directory) = (username, settings, time, events, directory);
         Recover<UserRegistered>(e => Apply(e));
         Recover<UserLoginFailed>(e => Apply(e));
         Recover<UserLoginSucceeded>(e => Apply(e));

@@ -90,24 +90,20 @@ public static class EventEndpoints
                 healthy = health.Sinks.All(s => s.Healthy),
                 published = health.Published,
                 filtered = health.Filtered,
-                plugins = health.Sinks.Select(s => new
-                {
-                    name = s.Name,
-                    kind = s.Kind,
-                    healthy = s.Healthy,
-                    delivered = s.Delivered,
-                    failed = s.Failed,
-                    dropped = s.Dropped,
-                    buffered = s.Buffered,
-                    counters = s.Counters,
-                }),
-            });
+                plugins = health.Sinks,
+            }, HealthJson);
         });
 
         return app;
     }
 
     private static readonly Lazy<string> SchemaText = new(EventJson.Schema);
+
+    /// <summary>Sink health as the records say it, in snake_case (counters: null when a sink keeps none).</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions HealthJson = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+    };
 
     private static IResult Disabled() => Results.Json(new { error = "eventing_disabled", error_description = "Eventing is disabled (OAUTH2_EVENTS_ENABLED=false)." }, statusCode: 503);
 
