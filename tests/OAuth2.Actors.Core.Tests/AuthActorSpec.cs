@@ -16,48 +16,9 @@ using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 
-public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
+/// <summary>The token endpoint: the shared rules, client authentication, grants (built in and registered), failures.</summary>
+public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
 {
-    private const string Secret = "s3cret";
-
-    private readonly FakeTimeProvider _time = new(SpecSupport.Start);
-    private readonly TestProbe _clients;
-    private readonly TestProbe _tokens;
-    private readonly TestProbe _events;
-
-    public AuthActorSpec(ITestOutputHelper output)
-        : base(SpecSupport.Persistence, output: output)
-    {
-        _clients = CreateTestProbe("clients");
-        _tokens = CreateTestProbe("tokens");
-        _events = CreateTestProbe("events");
-    }
-
-    private readonly ServerFailures _failures = new();
-
-    private IActorRef StartAuth(ServerSettings? settings = null, params ITokenGrant[] extraGrants)
-    {
-        var services = new AuthServices(
-            settings ?? SpecSupport.Settings(), _time, new EventPublisher(_events.Ref, _time, "spec"), _clients.Ref, _tokens.Ref,
-            ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, NoLogger.Instance);
-        ITokenGrant[] grants = [new ClientCredentialsGrant(), new AuthorizationCodeGrant(), new RefreshTokenGrant(), new PasswordGrant(), .. extraGrants];
-        return Sys.ActorOf(AuthActor.Props(services, new TokenGrants(grants), _failures));
-    }
-
-    private static ClientView Client(string clientId = "billing", string scope = "read write", string method = ClientAuthMethods.ClientSecretBasic, params string[] grants) =>
-        new(clientId, "Billing", [], grants.Length == 0 ? [GrantTypes.ClientCredentials] : grants, [], method, scope);
-
-    private static TokenEndpointRequest TokenRequest(string? authorization, params (string Key, string Value)[] form) =>
-        new(authorization, OAuthParameters.Of(form), SpecSupport.Context);
-
-    /// <summary>Plays the client region: expects the authentication request and answers it.</summary>
-    private async Task<AuthenticateClient> AuthenticateAsync(object reply)
-    {
-        var request = await _clients.ExpectMsgAsync<AuthenticateClient>();
-        _clients.Reply(reply);
-        return request;
-    }
-
     [Theory]
     [InlineData(GrantTypes.Password)]
     [InlineData("implicit")]
@@ -247,60 +208,6 @@ public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(Errors.InvalidClient, (await slow.ExpectMsgAsync<OAuthError>()).Error);
     }
 
-    [Fact]
-    public async Task AuthActor_must_forward_introspection_of_a_confidential_client_to_the_token_actor()
-    {
-        var auth = StartAuth();
-        var active = new IntrospectionResult(true, new ActiveToken("jti-1", SpecSupport.Issuer, "billing", "billing", "read", SpecSupport.Issuer, SpecSupport.Start, SpecSupport.Start.AddMinutes(5)));
-
-        auth.Tell(new IntrospectionEndpointRequest(SpecSupport.Basic("billing", Secret), OAuthParameters.Of((Parameters.Token, "the.jwt.token")), SpecSupport.Context), TestActor);
-        await AuthenticateAsync(new ClientAuthenticated(Client()));
-        Assert.Equal("the.jwt.token", (await _tokens.ExpectMsgAsync<IntrospectToken>()).Token);
-        _tokens.Reply(active);
-
-        Assert.Equal(active, await ExpectMsgAsync<IntrospectionResult>());
-    }
-
-    [Fact]
-    public async Task AuthActor_must_refuse_introspection_by_a_public_client()
-    {
-        var auth = StartAuth();
-
-        auth.Tell(new IntrospectionEndpointRequest(null, OAuthParameters.Of((Parameters.ClientId, "spa"), (Parameters.Token, "the.jwt.token")), SpecSupport.Context), TestActor);
-        var authenticate = await AuthenticateAsync(new ClientAuthenticated(Client("spa", method: ClientAuthMethods.None)));
-        Assert.Null(authenticate.Secret);
-
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.UnauthorizedClient, error.Error);
-        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
-        await _tokens.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
-    }
-
-    [Fact]
-    public async Task AuthActor_must_revoke_on_behalf_of_the_authenticated_client()
-    {
-        var auth = StartAuth();
-
-        auth.Tell(new RevocationEndpointRequest(SpecSupport.Basic("billing", Secret), OAuthParameters.Of((Parameters.Token, "the.jwt.token"), (Parameters.TokenTypeHint, TokenTypes.AccessToken)), SpecSupport.Context), TestActor);
-        await AuthenticateAsync(new ClientAuthenticated(Client()));
-
-        var revoke = await _tokens.ExpectMsgAsync<RevokeToken>();
-        Assert.Equal(new RevokeToken("the.jwt.token", TokenTypes.AccessToken, "billing", SpecSupport.Context), revoke);
-        _tokens.Reply(RevocationAccepted.Instance);
-        await ExpectMsgAsync<RevocationAccepted>();
-    }
-
-    [Fact]
-    public async Task AuthActor_must_refuse_a_revocation_without_token()
-    {
-        var auth = StartAuth();
-
-        auth.Tell(new RevocationEndpointRequest(SpecSupport.Basic("billing", Secret), OAuthParameters.Empty, SpecSupport.Context), TestActor);
-        await AuthenticateAsync(new ClientAuthenticated(Client()));
-
-        Assert.Equal(Errors.InvalidRequest, (await ExpectMsgAsync<OAuthError>()).Error);
-        await _tokens.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
-    }
 
     [Fact]
     public async Task AuthActor_must_answer_server_error_and_count_it_when_a_step_fails_unexpectedly()
@@ -350,74 +257,5 @@ public class AuthActorSpec : Akka.TestKit.Xunit2.TestKit
 
         public Task<OAuthReply> Issue(TokenRequestContext context) =>
             Task.FromResult<OAuthReply>(new TokenIssued($"echo:{context.AuthenticatedClient.ClientId}:{context.Form.Get("echo")}", TokenTypes.Bearer, 60, "read", null));
-    }
-
-    [Fact]
-    public async Task AuthActor_must_authorize_a_bearer_token_only_with_a_required_scope()
-    {
-        var auth = StartAuth();
-        var token = new ActiveToken("jti-1", SpecSupport.Issuer, "ops", "ops", "events:read", SpecSupport.Issuer, SpecSupport.Start, SpecSupport.Start.AddMinutes(5));
-
-        auth.Tell(new AuthorizeBearer(null, [Scopes.Admin], SpecSupport.Context), TestActor);
-        var missing = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal((Errors.InvalidToken, FailureKind.Unauthenticated, AuthChallenge.BearerRequired), (missing.Error, missing.Kind, missing.Challenge));
-
-        auth.Tell(new AuthorizeBearer("Bearer the.jwt.token", [Scopes.Admin], SpecSupport.Context), TestActor);
-        await _tokens.ExpectMsgAsync<IntrospectToken>();
-        _tokens.Reply(IntrospectionResult.Inactive);
-        var inactive = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal((Errors.InvalidToken, FailureKind.Unauthenticated, AuthChallenge.BearerInvalid), (inactive.Error, inactive.Kind, inactive.Challenge));
-
-        auth.Tell(new AuthorizeBearer("Bearer the.jwt.token", [Scopes.Admin], SpecSupport.Context), TestActor);
-        await _tokens.ExpectMsgAsync<IntrospectToken>();
-        _tokens.Reply(new IntrospectionResult(true, token));
-        var insufficient = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal((Errors.InsufficientScope, FailureKind.Forbidden), (insufficient.Error, insufficient.Kind));
-
-        auth.Tell(new AuthorizeBearer("Bearer the.jwt.token", [Scopes.Admin, Scopes.EventsRead], SpecSupport.Context), TestActor);
-        await _tokens.ExpectMsgAsync<IntrospectToken>();
-        _tokens.Reply(new IntrospectionResult(true, token));
-        Assert.Equal(token, (await ExpectMsgAsync<BearerAuthorized>()).Token);
-    }
-
-    [Fact]
-    public async Task AuthActor_must_require_the_initial_access_token_for_registration_when_configured()
-    {
-        var auth = StartAuth(SpecSupport.Settings() with { RegistrationInitialAccessToken = "initial-token" });
-        var metadata = new ClientMetadata(Scope: Scopes.Admin);
-
-        auth.Tell(new RegistrationEndpointRequest(null, metadata, SpecSupport.Context), TestActor);
-        var missing = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal((Errors.InvalidToken, FailureKind.Unauthenticated), (missing.Error, missing.Kind));
-        await _clients.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
-
-        auth.Tell(new RegistrationEndpointRequest("Bearer not-the-token", metadata, SpecSupport.Context), TestActor);
-        await _tokens.ExpectMsgAsync<IntrospectToken>();
-        _tokens.Reply(IntrospectionResult.Inactive);
-        Assert.Equal(Errors.InvalidToken, (await ExpectMsgAsync<OAuthError>()).Error);
-        await _clients.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
-
-        auth.Tell(new RegistrationEndpointRequest("Bearer initial-token", metadata, SpecSupport.Context), TestActor);
-        var register = await _clients.ExpectMsgAsync<RegisterClient>();
-        Assert.True(register.Privileged);
-        Assert.Equal(metadata, register.Metadata);
-        var response = new ClientRegistrationSucceeded(new ClientRegistrationResponse(
-            register.ClientId, "secret", 0, 0, "rat", $"{SpecSupport.Issuer}/clients/{register.ClientId}", [], [GrantTypes.ClientCredentials], [], ClientAuthMethods.ClientSecretBasic, Scopes.Admin, null));
-        _clients.Reply(response);
-        Assert.Equal(response, await ExpectMsgAsync<ClientRegistrationSucceeded>());
-    }
-
-    [Fact]
-    public async Task AuthActor_must_register_an_open_registration_as_unprivileged()
-    {
-        var auth = StartAuth();
-
-        auth.Tell(new RegistrationEndpointRequest(null, new ClientMetadata(), SpecSupport.Context), TestActor);
-
-        var register = await _clients.ExpectMsgAsync<RegisterClient>();
-        Assert.False(register.Privileged);
-        Assert.False(string.IsNullOrEmpty(register.ClientId));
-        _clients.Reply(new OAuthError(Errors.InvalidClientMetadata, "nope"));
-        Assert.Equal(Errors.InvalidClientMetadata, (await ExpectMsgAsync<OAuthError>()).Error);
     }
 }

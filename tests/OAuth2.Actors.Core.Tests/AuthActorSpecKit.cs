@@ -1,0 +1,61 @@
+using Akka.Actor;
+using Akka.TestKit;
+using Microsoft.Extensions.Time.Testing;
+using Akka.Event;
+using OAuth2.Actors.Auth;
+using OAuth2.Actors.Auth.Pipeline;
+using OAuth2.Actors.Auth.Token;
+using OAuth2.Actors.Auth.Token.Grants;
+using OAuth2.Actors.Clients;
+using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Events;
+using OAuth2.Actors.Protocol;
+using OAuth2.Actors.Tokens;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace OAuth2.Actors.Core.Tests;
+
+/// <summary>An AuthActor with probes for the client region, the token actors and the event actor.</summary>
+public abstract class AuthActorSpecKit : Akka.TestKit.Xunit2.TestKit
+{
+    protected const string Secret = "s3cret";
+
+    protected readonly FakeTimeProvider _time = new(SpecSupport.Start);
+    protected readonly TestProbe _clients;
+    protected readonly TestProbe _tokens;
+    protected readonly TestProbe _events;
+
+    protected AuthActorSpecKit(ITestOutputHelper output)
+        : base(SpecSupport.Persistence, output: output)
+    {
+        _clients = CreateTestProbe("clients");
+        _tokens = CreateTestProbe("tokens");
+        _events = CreateTestProbe("events");
+    }
+
+    protected readonly ServerFailures _failures = new();
+
+    protected IActorRef StartAuth(ServerSettings? settings = null, params ITokenGrant[] extraGrants)
+    {
+        var services = new AuthServices(
+            settings ?? SpecSupport.Settings(), _time, new EventPublisher(_events.Ref, _time, "spec"), _clients.Ref, _tokens.Ref,
+            ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, NoLogger.Instance);
+        ITokenGrant[] grants = [new ClientCredentialsGrant(), new AuthorizationCodeGrant(), new RefreshTokenGrant(), new PasswordGrant(), .. extraGrants];
+        return Sys.ActorOf(AuthActor.Props(services, new TokenGrants(grants), _failures));
+    }
+
+    protected static ClientView Client(string clientId = "billing", string scope = "read write", string method = ClientAuthMethods.ClientSecretBasic, params string[] grants) =>
+        new(clientId, "Billing", [], grants.Length == 0 ? [GrantTypes.ClientCredentials] : grants, [], method, scope);
+
+    protected static TokenEndpointRequest TokenRequest(string? authorization, params (string Key, string Value)[] form) =>
+        new(authorization, OAuthParameters.Of(form), SpecSupport.Context);
+
+    /// <summary>Plays the client region: expects the authentication request and answers it.</summary>
+    protected async Task<AuthenticateClient> AuthenticateAsync(object reply)
+    {
+        var request = await _clients.ExpectMsgAsync<AuthenticateClient>();
+        _clients.Reply(reply);
+        return request;
+    }
+}
