@@ -13,7 +13,7 @@ public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : 
     private string _token = null!;
     private JsonWebKeySet _jwks = null!;
 
-    private ServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     public async Task InitializeAsync()
     {
@@ -59,9 +59,9 @@ public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : 
     {
         var jwt = new JsonWebToken(_token);
 
-        Assert.Equal(ServerHost.Issuer, jwt.Issuer);
+        Assert.Equal(TestHost.InMemoryIssuer, jwt.Issuer);
         Assert.Equal(_client.ClientId, jwt.Subject);
-        Assert.Equal([ServerHost.Issuer], jwt.Audiences);
+        Assert.Equal([TestHost.InMemoryIssuer], jwt.Audiences);
         Assert.Equal(_client.ClientId, jwt.GetPayloadValue<string>("client_id"));
         Assert.Equal("read", jwt.GetPayloadValue<string>("scope"));
         Assert.False(string.IsNullOrEmpty(jwt.Id));
@@ -98,7 +98,7 @@ public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : 
     {
         var payload = Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(_token.Split('.')[1]));
 
-        Assert.DoesNotContain(_client.ClientSecret, payload, StringComparison.Ordinal);
+        Assert.DoesNotContain(_client.ClientSecret!, payload, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(payload);
         Assert.Equal(
             ["aud", "client_id", "exp", "iat", "iss", "jti", "nbf", "scope", "sub"],
@@ -115,8 +115,8 @@ public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : 
 
     private static TokenValidationParameters Validation(IEnumerable<SecurityKey> keys) => new()
     {
-        ValidIssuer = ServerHost.Issuer,
-        ValidAudience = ServerHost.Issuer,
+        ValidIssuer = TestHost.InMemoryIssuer,
+        ValidAudience = TestHost.InMemoryIssuer,
         IssuerSigningKeys = keys,
         ValidTypes = ["at+jwt"],
         ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],

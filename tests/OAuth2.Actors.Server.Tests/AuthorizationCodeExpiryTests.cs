@@ -6,7 +6,7 @@ namespace OAuth2.Actors.Server.Tests;
 /// <summary>OAUTH2_AUTHORIZATION_CODE_TTL=5: a code redeemed after its lifetime is refused and reported.</summary>
 public sealed class AuthorizationCodeExpiryTests(FlowShortCodeFixture fixture) : IClassFixture<FlowShortCodeFixture>
 {
-    private FlowServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     [Fact]
     public async Task AuthorizationCode_must_expire_after_its_ttl_and_emit_authorization_code_expired()
@@ -31,7 +31,7 @@ public sealed class AuthorizationCodeExpiryTests(FlowShortCodeFixture fixture) :
         using var tokens = await Host.ExchangeCode(client, result.Code!, pkce.Verifier);
 
         OAuthAssert.Error(tokens, HttpStatusCode.BadRequest, "invalid_grant");
-        var events = await Host.WaitForEvents("authorization_code_expired", e => FlowAssert.Str(e, "client_id") == client.ClientId);
+        var events = await Host.WaitForEventsOfType("authorization_code_expired", e => FlowAssert.Str(e, "client_id") == client.ClientId);
         Assert.Equal("expired", FlowAssert.Meta(events[0], "reason"));
     }
 

@@ -8,9 +8,9 @@ namespace OAuth2.Actors.Server.Tests;
 /// /oauth/authorize and the authorization_code grant over HTTP (a cookie-keeping HttpClient for the pages,
 /// Duende.IdentityModel for the token endpoint): PKCE, one-time codes, bindings, and the error rules of RFC 6749 4.1.2.1.
 /// </summary>
-public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : IClassFixture<FlowServerFixture>
+public sealed class AuthorizationCodeFlowTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
 {
-    private FlowServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     // ---- the happy paths ----------------------------------------------------------------------------------------------
 
@@ -26,7 +26,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
 
         Assert.True(result.ConsentShown);
         Assert.Null(result.Error);
-        Assert.StartsWith(FlowServerHost.RedirectUri + "?", result.Location, StringComparison.Ordinal);
+        Assert.StartsWith(TestHost.RedirectUri + "?", result.Location, StringComparison.Ordinal);
         Assert.Equal("xyz-state", result.State);
         Assert.Equal(Host.Issuer, result.Issuer);
 
@@ -81,10 +81,10 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         var query = $"/oauth/authorize?response_type=code&client_id={client.ClientId}&state=s1&code_challenge={pkce.Challenge}&code_challenge_method=S256";
 
         var result = await browser.Authorize(client, user, pkce, query: query);
-        Assert.StartsWith(FlowServerHost.RedirectUri + "?", result.Location, StringComparison.Ordinal);
+        Assert.StartsWith(TestHost.RedirectUri + "?", result.Location, StringComparison.Ordinal);
 
         // Not sent in the request, so it need not be sent at the token endpoint either (RFC 6749 4.1.3).
-        using var tokens = await Host.Client.PostAsync("/oauth/token", FlowServerHost.Form(
+        using var tokens = await Host.Client.PostAsync("/oauth/token", TestHost.Form(
             ("grant_type", "authorization_code"),
             ("client_id", client.ClientId),
             ("code", result.Code!),
@@ -196,7 +196,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         using var browser = Host.NewBrowser();
         await browser.SignIn(user);
 
-        using var page = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New(), scope: "read write"));
+        using var page = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), scope: "read write"));
         var html = await page.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
@@ -207,7 +207,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         Assert.Contains("<code>write</code>", html, StringComparison.Ordinal);
         Assert.Contains("name=\"decision\" value=\"allow\"", html, StringComparison.Ordinal);
         Assert.Contains("name=\"decision\" value=\"deny\"", html, StringComparison.Ordinal);
-        Assert.False(string.IsNullOrEmpty(FlowBrowser.Csrf(html)));
+        Assert.False(string.IsNullOrEmpty(TestBrowser.Csrf(html)));
     }
 
     [Fact]
@@ -217,7 +217,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         var client = await Host.RegisterCodeClient();
         using var browser = Host.NewBrowser();
         await browser.SignIn(user);
-        using var page = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New()));
+        using var page = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New()));
         var html = await page.Content.ReadAsStringAsync();
 
         using var posted = await browser.PostConsent(html, "allow", fields => fields.Where(f => f.Key != "__csrf").ToList());
@@ -234,7 +234,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         var client = await Host.RegisterCodeClient();
         using var browser = Host.NewBrowser();
         await browser.SignIn(user);
-        using var page = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New()));
+        using var page = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New()));
         var html = await page.Content.ReadAsStringAsync();
 
         // Another browser (no session, no CSRF cookie) posts the same form: no code is issued.
@@ -252,12 +252,12 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         var client = await Host.RegisterCodeClient();
         using var browser = Host.NewBrowser();
         await browser.SignIn(user);
-        using var page = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New(), state: "dec"));
+        using var page = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "dec"));
         var html = await page.Content.ReadAsStringAsync();
 
         using var posted = await browser.PostConsent(html, "maybe");
 
-        var location = FlowBrowser.Location(posted);
+        var location = TestBrowser.Location(posted);
         Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
         var response = new AuthorizeResponse(location!);
         Assert.Equal("invalid_request", response.Error);
@@ -285,7 +285,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         Assert.False(await Host.IsActive(first.AccessToken!), "RFC 6749 4.1.2: a replayed code revokes the tokens issued from it.");
         using var refresh = await Host.Refresh(client, first.RefreshToken!);
         OAuthAssert.Error(refresh, HttpStatusCode.BadRequest, "invalid_grant");
-        var expired = await Host.WaitForEvents("authorization_code_expired", e => FlowAssert.Str(e, "client_id") == client.ClientId);
+        var expired = await Host.WaitForEventsOfType("authorization_code_expired", e => FlowAssert.Str(e, "client_id") == client.ClientId);
         Assert.Equal("replayed", FlowAssert.Meta(expired[0], "reason"));
     }
 
@@ -380,7 +380,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
     [Fact]
     public async Task AuthorizationCode_exchange_must_refuse_a_different_redirect_uri()
     {
-        var (client, code, pkce) = await CodeFor(redirectUris: [FlowServerHost.RedirectUri, "https://client.example/other"]);
+        var (client, code, pkce) = await CodeFor(redirectUris: [TestHost.RedirectUri, "https://client.example/other"]);
 
         using var tokens = await Host.ExchangeCode(client, code, pkce.Verifier, redirectUri: "https://client.example/other");
 
@@ -431,9 +431,9 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
     public async Task AuthorizationCode_exchange_must_refuse_a_client_without_the_grant()
     {
         var (_, code, pkce) = await CodeFor();
-        var service = await Host.RegisterServiceClient();
+        var service = await Host.Register("read", name: "Flow service client");
 
-        using var tokens = await Host.ExchangeCode(service with { RedirectUri = FlowServerHost.RedirectUri }, code, pkce.Verifier);
+        using var tokens = await Host.ExchangeCode(service with { RedirectUri = TestHost.RedirectUri }, code, pkce.Verifier);
 
         OAuthAssert.Error(tokens, HttpStatusCode.BadRequest, "unauthorized_client");
     }
@@ -445,15 +445,15 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         var client = await Host.RegisterCodeClient();
         using var tokens = await Host.TokensFor(client, user);
 
-        var created = await Host.WaitForEvents("authorization_code_created", e => FlowAssert.Str(e, "client_id") == client.ClientId);
+        var created = await Host.WaitForEventsOfType("authorization_code_created", e => FlowAssert.Str(e, "client_id") == client.ClientId);
         Assert.Equal(user.UserId, FlowAssert.Str(created[0], "user_id"));
         Assert.Equal("S256", FlowAssert.Meta(created[0], "code_challenge_method"));
-        var validated = await Host.WaitForEvents("authorization_code_validated", e => FlowAssert.Str(e, "client_id") == client.ClientId);
+        var validated = await Host.WaitForEventsOfType("authorization_code_validated", e => FlowAssert.Str(e, "client_id") == client.ClientId);
         Assert.Equal(user.UserId, FlowAssert.Str(validated[0], "user_id"));
-        var token = await Host.WaitForEvents("token_created", e => FlowAssert.Str(e, "client_id") == client.ClientId);
+        var token = await Host.WaitForEventsOfType("token_created", e => FlowAssert.Str(e, "client_id") == client.ClientId);
         Assert.Equal("authorization_code", FlowAssert.Meta(token[0], "grant_type"));
         Assert.Equal(user.UserId, FlowAssert.Str(token[0], "user_id"));
-        var authenticated = await Host.WaitForEvents("user_authenticated", e => FlowAssert.Str(e, "user_id") == user.UserId);
+        var authenticated = await Host.WaitForEventsOfType("user_authenticated", e => FlowAssert.Str(e, "user_id") == user.UserId);
         Assert.Equal("password_form", FlowAssert.Meta(authenticated[0], "method"));
 
         // The code itself never appears in an event.
@@ -495,7 +495,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         var client = await Host.RegisterCodeClient(confidential: confidential);
         using var browser = Host.NewBrowser();
 
-        using var response = await browser.Get(FlowBrowser.AuthorizeQuery(client, pkce: null, state: "nopkce"));
+        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, pkce: null, state: "nopkce"));
 
         AssertErrorRedirect(response, "invalid_request", "nopkce");
     }
@@ -521,7 +521,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
     {
         using var browser = Host.NewBrowser();
 
-        using var response = await browser.Get($"/oauth/authorize?response_type=code&client_id=no-such-client&redirect_uri={Uri.EscapeDataString(FlowServerHost.RedirectUri)}&state=s&code_challenge={Pkce.New().Challenge}&code_challenge_method=S256");
+        using var response = await browser.Get($"/oauth/authorize?response_type=code&client_id=no-such-client&redirect_uri={Uri.EscapeDataString(TestHost.RedirectUri)}&state=s&code_challenge={Pkce.New().Challenge}&code_challenge_method=S256");
 
         await AssertErrorPage(response);
     }
@@ -531,7 +531,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
     {
         using var browser = Host.NewBrowser();
 
-        using var response = await browser.Get($"/oauth/authorize?response_type=code&redirect_uri={Uri.EscapeDataString(FlowServerHost.RedirectUri)}");
+        using var response = await browser.Get($"/oauth/authorize?response_type=code&redirect_uri={Uri.EscapeDataString(TestHost.RedirectUri)}");
 
         await AssertErrorPage(response);
     }
@@ -547,7 +547,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         var client = await Host.RegisterCodeClient();
         using var browser = Host.NewBrowser();
 
-        using var response = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New(), redirectUri: redirectUri));
+        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), redirectUri: redirectUri));
 
         await AssertErrorPage(response);
     }
@@ -558,7 +558,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         var client = await Host.RegisterCodeClient();
         using var browser = Host.NewBrowser();
 
-        using var response = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New()) + "&redirect_uri=" + Uri.EscapeDataString(client.RedirectUri));
+        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New()) + "&redirect_uri=" + Uri.EscapeDataString(client.RedirectUri));
 
         await AssertErrorPage(response);
     }
@@ -585,7 +585,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         var client = await Host.RegisterCodeClient();
         using var browser = Host.NewBrowser();
 
-        using var response = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New(), state: "rt", responseType: responseType));
+        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "rt", responseType: responseType));
 
         AssertErrorRedirect(response, error, "rt");
     }
@@ -611,7 +611,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         var client = await Host.RegisterCodeClient(scope: "read write");
         using var browser = Host.NewBrowser();
 
-        using var response = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New(), scope: scope, state: "sc"));
+        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), scope: scope, state: "sc"));
 
         AssertErrorRedirect(response, "invalid_scope", "sc");
     }
@@ -623,7 +623,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         var client = await Host.RegisterCodeClient(confidential: true, grantTypes: ["client_credentials"]);
         using var browser = Host.NewBrowser();
 
-        using var response = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New(), state: "uc"));
+        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "uc"));
 
         AssertErrorRedirect(response, "unauthorized_client", "uc");
     }
@@ -634,7 +634,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         var client = await Host.RegisterCodeClient();
         using var browser = Host.NewBrowser();
 
-        using var response = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New(), state: "rep") + "&scope=read&scope=write");
+        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "rep") + "&scope=read&scope=write");
 
         AssertErrorRedirect(response, "invalid_request", "rep");
     }
@@ -644,17 +644,17 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
     {
         var client = await Host.RegisterCodeClient();
         using var browser = Host.NewBrowser();
-        var query = FlowBrowser.AuthorizeQuery(client, Pkce.New(), state: "login");
+        var query = TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "login");
 
         using var response = await browser.Get(query);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var location = FlowBrowser.Location(response)!;
+        var location = TestBrowser.Location(response)!;
         Assert.StartsWith("/auth/login?returnUrl=", location, StringComparison.Ordinal);
-        var returnUrl = FlowBrowser.QueryValue(location, "returnUrl")!;
+        var returnUrl = TestBrowser.QueryValue(location, "returnUrl")!;
         Assert.StartsWith("/oauth/authorize?", returnUrl, StringComparison.Ordinal);
-        Assert.Equal(client.ClientId, FlowBrowser.QueryValue(returnUrl, "client_id"));
-        Assert.Equal("login", FlowBrowser.QueryValue(returnUrl, "state"));
+        Assert.Equal(client.ClientId, TestBrowser.QueryValue(returnUrl, "client_id"));
+        Assert.Equal("login", TestBrowser.QueryValue(returnUrl, "state"));
     }
 
     // ---- headers ----------------------------------------------------------------------------------------------------------
@@ -680,7 +680,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
             FlowAssert.PageHeaders(error);
         }
 
-        using var redirect = await browser.Get(FlowBrowser.AuthorizeQuery(client, pkce: null, state: "h"));
+        using var redirect = await browser.Get(TestBrowser.AuthorizeQuery(client, pkce: null, state: "h"));
         Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
         Assert.True(redirect.Headers.CacheControl?.NoStore == true, "The redirect carrying an error or code must not be cached.");
     }
@@ -693,16 +693,16 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
         using var browser = Host.NewBrowser();
         await browser.Authorize(client, user, Pkce.New());
 
-        using var response = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New()));
+        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New()));
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Contains("code=", FlowBrowser.Location(response), StringComparison.Ordinal);
+        Assert.Contains("code=", TestBrowser.Location(response), StringComparison.Ordinal);
         Assert.True(response.Headers.CacheControl?.NoStore == true);
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------------------
 
-    private async Task<(FlowClient Client, string Code, Pkce Pkce)> CodeFor(string[]? redirectUris = null)
+    private async Task<(RegisteredClient Client, string Code, Pkce Pkce)> CodeFor(string[]? redirectUris = null)
     {
         var user = await Host.CreateUser();
         var client = await Host.RegisterCodeClient(redirectUris: redirectUris);
@@ -716,7 +716,7 @@ public sealed class AuthorizationCodeFlowTests(FlowServerFixture fixture) : ICla
     private void AssertErrorRedirect(HttpResponseMessage response, string error, string state)
     {
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var location = FlowBrowser.Location(response)!;
+        var location = TestBrowser.Location(response)!;
         Assert.StartsWith("https://client.example/", location, StringComparison.Ordinal);
         var parsed = new AuthorizeResponse(location);
         Assert.Equal(error, parsed.Error);

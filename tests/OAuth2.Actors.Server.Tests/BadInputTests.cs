@@ -8,19 +8,19 @@ namespace OAuth2.Actors.Server.Tests;
 /// <summary>
 /// Malformed requests to every endpoint: each must answer an RFC 6749 error object with a 4xx status, never 500.
 /// </summary>
-public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
+public sealed class BadInputTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>, IAsyncLifetime
 {
     private const int BodyLimit = 64 * 1024;
 
     private RegisteredClient _client = null!;
 
-    private ServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     private HttpClient Http => fixture.Host.Client;
 
-    public static TheoryData<string> FormEndpoints => new() { ServerHost.TokenPath, ServerHost.IntrospectionPath, ServerHost.RevocationPath };
+    public static TheoryData<string> FormEndpoints => new() { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath };
 
-    public static TheoryData<string> AllPostEndpoints => new() { ServerHost.TokenPath, ServerHost.IntrospectionPath, ServerHost.RevocationPath, ServerHost.RegistrationPath };
+    public static TheoryData<string> AllPostEndpoints => new() { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath, TestHost.RegistrationPath };
 
     public async Task InitializeAsync() => _client = await Host.Register(scope: "read");
 
@@ -76,7 +76,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         var content = new StringContent("grant_type=client_credentials", Encoding.UTF8);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse("Application/X-WWW-Form-UrlEncoded; charset=utf-8");
-        using var request = Authenticated(ServerHost.TokenPath, content);
+        using var request = Authenticated(TestHost.TokenPath, content);
 
         using var response = await Http.SendAsync(request);
 
@@ -86,7 +86,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [Fact]
     public async Task Registration_must_refuse_a_form_body_with_invalid_client_metadata()
     {
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RawRequests.Form(("grant_types", "client_credentials"), ("scope", "read")));
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, TestHost.Form(("grant_types", "client_credentials"), ("scope", "read")));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
@@ -104,7 +104,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
             content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         }
 
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, content);
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, content);
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
@@ -138,7 +138,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         var prefix = "grant_type=client_credentials&padding=";
         var body = prefix + new string('a', BodyLimit - prefix.Length);
-        using var request = Authenticated(ServerHost.TokenPath, new StringContent(body, Encoding.ASCII, "application/x-www-form-urlencoded"));
+        using var request = Authenticated(TestHost.TokenPath, new StringContent(body, Encoding.ASCII, "application/x-www-form-urlencoded"));
 
         using var response = await Http.SendAsync(request);
 
@@ -154,7 +154,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("grant_type=client_credentials&client_id=a&client_id=a")]
     public async Task Token_endpoint_must_refuse_a_repeated_parameter_with_invalid_request(string body)
     {
-        using var request = Authenticated(ServerHost.TokenPath, FormBody(body));
+        using var request = Authenticated(TestHost.TokenPath, FormBody(body));
 
         using var response = await Http.SendAsync(request);
 
@@ -183,7 +183,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("GRANT_TYPE=client_credentials")]
     public async Task Token_endpoint_must_refuse_a_missing_grant_type_with_invalid_request(string body)
     {
-        using var request = Authenticated(ServerHost.TokenPath, FormBody(body));
+        using var request = Authenticated(TestHost.TokenPath, FormBody(body));
 
         using var response = await Http.SendAsync(request);
 
@@ -199,7 +199,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("%")]
     public async Task Token_endpoint_must_refuse_an_unknown_grant_type_with_unsupported_grant_type(string grantType)
     {
-        using var request = Authenticated(ServerHost.TokenPath, RawRequests.Form(("grant_type", grantType)));
+        using var request = Authenticated(TestHost.TokenPath, TestHost.Form(("grant_type", grantType)));
 
         using var response = await Http.SendAsync(request);
 
@@ -209,7 +209,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [Fact]
     public async Task Token_endpoint_must_refuse_an_unknown_grant_type_even_without_client_authentication()
     {
-        using var response = await Http.PostAsync(ServerHost.TokenPath, RawRequests.Form(("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", "x")));
+        using var response = await Http.PostAsync(TestHost.TokenPath, TestHost.Form(("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", "x")));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "unsupported_grant_type");
     }
@@ -218,18 +218,18 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
 
     public static TheoryData<string, byte[], int, string> GarbageForms => new()
     {
-        { ServerHost.TokenPath, "&&&===&&&"u8.ToArray(), 400, "invalid_request" },
-        { ServerHost.TokenPath, "%%%%%"u8.ToArray(), 400, "invalid_request" },
-        { ServerHost.TokenPath, "grant_type=client%ZZcredentials"u8.ToArray(), 400, "unsupported_grant_type" },
-        { ServerHost.TokenPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28, 0x26, 0x80], 400, "invalid_request" },
-        { ServerHost.TokenPath, "{\"grant_type\":\"client_credentials\"}"u8.ToArray(), 400, "invalid_request" },
-        { ServerHost.TokenPath, "grant_type\0=client_credentials"u8.ToArray(), 400, "invalid_request" },
-        { ServerHost.IntrospectionPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
-        { ServerHost.IntrospectionPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
-        { ServerHost.IntrospectionPath, "token"u8.ToArray(), 401, "invalid_client" },
-        { ServerHost.RevocationPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
-        { ServerHost.RevocationPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
-        { ServerHost.RevocationPath, "=token"u8.ToArray(), 401, "invalid_client" },
+        { TestHost.TokenPath, "&&&===&&&"u8.ToArray(), 400, "invalid_request" },
+        { TestHost.TokenPath, "%%%%%"u8.ToArray(), 400, "invalid_request" },
+        { TestHost.TokenPath, "grant_type=client%ZZcredentials"u8.ToArray(), 400, "unsupported_grant_type" },
+        { TestHost.TokenPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28, 0x26, 0x80], 400, "invalid_request" },
+        { TestHost.TokenPath, "{\"grant_type\":\"client_credentials\"}"u8.ToArray(), 400, "invalid_request" },
+        { TestHost.TokenPath, "grant_type\0=client_credentials"u8.ToArray(), 400, "invalid_request" },
+        { TestHost.IntrospectionPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
+        { TestHost.IntrospectionPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
+        { TestHost.IntrospectionPath, "token"u8.ToArray(), 401, "invalid_client" },
+        { TestHost.RevocationPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
+        { TestHost.RevocationPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
+        { TestHost.RevocationPath, "=token"u8.ToArray(), 401, "invalid_client" },
     };
 
     [Theory]
@@ -274,7 +274,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
                 "Basic a",
                 "basic " + Convert.ToBase64String("no-such-client:secret"u8.ToArray()),
             };
-            foreach (var path in new[] { ServerHost.TokenPath, ServerHost.IntrospectionPath, ServerHost.RevocationPath })
+            foreach (var path in new[] { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath })
             {
                 foreach (var header in headers)
                 {
@@ -305,7 +305,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("Basic")]
     public async Task Form_endpoints_must_answer_a_non_basic_authorization_without_client_id_with_401_invalid_client(string authorization)
     {
-        foreach (var path in new[] { ServerHost.TokenPath, ServerHost.IntrospectionPath, ServerHost.RevocationPath })
+        foreach (var path in new[] { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath })
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = FormBody("grant_type=client_credentials&token=x") };
             Assert.True(request.Headers.TryAddWithoutValidation("Authorization", authorization));
@@ -320,7 +320,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [MemberData(nameof(FormEndpoints))]
     public async Task Form_endpoints_must_refuse_basic_and_a_body_secret_together_with_invalid_request(string path)
     {
-        using var request = Authenticated(path, RawRequests.Form(("grant_type", "client_credentials"), ("token", "x"), ("client_secret", _client.ClientSecret)));
+        using var request = Authenticated(path, TestHost.Form(("grant_type", "client_credentials"), ("token", "x"), ("client_secret", _client.ClientSecret!)));
 
         using var response = await Http.SendAsync(request);
 
@@ -361,7 +361,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("{\"scope\":\"\\uD800\"}")]
     public async Task Registration_must_refuse_invalid_json_with_invalid_client_metadata(string json)
     {
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
@@ -380,7 +380,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("{\"token_endpoint_auth_method\":true}")]
     public async Task Registration_must_refuse_wrong_json_types_with_invalid_client_metadata(string json)
     {
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
@@ -392,7 +392,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("{\"token_endpoint_auth_method\":\"none\",\"token_endpoint_auth_method\":\"client_secret_basic\"}")]
     public async Task Registration_must_refuse_duplicate_json_properties_with_invalid_client_metadata(string json)
     {
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
@@ -402,7 +402,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         var json = "{\"software_statement\":" + new string('[', 200) + new string(']', 200) + "}";
 
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
@@ -413,7 +413,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         var content = new ByteArrayContent([(byte)'{', (byte)'"', (byte)'s', (byte)'c', (byte)'o', (byte)'p', (byte)'e', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}']);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
 
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, content);
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, content);
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
@@ -421,11 +421,11 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     // ---- error_description charset (RFC 6749 5.2) ------------------------------------------------------------
 
     [Theory]
-    [InlineData(ServerHost.TokenPath, "grant_type=caf%C3%A9")]
-    [InlineData(ServerHost.TokenPath, "grant_type=a%22b%5Cc")]
-    [InlineData(ServerHost.TokenPath, "grant_type=line%0Abreak")]
-    [InlineData(ServerHost.TokenPath, "grant_type=client_credentials&%C3%A9=1&%C3%A9=2")]
-    [InlineData(ServerHost.IntrospectionPath, "token=x&%22=1&%22=2")]
+    [InlineData(TestHost.TokenPath, "grant_type=caf%C3%A9")]
+    [InlineData(TestHost.TokenPath, "grant_type=a%22b%5Cc")]
+    [InlineData(TestHost.TokenPath, "grant_type=line%0Abreak")]
+    [InlineData(TestHost.TokenPath, "grant_type=client_credentials&%C3%A9=1&%C3%A9=2")]
+    [InlineData(TestHost.IntrospectionPath, "token=x&%22=1&%22=2")]
     public async Task Form_endpoint_error_descriptions_must_stay_within_the_rfc_6749_charset(string path, string body)
     {
         using var request = Authenticated(path, FormBody(body));
@@ -445,7 +445,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("{'scope':'read'}")]
     public async Task Registration_error_descriptions_must_stay_within_the_rfc_6749_charset(string json)
     {
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         OAuthAssert.ErrorBody(await response.Content.ReadAsStringAsync(), strictDescription: true);
@@ -456,7 +456,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     private HttpRequestMessage Authenticated(string path, HttpContent content)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
-        if (path != ServerHost.RegistrationPath)
+        if (path != TestHost.RegistrationPath)
         {
             request.Headers.Authorization = ClientCredentialsTests.Basic(_client.ClientId, _client.ClientSecret);
         }
@@ -465,7 +465,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     private static string ErrorForBadFraming(string path) =>
-        path == ServerHost.RegistrationPath ? "invalid_client_metadata" : "invalid_request";
+        path == TestHost.RegistrationPath ? "invalid_client_metadata" : "invalid_request";
 
     private static StringContent FormBody(string body) => new(body, Encoding.UTF8, "application/x-www-form-urlencoded");
 
@@ -473,7 +473,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         byte[] body;
         string mediaType;
-        if (path == ServerHost.RegistrationPath)
+        if (path == TestHost.RegistrationPath)
         {
             var prefix = "{\"scope\":\"read\",\"client_name\":\"";
             body = Encoding.ASCII.GetBytes(prefix + new string('n', size - prefix.Length - 2) + "\"}");

@@ -13,7 +13,7 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : IClassFixt
 {
     public static readonly TheoryData<string> Forms = new() { "/auth/login", "/oauth/authorize", "/auth/logout", "/auth/register" };
 
-    private FlowServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     // ---- forms ------------------------------------------------------------------------------------------------------------
 
@@ -84,8 +84,8 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : IClassFixt
         using var browser = Host.NewBrowser();
         var csrf = await CsrfFor(browser);
 
-        using var twiceCsrf = await browser.Http.PostAsync(path, FlowServerHost.Form(("__csrf", csrf), ("__csrf", csrf), ("username", "someone")));
-        using var twiceUser = await browser.Http.PostAsync(path, FlowServerHost.Form(("__csrf", csrf), ("username", "someone"), ("username", "other"), ("password", "x"), ("password", "y")));
+        using var twiceCsrf = await browser.Http.PostAsync(path, TestHost.Form(("__csrf", csrf), ("__csrf", csrf), ("username", "someone")));
+        using var twiceUser = await browser.Http.PostAsync(path, TestHost.Form(("__csrf", csrf), ("username", "someone"), ("username", "other"), ("password", "x"), ("password", "y")));
 
         await AssertRefused(twiceCsrf);
         await AssertRefused(twiceUser);
@@ -98,7 +98,7 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : IClassFixt
         using var browser = Host.NewBrowser();
         var csrf = await CsrfFor(browser);
 
-        using var response = await browser.Http.PostAsync(path, FlowServerHost.Form(("__csrf", csrf), ("username", new string('u', 200_000)), ("password", "x")));
+        using var response = await browser.Http.PostAsync(path, TestHost.Form(("__csrf", csrf), ("username", new string('u', 200_000)), ("password", "x")));
         var body = await response.Content.ReadAsStringAsync();
 
         FlowAssert.NotServerError(response, body);
@@ -114,7 +114,7 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : IClassFixt
         var fields = new List<(string, string)> { ("__csrf", csrf) };
         fields.AddRange(Enumerable.Range(0, 2000).Select(i => ($"f{i}", "1")));
 
-        using var response = await browser.Http.PostAsync(path, FlowServerHost.Form([.. fields]));
+        using var response = await browser.Http.PostAsync(path, TestHost.Form([.. fields]));
         var body = await response.Content.ReadAsStringAsync();
 
         FlowAssert.NotServerError(response, body);
@@ -128,7 +128,7 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : IClassFixt
         using var browser = Host.NewBrowser();
         var csrf = await CsrfFor(browser);
 
-        using var response = await browser.Http.PostAsync(path, FlowServerHost.Form(("__csrf", csrf), (new string('k', 3000), "v")));
+        using var response = await browser.Http.PostAsync(path, TestHost.Form(("__csrf", csrf), (new string('k', 3000), "v")));
         var body = await response.Content.ReadAsStringAsync();
 
         FlowAssert.NotServerError(response, body);
@@ -152,7 +152,7 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : IClassFixt
         foreach (var (username, password) in cases)
         {
             var csrf = await CsrfFor(browser);
-            using var response = await browser.Http.PostAsync("/auth/login", FlowServerHost.Form(("__csrf", csrf), ("username", username), ("password", password)));
+            using var response = await browser.Http.PostAsync("/auth/login", TestHost.Form(("__csrf", csrf), ("username", username), ("password", password)));
             var body = await response.Content.ReadAsStringAsync();
             FlowAssert.NotServerError(response, body);
             Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{username[..Math.Min(20, username.Length)]}: {(int)response.StatusCode} {body}");
@@ -168,7 +168,7 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : IClassFixt
         using var browser = Host.NewBrowser();
         var csrf = await CsrfFor(browser);
 
-        using var response = await browser.Http.PostAsync("/auth/login", FlowServerHost.Form(("__csrf", csrf), ("username", "a\u0000b"), ("password", "password\u0000")));
+        using var response = await browser.Http.PostAsync("/auth/login", TestHost.Form(("__csrf", csrf), ("username", "a\u0000b"), ("password", "password\u0000")));
         var body = await response.Content.ReadAsStringAsync();
 
         FlowAssert.NotServerError(response, body);
@@ -182,7 +182,7 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : IClassFixt
         using var browser = Host.NewBrowser();
         var csrf = await CsrfFor(browser);
 
-        using var response = await browser.Http.PostAsync("/auth/login", FlowServerHost.Form(("__csrf", csrf)));
+        using var response = await browser.Http.PostAsync("/auth/login", TestHost.Form(("__csrf", csrf)));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -194,9 +194,9 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : IClassFixt
         var client = await Host.RegisterCodeClient();
         using var browser = Host.NewBrowser();
         await browser.SignIn(user);
-        using var page = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New(), scope: "read"));
+        using var page = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), scope: "read"));
         var html = await page.Content.ReadAsStringAsync();
-        Assert.Contains(FlowBrowser.HiddenFields(html), f => f.Key == "scope");
+        Assert.Contains(TestBrowser.HiddenFields(html), f => f.Key == "scope");
         var tampers = new Func<List<KeyValuePair<string, string>>, List<KeyValuePair<string, string>>>[]
         {
             f => f.Where(kv => kv.Key != "client_id").ToList(),
@@ -213,7 +213,7 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : IClassFixt
             using var response = await browser.PostConsent(html, "allow", tamper);
             var body = await response.Content.ReadAsStringAsync();
             FlowAssert.NotServerError(response, body);
-            var location = FlowBrowser.Location(response);
+            var location = TestBrowser.Location(response);
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest || (response.StatusCode == HttpStatusCode.Redirect && location!.Contains("error=", StringComparison.Ordinal)), $"{(int)response.StatusCode} {location}: {body}");
             Assert.False(location is not null && location.StartsWith("https://evil.example", StringComparison.Ordinal), "Never redirect to an unregistered URI.");
         }
@@ -281,7 +281,7 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : IClassFixt
             FlowAssert.NotServerError(response, body);
             Assert.True(response.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {body}");
             Assert.False(response.Headers.Contains("Set-Cookie") && response.Headers.GetValues("Set-Cookie").Any(c => c.StartsWith("x=", StringComparison.Ordinal)), "No header injection through state.");
-            if (FlowBrowser.Location(response) is { } location && !location.StartsWith("/auth/login", StringComparison.Ordinal))
+            if (TestBrowser.Location(response) is { } location && !location.StartsWith("/auth/login", StringComparison.Ordinal))
             {
                 Assert.StartsWith(client.RedirectUri + "?", location, StringComparison.Ordinal);
             }
@@ -446,7 +446,7 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : IClassFixt
 
         foreach (var form in forms)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = FlowServerHost.Form(form) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = TestHost.Form(form) };
             request.Headers.Authorization = new Duende.IdentityModel.Client.BasicAuthenticationHeaderValue(client.ClientId, client.ClientSecret!);
             using var response = await Host.Client.SendAsync(request);
             var body = await response.Content.ReadAsStringAsync();
@@ -459,10 +459,10 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : IClassFixt
     // ---- helpers -----------------------------------------------------------------------------------------------------------
 
     /// <summary>A valid CSRF token (and its cookie in the browser) from the login page.</summary>
-    private static async Task<string> CsrfFor(FlowBrowser browser)
+    private static async Task<string> CsrfFor(TestBrowser browser)
     {
         using var page = await browser.Get("/auth/login");
-        return FlowBrowser.Csrf(await page.Content.ReadAsStringAsync());
+        return TestBrowser.Csrf(await page.Content.ReadAsStringAsync());
     }
 
     private static async Task AssertRefused(HttpResponseMessage response)

@@ -7,7 +7,7 @@ namespace OAuth2.Actors.Server.Tests;
 /// <summary>Lockout after OAUTH2_LOCKOUT_MAX_FAILURES (3 here) wrong passwords: the same message as a wrong password.</summary>
 public sealed partial class BrowserLockoutTests(FlowLockoutFixture fixture) : IClassFixture<FlowLockoutFixture>
 {
-    private FlowServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     [Fact]
     public async Task Lockout_must_refuse_the_right_password_with_the_same_message_after_max_failures()
@@ -31,7 +31,7 @@ public sealed partial class BrowserLockoutTests(FlowLockoutFixture fixture) : IC
         Assert.False(right.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("oauth2.session=", StringComparison.Ordinal)));
 
         // Events: three bad_password failures, then locked_out; never the password.
-        var failures = await Host.WaitForEvents("user_authentication_failed", e => FlowAssert.Str(e, "user_id") == user.UserId, count: FlowLockoutFixture.MaxFailures + 1);
+        var failures = await Host.WaitForEventsOfType("user_authentication_failed", e => FlowAssert.Str(e, "user_id") == user.UserId, count: FlowLockoutFixture.MaxFailures + 1);
         var reasons = failures.OrderBy(e => e.GetProperty("timestamp").GetString(), StringComparer.Ordinal).Select(e => FlowAssert.Meta(e, "reason")).ToArray();
         Assert.Equal(["bad_password", "bad_password", "bad_password", "locked_out"], reasons);
         Assert.All(failures, e => Assert.Equal("password_form", FlowAssert.Meta(e, "method")));

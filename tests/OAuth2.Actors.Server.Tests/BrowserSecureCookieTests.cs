@@ -9,7 +9,7 @@ namespace OAuth2.Actors.Server.Tests;
 /// </summary>
 public sealed class BrowserSecureCookieTests(FlowHttpsIssuerFixture fixture) : IClassFixture<FlowHttpsIssuerFixture>
 {
-    private FlowServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     [Fact]
     public async Task Login_page_must_render_when_the_issuer_is_https_and_tls_ends_at_a_proxy()
@@ -41,7 +41,7 @@ public sealed class BrowserSecureCookieTests(FlowHttpsIssuerFixture fixture) : I
 
         using var post = new HttpRequestMessage(HttpMethod.Post, "/auth/login")
         {
-            Content = FlowServerHost.Form(("__csrf", FlowBrowser.Csrf(html)), ("username", user.Username), ("password", user.Password)),
+            Content = TestHost.Form(("__csrf", TestBrowser.Csrf(html)), ("username", user.Username), ("password", user.Password)),
         };
         post.Headers.Add("X-Forwarded-Proto", "https");
         post.Headers.Add("Cookie", csrfCookie[..csrfCookie.IndexOf(';', StringComparison.Ordinal)]);

@@ -11,7 +11,7 @@ namespace OAuth2.Actors.Server.Tests;
 /// <summary>OAUTH2_EVENTS_ENABLED=false: no pipeline, the OAuth2 flows unaffected.</summary>
 public sealed class EventsDisabledHttpTests(EventsDisabledServerFixture fixture) : IClassFixture<EventsDisabledServerFixture>
 {
-    private EventServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     private const string Envelope = """{"event":{"id":"ext-1","event_type":"user_logout","timestamp":"2024-01-15T10:30:00Z"}}""";
 
@@ -79,14 +79,14 @@ public sealed class EventsDisabledHttpTests(EventsDisabledServerFixture fixture)
         }
 
         using var wrong = await Host.RequestToken(client.ClientId, "wrong-secret-0123456789-0123456789");
-        Assert.Equal("invalid_client", EventServerHost.OAuthError(wrong));
+        Assert.Equal("invalid_client", TestHost.OAuthError(wrong));
     }
 }
 
 /// <summary>OAUTH2_EVENTS_FILTER_MODE=include, OAUTH2_EVENTS_TYPES=token_created, OAUTH2_EVENTS_BACKEND=console,in_memory.</summary>
 public sealed class EventsFilteredHttpTests(EventsFilteredServerFixture fixture) : IClassFixture<EventsFilteredServerFixture>
 {
-    private EventServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     [Fact]
     public async Task Events_must_store_only_the_included_types()
@@ -109,8 +109,8 @@ public sealed class EventsFilteredHttpTests(EventsFilteredServerFixture fixture)
         Assert.Equal("token_created", created.Type());
         Assert.Equal(new JsonWebToken(token).Id, created.Metadata("jti"));
 
-        // Give the withheld events time to have arrived, had they passed the filter.
-        await Task.Delay(300);
+        // Every event emitted before the marker has been through the pipeline: the withheld ones were dropped.
+        await Host.SettleEvents();
         var all = await Host.Events("limit=1000");
         Assert.NotEmpty(all);
         Assert.All(all, e => Assert.Equal("token_created", e.Type()));
@@ -134,7 +134,7 @@ public sealed class EventsFilteredHttpTests(EventsFilteredServerFixture fixture)
         Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
         var stored = Assert.Single(await Host.WaitForEvents($"client_id={clientId}", _ => true));
         Assert.Equal("token_created", stored.Type());
-        await Task.Delay(200);
+        await Host.SettleEvents();
         Assert.Single(await Host.Events($"client_id={clientId}"));
     }
 
@@ -145,31 +145,20 @@ public sealed class EventsFilteredHttpTests(EventsFilteredServerFixture fixture)
         await Host.AccessToken(client);
         await Host.WaitForEvents($"client_id={client.ClientId}", _ => true);
 
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            using var health = JsonDocument.Parse(await Host.Client.GetStringAsync("/events/health"));
-            var plugins = health.RootElement.GetProperty("plugins").EnumerateArray().Where(p => p.GetProperty("kind").GetString() == "plugin").ToArray();
-            Assert.Equal(["console", "in_memory"], plugins.Select(p => p.GetProperty("name").GetString()!).Order());
-            Assert.All(plugins, p => Assert.True(p.GetProperty("healthy").GetBoolean()));
-            Assert.True(health.RootElement.GetProperty("enabled").GetBoolean());
-            var console = plugins.Single(p => p.GetProperty("name").GetString() == "console");
-            if (console.GetProperty("delivered").GetInt64() > 0)
-            {
-                Assert.Equal(0, console.GetProperty("failed").GetInt64());
-                return;
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, "The console plugin delivered nothing.");
-            await Task.Delay(50);
-        }
+        var console = await Host.WaitForSink("console", c => c.GetProperty("delivered").GetInt64() > 0, Eventually.DefaultDeadline, "delivered something");
+        Assert.Equal(0, console.GetProperty("failed").GetInt64());
+        var health = await Host.EventsHealth();
+        var plugins = health.GetProperty("plugins").EnumerateArray().Where(p => p.GetProperty("kind").GetString() == "plugin").ToArray();
+        Assert.Equal(["console", "in_memory"], plugins.Select(p => p.GetProperty("name").GetString()!).Order());
+        Assert.All(plugins, p => Assert.True(p.GetProperty("healthy").GetBoolean()));
+        Assert.True(health.GetProperty("enabled").GetBoolean());
     }
 }
 
 /// <summary>token_expired is emitted when an expired token is presented; tokens here live 10 seconds.</summary>
 public sealed class EventExpiryHttpTests(EventsShortTokenLifetimeServerFixture fixture) : IClassFixture<EventsShortTokenLifetimeServerFixture>
 {
-    private EventServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     [Fact]
     public async Task Introspection_of_an_expired_token_must_emit_token_expired()
@@ -186,18 +175,13 @@ public sealed class EventExpiryHttpTests(EventsShortTokenLifetimeServerFixture f
             await Task.Delay(wait);
         }
 
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5);
-        while (true)
-        {
-            using var introspection = await Host.Introspect(token, correlationId);
-            if (!introspection.IsActive)
+        await Eventually.Until(
+            async () =>
             {
-                break;
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, "The token is still active after its expiry.");
-            await Task.Delay(200);
-        }
+                using var introspection = await Host.Introspect(token, correlationId: correlationId);
+                return !introspection.IsActive;
+            },
+            "the token is inactive after its expiry");
 
         var expired = await Host.WaitForEvent("token_expired", correlationId, client.ClientId);
         Assert.Equal("warning", expired.Severity());

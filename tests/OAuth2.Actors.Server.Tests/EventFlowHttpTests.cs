@@ -12,12 +12,12 @@ using Xunit;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The events the OAuth2 flows emit, as read back from GET /events (and from a sink actor added at runtime).</summary>
-public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : IClassFixture<EventServerFixture>
+public sealed partial class EventFlowHttpTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
 {
     private const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     private const string IncomingTraceparent = "00-" + TraceId + "-00f067aa0ba902b7-01";
 
-    private EventServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     private static string NewCorrelationId() => "corr-" + Guid.NewGuid().ToString("N");
 
@@ -36,7 +36,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         using var response = await Host.RequestToken(client.ClientId, client.ClientSecret, scope: "read", correlationId: correlationId, traceparent: IncomingTraceparent);
 
         Assert.False(response.IsError, response.Raw);
-        Assert.Equal(correlationId, Assert.Single(response.HttpResponse!.Headers.GetValues(EventServerHost.CorrelationHeader)));
+        Assert.Equal(correlationId, Assert.Single(response.HttpResponse!.Headers.GetValues(TestHost.CorrelationHeader)));
         var created = await Host.WaitForEvent("token_created", correlationId, client.ClientId);
         Assert.Matches(SameTrace(), created.Traceparent());
         Assert.Equal("http", created.Attribute("source"));
@@ -73,7 +73,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         using var response = await Host.RequestToken(client.ClientId, client.ClientSecret);
 
         Assert.False(response.IsError, response.Raw);
-        var correlationId = Assert.Single(response.HttpResponse!.Headers.GetValues(EventServerHost.CorrelationHeader));
+        var correlationId = Assert.Single(response.HttpResponse!.Headers.GetValues(TestHost.CorrelationHeader));
         Assert.False(string.IsNullOrWhiteSpace(correlationId));
         var created = await Host.WaitForEvent("token_created", correlationId, client.ClientId);
         Assert.Matches(AnyTraceparent(), created.Traceparent());
@@ -88,7 +88,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         using var response = await Host.RequestToken(client.ClientId, client.ClientSecret, correlationId: "not acceptable <script>");
 
         Assert.False(response.IsError, response.Raw);
-        var correlationId = Assert.Single(response.HttpResponse!.Headers.GetValues(EventServerHost.CorrelationHeader));
+        var correlationId = Assert.Single(response.HttpResponse!.Headers.GetValues(TestHost.CorrelationHeader));
         Assert.NotEqual("not acceptable <script>", correlationId);
         await Host.WaitForEvent("token_created", correlationId, client.ClientId);
     }
@@ -115,7 +115,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
     [Fact]
     public async Task Bootstrap_must_emit_an_internal_client_registered_for_the_admin_client()
     {
-        var registered = Assert.Single(await Host.WaitForEvents($"event_type=client_registered&client_id={EventServerHost.AdminClientId}", _ => true));
+        var registered = Assert.Single(await Host.WaitForEvents($"event_type=client_registered&client_id={TestHost.AdminClientId}", _ => true));
 
         Assert.Equal("internal", registered.Attribute("source"));
         Assert.Equal("true", registered.Metadata("bootstrap"));
@@ -145,7 +145,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         using var response = await Host.RequestToken(client.ClientId, "wrong-secret-0123456789-0123456789", correlationId: correlationId);
 
         Assert.True(response.IsError);
-        Assert.Equal("invalid_client", EventServerHost.OAuthError(response));
+        Assert.Equal("invalid_client", TestHost.OAuthError(response));
         var failed = await Host.WaitForEvent("client_validated", correlationId, client.ClientId);
         Assert.Equal("warning", failed.Severity());
         Assert.Equal("invalid_client", failed.Error());
@@ -163,7 +163,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
 
         using var response = await Host.RequestToken(clientId, "some-secret-0123456789-0123456789", correlationId: correlationId);
 
-        Assert.Equal("invalid_client", EventServerHost.OAuthError(response));
+        Assert.Equal("invalid_client", TestHost.OAuthError(response));
         var failed = await Host.WaitForEvent("client_validated", correlationId, clientId);
         Assert.Equal("warning", failed.Severity());
         Assert.Equal("false", failed.Metadata("success"));
@@ -178,7 +178,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         {
             Content = new FormUrlEncodedContent([KeyValuePair.Create("grant_type", "client_credentials")]),
         };
-        request.Headers.Add(EventServerHost.CorrelationHeader, correlationId);
+        request.Headers.Add(TestHost.CorrelationHeader, correlationId);
 
         using var response = await Host.Client.SendAsync(request);
 
@@ -198,7 +198,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         var token = await Host.AccessToken(client, scope: "write");
         var correlationId = NewCorrelationId();
 
-        using var introspection = await Host.Introspect(token, correlationId);
+        using var introspection = await Host.Introspect(token, correlationId: correlationId);
 
         Assert.True(introspection.IsActive, introspection.Raw);
         var validated = await Host.WaitForEvent("token_validated", correlationId, client.ClientId);
@@ -209,7 +209,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         Assert.Equal("info", validated.Severity());
         Assert.Null(validated.Error());
         // The introspecting client authenticated in the same request.
-        var caller = await Host.WaitForEvent("client_validated", correlationId, EventServerHost.AdminClientId);
+        var caller = await Host.WaitForEvent("client_validated", correlationId, TestHost.AdminClientId);
         Assert.Equal("true", caller.Metadata("success"));
     }
 
@@ -232,7 +232,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         Assert.Equal("info", revoked.Severity());
 
         var introspectCorrelation = NewCorrelationId();
-        using (var introspection = await Host.Introspect(token, introspectCorrelation))
+        using (var introspection = await Host.Introspect(token, correlationId: introspectCorrelation))
         {
             Assert.False(introspection.IsActive);
         }
@@ -270,16 +270,16 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         var admin = await Host.AdminToken();
         await Host.WaitForEvents($"client_id={client.ClientId}", e => e.Type() == "token_revoked");
         await Host.WaitForEvents($"client_id={client.ClientId}&event_type=client_validated", e => e.Metadata("success") == "false", count: 2);
-        using var registration = JsonDocument.Parse(client.Registration);
+        var registration = client.Registration;
 
         var all = await Host.EventsJson();
 
         string[] secrets =
         [
-            client.ClientSecret,
+            client.ClientSecret!,
             client.ClientSecret + "x",
             "wrong-0123456789-0123456789-0123",
-            EventServerHost.AdminClientSecret,
+            TestHost.AdminClientSecret,
             token,
             other,
             admin,
@@ -293,7 +293,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
             Assert.DoesNotContain(secret, all, StringComparison.Ordinal);
         }
 
-        if (registration.RootElement.TryGetProperty("registration_access_token", out var rat) && rat.GetString() is { Length: > 0 } registrationToken)
+        if (registration.TryGetProperty("registration_access_token", out var rat) && rat.GetString() is { Length: > 0 } registrationToken)
         {
             Assert.DoesNotContain(registrationToken, all, StringComparison.Ordinal);
         }
@@ -333,18 +333,9 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         }
 
         // Once stopped, it is dropped from the pipeline (and from its health).
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            using var health = JsonDocument.Parse(await Host.Client.GetStringAsync("/events/health"));
-            if (!health.RootElement.GetProperty("plugins").EnumerateArray().Any(p => p.GetProperty("name").GetString() == name))
-            {
-                break;
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, "The stopped sink actor is still listed in /events/health.");
-            await Task.Delay(50);
-        }
+        await Host.WaitForHealth(
+            health => !health.GetProperty("plugins").EnumerateArray().Any(p => p.GetProperty("name").GetString() == name),
+            "the stopped sink actor is no longer listed");
     }
 
     private static EventEnvelope Take(BlockingCollection<EventEnvelope> received, Func<EventEnvelope, bool> match)

@@ -8,9 +8,9 @@ using Xunit;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>POST /events/ingest: external producers send envelopes into the pipeline.</summary>
-public sealed class EventIngestHttpTests(EventServerFixture fixture) : IClassFixture<EventServerFixture>
+public sealed class EventIngestHttpTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
 {
-    private EventServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     /// <summary>A valid envelope in the seed's shape; <paramref name="change"/> edits it before sending.</summary>
     private static JsonObject Envelope(string? eventId = null, string? clientId = null, Action<JsonObject>? change = null)
@@ -149,7 +149,7 @@ public sealed class EventIngestHttpTests(EventServerFixture fixture) : IClassFix
         }
 
         var stored = Assert.Single(await Host.WaitForEvents($"client_id={clientId}", _ => true));
-        await Task.Delay(200);
+        await Host.SettleEvents();
         Assert.Single(await Host.Events($"client_id={clientId}"));
         Assert.Equal(eventId, stored.Id());
         Assert.Equal("user_authenticated", stored.Type());
@@ -185,7 +185,7 @@ public sealed class EventIngestHttpTests(EventServerFixture fixture) : IClassFix
         };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/events/ingest") { Content = new StringContent(minimal.ToJsonString(), Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await Host.AdminToken());
-        request.Headers.Add(EventServerHost.CorrelationHeader, "ingest-request-correlation");
+        request.Headers.Add(TestHost.CorrelationHeader, "ingest-request-correlation");
 
         using var response = await Host.Client.SendAsync(request);
 

@@ -10,9 +10,9 @@ using Xunit;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>GET /events (filters, authorization), GET /events/health and GET /events/schema.</summary>
-public sealed class EventQueryHttpTests(EventServerFixture fixture) : IClassFixture<EventServerFixture>
+public sealed class EventQueryHttpTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
 {
-    private EventServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     private static string Rfc3339(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
@@ -236,21 +236,15 @@ public sealed class EventQueryHttpTests(EventServerFixture fixture) : IClassFixt
         var client = await Host.Register();
         await Host.AccessToken(client);
 
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            using var health = JsonDocument.Parse(await Host.Client.GetStringAsync("/events/health"));
-            var published = health.RootElement.GetProperty("published").GetInt64();
-            var plugin = health.RootElement.GetProperty("plugins").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "in_memory");
-            var accounted = plugin.GetProperty("delivered").GetInt64() + plugin.GetProperty("failed").GetInt64() + plugin.GetProperty("dropped").GetInt64() + plugin.GetProperty("buffered").GetInt64();
-            if (accounted == published && published > 0)
+        await Host.WaitForHealth(
+            health =>
             {
-                return;
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"{accounted} accounted for, {published} published");
-            await Task.Delay(50);
-        }
+                var published = health.GetProperty("published").GetInt64();
+                var plugin = health.GetProperty("plugins").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "in_memory");
+                var accounted = plugin.GetProperty("delivered").GetInt64() + plugin.GetProperty("failed").GetInt64() + plugin.GetProperty("dropped").GetInt64() + plugin.GetProperty("buffered").GetInt64();
+                return accounted == published && published > 0;
+            },
+            "every published event accounted for by the in_memory plugin");
     }
 
     // ---- schema -------------------------------------------------------------------------------------------------------

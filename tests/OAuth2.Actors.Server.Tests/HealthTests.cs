@@ -4,7 +4,7 @@ using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 
-public sealed class HealthTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public sealed class HealthTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
 {
     private HttpClient Client => fixture.Host.Client;
 
@@ -53,7 +53,7 @@ public sealed class HealthTests(ServerFixture fixture) : IClassFixture<ServerFix
     public async Task Correlation_id_must_be_echoed_on_oauth_errors_too()
     {
         const string id = "token-endpoint-correlation";
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.TokenPath) { Content = RawRequests.Form(("grant_type", "client_credentials")) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.TokenPath) { Content = TestHost.Form(("grant_type", "client_credentials")) };
         request.Headers.Add("X-Correlation-ID", id);
 
         using var response = await Client.SendAsync(request);

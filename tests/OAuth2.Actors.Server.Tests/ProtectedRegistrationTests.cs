@@ -9,7 +9,7 @@ namespace OAuth2.Actors.Server.Tests;
 /// <summary>RFC 7591 3: registration protected by OAUTH2_REGISTRATION_INITIAL_ACCESS_TOKEN.</summary>
 public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture fixture) : IClassFixture<InitialAccessTokenServerFixture>
 {
-    private ServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     [Fact]
     public async Task Protected_registration_must_refuse_a_request_without_a_token_with_401()
@@ -35,7 +35,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_refuse_the_initial_token_in_a_basic_header()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.RegistrationPath) { Content = JsonContent.Create(new { scope = "read" }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.RegistrationPath) { Content = JsonContent.Create(new { scope = "read" }) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", InitialAccessTokenServerFixture.InitialAccessToken);
 
         using var response = await Host.Client.SendAsync(request);
@@ -63,7 +63,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_accept_an_admin_access_token()
     {
-        var admin = await Host.AdminAccessToken();
+        var admin = await Host.AdminToken();
 
         using var response = await Post(bearer: admin);
 
@@ -84,8 +84,8 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_refuse_a_revoked_admin_access_token()
     {
-        var admin = await Host.AdminAccessToken();
-        using var revoked = await Host.Revoke(admin, new RegisteredClient(ServerHost.AdminClientId, ServerHost.AdminClientSecret, default));
+        var admin = await Host.AdminToken();
+        using var revoked = await Host.Revoke(admin, new RegisteredClient(TestHost.AdminClientId, TestHost.AdminClientSecret, default));
         Assert.False(revoked.IsError, revoked.Raw);
 
         using var response = await Post(bearer: admin);
@@ -95,7 +95,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
 
     private async Task<HttpResponseMessage> Post(string? bearer)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.RegistrationPath)
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.RegistrationPath)
         {
             Content = JsonContent.Create(new { grant_types = new[] { "client_credentials" }, scope = "read" }),
         };

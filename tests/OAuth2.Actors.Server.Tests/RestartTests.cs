@@ -6,13 +6,13 @@ namespace OAuth2.Actors.Server.Tests;
 /// <summary>Everything the server promised before a restart still holds after it (same data directory).</summary>
 public sealed class RestartTests : IAsyncLifetime
 {
-    private readonly string _dataDirectory = ServerFixture.NewDataDirectory();
+    private readonly string _dataDirectory = DataDirectories.New();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync()
     {
-        ServerFixture.DeleteDataDirectory(_dataDirectory);
+        DataDirectories.Delete(_dataDirectory);
         return Task.CompletedTask;
     }
 
@@ -24,7 +24,7 @@ public sealed class RestartTests : IAsyncLifetime
         string kept;
         JsonElement keyBefore;
 
-        await using (var first = await ServerFixture.Start(_dataDirectory))
+        await using (var first = await TestHost.Start(_dataDirectory))
         {
             client = await first.Register(scope: "read write");
             revoked = await first.AccessToken(client);
@@ -36,7 +36,7 @@ public sealed class RestartTests : IAsyncLifetime
             keyBefore = SingleKey(await first.JwksJson());
         }
 
-        await using var second = await ServerFixture.Start(_dataDirectory);
+        await using var second = await TestHost.Start(_dataDirectory);
 
         // The registered client still authenticates with the secret it was given once.
         using (var token = await second.RequestToken(client))

@@ -5,12 +5,12 @@ using Xunit;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7009 token revocation.</summary>
-public sealed class RevocationTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
+public sealed class RevocationTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>, IAsyncLifetime
 {
     private RegisteredClient _owner = null!;
     private RegisteredClient _other = null!;
 
-    private ServerHost Host => fixture.Host;
+    private TestHost Host => fixture.Host;
 
     public async Task InitializeAsync()
     {
@@ -55,7 +55,7 @@ public sealed class RevocationTests(ServerFixture fixture) : IClassFixture<Serve
 
         using var response = await Host.Client.RevokeTokenAsync(new TokenRevocationRequest
         {
-            Address = ServerHost.RevocationEndpoint,
+            Address = Host.RevocationEndpoint,
             ClientId = _owner.ClientId,
             ClientSecret = _owner.ClientSecret,
             ClientCredentialStyle = style,
@@ -113,7 +113,7 @@ public sealed class RevocationTests(ServerFixture fixture) : IClassFixture<Serve
     public async Task Revocation_must_refuse_an_admin_revoking_another_clients_token()
     {
         var token = await Host.AccessToken(_owner);
-        var admin = new RegisteredClient(ServerHost.AdminClientId, ServerHost.AdminClientSecret, default);
+        var admin = new RegisteredClient(TestHost.AdminClientId, TestHost.AdminClientSecret, default);
 
         using var response = await Host.Revoke(token, admin);
 
@@ -127,7 +127,7 @@ public sealed class RevocationTests(ServerFixture fixture) : IClassFixture<Serve
     {
         var token = await Host.AccessToken(_owner);
 
-        using var response = await Host.Client.PostAsync(ServerHost.RevocationPath, RawRequests.Form(("token", token)));
+        using var response = await Host.Client.PostAsync(TestHost.RevocationPath, TestHost.Form(("token", token)));
 
         await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
         using var introspection = await Host.Introspect(token);
@@ -149,7 +149,7 @@ public sealed class RevocationTests(ServerFixture fixture) : IClassFixture<Serve
     [Fact]
     public async Task Revocation_without_a_token_parameter_must_answer_invalid_request()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.RevocationPath) { Content = RawRequests.Form(("token_type_hint", "access_token")) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.RevocationPath) { Content = TestHost.Form(("token_type_hint", "access_token")) };
         request.Headers.Authorization = ClientCredentialsTests.Basic(_owner.ClientId, _owner.ClientSecret);
 
         using var response = await Host.Client.SendAsync(request);
@@ -160,8 +160,8 @@ public sealed class RevocationTests(ServerFixture fixture) : IClassFixture<Serve
     [Fact]
     public async Task Revoked_token_must_no_longer_authorize_registration()
     {
-        var admin = await Host.AdminAccessToken();
-        using var revoke = await Host.Revoke(admin, new RegisteredClient(ServerHost.AdminClientId, ServerHost.AdminClientSecret, default));
+        var admin = await Host.AdminToken();
+        using var revoke = await Host.Revoke(admin, new RegisteredClient(TestHost.AdminClientId, TestHost.AdminClientSecret, default));
         Assert.Equal(HttpStatusCode.OK, revoke.HttpStatusCode);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => Host.Register(scope: "admin", bearer: admin));
