@@ -5,27 +5,9 @@ using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 
-/// <summary>
-/// Malformed requests to every endpoint: each must answer an RFC 6749 error object with a 4xx status, never 500.
-/// </summary>
-public sealed class BadInputTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>, IAsyncLifetime
+/// <summary>Malformed requests to the form endpoints and registration: content type, size limit, repeated and missing parameters, garbage bodies, and the charset of error descriptions.</summary>
+public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixture)
 {
-    private const int BodyLimit = 64 * 1024;
-
-    private RegisteredClient _client = null!;
-
-    private TestHost Host => fixture.Host;
-
-    private HttpClient Http => fixture.Host.Client;
-
-    public static TheoryData<string> FormEndpoints => new() { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath };
-
-    public static TheoryData<string> AllPostEndpoints => new() { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath, TestHost.RegistrationPath };
-
-    public async Task InitializeAsync() => _client = await Host.Register(scope: "read");
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     // ---- content type ---------------------------------------------------------------------------------------
 
     [Theory]
@@ -84,11 +66,11 @@ public sealed class BadInputTests(TestHostFixture fixture) : IClassFixture<TestH
     }
 
     [Fact]
-    public async Task Registration_must_refuse_a_form_body_with_invalid_client_metadata()
+    public async Task Registration_must_refuse_a_form_body_with_invalidClient_metadata()
     {
         using var response = await Http.PostAsync(TestHost.RegistrationPath, TestHost.Form(("grant_types", "client_credentials"), ("scope", "read")));
 
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
     }
 
     [Theory]
@@ -96,7 +78,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : IClassFixture<TestH
     [InlineData("text/plain")]
     [InlineData("application/jsonp")]
     [InlineData("application/xml")]
-    public async Task Registration_must_refuse_a_non_json_content_type_with_invalid_client_metadata(string? contentType)
+    public async Task Registration_must_refuse_a_non_json_content_type_with_invalidClient_metadata(string? contentType)
     {
         var content = new ByteArrayContent("""{"scope":"read"}"""u8.ToArray());
         if (contentType is not null)
@@ -106,7 +88,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : IClassFixture<TestH
 
         using var response = await Http.PostAsync(TestHost.RegistrationPath, content);
 
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
     }
 
     // ---- size limit -----------------------------------------------------------------------------------------
@@ -207,7 +189,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : IClassFixture<TestH
     }
 
     [Fact]
-    public async Task Token_endpoint_must_refuse_an_unknown_grant_type_even_without_client_authentication()
+    public async Task Token_endpoint_must_refuse_an_unknown_grant_type_even_withoutClient_authentication()
     {
         using var response = await Http.PostAsync(TestHost.TokenPath, TestHost.Form(("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", "x")));
 
@@ -224,12 +206,12 @@ public sealed class BadInputTests(TestHostFixture fixture) : IClassFixture<TestH
         { TestHost.TokenPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28, 0x26, 0x80], 400, "invalid_request" },
         { TestHost.TokenPath, "{\"grant_type\":\"client_credentials\"}"u8.ToArray(), 400, "invalid_request" },
         { TestHost.TokenPath, "grant_type\0=client_credentials"u8.ToArray(), 400, "invalid_request" },
-        { TestHost.IntrospectionPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
-        { TestHost.IntrospectionPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
-        { TestHost.IntrospectionPath, "token"u8.ToArray(), 401, "invalid_client" },
-        { TestHost.RevocationPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
-        { TestHost.RevocationPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
-        { TestHost.RevocationPath, "=token"u8.ToArray(), 401, "invalid_client" },
+        { TestHost.IntrospectionPath, "&&&===&&&"u8.ToArray(), 401, "invalidClient" },
+        { TestHost.IntrospectionPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalidClient" },
+        { TestHost.IntrospectionPath, "token"u8.ToArray(), 401, "invalidClient" },
+        { TestHost.RevocationPath, "&&&===&&&"u8.ToArray(), 401, "invalidClient" },
+        { TestHost.RevocationPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalidClient" },
+        { TestHost.RevocationPath, "=token"u8.ToArray(), 401, "invalidClient" },
     };
 
     [Theory]
@@ -246,7 +228,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : IClassFixture<TestH
 
     [Theory]
     [MemberData(nameof(FormEndpoints))]
-    public async Task Form_endpoints_must_answer_a_garbage_body_from_an_authenticated_client_with_invalid_request(string path)
+    public async Task Form_endpoints_must_answer_a_garbage_body_from_an_authenticatedClient_with_invalid_request(string path)
     {
         var content = new ByteArrayContent([0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28, 0x26, 0x80]);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
@@ -257,166 +239,6 @@ public sealed class BadInputTests(TestHostFixture fixture) : IClassFixture<TestH
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
 
-    // ---- malformed client authentication --------------------------------------------------------------------
-
-    public static TheoryData<string, string> MalformedBasicHeaders
-    {
-        get
-        {
-            var data = new TheoryData<string, string>();
-            var headers = new[]
-            {
-                "Basic !!!not-base64!!!",
-                "Basic " + Convert.ToBase64String("no-colon-here"u8.ToArray()),
-                "Basic " + Convert.ToBase64String(":secret-without-id"u8.ToArray()),
-                "Basic " + Convert.ToBase64String("id-without-secret:"u8.ToArray()),
-                "Basic " + Convert.ToBase64String([0xFF, 0xFE, 0x3A, 0x80]),
-                "Basic a",
-                "basic " + Convert.ToBase64String("no-such-client:secret"u8.ToArray()),
-            };
-            foreach (var path in new[] { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath })
-            {
-                foreach (var header in headers)
-                {
-                    data.Add(path, header);
-                }
-            }
-
-            return data;
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(MalformedBasicHeaders))]
-    public async Task Form_endpoints_must_answer_a_malformed_basic_header_with_401_invalid_client(string path, string authorization)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = FormBody("grant_type=client_credentials&token=x") };
-        Assert.True(request.Headers.TryAddWithoutValidation("Authorization", authorization));
-
-        using var response = await Http.SendAsync(request);
-
-        await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
-        Assert.Equal("Basic", response.Headers.WwwAuthenticate.Single().Scheme);
-    }
-
-    [Theory]
-    [InlineData("Bearer abc")]
-    [InlineData("Digest username=\"x\"")]
-    [InlineData("Basic")]
-    public async Task Form_endpoints_must_answer_a_non_basic_authorization_without_client_id_with_401_invalid_client(string authorization)
-    {
-        foreach (var path in new[] { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath })
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = FormBody("grant_type=client_credentials&token=x") };
-            Assert.True(request.Headers.TryAddWithoutValidation("Authorization", authorization));
-
-            using var response = await Http.SendAsync(request);
-
-            await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(FormEndpoints))]
-    public async Task Form_endpoints_must_refuse_basic_and_a_body_secret_together_with_invalid_request(string path)
-    {
-        using var request = Authenticated(path, TestHost.Form(("grant_type", "client_credentials"), ("token", "x"), ("client_secret", _client.ClientSecret!)));
-
-        using var response = await Http.SendAsync(request);
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
-    }
-
-    [Theory]
-    [MemberData(nameof(FormEndpoints))]
-    public async Task Form_endpoints_must_treat_two_authorization_headers_as_no_authentication(string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = FormBody("grant_type=client_credentials&token=x") };
-        var basic = ClientCredentialsTests.Basic(_client.ClientId, _client.ClientSecret).ToString();
-        Assert.True(request.Headers.TryAddWithoutValidation("Authorization", [basic, basic]));
-
-        using var response = await Http.SendAsync(request);
-
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        OAuthAssert.ErrorBody(await response.Content.ReadAsStringAsync());
-    }
-
-    // ---- registration JSON ----------------------------------------------------------------------------------
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("{")]
-    [InlineData("{\"scope\":")]
-    [InlineData("not json")]
-    [InlineData("{'scope':'read'}")]
-    [InlineData("{\"scope\":\"read\",}")]
-    [InlineData("{\"scope\":\"read\"} trailing")]
-    [InlineData("{\"scope\":\"read\"}{\"scope\":\"read\"}")]
-    [InlineData("[]")]
-    [InlineData("[{\"scope\":\"read\"}]")]
-    [InlineData("null")]
-    [InlineData("\"a string\"")]
-    [InlineData("42")]
-    [InlineData("true")]
-    [InlineData("{\"scope\":\"\\uD800\"}")]
-    public async Task Registration_must_refuse_invalid_json_with_invalid_client_metadata(string json)
-    {
-        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
-    }
-
-    [Theory]
-    [InlineData("{\"redirect_uris\":\"https://app.example.com/cb\"}")]
-    [InlineData("{\"redirect_uris\":{\"a\":\"b\"}}")]
-    [InlineData("{\"grant_types\":[1]}")]
-    [InlineData("{\"grant_types\":\"client_credentials\"}")]
-    [InlineData("{\"grant_types\":[[\"client_credentials\"]]}")]
-    [InlineData("{\"response_types\":[true]}")]
-    [InlineData("{\"scope\":5}")]
-    [InlineData("{\"scope\":[\"read\"]}")]
-    [InlineData("{\"client_name\":{}}")]
-    [InlineData("{\"client_name\":1e999}")]
-    [InlineData("{\"token_endpoint_auth_method\":true}")]
-    public async Task Registration_must_refuse_wrong_json_types_with_invalid_client_metadata(string json)
-    {
-        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
-    }
-
-    [Theory]
-    [InlineData("{\"scope\":\"read\",\"scope\":\"admin\"}")]
-    [InlineData("{\"scope\":\"read\",\"Scope\":\"admin\"}")]
-    [InlineData("{\"grant_types\":[\"client_credentials\"],\"grant_types\":[\"client_credentials\"]}")]
-    [InlineData("{\"token_endpoint_auth_method\":\"none\",\"token_endpoint_auth_method\":\"client_secret_basic\"}")]
-    public async Task Registration_must_refuse_duplicate_json_properties_with_invalid_client_metadata(string json)
-    {
-        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
-    }
-
-    [Fact]
-    public async Task Registration_must_refuse_deeply_nested_json_with_invalid_client_metadata()
-    {
-        var json = "{\"software_statement\":" + new string('[', 200) + new string(']', 200) + "}";
-
-        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
-    }
-
-    [Fact]
-    public async Task Registration_must_refuse_invalid_utf8_with_invalid_client_metadata()
-    {
-        var content = new ByteArrayContent([(byte)'{', (byte)'"', (byte)'s', (byte)'c', (byte)'o', (byte)'p', (byte)'e', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}']);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-
-        using var response = await Http.PostAsync(TestHost.RegistrationPath, content);
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
-    }
 
     // ---- error_description charset (RFC 6749 5.2) ------------------------------------------------------------
 
@@ -449,63 +271,5 @@ public sealed class BadInputTests(TestHostFixture fixture) : IClassFixture<TestH
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         OAuthAssert.ErrorBody(await response.Content.ReadAsStringAsync(), strictDescription: true);
-    }
-
-    // ---- helpers --------------------------------------------------------------------------------------------
-
-    private HttpRequestMessage Authenticated(string path, HttpContent content)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
-        if (path != TestHost.RegistrationPath)
-        {
-            request.Headers.Authorization = ClientCredentialsTests.Basic(_client.ClientId, _client.ClientSecret);
-        }
-
-        return request;
-    }
-
-    private static string ErrorForBadFraming(string path) =>
-        path == TestHost.RegistrationPath ? "invalid_client_metadata" : "invalid_request";
-
-    private static StringContent FormBody(string body) => new(body, Encoding.UTF8, "application/x-www-form-urlencoded");
-
-    private static HttpContent Oversized(string path, int size, bool knownLength)
-    {
-        byte[] body;
-        string mediaType;
-        if (path == TestHost.RegistrationPath)
-        {
-            var prefix = "{\"scope\":\"read\",\"client_name\":\"";
-            body = Encoding.ASCII.GetBytes(prefix + new string('n', size - prefix.Length - 2) + "\"}");
-            mediaType = "application/json";
-        }
-        else
-        {
-            var prefix = "grant_type=client_credentials&token=x&padding=";
-            body = Encoding.ASCII.GetBytes(prefix + new string('a', size - prefix.Length));
-            mediaType = "application/x-www-form-urlencoded";
-        }
-
-        HttpContent content = knownLength ? new ByteArrayContent(body) : new UnknownLengthContent(body);
-        content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
-        return content;
-    }
-
-    /// <summary>A body sent without Content-Length, in small chunks, so the server must enforce the limit while reading.</summary>
-    private sealed class UnknownLengthContent(byte[] body) : HttpContent
-    {
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-        {
-            for (var offset = 0; offset < body.Length; offset += 4096)
-            {
-                await stream.WriteAsync(body.AsMemory(offset, Math.Min(4096, body.Length - offset)));
-            }
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
     }
 }

@@ -141,7 +141,7 @@ public sealed class EventsFilteredHttpTests(EventsFilteredServerFixture fixture)
     [Fact]
     public async Task Health_must_list_the_console_and_in_memory_plugins()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         await Host.AccessToken(client);
         await Host.WaitForEvents($"client_id={client.ClientId}", _ => true);
 

@@ -68,7 +68,7 @@ public sealed partial class EventFlowHttpTests(TestHostFixture fixture) : IClass
     [Fact]
     public async Task TokenRequest_without_trace_headers_must_emit_events_with_a_generated_correlation_and_trace()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
 
         using var response = await Host.RequestToken(client.ClientId, client.ClientSecret);
 
@@ -83,7 +83,7 @@ public sealed partial class EventFlowHttpTests(TestHostFixture fixture) : IClass
     [Fact]
     public async Task TokenRequest_must_replace_a_malformed_correlation_id_and_use_the_replacement_in_events()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
 
         using var response = await Host.RequestToken(client.ClientId, client.ClientSecret, correlationId: "not acceptable <script>");
 
@@ -139,7 +139,7 @@ public sealed partial class EventFlowHttpTests(TestHostFixture fixture) : IClass
     [Fact]
     public async Task WrongSecret_must_emit_a_failed_client_validated_warning()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         var correlationId = NewCorrelationId();
 
         using var response = await Host.RequestToken(client.ClientId, "wrong-secret-0123456789-0123456789", correlationId: correlationId);
@@ -216,12 +216,12 @@ public sealed partial class EventFlowHttpTests(TestHostFixture fixture) : IClass
     [Fact]
     public async Task Revocation_must_emit_token_revoked_and_later_introspection_a_failed_token_validated()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         var token = await Host.AccessToken(client);
         var jti = new JsonWebToken(token).Id;
         var revokeCorrelation = NewCorrelationId();
 
-        using (var revocation = await Host.Revoke(token, client, revokeCorrelation))
+        using (var revocation = await Host.Revoke(token, client, correlationId: revokeCorrelation))
         {
             Assert.False(revocation.IsError, revocation.Raw);
         }
@@ -311,7 +311,7 @@ public sealed partial class EventFlowHttpTests(TestHostFixture fixture) : IClass
         {
             var registered = await events.Ask<EventSinkRegistered>(new RegisterEventSink(name, collector), TimeSpan.FromSeconds(5));
             Assert.Equal(name, registered.Name);
-            var client = await Host.Register();
+            var client = await Host.Register("read");
             var correlationId = NewCorrelationId();
 
             using var response = await Host.RequestToken(client.ClientId, client.ClientSecret, correlationId: correlationId, traceparent: IncomingTraceparent);

@@ -86,7 +86,7 @@ public sealed class EventQueryHttpTests(TestHostFixture fixture) : IClassFixture
     [Fact]
     public async Task Events_must_filter_by_event_type()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         await Host.AccessToken(client);
         await Host.WaitForEvents($"client_id={client.ClientId}&event_type=token_created", _ => true);
 
@@ -103,8 +103,8 @@ public sealed class EventQueryHttpTests(TestHostFixture fixture) : IClassFixture
     [Fact]
     public async Task Events_must_filter_by_client_id()
     {
-        var first = await Host.Register();
-        var second = await Host.Register();
+        var first = await Host.Register("read");
+        var second = await Host.Register("read");
         await Host.AccessToken(first);
         await Host.AccessToken(second);
         await Host.AccessToken(second);
@@ -123,7 +123,7 @@ public sealed class EventQueryHttpTests(TestHostFixture fixture) : IClassFixture
     [Fact]
     public async Task Events_must_filter_by_since()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         await Host.AccessToken(client);
         var earlier = Assert.Single(await Host.WaitForEvents($"client_id={client.ClientId}&event_type=token_created", _ => true));
         await Task.Delay(50);
@@ -146,7 +146,7 @@ public sealed class EventQueryHttpTests(TestHostFixture fixture) : IClassFixture
     [Fact]
     public async Task Events_must_answer_newest_first_up_to_the_limit()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         for (var i = 0; i < 3; i++)
         {
             await Host.AccessToken(client);
@@ -208,7 +208,7 @@ public sealed class EventQueryHttpTests(TestHostFixture fixture) : IClassFixture
     [Fact]
     public async Task Health_must_report_the_in_memory_plugin_and_its_counters()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         await Host.AccessToken(client);
         await Host.WaitForEvents($"client_id={client.ClientId}&event_type=token_created", _ => true);
 
@@ -233,7 +233,7 @@ public sealed class EventQueryHttpTests(TestHostFixture fixture) : IClassFixture
     [Fact]
     public async Task Health_must_count_every_published_event_as_delivered_to_the_in_memory_plugin()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         await Host.AccessToken(client);
 
         await Host.WaitForHealth(

@@ -1,4 +1,5 @@
 using System.Net;
+using Duende.IdentityModel.Client;
 using System.Text.Json;
 using Xunit;
 
@@ -35,4 +36,38 @@ public static class FlowAssert
 
     public static string? Str(JsonElement e, string key) =>
         e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    /// <summary>An error of /oauth/authorize sent back to the client: a redirect with error, description, state and iss, never a code.</summary>
+    public static void ErrorRedirect(HttpResponseMessage response, string error, string state, string issuer)
+    {
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var location = TestBrowser.Location(response)!;
+        Assert.StartsWith("https://client.example/", location, StringComparison.Ordinal);
+        var parsed = new AuthorizeResponse(location);
+        Assert.Equal(error, parsed.Error);
+        Assert.Equal(state, parsed.State);
+        Assert.Equal(issuer, parsed.Issuer);
+        Assert.Null(parsed.Code);
+        Assert.False(string.IsNullOrEmpty(parsed.ErrorDescription));
+    }
+
+    /// <summary>An error of /oauth/authorize shown as a page (a bad client or redirect URI): 400, no redirect.</summary>
+    public static async Task ErrorPage(HttpResponseMessage response)
+    {
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"Expected a 400 error page, got {(int)response.StatusCode} {response.Headers.Location}: {html}");
+        Assert.Null(response.Headers.Location);
+        PageHeaders(response);
+        Assert.Contains("role=\"alert\"", html, StringComparison.Ordinal);
+    }
+
+    /// <summary>A form post refused with 400 (or 415), no redirect and no session cookie.</summary>
+    public static async Task Refused(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        NotServerError(response, body);
+        Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnsupportedMediaType, $"Expected 400, got {(int)response.StatusCode} {response.Headers.Location}: {body}");
+        Assert.Null(response.Headers.Location);
+        Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("oauth2.session=", StringComparison.Ordinal) && !c.StartsWith("oauth2.session=;", StringComparison.Ordinal)));
+    }
 }

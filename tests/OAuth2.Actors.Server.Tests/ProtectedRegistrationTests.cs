@@ -63,7 +63,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_accept_an_admin_access_token()
     {
-        var admin = await Host.AdminToken();
+        var admin = await Host.AccessToken(TestHost.Admin);
 
         using var response = await Post(bearer: admin);
 
@@ -84,8 +84,8 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_refuse_a_revoked_admin_access_token()
     {
-        var admin = await Host.AdminToken();
-        using var revoked = await Host.Revoke(admin, new RegisteredClient(TestHost.AdminClientId, TestHost.AdminClientSecret, default));
+        var admin = await Host.AccessToken(TestHost.Admin);
+        using var revoked = await Host.Revoke(admin, TestHost.Admin);
         Assert.False(revoked.IsError, revoked.Raw);
 
         using var response = await Post(bearer: admin);

@@ -247,7 +247,7 @@ public sealed class RegistrationTests(TestHostFixture fixture) : IClassFixture<T
     [Fact]
     public async Task Registration_must_allow_the_admin_scope_with_an_admin_access_token()
     {
-        var admin = await Host.AdminToken();
+        var admin = await Host.AccessToken(TestHost.Admin);
 
         var client = await Host.Register(scope: "admin read", bearer: admin);
 

@@ -113,7 +113,7 @@ public sealed class RevocationTests(TestHostFixture fixture) : IClassFixture<Tes
     public async Task Revocation_must_refuse_an_admin_revoking_another_clients_token()
     {
         var token = await Host.AccessToken(_owner);
-        var admin = new RegisteredClient(TestHost.AdminClientId, TestHost.AdminClientSecret, default);
+        var admin = TestHost.Admin;
 
         using var response = await Host.Revoke(token, admin);
 
@@ -160,8 +160,8 @@ public sealed class RevocationTests(TestHostFixture fixture) : IClassFixture<Tes
     [Fact]
     public async Task Revoked_token_must_no_longer_authorize_registration()
     {
-        var admin = await Host.AdminToken();
-        using var revoke = await Host.Revoke(admin, new RegisteredClient(TestHost.AdminClientId, TestHost.AdminClientSecret, default));
+        var admin = await Host.AccessToken(TestHost.Admin);
+        using var revoke = await Host.Revoke(admin, TestHost.Admin);
         Assert.Equal(HttpStatusCode.OK, revoke.HttpStatusCode);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => Host.Register(scope: "admin", bearer: admin));

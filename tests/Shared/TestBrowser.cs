@@ -82,6 +82,13 @@ public sealed partial class TestBrowser(TestHost host, HttpClient http) : IDispo
         return await Http.PostAsync("/auth/login", new FormUrlEncodedContent(fields));
     }
 
+    /// <summary>A valid CSRF token (and its cookie in this browser) from the login page.</summary>
+    public async Task<string> LoginCsrf()
+    {
+        using var page = await Get("/auth/login");
+        return Csrf(await page.Content.ReadAsStringAsync());
+    }
+
     public async Task SignIn(TestUser user)
     {
         using var response = await Login(user.Username, user.Password);

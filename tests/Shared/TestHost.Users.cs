@@ -24,6 +24,18 @@ public sealed partial class TestHost
         return new TestUser(json.RootElement.GetProperty("user_id").GetString()!, username, password);
     }
 
+    /// <summary>A new user authorizes a new code client (PKCE S256): the client, the code and the PKCE pair.</summary>
+    public async Task<(RegisteredClient Client, string Code, Pkce Pkce)> CodeFor(string[]? redirectUris = null)
+    {
+        var user = await CreateUser();
+        var client = await RegisterCodeClient(redirectUris: redirectUris);
+        using var browser = NewBrowser();
+        var pkce = Pkce.New();
+        var result = await browser.Authorize(client, user, pkce);
+        Assert.NotNull(result.Code);
+        return (client, result.Code!, pkce);
+    }
+
     /// <summary>The whole flow over HTTP (sign in, consent, code) and the code exchange with PKCE.</summary>
     public async Task<TokenResponse> TokensFor(RegisteredClient client, TestUser user, string? scope = null)
     {

@@ -7,20 +7,26 @@ namespace OAuth2.Actors.Testing;
 /// A server per test class, on a fresh data directory that is removed afterwards. Derived fixtures override
 /// <see cref="Settings"/> (OAUTH2_* names), <see cref="Services"/> or <see cref="Kestrel"/>.
 /// </summary>
-public class TestHostFixture(params (string Key, string? Value)[] settings) : IAsyncLifetime
+public class TestHostFixture : IAsyncLifetime
 {
     private TestHost? _host;
 
     public TestHostFixture()
-        : this([])
     {
+        Settings = new Dictionary<string, string?>();
+    }
+
+    /// <summary>A fixture whose server runs with <paramref name="settings"/> on top of the defaults.</summary>
+    protected TestHostFixture(params (string Key, string? Value)[] settings)
+    {
+        Settings = settings.ToDictionary(s => s.Key, s => s.Value);
     }
 
     public string DataDirectory { get; } = DataDirectories.New();
 
     public TestHost Host => _host ?? throw new InvalidOperationException("The server is not started.");
 
-    protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = settings.ToDictionary(s => s.Key, s => s.Value);
+    protected IReadOnlyDictionary<string, string?> Settings { get; }
 
     protected virtual Action<IServiceCollection>? Services => null;
 

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Xunit;
+
+namespace OAuth2.Actors.Server.Tests;
+
+/// <summary>
+/// What the bad-input suites share: a registered client, the endpoints under test and bodies a client library will not
+/// send. Every malformed request must answer an RFC 6749 error object with a 4xx status, never 500.
+/// </summary>
+public abstract class BadInputSuite(TestHostFixture fixture) : IClassFixture<TestHostFixture>, IAsyncLifetime
+{
+    protected const int BodyLimit = 64 * 1024;
+
+    protected RegisteredClient Client { get; private set; } = null!;
+
+    protected TestHost Host => fixture.Host;
+
+    protected HttpClient Http => fixture.Host.Client;
+
+    public static TheoryData<string> FormEndpoints => new() { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath };
+
+    public static TheoryData<string> AllPostEndpoints => new() { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath, TestHost.RegistrationPath };
+
+    public async Task InitializeAsync() => Client = await Host.Register(scope: "read");
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    protected HttpRequestMessage Authenticated(string path, HttpContent content)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        if (path != TestHost.RegistrationPath)
+        {
+            request.Headers.Authorization = ClientCredentialsTests.Basic(Client.ClientId, Client.ClientSecret);
+        }
+
+        return request;
+    }
+
+    protected static string ErrorForBadFraming(string path) =>
+        path == TestHost.RegistrationPath ? "invalidClient_metadata" : "invalid_request";
+
+    protected static StringContent FormBody(string body) => new(body, Encoding.UTF8, "application/x-www-form-urlencoded");
+
+    protected static HttpContent Oversized(string path, int size, bool knownLength)
+    {
+        byte[] body;
+        string mediaType;
+        if (path == TestHost.RegistrationPath)
+        {
+            var prefix = "{\"scope\":\"read\",\"client_name\":\"";
+            body = Encoding.ASCII.GetBytes(prefix + new string('n', size - prefix.Length - 2) + "\"}");
+            mediaType = "application/json";
+        }
+        else
+        {
+            var prefix = "grant_type=client_credentials&token=x&padding=";
+            body = Encoding.ASCII.GetBytes(prefix + new string('a', size - prefix.Length));
+            mediaType = "application/x-www-form-urlencoded";
+        }
+
+        HttpContent content = knownLength ? new ByteArrayContent(body) : new UnknownLengthContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        return content;
+    }
+
+    /// <summary>A body sent without Content-Length, in small chunks, so the server must enforce the limit while reading.</summary>
+    private sealed class UnknownLengthContent(byte[] body) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            for (var offset = 0; offset < body.Length; offset += 4096)
+            {
+                await stream.WriteAsync(body.AsMemory(offset, Math.Min(4096, body.Length - offset)));
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}

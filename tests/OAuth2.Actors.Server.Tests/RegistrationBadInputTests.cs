@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Xunit;
+
+namespace OAuth2.Actors.Server.Tests;
+
+/// <summary>Malformed JSON at /clients/register: invalid, wrongly typed, duplicated, deeply nested, invalid UTF-8.</summary>
+public sealed class RegistrationBadInputTests(TestHostFixture fixture) : BadInputSuite(fixture)
+{
+    [Theory]
+    [InlineData("")]
+    [InlineData("{")]
+    [InlineData("{\"scope\":")]
+    [InlineData("not json")]
+    [InlineData("{'scope':'read'}")]
+    [InlineData("{\"scope\":\"read\",}")]
+    [InlineData("{\"scope\":\"read\"} trailing")]
+    [InlineData("{\"scope\":\"read\"}{\"scope\":\"read\"}")]
+    [InlineData("[]")]
+    [InlineData("[{\"scope\":\"read\"}]")]
+    [InlineData("null")]
+    [InlineData("\"a string\"")]
+    [InlineData("42")]
+    [InlineData("true")]
+    [InlineData("{\"scope\":\"\\uD800\"}")]
+    public async Task Registration_must_refuse_invalid_json_with_invalidClient_metadata(string json)
+    {
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
+    }
+
+    [Theory]
+    [InlineData("{\"redirect_uris\":\"https://app.example.com/cb\"}")]
+    [InlineData("{\"redirect_uris\":{\"a\":\"b\"}}")]
+    [InlineData("{\"grant_types\":[1]}")]
+    [InlineData("{\"grant_types\":\"client_credentials\"}")]
+    [InlineData("{\"grant_types\":[[\"client_credentials\"]]}")]
+    [InlineData("{\"response_types\":[true]}")]
+    [InlineData("{\"scope\":5}")]
+    [InlineData("{\"scope\":[\"read\"]}")]
+    [InlineData("{\"client_name\":{}}")]
+    [InlineData("{\"client_name\":1e999}")]
+    [InlineData("{\"token_endpoint_auth_method\":true}")]
+    public async Task Registration_must_refuse_wrong_json_types_with_invalidClient_metadata(string json)
+    {
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
+    }
+
+    [Theory]
+    [InlineData("{\"scope\":\"read\",\"scope\":\"admin\"}")]
+    [InlineData("{\"scope\":\"read\",\"Scope\":\"admin\"}")]
+    [InlineData("{\"grant_types\":[\"client_credentials\"],\"grant_types\":[\"client_credentials\"]}")]
+    [InlineData("{\"token_endpoint_auth_method\":\"none\",\"token_endpoint_auth_method\":\"client_secret_basic\"}")]
+    public async Task Registration_must_refuse_duplicate_json_properties_with_invalidClient_metadata(string json)
+    {
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
+    }
+
+    [Fact]
+    public async Task Registration_must_refuse_deeply_nested_json_with_invalidClient_metadata()
+    {
+        var json = "{\"software_statement\":" + new string('[', 200) + new string(']', 200) + "}";
+
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
+    }
+
+    [Fact]
+    public async Task Registration_must_refuse_invalid_utf8_with_invalidClient_metadata()
+    {
+        var content = new ByteArrayContent([(byte)'{', (byte)'"', (byte)'s', (byte)'c', (byte)'o', (byte)'p', (byte)'e', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}']);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, content);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
+    }
+}
