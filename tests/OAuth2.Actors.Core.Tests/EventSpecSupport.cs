@@ -46,16 +46,25 @@ internal static class EventSpecSupport
             null,
             null);
 
-    /// <summary>Polls <paramref name="probe"/> until it holds or the deadline passes; returns the last value.</summary>
+    /// <summary>
+    /// Polls <paramref name="probe"/> until <paramref name="done"/> holds and returns that value; fails with the last value
+    /// when the deadline (20 s unless told: CI machines are shared and busy) passes. The same rule as
+    /// OAuth2.Actors.Testing.Eventually in tests/Shared, which this project does not link.
+    /// </summary>
     public static async Task<T> Eventually<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan? within = null)
     {
-        var deadline = DateTimeOffset.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        var deadline = DateTimeOffset.UtcNow + (within ?? TimeSpan.FromSeconds(20));
         while (true)
         {
             var value = await probe();
-            if (done(value) || DateTimeOffset.UtcNow > deadline)
+            if (done(value))
             {
                 return value;
+            }
+
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Not within {(within ?? TimeSpan.FromSeconds(20)).TotalSeconds:0.#} s; last seen: {value}");
             }
 
             await Task.Delay(25);
