@@ -1,8 +1,4 @@
-using System.Text;
-using System.Text.Json;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 

@@ -1,7 +1,3 @@
-using System.Net;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The authorization_code grant at /oauth/token: one-time codes, PKCE verifier and redirect/client bindings, events.</summary>

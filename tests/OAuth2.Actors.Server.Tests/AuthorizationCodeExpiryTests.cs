@@ -1,6 +1,3 @@
-using System.Net;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_AUTHORIZATION_CODE_TTL=5: a code redeemed after its lifetime is refused and reported.</summary>

@@ -1,7 +1,3 @@
-using System.Net;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Net;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_REQUIRE_PKCE=false: confidential clients may go without PKCE; public clients still may not.</summary>

@@ -1,7 +1,3 @@
-using System.Net;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The error rules of /oauth/authorize (RFC 6749 4.1.2.1): PKCE, an error page for a bad client or redirect URI, a redirect with state and iss for the rest.</summary>

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>Malformed requests to the form endpoints and registration: content type, size limit, repeated and missing parameters, garbage bodies, and the charset of error descriptions.</summary>

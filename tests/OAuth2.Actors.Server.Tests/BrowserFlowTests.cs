@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
-using Duende.IdentityModel.Client;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Server.Tests;

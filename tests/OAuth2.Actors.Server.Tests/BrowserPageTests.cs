@@ -1,6 +1,3 @@
-using System.Net;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The sign-in and sign-out pages over HTTP: accessible forms, CSRF, local return URLs only, the session cookie.</summary>

@@ -1,6 +1,3 @@
-using System.Net;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>

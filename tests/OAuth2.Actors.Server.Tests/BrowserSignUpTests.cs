@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The self-service sign-up page (OAUTH2_USER_SIGNUP=true), and that no password ever reaches an event.</summary>

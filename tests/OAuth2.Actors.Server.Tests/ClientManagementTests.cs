@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7592: GET, PUT and DELETE on the registration_client_uri with the registration access token (or an admin token).</summary>

@@ -1,7 +1,4 @@
-using System.Net;
-using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
-using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Json.Schema;
-using OAuth2.Actors.Events;
 
 namespace OAuth2.Actors.Server.Tests;
 

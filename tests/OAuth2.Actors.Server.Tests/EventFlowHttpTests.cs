@@ -1,13 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.IdentityModel.JsonWebTokens;
-using OAuth2.Actors.Events;
-using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 

@@ -1,10 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>POST /events/ingest with bad input: a 400 ProblemDetails that names the problem, never a stored envelope.</summary>

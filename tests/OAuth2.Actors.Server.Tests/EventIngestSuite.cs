@@ -1,10 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>What the /events/ingest suites share: envelopes in the seed's shape and reading the answers.</summary>

@@ -1,11 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using OAuth2.Actors.Events;
-using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 

@@ -1,10 +1,5 @@
-using System.Net;
-using System.Text.Json;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.IdentityModel.JsonWebTokens;
-using OAuth2.Actors.Events;
-using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 

@@ -1,5 +1,3 @@
-using OAuth2.Actors.Testing;
-
 namespace OAuth2.Actors.Server.Tests;
 
 // The server settings of the test classes that need other than the defaults: one fixture (one server) per class.

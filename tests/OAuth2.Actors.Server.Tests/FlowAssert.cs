@@ -1,8 +1,3 @@
-using System.Net;
-using Duende.IdentityModel.Client;
-using System.Text.Json;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>Assertions for the pages and ProblemDetails answers.</summary>

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 public sealed class HealthTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>

@@ -1,7 +1,3 @@
-using System.Net;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The password grant is off by default (OAUTH2_ALLOW_PASSWORD_GRANT=false).</summary>

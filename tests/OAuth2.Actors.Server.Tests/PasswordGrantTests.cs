@@ -1,7 +1,3 @@
-using System.Net;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_ALLOW_PASSWORD_GRANT=true: clients registered for "password" get tokens and the user events are emitted.</summary>

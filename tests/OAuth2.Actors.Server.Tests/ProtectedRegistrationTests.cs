@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7591 3: registration protected by OAUTH2_REGISTRATION_INITIAL_ACCESS_TOKEN.</summary>

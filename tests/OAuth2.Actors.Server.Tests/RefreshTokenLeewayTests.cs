@@ -1,7 +1,3 @@
-using System.Net;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_REFRESH_TOKEN_REUSE_LEEWAY=30: an immediate second use (a retried request) does not revoke the family.</summary>

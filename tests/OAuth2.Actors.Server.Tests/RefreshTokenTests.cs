@@ -1,7 +1,3 @@
-using System.Net;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>Refresh tokens: rotation on every use, reuse detection revoking the family, scope narrowing, RFC 7009 revocation.</summary>

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>Malformed JSON at /clients/register: invalid, wrongly typed, duplicated, deeply nested, invalid UTF-8.</summary>

@@ -1,10 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7591 registration with open registration (no initial access token configured).</summary>

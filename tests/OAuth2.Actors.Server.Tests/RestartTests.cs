@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>Everything the server promised before a restart still holds after it (same data directory).</summary>

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The admin user API: /admin/api/users with an admin access token; ProblemDetails errors.</summary>
