@@ -3,22 +3,19 @@ using Microsoft.IdentityModel.Tokens;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The access token itself (RFC 9068), checked the way a resource server would: against the published JWKS.</summary>
-public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : IClassFixture<ShortTokenLifetimeServerFixture>, IAsyncLifetime
+public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : HostTests<ShortTokenLifetimeServerFixture>(fixture)
 {
     private RegisteredClient _client = null!;
     private string _token = null!;
     private JsonWebKeySet _jwks = null!;
 
-    private TestHost Host => fixture.Host;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         _client = await Host.Register(scope: "read write");
         _token = await Host.AccessToken(_client, scope: "read");
         _jwks = new JsonWebKeySet(await Host.JwksJson());
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Access_token_must_verify_against_the_jwks_with_issuer_and_audience()

@@ -1,10 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The authorization_code grant at /oauth/token: one-time codes, PKCE verifier and redirect/client bindings, events.</summary>
-public sealed class AuthorizationCodeExchangeTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed class AuthorizationCodeExchangeTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task AuthorizationCode_used_twice_must_fail_and_revoke_the_tokens_of_the_first_exchange()
     {

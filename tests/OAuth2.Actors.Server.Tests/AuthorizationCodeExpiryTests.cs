@@ -1,10 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_AUTHORIZATION_CODE_TTL=5: a code redeemed after its lifetime is refused and reported.</summary>
-public sealed class AuthorizationCodeExpiryTests(FlowShortCodeFixture fixture) : IClassFixture<FlowShortCodeFixture>
+public sealed class AuthorizationCodeExpiryTests(FlowShortCodeFixture fixture) : HostTests<FlowShortCodeFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task AuthorizationCode_must_expire_after_its_ttl_and_emit_authorization_code_expired()
     {

@@ -4,10 +4,8 @@ namespace OAuth2.Actors.Server.Tests;
 /// /oauth/authorize and the authorization_code grant over HTTP (a cookie-keeping HttpClient for the pages,
 /// Duende.IdentityModel for the token endpoint): the happy paths, redirect_uri and state handling, and the headers of the pages and redirects.
 /// </summary>
-public sealed class AuthorizationCodeFlowTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed class AuthorizationCodeFlowTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     // ---- the happy paths ----------------------------------------------------------------------------------------------
 
     [Fact]

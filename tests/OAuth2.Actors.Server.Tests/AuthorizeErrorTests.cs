@@ -1,10 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The error rules of /oauth/authorize (RFC 6749 4.1.2.1): PKCE, an error page for a bad client or redirect URI, a redirect with state and iss for the rest.</summary>
-public sealed class AuthorizeErrorTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed class AuthorizeErrorTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task Authorize_must_refuse_plain_pkce_with_a_redirect()
     {

@@ -4,23 +4,21 @@ namespace OAuth2.Actors.Server.Tests;
 /// What the bad-input suites share: a registered client, the endpoints under test and bodies a client library will not
 /// send. Every malformed request must answer an RFC 6749 error object with a 4xx status, never 500.
 /// </summary>
-public abstract class BadInputSuite(TestHostFixture fixture) : IClassFixture<TestHostFixture>, IAsyncLifetime
+public abstract class BadInputSuite(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     protected const int BodyLimit = 64 * 1024;
 
     protected RegisteredClient Client { get; private set; } = null!;
 
-    protected TestHost Host => fixture.Host;
 
-    protected HttpClient Http => fixture.Host.Client;
+    protected HttpClient Http => Host.Client;
 
     public static TheoryData<string> FormEndpoints => new() { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath };
 
     public static TheoryData<string> AllPostEndpoints => new() { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath, TestHost.RegistrationPath };
 
-    public async Task InitializeAsync() => Client = await Host.Register(scope: "read");
+    public override async Task InitializeAsync() => Client = await Host.Register(scope: "read");
 
-    public Task DisposeAsync() => Task.CompletedTask;
 
     protected HttpRequestMessage Authenticated(string path, HttpContent content)
     {

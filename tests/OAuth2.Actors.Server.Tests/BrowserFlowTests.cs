@@ -10,11 +10,9 @@ namespace OAuth2.Actors.Server.Tests;
 /// Needs node, tests/browser/node_modules (npm ci) and Chromium (.ci/services/browser.sh installs both): skipped
 /// without them, except under CI=true where that is a failure.
 /// </summary>
-public sealed class BrowserFlowTests(FlowKestrelFixture fixture, ITestOutputHelper output) : IClassFixture<FlowKestrelFixture>
+public sealed class BrowserFlowTests(FlowKestrelFixture fixture, ITestOutputHelper output) : HostTests<FlowKestrelFixture>(fixture)
 {
     private static readonly TimeSpan RunDeadline = TimeSpan.FromSeconds(180);
-
-    private TestHost Host => fixture.Host;
 
     [SkippableFact]
     public async Task Browser_flow_must_sign_in_show_consent_and_return_a_code_that_exchanges_with_pkce()

@@ -3,10 +3,8 @@ using System.Text.RegularExpressions;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>Lockout after OAUTH2_LOCKOUT_MAX_FAILURES (3 here) wrong passwords: the same message as a wrong password.</summary>
-public sealed partial class BrowserLockoutTests(FlowLockoutFixture fixture) : IClassFixture<FlowLockoutFixture>
+public sealed partial class BrowserLockoutTests(FlowLockoutFixture fixture) : HostTests<FlowLockoutFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task Lockout_must_refuse_the_right_password_with_the_same_message_after_max_failures()
     {

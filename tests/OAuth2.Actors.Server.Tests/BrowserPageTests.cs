@@ -1,11 +1,9 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The sign-in and sign-out pages over HTTP: accessible forms, CSRF, local return URLs only, the session cookie.</summary>
-public sealed class BrowserPageTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private const string LoginFailed = "Invalid username or password.";
-
-    private TestHost Host => fixture.Host;
 
     [Fact]
     public async Task Login_page_must_label_its_fields_and_carry_a_csrf_token()

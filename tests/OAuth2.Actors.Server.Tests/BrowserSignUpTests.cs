@@ -1,10 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The self-service sign-up page (OAUTH2_USER_SIGNUP=true), and that no password ever reaches an event.</summary>
-public sealed class BrowserSignUpTests(FlowSignUpFixture fixture) : IClassFixture<FlowSignUpFixture>
+public sealed class BrowserSignUpTests(FlowSignUpFixture fixture) : HostTests<FlowSignUpFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task SignUp_page_must_label_its_fields_and_be_linked_from_the_login_page()
     {

@@ -1,15 +1,12 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 6749 4.4 with a client registered through RFC 7591.</summary>
-public sealed class ClientCredentialsTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>, IAsyncLifetime
+public sealed class ClientCredentialsTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private RegisteredClient _client = null!;
 
-    private TestHost Host => fixture.Host;
+    public override async Task InitializeAsync() => _client = await Host.Register(scope: "read write");
 
-    public async Task InitializeAsync() => _client = await Host.Register(scope: "read write");
-
-    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Token_endpoint_must_issue_a_jwt_for_client_credentials()

@@ -1,10 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7592: GET, PUT and DELETE on the registration_client_uri with the registration access token (or an admin token).</summary>
-public sealed class ClientManagementTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed class ClientManagementTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task ClientManagement_registration_client_uri_must_be_under_the_issuer()
     {

@@ -1,10 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The consent page of /oauth/authorize: remembered per user and scope set, HTML-encoded, CSRF-protected.</summary>
-public sealed class ConsentTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed class ConsentTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task Consent_must_be_remembered_for_the_same_or_fewer_scopes_and_asked_again_for_more()
     {

@@ -2,12 +2,10 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace OAuth2.Actors.Server.Tests;
 
-public sealed class DiscoveryTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed class DiscoveryTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private const string OpenIdPath = "/.well-known/openid-configuration";
     private const string OAuthPath = "/.well-known/oauth-authorization-server";
-
-    private TestHost Host => fixture.Host;
 
     [Fact]
     public async Task Discovery_must_be_served_identically_under_both_well_known_names()

@@ -4,10 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>token_expired is emitted when an expired token is presented; tokens here live 10 seconds.</summary>
-public sealed class EventExpiryHttpTests(EventsShortTokenLifetimeServerFixture fixture) : IClassFixture<EventsShortTokenLifetimeServerFixture>
+public sealed class EventExpiryHttpTests(EventsShortTokenLifetimeServerFixture fixture) : HostTests<EventsShortTokenLifetimeServerFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task Introspection_of_an_expired_token_must_emit_token_expired()
     {

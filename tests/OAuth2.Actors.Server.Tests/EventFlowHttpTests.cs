@@ -7,12 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The events the OAuth2 flows emit, as read back from GET /events (and from a sink actor added at runtime).</summary>
-public sealed partial class EventFlowHttpTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed partial class EventFlowHttpTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     private const string IncomingTraceparent = "00-" + TraceId + "-00f067aa0ba902b7-01";
-
-    private TestHost Host => fixture.Host;
 
     private static string NewCorrelationId() => "corr-" + Guid.NewGuid().ToString("N");
 

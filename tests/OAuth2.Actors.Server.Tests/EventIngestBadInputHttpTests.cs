@@ -45,7 +45,7 @@ public sealed class EventIngestBadInputHttpTests(TestHostFixture fixture) : Even
     {
         using var response = await Host.Ingest(BadBodies[because](), await Host.AdminToken());
 
-        var problem = await AssertProblem(response, HttpStatusCode.BadRequest);
+        var problem = await FlowAssert.Problem(response, HttpStatusCode.BadRequest);
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()), because);
     }
 
@@ -58,7 +58,7 @@ public sealed class EventIngestBadInputHttpTests(TestHostFixture fixture) : Even
     {
         using var response = await Host.Ingest(Envelope().ToJsonString(), await Host.AdminToken(), contentType: contentType);
 
-        var problem = await AssertProblem(response, HttpStatusCode.BadRequest);
+        var problem = await FlowAssert.Problem(response, HttpStatusCode.BadRequest);
         Assert.Contains("application/json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
@@ -80,7 +80,7 @@ public sealed class EventIngestBadInputHttpTests(TestHostFixture fixture) : Even
 
         using var response = await Host.Client.SendAsync(request);
 
-        var problem = await AssertProblem(response, HttpStatusCode.BadRequest);
+        var problem = await FlowAssert.Problem(response, HttpStatusCode.BadRequest);
         Assert.Contains("larger than", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
@@ -93,7 +93,7 @@ public sealed class EventIngestBadInputHttpTests(TestHostFixture fixture) : Even
 
         using var response = await Host.Client.SendAsync(request);
 
-        await AssertProblem(response, HttpStatusCode.BadRequest);
+        await FlowAssert.Problem(response, HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -103,9 +103,9 @@ public sealed class EventIngestBadInputHttpTests(TestHostFixture fixture) : Even
         using var traceparent = await Host.Ingest(Envelope(change: e => e["traceparent"] = "garbage").ToJsonString(), await Host.AdminToken());
         using var timestamp = await Host.Ingest(Envelope(change: e => Event(e).Remove("timestamp")).ToJsonString(), await Host.AdminToken());
 
-        Assert.Contains("token_minted", (await AssertProblem(unknown, HttpStatusCode.BadRequest)).GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Contains("traceparent", (await AssertProblem(traceparent, HttpStatusCode.BadRequest)).GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Contains("event.timestamp", (await AssertProblem(timestamp, HttpStatusCode.BadRequest)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("token_minted", (await FlowAssert.Problem(unknown, HttpStatusCode.BadRequest)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("traceparent", (await FlowAssert.Problem(traceparent, HttpStatusCode.BadRequest)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("event.timestamp", (await FlowAssert.Problem(timestamp, HttpStatusCode.BadRequest)).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     /// <summary>The envelope schema allows only info, warning, error and critical; numbers are not severities.</summary>
@@ -153,7 +153,7 @@ public sealed class EventIngestBadInputHttpTests(TestHostFixture fixture) : Even
             Assert.Fail($"Accepted (202) and stored as {stored.GetRawText()}; schema errors: {string.Join("; ", EventEnvelopeSchema.Errors(stored))}");
         }
 
-        await AssertProblem(response, HttpStatusCode.BadRequest);
+        await FlowAssert.Problem(response, HttpStatusCode.BadRequest);
     }
 
     /// <summary>A stream that does not know its length, so the body is sent chunked.</summary>

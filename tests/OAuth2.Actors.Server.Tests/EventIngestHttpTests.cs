@@ -10,7 +10,7 @@ public sealed class EventIngestHttpTests(TestHostFixture fixture) : EventIngestS
     {
         using var response = await Host.Ingest(Envelope().ToJsonString(), bearer: null);
 
-        await AssertProblem(response, HttpStatusCode.Unauthorized);
+        await FlowAssert.Problem(response, HttpStatusCode.Unauthorized);
         Assert.StartsWith("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
     }
 
@@ -19,7 +19,7 @@ public sealed class EventIngestHttpTests(TestHostFixture fixture) : EventIngestS
     {
         using var response = await Host.Ingest(Envelope().ToJsonString(), bearer: "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.");
 
-        await AssertProblem(response, HttpStatusCode.Unauthorized);
+        await FlowAssert.Problem(response, HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed class EventIngestHttpTests(TestHostFixture fixture) : EventIngestS
 
         using var response = await Host.Ingest(Envelope().ToJsonString(), token);
 
-        await AssertProblem(response, HttpStatusCode.Forbidden);
+        await FlowAssert.Problem(response, HttpStatusCode.Forbidden);
         Assert.Contains("insufficient_scope", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
     }
 
@@ -42,7 +42,7 @@ public sealed class EventIngestHttpTests(TestHostFixture fixture) : EventIngestS
 
         using var response = await Host.Ingest(Envelope().ToJsonString(), token);
 
-        await AssertProblem(response, HttpStatusCode.Forbidden);
+        await FlowAssert.Problem(response, HttpStatusCode.Forbidden);
     }
 
     [Fact]

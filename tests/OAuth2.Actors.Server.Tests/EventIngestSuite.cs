@@ -1,9 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>What the /events/ingest suites share: envelopes in the seed's shape and reading the answers.</summary>
-public abstract class EventIngestSuite(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public abstract class EventIngestSuite(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    protected TestHost Host => fixture.Host;
 
     /// <summary>A valid envelope in the seed's shape; <paramref name="change"/> edits it before sending.</summary>
     protected static JsonObject Envelope(string? eventId = null, string? clientId = null, Action<JsonObject>? change = null)
@@ -44,15 +43,5 @@ public abstract class EventIngestSuite(TestHostFixture fixture) : IClassFixture<
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {body}");
         using var json = JsonDocument.Parse(body);
         return (json.RootElement.GetProperty("status").GetString()!, json.RootElement.GetProperty("idempotency_key").GetString()!, json.RootElement.GetProperty("event_id").GetString()!);
-    }
-
-    protected static async Task<JsonElement> AssertProblem(HttpResponseMessage response, HttpStatusCode status)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var json = JsonDocument.Parse(body);
-        Assert.Equal((int)status, json.RootElement.GetProperty("status").GetInt32());
-        return json.RootElement.Clone();
     }
 }

@@ -3,10 +3,8 @@ using System.Globalization;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>GET /events (filters, authorization), GET /events/health and GET /events/schema.</summary>
-public sealed class EventQueryHttpTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed class EventQueryHttpTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     private static string Rfc3339(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     // ---- authorization --------------------------------------------------------------------------------------------

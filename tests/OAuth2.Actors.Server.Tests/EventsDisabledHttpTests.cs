@@ -4,10 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_EVENTS_ENABLED=false: no pipeline, the OAuth2 flows unaffected.</summary>
-public sealed class EventsDisabledHttpTests(EventsDisabledServerFixture fixture) : IClassFixture<EventsDisabledServerFixture>
+public sealed class EventsDisabledHttpTests(EventsDisabledServerFixture fixture) : HostTests<EventsDisabledServerFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     private const string Envelope = """{"event":{"id":"ext-1","event_type":"user_logout","timestamp":"2024-01-15T10:30:00Z"}}""";
 
     private static async Task AssertDisabled(HttpResponseMessage response)

@@ -4,10 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_EVENTS_FILTER_MODE=include, OAUTH2_EVENTS_TYPES=token_created, OAUTH2_EVENTS_BACKEND=console,in_memory.</summary>
-public sealed class EventsFilteredHttpTests(EventsFilteredServerFixture fixture) : IClassFixture<EventsFilteredServerFixture>
+public sealed class EventsFilteredHttpTests(EventsFilteredServerFixture fixture) : HostTests<EventsFilteredServerFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task Events_must_store_only_the_included_types()
     {

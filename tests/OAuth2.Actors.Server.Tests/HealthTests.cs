@@ -1,8 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
-public sealed class HealthTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed class HealthTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private HttpClient Client => fixture.Host.Client;
+    private HttpClient Client => Host.Client;
 
     [Fact]
     public async Task Health_must_answer_200_healthy()

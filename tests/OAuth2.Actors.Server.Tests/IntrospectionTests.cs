@@ -4,20 +4,17 @@ using Microsoft.IdentityModel.Tokens;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7662 token introspection.</summary>
-public sealed class IntrospectionTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>, IAsyncLifetime
+public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private RegisteredClient _client = null!;
     private RegisteredClient _resourceServer = null!;
 
-    private TestHost Host => fixture.Host;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         _client = await Host.Register(scope: "read write");
         _resourceServer = await Host.Register(scope: "introspect");
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Introspection_must_describe_an_active_token()

@@ -1,10 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The password grant is off by default (OAUTH2_ALLOW_PASSWORD_GRANT=false).</summary>
-public sealed class PasswordGrantDisabledTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed class PasswordGrantDisabledTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task PasswordGrant_must_be_unsupported_by_default()
     {

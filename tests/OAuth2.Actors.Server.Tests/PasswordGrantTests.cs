@@ -1,10 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_ALLOW_PASSWORD_GRANT=true: clients registered for "password" get tokens and the user events are emitted.</summary>
-public sealed class PasswordGrantTests(FlowPasswordGrantFixture fixture) : IClassFixture<FlowPasswordGrantFixture>
+public sealed class PasswordGrantTests(FlowPasswordGrantFixture fixture) : HostTests<FlowPasswordGrantFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task PasswordGrant_must_issue_tokens_and_emit_user_authenticated()
     {

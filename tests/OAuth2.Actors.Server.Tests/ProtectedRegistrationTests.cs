@@ -1,10 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7591 3: registration protected by OAUTH2_REGISTRATION_INITIAL_ACCESS_TOKEN.</summary>
-public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture fixture) : IClassFixture<InitialAccessTokenServerFixture>
+public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture fixture) : HostTests<InitialAccessTokenServerFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task Protected_registration_must_refuse_a_request_without_a_token_with_401()
     {

@@ -1,10 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_REFRESH_TOKEN_REUSE_LEEWAY=30: an immediate second use (a retried request) does not revoke the family.</summary>
-public sealed class RefreshTokenLeewayTests(FlowReuseLeewayFixture fixture) : IClassFixture<FlowReuseLeewayFixture>
+public sealed class RefreshTokenLeewayTests(FlowReuseLeewayFixture fixture) : HostTests<FlowReuseLeewayFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task RefreshToken_reuse_within_the_leeway_must_fail_without_revoking_the_family()
     {

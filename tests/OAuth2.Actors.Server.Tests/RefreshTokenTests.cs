@@ -1,10 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>Refresh tokens: rotation on every use, reuse detection revoking the family, scope narrowing, RFC 7009 revocation.</summary>
-public sealed class RefreshTokenTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed class RefreshTokenTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task RefreshToken_must_rotate_and_the_new_one_must_work()
     {

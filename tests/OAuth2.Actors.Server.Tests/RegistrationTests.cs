@@ -1,10 +1,8 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7591 registration with open registration (no initial access token configured).</summary>
-public sealed class RegistrationTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed class RegistrationTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private TestHost Host => fixture.Host;
-
     [Fact]
     public async Task Registration_must_answer_201_with_credentials_and_registration_management_data()
     {

@@ -1,20 +1,17 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7009 token revocation.</summary>
-public sealed class RevocationTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>, IAsyncLifetime
+public sealed class RevocationTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private RegisteredClient _owner = null!;
     private RegisteredClient _other = null!;
 
-    private TestHost Host => fixture.Host;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         _owner = await Host.Register(scope: "read");
         _other = await Host.Register(scope: "read");
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
 
     [Theory]
     [InlineData("unknown-token")]

@@ -1,11 +1,9 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The admin user API: /admin/api/users with an admin access token; ProblemDetails errors.</summary>
-public sealed class UserAdminTests(TestHostFixture fixture) : IClassFixture<TestHostFixture>
+public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private const string Users = "/admin/api/users";
-
-    private TestHost Host => fixture.Host;
 
     [Fact]
     public async Task UserAdmin_create_must_answer_201_with_the_user_and_never_the_password()

@@ -158,39 +158,27 @@ public sealed partial class TestHost
     }
 
     public Task<TokenResponse> ExchangeCode(RegisteredClient client, string code, string? codeVerifier, string? redirectUri = null, string? clientIdOverride = null) =>
-        Client.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
-        {
-            Address = TokenEndpoint,
-            ClientId = clientIdOverride ?? client.ClientId,
-            ClientSecret = client.ClientSecret,
-            ClientCredentialStyle = client.Style,
-            Code = code,
-            RedirectUri = redirectUri ?? client.RedirectUri,
-            CodeVerifier = codeVerifier,
-        });
+        Client.RequestAuthorizationCodeTokenAsync(AuthenticatedAs(
+            client,
+            new AuthorizationCodeTokenRequest { Code = code, RedirectUri = redirectUri ?? client.RedirectUri, CodeVerifier = codeVerifier },
+            clientIdOverride));
 
     public Task<TokenResponse> Refresh(RegisteredClient client, string refreshToken, string? scope = null) =>
-        Client.RequestRefreshTokenAsync(new RefreshTokenRequest
-        {
-            Address = TokenEndpoint,
-            ClientId = client.ClientId,
-            ClientSecret = client.ClientSecret,
-            ClientCredentialStyle = client.Style,
-            RefreshToken = refreshToken,
-            Scope = scope,
-        });
+        Client.RequestRefreshTokenAsync(AuthenticatedAs(client, new RefreshTokenRequest { RefreshToken = refreshToken, Scope = scope }));
 
     public Task<TokenResponse> PasswordGrant(RegisteredClient client, string username, string password, string? scope = null) =>
-        Client.RequestPasswordTokenAsync(new PasswordTokenRequest
-        {
-            Address = TokenEndpoint,
-            ClientId = client.ClientId,
-            ClientSecret = client.ClientSecret,
-            ClientCredentialStyle = client.Style,
-            UserName = username,
-            Password = password,
-            Scope = scope,
-        });
+        Client.RequestPasswordTokenAsync(AuthenticatedAs(client, new PasswordTokenRequest { UserName = username, Password = password, Scope = scope }));
+
+    /// <summary>A token request to this host's token endpoint, authenticated as <paramref name="client"/>.</summary>
+    private T AuthenticatedAs<T>(RegisteredClient client, T request, string? clientIdOverride = null)
+        where T : ProtocolRequest
+    {
+        request.Address = TokenEndpoint;
+        request.ClientId = clientIdOverride ?? client.ClientId;
+        request.ClientSecret = client.ClientSecret;
+        request.ClientCredentialStyle = client.Style;
+        return request;
+    }
 
     // ---- introspection, revocation ------------------------------------------------------------------------------
 
