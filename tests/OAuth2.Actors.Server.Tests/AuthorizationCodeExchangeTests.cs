@@ -6,16 +6,12 @@ public sealed class AuthorizationCodeExchangeTests(TestHostFixture fixture) : Ho
     [Fact]
     public async Task AuthorizationCode_used_twice_must_fail_and_revoke_the_tokens_of_the_first_exchange()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        var pkce = Pkce.New();
-        var result = await browser.Authorize(client, user, pkce);
-        using var first = await Host.ExchangeCode(client, result.Code!, pkce.Verifier);
+        var (client, code, pkce) = await Host.CodeFor();
+        using var first = await Host.ExchangeCode(client, code, pkce.Verifier);
         Assert.False(first.IsError, first.Raw);
         Assert.True(await Host.IsActive(first.AccessToken!));
 
-        using var second = await Host.ExchangeCode(client, result.Code!, pkce.Verifier);
+        using var second = await Host.ExchangeCode(client, code, pkce.Verifier);
 
         OAuthAssert.Error(second, HttpStatusCode.BadRequest, "invalid_grant");
         Assert.False(await Host.IsActive(first.AccessToken!), "RFC 6749 4.1.2: a replayed code revokes the tokens issued from it.");
@@ -28,13 +24,9 @@ public sealed class AuthorizationCodeExchangeTests(TestHostFixture fixture) : Ho
     [Fact]
     public async Task AuthorizationCode_redeemed_in_parallel_must_succeed_exactly_once()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        var pkce = Pkce.New();
-        var result = await browser.Authorize(client, user, pkce);
+        var (client, code, pkce) = await Host.CodeFor();
 
-        var attempts = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => Host.ExchangeCode(client, result.Code!, pkce.Verifier))));
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => Host.ExchangeCode(client, code, pkce.Verifier))));
         try
         {
             var won = attempts.Where(a => !a.IsError).ToArray();
@@ -59,13 +51,9 @@ public sealed class AuthorizationCodeExchangeTests(TestHostFixture fixture) : Ho
     [Fact]
     public async Task AuthorizationCode_redeemed_in_parallel_must_leave_no_usable_refresh_token()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        var pkce = Pkce.New();
-        var result = await browser.Authorize(client, user, pkce);
+        var (client, code, pkce) = await Host.CodeFor();
 
-        var attempts = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => Host.ExchangeCode(client, result.Code!, pkce.Verifier))));
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => Host.ExchangeCode(client, code, pkce.Verifier))));
         try
         {
             var won = Assert.Single(attempts, a => !a.IsError);

@@ -33,13 +33,9 @@ public sealed class AuthorizationCodeExpiryTests(FlowShortCodeFixture fixture) :
     [Fact]
     public async Task AuthorizationCode_must_work_within_its_ttl()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        var pkce = Pkce.New();
-        var result = await browser.Authorize(client, user, pkce);
+        var (client, code, pkce) = await Host.CodeFor();
 
-        using var tokens = await Host.ExchangeCode(client, result.Code!, pkce.Verifier);
+        using var tokens = await Host.ExchangeCode(client, code, pkce.Verifier);
 
         Assert.False(tokens.IsError, tokens.Raw);
     }

@@ -32,14 +32,14 @@ public sealed class BadClientAuthenticationTests(TestHostFixture fixture) : BadI
 
     [Theory]
     [MemberData(nameof(MalformedBasicHeaders))]
-    public async Task Form_endpoints_must_answer_a_malformed_basic_header_with_401_invalidClient(string path, string authorization)
+    public async Task Form_endpoints_must_answer_a_malformed_basic_header_with_401_invalid_client(string path, string authorization)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = FormBody("grant_type=client_credentials&token=x") };
         Assert.True(request.Headers.TryAddWithoutValidation("Authorization", authorization));
 
         using var response = await Http.SendAsync(request);
 
-        await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalidClient");
+        await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
         Assert.Equal("Basic", response.Headers.WwwAuthenticate.Single().Scheme);
     }
 
@@ -47,7 +47,7 @@ public sealed class BadClientAuthenticationTests(TestHostFixture fixture) : BadI
     [InlineData("Bearer abc")]
     [InlineData("Digest username=\"x\"")]
     [InlineData("Basic")]
-    public async Task Form_endpoints_must_answer_a_non_basic_authorization_withoutClient_id_with_401_invalidClient(string authorization)
+    public async Task Form_endpoints_must_answer_a_non_basic_authorization_without_client_id_with_401_invalid_client(string authorization)
     {
         foreach (var path in new[] { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath })
         {
@@ -56,7 +56,7 @@ public sealed class BadClientAuthenticationTests(TestHostFixture fixture) : BadI
 
             using var response = await Http.SendAsync(request);
 
-            await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalidClient");
+            await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
         }
     }
 

@@ -32,7 +32,7 @@ public abstract class BadInputSuite(TestHostFixture fixture) : HostTests<TestHos
     }
 
     protected static string ErrorForBadFraming(string path) =>
-        path == TestHost.RegistrationPath ? "invalidClient_metadata" : "invalid_request";
+        path == TestHost.RegistrationPath ? "invalid_client_metadata" : "invalid_request";
 
     protected static StringContent FormBody(string body) => new(body, Encoding.UTF8, "application/x-www-form-urlencoded");
 

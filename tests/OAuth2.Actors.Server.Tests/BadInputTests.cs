@@ -61,11 +61,11 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     }
 
     [Fact]
-    public async Task Registration_must_refuse_a_form_body_with_invalidClient_metadata()
+    public async Task Registration_must_refuse_a_form_body_with_invalid_client_metadata()
     {
         using var response = await Http.PostAsync(TestHost.RegistrationPath, TestHost.Form(("grant_types", "client_credentials"), ("scope", "read")));
 
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
 
     [Theory]
@@ -73,7 +73,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [InlineData("text/plain")]
     [InlineData("application/jsonp")]
     [InlineData("application/xml")]
-    public async Task Registration_must_refuse_a_non_json_content_type_with_invalidClient_metadata(string? contentType)
+    public async Task Registration_must_refuse_a_non_json_content_type_with_invalid_client_metadata(string? contentType)
     {
         var content = new ByteArrayContent("""{"scope":"read"}"""u8.ToArray());
         if (contentType is not null)
@@ -83,7 +83,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
 
         using var response = await Http.PostAsync(TestHost.RegistrationPath, content);
 
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
 
     // ---- size limit -----------------------------------------------------------------------------------------
@@ -184,7 +184,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     }
 
     [Fact]
-    public async Task Token_endpoint_must_refuse_an_unknown_grant_type_even_withoutClient_authentication()
+    public async Task Token_endpoint_must_refuse_an_unknown_grant_type_even_without_client_authentication()
     {
         using var response = await Http.PostAsync(TestHost.TokenPath, TestHost.Form(("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", "x")));
 
@@ -201,12 +201,12 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
         { TestHost.TokenPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28, 0x26, 0x80], 400, "invalid_request" },
         { TestHost.TokenPath, "{\"grant_type\":\"client_credentials\"}"u8.ToArray(), 400, "invalid_request" },
         { TestHost.TokenPath, "grant_type\0=client_credentials"u8.ToArray(), 400, "invalid_request" },
-        { TestHost.IntrospectionPath, "&&&===&&&"u8.ToArray(), 401, "invalidClient" },
-        { TestHost.IntrospectionPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalidClient" },
-        { TestHost.IntrospectionPath, "token"u8.ToArray(), 401, "invalidClient" },
-        { TestHost.RevocationPath, "&&&===&&&"u8.ToArray(), 401, "invalidClient" },
-        { TestHost.RevocationPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalidClient" },
-        { TestHost.RevocationPath, "=token"u8.ToArray(), 401, "invalidClient" },
+        { TestHost.IntrospectionPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
+        { TestHost.IntrospectionPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
+        { TestHost.IntrospectionPath, "token"u8.ToArray(), 401, "invalid_client" },
+        { TestHost.RevocationPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
+        { TestHost.RevocationPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
+        { TestHost.RevocationPath, "=token"u8.ToArray(), 401, "invalid_client" },
     };
 
     [Theory]
@@ -223,7 +223,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
 
     [Theory]
     [MemberData(nameof(FormEndpoints))]
-    public async Task Form_endpoints_must_answer_a_garbage_body_from_an_authenticatedClient_with_invalid_request(string path)
+    public async Task Form_endpoints_must_answer_a_garbage_body_from_an_authenticated_client_with_invalid_request(string path)
     {
         var content = new ByteArrayContent([0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28, 0x26, 0x80]);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");

@@ -133,13 +133,7 @@ public sealed class ClientCredentialsTests(TestHostFixture fixture) : HostTests<
     [Fact]
     public async Task Token_endpoint_must_refuse_both_basic_and_post_credentials_with_invalid_request()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.TokenPath)
-        {
-            Content = TestHost.Form(("grant_type", "client_credentials"), ("client_id", _client.ClientId), ("client_secret", _client.ClientSecret!)),
-        };
-        request.Headers.Authorization = Basic(_client.ClientId, _client.ClientSecret);
-
-        using var response = await Host.Client.SendAsync(request);
+        using var response = await PostWithBasic(TestHost.Form(("grant_type", "client_credentials"), ("client_id", _client.ClientId), ("client_secret", _client.ClientSecret!)));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -147,13 +141,7 @@ public sealed class ClientCredentialsTests(TestHostFixture fixture) : HostTests<
     [Fact]
     public async Task Token_endpoint_must_refuse_a_body_client_id_that_differs_from_the_basic_one()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.TokenPath)
-        {
-            Content = TestHost.Form(("grant_type", "client_credentials"), ("client_id", "someone-else")),
-        };
-        request.Headers.Authorization = Basic(_client.ClientId, _client.ClientSecret);
-
-        using var response = await Host.Client.SendAsync(request);
+        using var response = await PostWithBasic(TestHost.Form(("grant_type", "client_credentials"), ("client_id", "someone-else")));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -161,13 +149,7 @@ public sealed class ClientCredentialsTests(TestHostFixture fixture) : HostTests<
     [Fact]
     public async Task Token_endpoint_must_accept_a_matching_client_id_in_the_body_with_basic()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.TokenPath)
-        {
-            Content = TestHost.Form(("grant_type", "client_credentials"), ("client_id", _client.ClientId)),
-        };
-        request.Headers.Authorization = Basic(_client.ClientId, _client.ClientSecret);
-
-        using var response = await Host.Client.SendAsync(request);
+        using var response = await PostWithBasic(TestHost.Form(("grant_type", "client_credentials"), ("client_id", _client.ClientId)));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -179,6 +161,14 @@ public sealed class ClientCredentialsTests(TestHostFixture fixture) : HostTests<
         var b = await Host.AccessToken(_client);
 
         Assert.NotEqual(a, b);
+    }
+
+    /// <summary>POSTs <paramref name="form"/> to the token endpoint, the registered client authenticated with HTTP Basic.</summary>
+    private async Task<HttpResponseMessage> PostWithBasic(HttpContent form)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.TokenPath) { Content = form };
+        request.Headers.Authorization = Basic(_client.ClientId, _client.ClientSecret);
+        return await Host.Client.SendAsync(request);
     }
 
     internal static AuthenticationHeaderValue Basic(string clientId, string? secret) =>

@@ -66,12 +66,9 @@ public sealed class ConsentTests(TestHostFixture fixture) : HostTests<TestHostFi
     [Fact]
     public async Task Consent_post_must_be_refused_without_the_csrf_token()
     {
-        var user = await Host.CreateUser();
         var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        await browser.SignIn(user);
-        using var page = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New()));
-        var html = await page.Content.ReadAsStringAsync();
+        using var browser = await Host.SignedInBrowser();
+        var html = await browser.ConsentPage(client);
 
         using var posted = await browser.PostConsent(html, "allow", fields => fields.Where(f => f.Key != "__csrf").ToList());
 
@@ -83,12 +80,9 @@ public sealed class ConsentTests(TestHostFixture fixture) : HostTests<TestHostFi
     [Fact]
     public async Task Consent_post_must_be_refused_without_a_session()
     {
-        var user = await Host.CreateUser();
         var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        await browser.SignIn(user);
-        using var page = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New()));
-        var html = await page.Content.ReadAsStringAsync();
+        using var browser = await Host.SignedInBrowser();
+        var html = await browser.ConsentPage(client);
 
         // Another browser (no session, no CSRF cookie) posts the same form: no code is issued.
         using var stranger = Host.NewBrowser();
@@ -101,12 +95,9 @@ public sealed class ConsentTests(TestHostFixture fixture) : HostTests<TestHostFi
     [Fact]
     public async Task Consent_post_with_an_unknown_decision_must_redirect_invalid_request()
     {
-        var user = await Host.CreateUser();
         var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        await browser.SignIn(user);
-        using var page = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "dec"));
-        var html = await page.Content.ReadAsStringAsync();
+        using var browser = await Host.SignedInBrowser();
+        var html = await browser.ConsentPage(client, state: "dec");
 
         using var posted = await browser.PostConsent(html, "maybe");
 

@@ -19,11 +19,9 @@ public sealed class RegistrationBadInputTests(TestHostFixture fixture) : BadInpu
     [InlineData("42")]
     [InlineData("true")]
     [InlineData("{\"scope\":\"\\uD800\"}")]
-    public async Task Registration_must_refuse_invalid_json_with_invalidClient_metadata(string json)
+    public async Task Registration_must_refuse_invalid_json_with_invalid_client_metadata(string json)
     {
-        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
+        await AssertRefusedMetadata(RegistrationTests.Json(json));
     }
 
     [Theory]
@@ -38,11 +36,9 @@ public sealed class RegistrationBadInputTests(TestHostFixture fixture) : BadInpu
     [InlineData("{\"client_name\":{}}")]
     [InlineData("{\"client_name\":1e999}")]
     [InlineData("{\"token_endpoint_auth_method\":true}")]
-    public async Task Registration_must_refuse_wrong_json_types_with_invalidClient_metadata(string json)
+    public async Task Registration_must_refuse_wrong_json_types_with_invalid_client_metadata(string json)
     {
-        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
+        await AssertRefusedMetadata(RegistrationTests.Json(json));
     }
 
     [Theory]
@@ -50,31 +46,32 @@ public sealed class RegistrationBadInputTests(TestHostFixture fixture) : BadInpu
     [InlineData("{\"scope\":\"read\",\"Scope\":\"admin\"}")]
     [InlineData("{\"grant_types\":[\"client_credentials\"],\"grant_types\":[\"client_credentials\"]}")]
     [InlineData("{\"token_endpoint_auth_method\":\"none\",\"token_endpoint_auth_method\":\"client_secret_basic\"}")]
-    public async Task Registration_must_refuse_duplicate_json_properties_with_invalidClient_metadata(string json)
+    public async Task Registration_must_refuse_duplicate_json_properties_with_invalid_client_metadata(string json)
     {
-        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
+        await AssertRefusedMetadata(RegistrationTests.Json(json));
     }
 
     [Fact]
-    public async Task Registration_must_refuse_deeply_nested_json_with_invalidClient_metadata()
+    public async Task Registration_must_refuse_deeply_nested_json_with_invalid_client_metadata()
     {
         var json = "{\"software_statement\":" + new string('[', 200) + new string(']', 200) + "}";
 
-        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
+        await AssertRefusedMetadata(RegistrationTests.Json(json));
     }
 
     [Fact]
-    public async Task Registration_must_refuse_invalid_utf8_with_invalidClient_metadata()
+    public async Task Registration_must_refuse_invalid_utf8_with_invalid_client_metadata()
     {
         var content = new ByteArrayContent([(byte)'{', (byte)'"', (byte)'s', (byte)'c', (byte)'o', (byte)'p', (byte)'e', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}']);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
 
-        using var response = await Http.PostAsync(TestHost.RegistrationPath, content);
+        await AssertRefusedMetadata(content);
+    }
 
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalidClient_metadata");
+    private async Task AssertRefusedMetadata(HttpContent body)
+    {
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, body);
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
 }

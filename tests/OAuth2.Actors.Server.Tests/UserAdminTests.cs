@@ -5,6 +5,15 @@ public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHost
 {
     private const string Users = "/admin/api/users";
 
+    /// <summary>Every method and path of the user API.</summary>
+    public static TheoryData<string, string> UserApiRequests => new()
+    {
+        { "GET", Users },
+        { "POST", Users },
+        { "GET", Users + "/someone" },
+        { "DELETE", Users + "/someone" },
+    };
+
     [Fact]
     public async Task UserAdmin_create_must_answer_201_with_the_user_and_never_the_password()
     {
@@ -211,10 +220,7 @@ public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHost
     }
 
     [Theory]
-    [InlineData("GET", Users)]
-    [InlineData("POST", Users)]
-    [InlineData("GET", Users + "/someone")]
-    [InlineData("DELETE", Users + "/someone")]
+    [MemberData(nameof(UserApiRequests))]
     public async Task UserAdmin_must_answer_401_without_a_token(string method, string path)
     {
         using var response = await Host.Send(new HttpMethod(method), path, bearer: null, method == "POST" ? JsonContent.Create(new { username = "someone", password = "long enough password" }) : null);
@@ -232,10 +238,7 @@ public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHost
     }
 
     [Theory]
-    [InlineData("GET", Users)]
-    [InlineData("POST", Users)]
-    [InlineData("GET", Users + "/someone")]
-    [InlineData("DELETE", Users + "/someone")]
+    [MemberData(nameof(UserApiRequests))]
     public async Task UserAdmin_must_answer_403_for_a_token_without_admin_scope(string method, string path)
     {
         var service = await Host.Register("read", name: "Flow service client");

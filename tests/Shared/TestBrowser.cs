@@ -141,6 +141,15 @@ public sealed partial class TestBrowser(TestHost host, HttpClient http) : IDispo
         }
     }
 
+    /// <summary>GET /oauth/authorize for <paramref name="client"/> (signed in, consent not yet given): the consent page's HTML.</summary>
+    public async Task<string> ConsentPage(RegisteredClient client, string? state = "xyz-state")
+    {
+        using var page = await Get(AuthorizeQuery(client, Pkce.New(), state: state));
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.True(page.StatusCode == HttpStatusCode.OK, $"Expected the consent page, got {(int)page.StatusCode}: {html}");
+        return html;
+    }
+
     /// <summary>Posts the consent page's form back (every hidden field as rendered) with the given decision.</summary>
     public async Task<HttpResponseMessage> PostConsent(string html, string decision, Func<List<KeyValuePair<string, string>>, List<KeyValuePair<string, string>>>? tamper = null)
     {

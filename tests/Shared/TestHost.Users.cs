@@ -24,6 +24,15 @@ public sealed partial class TestHost
         return new TestUser(json.RootElement.GetProperty("user_id").GetString()!, username, password);
     }
 
+    /// <summary>A browser in which a new user has signed in.</summary>
+    public async Task<TestBrowser> SignedInBrowser()
+    {
+        var user = await CreateUser();
+        var browser = NewBrowser();
+        await browser.SignIn(user);
+        return browser;
+    }
+
     /// <summary>A new user authorizes a new code client (PKCE S256): the client, the code and the PKCE pair.</summary>
     public async Task<(RegisteredClient Client, string Code, Pkce Pkce)> CodeFor(string[]? redirectUris = null)
     {
