@@ -64,9 +64,7 @@ public sealed class BadClientAuthenticationTests(TestHostFixture fixture) : BadI
     [MemberData(nameof(FormEndpoints))]
     public async Task Form_endpoints_must_refuse_basic_and_a_body_secret_together_with_invalid_request(string path)
     {
-        using var request = Authenticated(path, TestHost.Form(("grant_type", "client_credentials"), ("token", "x"), ("client_secret", Client.ClientSecret!)));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, TestHost.Form(("grant_type", "client_credentials"), ("token", "x"), ("client_secret", Client.ClientSecret!)));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }

@@ -20,6 +20,13 @@ public abstract class BadInputSuite(TestHostFixture fixture) : HostTests<TestHos
     public override async Task InitializeAsync() => Client = await Host.Register(scope: "read");
 
 
+    /// <summary>POSTs <paramref name="content"/> to <paramref name="path"/> as the registered client (HTTP Basic, except for registration).</summary>
+    protected async Task<HttpResponseMessage> SendAuthenticated(string path, HttpContent content)
+    {
+        using var request = Authenticated(path, content);
+        return await Http.SendAsync(request);
+    }
+
     protected HttpRequestMessage Authenticated(string path, HttpContent content)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };

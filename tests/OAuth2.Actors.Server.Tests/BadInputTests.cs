@@ -9,9 +9,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [MemberData(nameof(FormEndpoints))]
     public async Task Form_endpoints_must_refuse_a_json_body_with_invalid_request(string path)
     {
-        using var request = Authenticated(path, new StringContent("""{"grant_type":"client_credentials","token":"x"}""", Encoding.UTF8, "application/json"));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, new StringContent("""{"grant_type":"client_credentials","token":"x"}""", Encoding.UTF8, "application/json"));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -21,9 +19,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     public async Task Form_endpoints_must_refuse_a_body_without_content_type_with_invalid_request(string path)
     {
         var content = new ByteArrayContent("grant_type=client_credentials&token=x"u8.ToArray());
-        using var request = Authenticated(path, content);
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, content);
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -32,9 +28,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [MemberData(nameof(FormEndpoints))]
     public async Task Form_endpoints_must_refuse_text_plain_with_invalid_request(string path)
     {
-        using var request = Authenticated(path, new StringContent("grant_type=client_credentials&token=x", Encoding.UTF8, "text/plain"));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, new StringContent("grant_type=client_credentials&token=x", Encoding.UTF8, "text/plain"));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -53,9 +47,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     {
         var content = new StringContent("grant_type=client_credentials", Encoding.UTF8);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse("Application/X-WWW-Form-UrlEncoded; charset=utf-8");
-        using var request = Authenticated(TestHost.TokenPath, content);
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(TestHost.TokenPath, content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -92,9 +84,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [MemberData(nameof(AllPostEndpoints))]
     public async Task Every_endpoint_must_refuse_a_body_over_64_KiB_with_400(string path)
     {
-        using var request = Authenticated(path, Oversized(path, BodyLimit + 1, knownLength: true));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, Oversized(path, BodyLimit + 1, knownLength: true));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, ErrorForBadFraming(path));
     }
@@ -103,9 +93,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [MemberData(nameof(AllPostEndpoints))]
     public async Task Every_endpoint_must_refuse_a_streamed_body_over_64_KiB_without_content_length(string path)
     {
-        using var request = Authenticated(path, Oversized(path, 4 * BodyLimit, knownLength: false));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, Oversized(path, 4 * BodyLimit, knownLength: false));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, ErrorForBadFraming(path));
     }
@@ -115,9 +103,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     {
         var prefix = "grant_type=client_credentials&padding=";
         var body = prefix + new string('a', BodyLimit - prefix.Length);
-        using var request = Authenticated(TestHost.TokenPath, new StringContent(body, Encoding.ASCII, "application/x-www-form-urlencoded"));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(TestHost.TokenPath, new StringContent(body, Encoding.ASCII, "application/x-www-form-urlencoded"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -131,9 +117,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [InlineData("grant_type=client_credentials&client_id=a&client_id=a")]
     public async Task Token_endpoint_must_refuse_a_repeated_parameter_with_invalid_request(string body)
     {
-        using var request = Authenticated(TestHost.TokenPath, FormBody(body));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(TestHost.TokenPath, FormBody(body));
 
         var error = await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
         Assert.Contains("more than once", error.GetProperty("error_description").GetString(), StringComparison.Ordinal);
@@ -146,9 +130,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [InlineData("/oauth/revoke", "token=a&token_type_hint=x&token_type_hint=y")]
     public async Task Introspection_and_revocation_must_refuse_a_repeated_parameter_with_invalid_request(string path, string body)
     {
-        using var request = Authenticated(path, FormBody(body));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, FormBody(body));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -160,9 +142,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [InlineData("GRANT_TYPE=client_credentials")]
     public async Task Token_endpoint_must_refuse_a_missing_grant_type_with_invalid_request(string body)
     {
-        using var request = Authenticated(TestHost.TokenPath, FormBody(body));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(TestHost.TokenPath, FormBody(body));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -176,9 +156,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [InlineData("%")]
     public async Task Token_endpoint_must_refuse_an_unknown_grant_type_with_unsupported_grant_type(string grantType)
     {
-        using var request = Authenticated(TestHost.TokenPath, TestHost.Form(("grant_type", grantType)));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(TestHost.TokenPath, TestHost.Form(("grant_type", grantType)));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "unsupported_grant_type");
     }
@@ -227,9 +205,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     {
         var content = new ByteArrayContent([0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28, 0x26, 0x80]);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
-        using var request = Authenticated(path, content);
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, content);
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -245,9 +221,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [InlineData(TestHost.IntrospectionPath, "token=x&%22=1&%22=2")]
     public async Task Form_endpoint_error_descriptions_must_stay_within_the_rfc_6749_charset(string path, string body)
     {
-        using var request = Authenticated(path, FormBody(body));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, FormBody(body));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         OAuthAssert.ErrorBody(await response.Content.ReadAsStringAsync(), strictDescription: true);

@@ -183,12 +183,9 @@ public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : HostTests<
     [Fact]
     public async Task Consent_post_must_not_fail_on_tampered_parameters()
     {
-        var user = await Host.CreateUser();
         var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        await browser.SignIn(user);
-        using var page = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), scope: "read"));
-        var html = await page.Content.ReadAsStringAsync();
+        using var browser = await Host.SignedInBrowser();
+        var html = await browser.ConsentPage(client, scope: "read");
         Assert.Contains(TestBrowser.HiddenFields(html), f => f.Key == "scope");
         var tampers = new Func<List<KeyValuePair<string, string>>, List<KeyValuePair<string, string>>>[]
         {

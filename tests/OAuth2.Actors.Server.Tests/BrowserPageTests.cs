@@ -223,9 +223,7 @@ public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHo
     [Fact]
     public async Task Logout_post_without_the_csrf_token_must_answer_400_and_keep_the_session()
     {
-        var user = await Host.CreateUser();
-        using var browser = Host.NewBrowser();
-        await browser.SignIn(user);
+        using var browser = await Host.SignedInBrowser();
 
         using var response = await browser.Http.PostAsync("/auth/logout", TestHost.Form(("x", "y")));
 

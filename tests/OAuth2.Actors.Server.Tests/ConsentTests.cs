@@ -44,10 +44,8 @@ public sealed class ConsentTests(TestHostFixture fixture) : HostTests<TestHostFi
     [Fact]
     public async Task Consent_page_must_show_the_client_name_and_scopes_html_encoded_with_csrf_and_anti_framing()
     {
-        var user = await Host.CreateUser();
         var client = await Host.RegisterCodeClient(name: "<script>alert(1)</script> & Co");
-        using var browser = Host.NewBrowser();
-        await browser.SignIn(user);
+        using var browser = await Host.SignedInBrowser();
 
         using var page = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), scope: "read write"));
         var html = await page.Content.ReadAsStringAsync();

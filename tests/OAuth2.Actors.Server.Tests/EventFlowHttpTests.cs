@@ -333,7 +333,7 @@ public sealed partial class EventFlowHttpTests(TestHostFixture fixture) : HostTe
 
     private static EventEnvelope Take(BlockingCollection<EventEnvelope> received, Func<EventEnvelope, bool> match)
     {
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
+        var deadline = DateTimeOffset.UtcNow + Eventually.DefaultDeadline;
         while (true)
         {
             var left = deadline - DateTimeOffset.UtcNow;

@@ -142,9 +142,9 @@ public sealed partial class TestBrowser(TestHost host, HttpClient http) : IDispo
     }
 
     /// <summary>GET /oauth/authorize for <paramref name="client"/> (signed in, consent not yet given): the consent page's HTML.</summary>
-    public async Task<string> ConsentPage(RegisteredClient client, string? state = "xyz-state")
+    public async Task<string> ConsentPage(RegisteredClient client, string? scope = null, string? state = "xyz-state")
     {
-        using var page = await Get(AuthorizeQuery(client, Pkce.New(), state: state));
+        using var page = await Get(AuthorizeQuery(client, Pkce.New(), scope, state));
         var html = await page.Content.ReadAsStringAsync();
         Assert.True(page.StatusCode == HttpStatusCode.OK, $"Expected the consent page, got {(int)page.StatusCode}: {html}");
         return html;
