@@ -230,13 +230,7 @@ public sealed class ClientManagementTests(TestHostFixture fixture) : HostTests<T
     {
         var client = await Host.Register("read", name: "Flow service client");
 
-        using var response = await Host.Send(HttpMethod.Put, client.RegistrationClientUri, client.RegistrationAccessToken, JsonContent.Create(new JsonObject
-        {
-            ["client_id"] = client.ClientId,
-            ["client_name"] = "Renamed service",
-            ["grant_types"] = new JsonArray("client_credentials"),
-            ["scope"] = "read",
-        }));
+        using var response = await PutServiceUpdate(client, "client_name", "Renamed service");
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
@@ -250,13 +244,7 @@ public sealed class ClientManagementTests(TestHostFixture fixture) : HostTests<T
     {
         var client = await Host.Register("read", name: "Flow service client");
 
-        using var response = await Host.Send(HttpMethod.Put, client.RegistrationClientUri, client.RegistrationAccessToken, JsonContent.Create(new JsonObject
-        {
-            ["client_id"] = client.ClientId,
-            ["client_secret"] = "a-new-secret-i-chose-myself-0123456789",
-            ["grant_types"] = new JsonArray("client_credentials"),
-            ["scope"] = "read",
-        }));
+        using var response = await PutServiceUpdate(client, "client_secret", "a-new-secret-i-chose-myself-0123456789");
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
@@ -352,4 +340,14 @@ public sealed class ClientManagementTests(TestHostFixture fixture) : HostTests<T
         using var json = JsonDocument.Parse(await get.Content.ReadAsStringAsync());
         Assert.Equal(name, json.RootElement.GetProperty("client_name").GetString());
     }
+
+    /// <summary>PUT, as the client itself, the metadata of a read-only client_credentials client with one field added.</summary>
+    private Task<HttpResponseMessage> PutServiceUpdate(RegisteredClient client, string field, string value) =>
+        Host.Send(HttpMethod.Put, client.RegistrationClientUri, client.RegistrationAccessToken, JsonContent.Create(new JsonObject
+        {
+            ["client_id"] = client.ClientId,
+            [field] = value,
+            ["grant_types"] = new JsonArray("client_credentials"),
+            ["scope"] = "read",
+        }));
 }

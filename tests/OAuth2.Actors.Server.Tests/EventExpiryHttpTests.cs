@@ -1,6 +1,3 @@
-using Akka.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>token_expired is emitted when an expired token is presented; tokens here live 10 seconds.</summary>

@@ -1,6 +1,3 @@
-using Akka.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_EVENTS_FILTER_MODE=include, OAUTH2_EVENTS_TYPES=token_created, OAUTH2_EVENTS_BACKEND=console,in_memory.</summary>

@@ -7,22 +7,20 @@ public sealed class HealthTests(TestHostFixture fixture) : HostTests<TestHostFix
     [Fact]
     public async Task Health_must_answer_200_healthy()
     {
-        using var response = await Client.GetAsync("/health");
+        var (status, body) = await Host.GetJson("/health");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("healthy", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("healthy", body.GetProperty("status").GetString());
     }
 
     [Fact]
     public async Task Ready_must_answer_200_ready_with_every_check_passing()
     {
-        using var response = await Client.GetAsync("/ready");
+        var (status, body) = await Host.GetJson("/ready");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("ready", body.RootElement.GetProperty("status").GetString());
-        var checks = body.RootElement.GetProperty("checks");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("ready", body.GetProperty("status").GetString());
+        var checks = body.GetProperty("checks");
         Assert.Equal("up", checks.GetProperty("actor_system").GetString());
         Assert.Equal("up", checks.GetProperty("cluster_member").GetString());
         Assert.Equal("ready", checks.GetProperty("token_service").GetString());

@@ -104,9 +104,12 @@ public sealed partial class TestHost
         (await Eventually.Until(() => SinkHealth(name), sink => sink is { } s && condition(s), $"sink {name} {what}", within)).GetValueOrDefault();
 
     /// <summary>GET /ready: status and body.</summary>
-    public async Task<(HttpStatusCode Status, JsonElement Body)> Ready()
+    public Task<(HttpStatusCode Status, JsonElement Body)> Ready() => GetJson("/ready");
+
+    /// <summary>GET <paramref name="path"/>: the status and the JSON body.</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body)> GetJson(string path)
     {
-        using var response = await Client.GetAsync("/ready");
+        using var response = await Client.GetAsync(path);
         var body = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, JsonDocument.Parse(body).RootElement.Clone());
     }

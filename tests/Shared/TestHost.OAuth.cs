@@ -144,6 +144,15 @@ public sealed partial class TestHost
         return response.AccessToken!;
     }
 
+    /// <summary>A fresh access token of the bootstrap admin client, already revoked (by the admin client itself).</summary>
+    public async Task<string> RevokedAdminToken()
+    {
+        var token = await AccessToken(Admin);
+        using var revocation = await Revoke(token, Admin);
+        Assert.True(!revocation.IsError && revocation.HttpStatusCode == HttpStatusCode.OK, $"Revoking the admin token failed: {(int)revocation.HttpStatusCode} {revocation.Raw}");
+        return token;
+    }
+
     /// <summary>A (cached) token of the bootstrap admin client, renewed when half its lifetime has passed.</summary>
     public async Task<string> AdminToken()
     {
