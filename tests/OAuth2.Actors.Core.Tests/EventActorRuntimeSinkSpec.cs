@@ -58,16 +58,7 @@ public class EventActorRuntimeSinkSpec(ITestOutputHelper output) : EventActorSpe
         // Routee removal is asynchronous in the router; later events must not reach the sink.
         var health = await HealthAsync(events);
         Assert.Null(Sink(health, "leaving"));
-        await AwaitAssertAsync(
-            async () =>
-            {
-                var marker = "marker-" + Guid.NewGuid().ToString("N");
-                events.Tell(Envelope(EventType.TokenCreated, id: marker));
-                Assert.Equal(marker, (await staying.ExpectMsgAsync<EventEnvelope>()).Event.Id);
-                await leaving.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
-            },
-            TimeSpan.FromSeconds(20),
-            TimeSpan.FromMilliseconds(50));
+        await UntilRemovedFromRouterAsync(events, staying, leaving);
         events.Tell(Envelope(EventType.TokenCreated, id: "after"));
         Assert.Equal("after", (await staying.ExpectMsgAsync<EventEnvelope>()).Event.Id);
         await leaving.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
@@ -88,20 +79,29 @@ public class EventActorRuntimeSinkSpec(ITestOutputHelper output) : EventActorSpe
     {
         var events = StartEventActor();
         var plugin = new RecordingPlugin("recording");
+        var witness = new RecordingPlugin("witness");
         var probe = CreateTestProbe();
+        var canary = CreateTestProbe();
         await RegisterPluginAsync(events, plugin);
+        await RegisterPluginAsync(events, witness);
         await RegisterSinkAsync(events, "probe", probe.Ref);
+        await RegisterSinkAsync(events, "canary", canary.Ref);
         events.Tell(Envelope(EventType.TokenCreated, id: "before"));
         await probe.ExpectMsgAsync<EventEnvelope>();
+        await canary.ExpectMsgAsync<EventEnvelope>();
         await Eventually(() => Task.FromResult(plugin.Received.Count), c => c == 1);
 
         await events.Ask<EventSinkUnregistered>(new UnregisterEventSink("recording"), AskTimeout);
-        await Task.Delay(100);
+        // The router removes routees in order: once the canary (unregistered after the plugin) is gone, so is the plugin.
+        await events.Ask<EventSinkUnregistered>(new UnregisterEventSink("canary"), AskTimeout);
+        await UntilRemovedFromRouterAsync(events, probe, canary);
         events.Tell(Envelope(EventType.TokenCreated, id: "after"));
         await probe.ExpectMsgAsync<EventEnvelope>();
-        await Task.Delay(200);
+        // A plugin still registered has had "after" by now: the witness has.
+        await Eventually(() => Task.FromResult(witness.Received.Select(e => e.Event.Id).ToArray()), ids => ids.Contains("after"));
 
-        Assert.Equal(["before"], plugin.Received.Select(e => e.Event.Id));
+        // Markers sent while the removal was under way may have reached it; "after" must not have.
+        Assert.Equal(["before"], plugin.Received.Select(e => e.Event.Id).Where(id => !id.StartsWith("marker-", StringComparison.Ordinal)));
         Assert.Null(Sink(await HealthAsync(events), "recording"));
     }
 

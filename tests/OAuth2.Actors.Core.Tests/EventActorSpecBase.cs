@@ -53,4 +53,20 @@ public abstract class EventActorSpecBase(ITestOutputHelper output) : Akka.TestKi
 
         return types;
     }
+
+    /// <summary>
+    /// Routee removal is asynchronous in the router: sends markers until one reaches <paramref name="staying"/> and
+    /// not <paramref name="removed"/>, so that later events are routed without the removed sink.
+    /// </summary>
+    protected Task UntilRemovedFromRouterAsync(IActorRef events, TestProbe staying, TestProbe removed) =>
+        AwaitAssertAsync(
+            async () =>
+            {
+                var marker = "marker-" + Guid.NewGuid().ToString("N");
+                events.Tell(Envelope(EventType.TokenCreated, id: marker));
+                Assert.Equal(marker, (await staying.ExpectMsgAsync<EventEnvelope>()).Event.Id);
+                await removed.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+            },
+            TimeSpan.FromSeconds(20),
+            TimeSpan.FromMilliseconds(50));
 }
