@@ -15,8 +15,7 @@ public class EventActorIngestSpec(ITestOutputHelper output) : EventActorSpecBase
     public async Task Ingest_must_accept_a_valid_envelope_and_deliver_it_to_the_sinks()
     {
         var events = StartEventActor(new EventSettings { Producer = "oauth2-spec" });
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
 
         var reply = await IngestAsync(events, Incoming(id: "ext-1", traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), correlationId: "corr-1");
 
@@ -42,8 +41,7 @@ public class EventActorIngestSpec(ITestOutputHelper output) : EventActorSpecBase
     public async Task Ingest_must_keep_the_producers_own_correlation_producer_and_attributes()
     {
         var events = StartEventActor();
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
         var producedAt = Start.AddMinutes(-5);
 
         await IngestAsync(events, Incoming() with
@@ -75,8 +73,7 @@ public class EventActorIngestSpec(ITestOutputHelper output) : EventActorSpecBase
     public async Task Ingest_must_answer_duplicate_for_a_key_seen_before(string source)
     {
         var events = StartEventActor();
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
 
         var (first, firstHeader) = WithKey(source, "key-1", "event-a");
         var (second, secondHeader) = WithKey(source, "key-1", "event-b");
@@ -132,8 +129,7 @@ public class EventActorIngestSpec(ITestOutputHelper output) : EventActorSpecBase
     {
         var filter = new EventFilter(EventFilterMode.Include, new HashSet<EventType> { EventType.TokenCreated });
         var events = StartEventActor(new EventSettings { Filter = filter });
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
 
         Assert.IsType<IngestAccepted>(await IngestAsync(events, Incoming(id: "withheld", type: "user_logout")));
         Assert.IsType<IngestDuplicate>(await IngestAsync(events, Incoming(id: "withheld", type: "user_logout")));
@@ -169,8 +165,7 @@ public class EventActorIngestSpec(ITestOutputHelper output) : EventActorSpecBase
     {
         var (envelope, reason) = Invalid[because];
         var events = StartEventActor();
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
 
         var reply = await IngestAsync(events, envelope);
 

@@ -15,13 +15,11 @@ public class EventActorRuntimeSinkSpec(ITestOutputHelper output) : EventActorSpe
     public async Task EventActor_must_deliver_to_a_sink_actor_registered_at_runtime_and_forget_it_when_it_stops()
     {
         var events = StartEventActor();
-        var other = CreateTestProbe();
-        await RegisterSinkAsync(events, "other", other.Ref);
+        var other = await SinkProbeAsync(events, "other");
         events.Tell(Envelope(EventType.TokenCreated, id: "before"));
         Assert.Equal("before", (await other.ExpectMsgAsync<EventEnvelope>()).Event.Id);
 
-        var custom = CreateTestProbe();
-        await RegisterSinkAsync(events, "custom", custom.Ref);
+        var custom = await SinkProbeAsync(events, "custom");
         events.Tell(Envelope(EventType.TokenCreated, id: "during"));
         Assert.Equal("during", (await custom.ExpectMsgAsync<EventEnvelope>()).Event.Id);
         Assert.Equal("during", (await other.ExpectMsgAsync<EventEnvelope>()).Event.Id);
@@ -37,8 +35,7 @@ public class EventActorRuntimeSinkSpec(ITestOutputHelper output) : EventActorSpe
         Assert.Equal("after", (await other.ExpectMsgAsync<EventEnvelope>()).Event.Id);
 
         // The name is free again.
-        var successor = CreateTestProbe();
-        await RegisterSinkAsync(events, "custom", successor.Ref);
+        var successor = await SinkProbeAsync(events, "custom");
         events.Tell(Envelope(EventType.TokenRevoked, id: "successor"));
         Assert.Equal("successor", (await successor.ExpectMsgAsync<EventEnvelope>()).Event.Id);
     }
@@ -109,8 +106,7 @@ public class EventActorRuntimeSinkSpec(ITestOutputHelper output) : EventActorSpe
     public async Task EventActor_must_accept_a_plugin_registered_again_after_it_was_unregistered()
     {
         var events = StartEventActor();
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
         await RegisterPluginAsync(events, new RecordingPlugin("recording"));
         await events.Ask<EventSinkUnregistered>(new UnregisterEventSink("recording"), AskTimeout);
 

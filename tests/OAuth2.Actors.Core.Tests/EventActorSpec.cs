@@ -15,8 +15,7 @@ public class EventActorSpec(ITestOutputHelper output) : EventActorSpecBase(outpu
     public async Task EventActor_must_deliver_every_event_type_in_allow_all_mode()
     {
         var events = StartEventActor();
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
 
         foreach (var type in Enum.GetValues<EventType>())
         {
@@ -35,8 +34,7 @@ public class EventActorSpec(ITestOutputHelper output) : EventActorSpecBase(outpu
     {
         var filter = new EventFilter(EventFilterMode.Include, new HashSet<EventType> { EventType.TokenCreated, EventType.ClientRegistered });
         var events = StartEventActor(new EventSettings { Filter = filter });
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
 
         events.Tell(Envelope(EventType.TokenValidated));
         events.Tell(Envelope(EventType.TokenCreated, id: "created"));
@@ -58,8 +56,7 @@ public class EventActorSpec(ITestOutputHelper output) : EventActorSpecBase(outpu
     {
         var filter = new EventFilter(EventFilterMode.Exclude, new HashSet<EventType> { EventType.TokenValidated, EventType.ClientValidated });
         var events = StartEventActor(new EventSettings { Filter = filter });
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
 
         events.Tell(Envelope(EventType.TokenValidated));
         events.Tell(Envelope(EventType.TokenCreated));
@@ -77,8 +74,7 @@ public class EventActorSpec(ITestOutputHelper output) : EventActorSpecBase(outpu
     public async Task EventActor_must_deliver_nothing_in_include_mode_without_types()
     {
         var events = StartEventActor(new EventSettings { Filter = new EventFilter(EventFilterMode.Include, new HashSet<EventType>()) });
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
 
         foreach (var type in Enum.GetValues<EventType>())
         {

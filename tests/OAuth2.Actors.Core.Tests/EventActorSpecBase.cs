@@ -25,6 +25,14 @@ public abstract class EventActorSpecBase(ITestOutputHelper output) : Akka.TestKi
         Assert.Equal(name, registered.Name);
     }
 
+    /// <summary>A test probe registered with <paramref name="events"/> as the sink actor <paramref name="name"/>.</summary>
+    protected async Task<TestProbe> SinkProbeAsync(IActorRef events, string name = "probe")
+    {
+        var probe = CreateTestProbe();
+        await RegisterSinkAsync(events, name, probe.Ref);
+        return probe;
+    }
+
     protected static async Task RegisterPluginAsync(IActorRef events, IEventPlugin plugin)
     {
         var registered = await events.Ask<EventSinkRegistered>(new RegisterEventPlugin(plugin), AskTimeout);
