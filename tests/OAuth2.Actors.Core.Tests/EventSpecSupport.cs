@@ -1,9 +1,8 @@
-using System.Collections.Concurrent;
 using OAuth2.Actors.Events;
 
 namespace OAuth2.Actors.Core.Tests;
 
-/// <summary>Envelopes and test plugins shared by the event pipeline specs.</summary>
+/// <summary>Envelopes, the fake clock's start and the waiting helper shared by the event pipeline specs.</summary>
 internal static class EventSpecSupport
 {
     /// <summary>A fixed start for the fake clock.</summary>
@@ -70,78 +69,4 @@ internal static class EventSpecSupport
             await Task.Delay(25);
         }
     }
-}
-
-/// <summary>Records every envelope it is given.</summary>
-internal sealed class RecordingPlugin(string name) : IEventPlugin
-{
-    public ConcurrentQueue<EventEnvelope> Received { get; } = new();
-
-    public string Name => name;
-
-    public Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken)
-    {
-        Received.Enqueue(envelope);
-        return Task.CompletedTask;
-    }
-
-    public Task<bool> HealthCheckAsync(CancellationToken cancellationToken) => Task.FromResult(true);
-}
-
-/// <summary>Throws on every call, synchronously or from the returned task.</summary>
-internal sealed class ThrowingPlugin(string name, bool synchronously = false) : IEventPlugin
-{
-    public int Calls;
-
-    public string Name => name;
-
-    public Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref Calls);
-        return synchronously
-            ? throw new InvalidOperationException("broker unreachable")
-            : Task.FromException(new InvalidOperationException("broker unreachable"));
-    }
-
-    public Task<bool> HealthCheckAsync(CancellationToken cancellationToken) => Task.FromResult(false);
-}
-
-/// <summary>Never completes a call (ignores cancellation too): only the plugin timeout gets the sink moving.</summary>
-internal sealed class HangingPlugin(string name) : IEventPlugin
-{
-    private readonly TaskCompletionSource _never = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public int Calls;
-
-    public string Name => name;
-
-    public Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref Calls);
-        return _never.Task;
-    }
-
-    public Task<bool> HealthCheckAsync(CancellationToken cancellationToken) => Task.FromResult(true);
-}
-
-/// <summary>Every call waits until <see cref="Release"/>; counts what it finally delivered.</summary>
-internal sealed class BlockingPlugin(string name) : IEventPlugin
-{
-    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public int Started;
-    public int Completed;
-
-    public string Name => name;
-
-    public async Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref Started);
-        await _gate.Task;
-        Interlocked.Increment(ref Completed);
-    }
-
-    public void Release() => _gate.TrySetResult();
-
-    public Task<bool> HealthCheckAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 }

@@ -3,7 +3,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The access token itself (RFC 9068), checked the way a resource server would: against the published JWKS.</summary>
-public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : HostTests<ShortTokenLifetimeServerFixture>(fixture)
+public sealed class AccessTokenTests(Fixtures.ShortTokenLifetimeServerFixture fixture) : HostTests<Fixtures.ShortTokenLifetimeServerFixture>(fixture)
 {
     private RegisteredClient _client = null!;
     private string _token = null!;
@@ -72,7 +72,7 @@ public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : 
         var nbf = jwt.GetPayloadValue<long>("nbf");
         var exp = jwt.GetPayloadValue<long>("exp");
 
-        Assert.Equal(ShortTokenLifetimeServerFixture.AccessTokenTtlSeconds, exp - iat);
+        Assert.Equal(Fixtures.ShortTokenLifetimeServerFixture.AccessTokenTtlSeconds, exp - iat);
         Assert.Equal(iat, nbf);
         Assert.InRange(iat, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 120, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 5);
     }
@@ -83,7 +83,7 @@ public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : 
         using var response = await Host.RequestToken(_client);
 
         Assert.False(response.IsError, response.Raw);
-        Assert.Equal(ShortTokenLifetimeServerFixture.AccessTokenTtlSeconds, response.ExpiresIn);
+        Assert.Equal(Fixtures.ShortTokenLifetimeServerFixture.AccessTokenTtlSeconds, response.ExpiresIn);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_AUTHORIZATION_CODE_TTL=5: a code redeemed after its lifetime is refused and reported.</summary>
-public sealed class AuthorizationCodeExpiryTests(FlowShortCodeFixture fixture) : HostTests<FlowShortCodeFixture>(fixture)
+public sealed class AuthorizationCodeExpiryTests(Fixtures.FlowShortCodeFixture fixture) : HostTests<Fixtures.FlowShortCodeFixture>(fixture)
 {
     [Fact]
     public async Task AuthorizationCode_must_expire_after_its_ttl_and_emit_authorization_code_expired()
@@ -16,7 +16,7 @@ public sealed class AuthorizationCodeExpiryTests(FlowShortCodeFixture fixture) :
         Assert.NotNull(result.Code);
 
         // The code was created after issuedBefore: wait until its lifetime has surely passed.
-        var expired = issuedBefore + TimeSpan.FromSeconds(FlowShortCodeFixture.CodeTtlSeconds + 15);
+        var expired = issuedBefore + TimeSpan.FromSeconds(Fixtures.FlowShortCodeFixture.CodeTtlSeconds + 15);
         var waitFor = expired - DateTimeOffset.UtcNow;
         if (waitFor > TimeSpan.Zero)
         {

@@ -1,7 +1,7 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_REQUIRE_PKCE=false: confidential clients may go without PKCE; public clients still may not.</summary>
-public sealed class AuthorizationCodeOptionalPkceTests(FlowOptionalPkceFixture fixture) : HostTests<FlowOptionalPkceFixture>(fixture)
+public sealed class AuthorizationCodeOptionalPkceTests(Fixtures.FlowOptionalPkceFixture fixture) : HostTests<Fixtures.FlowOptionalPkceFixture>(fixture)
 {
     [Fact]
     public async Task AuthorizationCode_without_pkce_must_work_for_a_confidential_client_when_not_required()

@@ -4,7 +4,7 @@ namespace OAuth2.Actors.Server.Tests;
 /// Bad input on every form of the browser flows (login, consent, logout, sign-up): a clear 4xx, never a 500. Sign-up and
 /// the password grant are on so their endpoints are live.
 /// </summary>
-public sealed class BrowserBadInputTests(FlowSignUpFixture fixture) : HostTests<FlowSignUpFixture>(fixture)
+public sealed class BrowserBadInputTests(Fixtures.FlowSignUpFixture fixture) : HostTests<Fixtures.FlowSignUpFixture>(fixture)
 {
     public static readonly TheoryData<string> Forms = new() { "/auth/login", "/oauth/authorize", "/auth/logout", "/auth/register" };
 

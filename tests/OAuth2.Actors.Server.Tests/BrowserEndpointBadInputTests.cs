@@ -4,7 +4,7 @@ namespace OAuth2.Actors.Server.Tests;
 /// Bad input on GET /oauth/authorize, the admin user API, RFC 7592 client management and the user grants: a clear
 /// 4xx, never a 500. Sign-up and the password grant are on so their endpoints are live.
 /// </summary>
-public sealed class BrowserEndpointBadInputTests(FlowSignUpFixture fixture) : HostTests<FlowSignUpFixture>(fixture)
+public sealed class BrowserEndpointBadInputTests(Fixtures.FlowSignUpFixture fixture) : HostTests<Fixtures.FlowSignUpFixture>(fixture)
 {
     // ---- GET /oauth/authorize ---------------------------------------------------------------------------------------------
 

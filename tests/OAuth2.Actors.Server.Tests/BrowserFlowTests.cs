@@ -10,7 +10,7 @@ namespace OAuth2.Actors.Server.Tests;
 /// Needs node, tests/browser/node_modules (npm ci) and Chromium (.ci/services/browser.sh installs both): skipped
 /// without them, except under CI=true where that is a failure.
 /// </summary>
-public sealed class BrowserFlowTests(FlowKestrelFixture fixture, ITestOutputHelper output) : HostTests<FlowKestrelFixture>(fixture)
+public sealed class BrowserFlowTests(Fixtures.FlowKestrelFixture fixture, ITestOutputHelper output) : HostTests<Fixtures.FlowKestrelFixture>(fixture)
 {
     private static readonly TimeSpan RunDeadline = TimeSpan.FromSeconds(180);
 

@@ -4,7 +4,7 @@ namespace OAuth2.Actors.Server.Tests;
 /// An https issuer with the server itself on plain http (TLS ends at a proxy, the usual deployment; the in-memory
 /// test client talks http too): the pages must still work, and the session and CSRF cookies must carry Secure.
 /// </summary>
-public sealed class BrowserSecureCookieTests(FlowHttpsIssuerFixture fixture) : HostTests<FlowHttpsIssuerFixture>(fixture)
+public sealed class BrowserSecureCookieTests(Fixtures.FlowHttpsIssuerFixture fixture) : HostTests<Fixtures.FlowHttpsIssuerFixture>(fixture)
 {
     [Fact]
     public async Task Login_page_must_render_when_the_issuer_is_https_and_tls_ends_at_a_proxy()

@@ -1,7 +1,7 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The self-service sign-up page (OAUTH2_USER_SIGNUP=true), and that no password ever reaches an event.</summary>
-public sealed class BrowserSignUpTests(FlowSignUpFixture fixture) : HostTests<FlowSignUpFixture>(fixture)
+public sealed class BrowserSignUpTests(Fixtures.FlowSignUpFixture fixture) : HostTests<Fixtures.FlowSignUpFixture>(fixture)
 {
     [Fact]
     public async Task SignUp_page_must_label_its_fields_and_be_linked_from_the_login_page()

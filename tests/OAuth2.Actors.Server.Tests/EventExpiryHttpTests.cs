@@ -1,7 +1,7 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>token_expired is emitted when an expired token is presented; tokens here live 10 seconds.</summary>
-public sealed class EventExpiryHttpTests(EventsShortTokenLifetimeServerFixture fixture) : HostTests<EventsShortTokenLifetimeServerFixture>(fixture)
+public sealed class EventExpiryHttpTests(Fixtures.EventsShortTokenLifetimeServerFixture fixture) : HostTests<Fixtures.EventsShortTokenLifetimeServerFixture>(fixture)
 {
     [Fact]
     public async Task Introspection_of_an_expired_token_must_emit_token_expired()

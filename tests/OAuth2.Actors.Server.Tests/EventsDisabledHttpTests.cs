@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_EVENTS_ENABLED=false: no pipeline, the OAuth2 flows unaffected.</summary>
-public sealed class EventsDisabledHttpTests(EventsDisabledServerFixture fixture) : HostTests<EventsDisabledServerFixture>(fixture)
+public sealed class EventsDisabledHttpTests(Fixtures.EventsDisabledServerFixture fixture) : HostTests<Fixtures.EventsDisabledServerFixture>(fixture)
 {
     private const string Envelope = """{"event":{"id":"ext-1","event_type":"user_logout","timestamp":"2024-01-15T10:30:00Z"}}""";
 

@@ -1,7 +1,7 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_EVENTS_FILTER_MODE=include, OAUTH2_EVENTS_TYPES=token_created, OAUTH2_EVENTS_BACKEND=console,in_memory.</summary>
-public sealed class EventsFilteredHttpTests(EventsFilteredServerFixture fixture) : HostTests<EventsFilteredServerFixture>(fixture)
+public sealed class EventsFilteredHttpTests(Fixtures.EventsFilteredServerFixture fixture) : HostTests<Fixtures.EventsFilteredServerFixture>(fixture)
 {
     [Fact]
     public async Task Events_must_store_only_the_included_types()

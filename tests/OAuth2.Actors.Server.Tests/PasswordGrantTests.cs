@@ -1,7 +1,7 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_ALLOW_PASSWORD_GRANT=true: clients registered for "password" get tokens and the user events are emitted.</summary>
-public sealed class PasswordGrantTests(FlowPasswordGrantFixture fixture) : HostTests<FlowPasswordGrantFixture>(fixture)
+public sealed class PasswordGrantTests(Fixtures.FlowPasswordGrantFixture fixture) : HostTests<Fixtures.FlowPasswordGrantFixture>(fixture)
 {
     [Fact]
     public async Task PasswordGrant_must_issue_tokens_and_emit_user_authenticated()

@@ -1,7 +1,7 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7591 3: registration protected by OAUTH2_REGISTRATION_INITIAL_ACCESS_TOKEN.</summary>
-public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture fixture) : HostTests<InitialAccessTokenServerFixture>(fixture)
+public sealed class ProtectedRegistrationTests(Fixtures.InitialAccessTokenServerFixture fixture) : HostTests<Fixtures.InitialAccessTokenServerFixture>(fixture)
 {
     [Fact]
     public async Task Protected_registration_must_refuse_a_request_without_a_token_with_401()
@@ -28,7 +28,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     public async Task Protected_registration_must_refuse_the_initial_token_in_a_basic_header()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.RegistrationPath) { Content = JsonContent.Create(new { scope = "read" }) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", InitialAccessTokenServerFixture.InitialAccessToken);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Fixtures.InitialAccessTokenServerFixture.InitialAccessToken);
 
         using var response = await Host.Client.SendAsync(request);
 
@@ -38,7 +38,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_accept_the_initial_access_token()
     {
-        var client = await Host.Register(scope: "read", bearer: InitialAccessTokenServerFixture.InitialAccessToken);
+        var client = await Host.Register(scope: "read", bearer: Fixtures.InitialAccessTokenServerFixture.InitialAccessToken);
 
         using var token = await Host.RequestToken(client);
         Assert.False(token.IsError, token.Raw);
@@ -47,7 +47,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_accept_the_initial_access_token_for_reserved_scopes()
     {
-        var client = await Host.Register(scope: "admin", bearer: InitialAccessTokenServerFixture.InitialAccessToken);
+        var client = await Host.Register(scope: "admin", bearer: Fixtures.InitialAccessTokenServerFixture.InitialAccessToken);
 
         Assert.Equal("admin", client.Registration.GetProperty("scope").GetString());
     }
@@ -65,7 +65,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_refuse_an_access_token_without_the_admin_scope()
     {
-        var client = await Host.Register(scope: "read", bearer: InitialAccessTokenServerFixture.InitialAccessToken);
+        var client = await Host.Register(scope: "read", bearer: Fixtures.InitialAccessTokenServerFixture.InitialAccessToken);
         var token = await Host.AccessToken(client);
 
         using var response = await Post(bearer: token);

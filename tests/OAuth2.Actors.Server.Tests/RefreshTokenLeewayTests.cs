@@ -1,7 +1,7 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_REFRESH_TOKEN_REUSE_LEEWAY=30: an immediate second use (a retried request) does not revoke the family.</summary>
-public sealed class RefreshTokenLeewayTests(FlowReuseLeewayFixture fixture) : HostTests<FlowReuseLeewayFixture>(fixture)
+public sealed class RefreshTokenLeewayTests(Fixtures.FlowReuseLeewayFixture fixture) : HostTests<Fixtures.FlowReuseLeewayFixture>(fixture)
 {
     [Fact]
     public async Task RefreshToken_reuse_within_the_leeway_must_fail_without_revoking_the_family()

@@ -7,36 +7,6 @@ using Xunit;
 
 namespace OAuth2.Actors.Testing;
 
-/// <summary>RFC 7636 S256: a random verifier and its challenge.</summary>
-public sealed record Pkce(string Verifier, string Challenge)
-{
-    public static Pkce New()
-    {
-        var verifier = Base64Url(RandomNumberGenerator.GetBytes(48));
-        return new Pkce(verifier, ChallengeOf(verifier));
-    }
-
-    public static string ChallengeOf(string verifier) => Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-}
-
-/// <summary>Where the authorization request ended: the redirect to the client (parsed by Duende's <see cref="AuthorizeResponse"/>).</summary>
-public sealed record AuthorizeResult(string Location, bool ConsentShown)
-{
-    private readonly AuthorizeResponse _response = new(Location);
-
-    public string? Code => _response.Code;
-
-    public string? State => _response.State;
-
-    public string? Issuer => _response.Issuer;
-
-    public string? Error => _response.Error;
-
-    public string? ErrorDescription => _response.ErrorDescription;
-}
-
 /// <summary>
 /// A browser made of an <see cref="HttpClient"/> with a cookie container: follows the server's redirects itself,
 /// reads the CSRF field from each form and posts forms back the way a browser would.

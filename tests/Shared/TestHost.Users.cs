@@ -57,5 +57,3 @@ public sealed partial class TestHost
         return tokens;
     }
 }
-
-public sealed record TestUser(string UserId, string Username, string Password);
