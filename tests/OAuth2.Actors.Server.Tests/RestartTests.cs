@@ -16,24 +16,17 @@ public sealed class RestartTests : IAsyncLifetime
     [Fact]
     public async Task Restart_must_keep_clients_revocations_active_tokens_and_the_signing_key()
     {
-        RegisteredClient client;
-        string revoked;
-        string kept;
-        JsonElement keyBefore;
+        await using var first = await TestHost.Start(_dataDirectory);
+        var client = await first.Register(scope: "read write");
+        var revoked = await first.AccessToken(client);
+        var kept = await first.AccessToken(client, scope: "read");
+        using var revokedBefore = await first.Revoke(revoked, client);
+        Assert.False(revokedBefore.IsError, revokedBefore.Raw);
+        using var inactive = await first.Introspect(revoked);
+        Assert.False(inactive.IsActive);
+        var keyBefore = SingleKey(await first.JwksJson());
 
-        await using (var first = await TestHost.Start(_dataDirectory))
-        {
-            client = await first.Register(scope: "read write");
-            revoked = await first.AccessToken(client);
-            kept = await first.AccessToken(client, scope: "read");
-            using var revocation = await first.Revoke(revoked, client);
-            Assert.False(revocation.IsError, revocation.Raw);
-            using var inactive = await first.Introspect(revoked);
-            Assert.False(inactive.IsActive);
-            keyBefore = SingleKey(await first.JwksJson());
-        }
-
-        await using var second = await TestHost.Start(_dataDirectory);
+        await using var second = await first.Restart();
 
         // The registered client still authenticates with the secret it was given once.
         using (var token = await second.RequestToken(client))

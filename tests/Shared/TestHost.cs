@@ -27,6 +27,7 @@ public sealed partial class TestHost : IAsyncDisposable
     private readonly Action<IServiceCollection>? _services;
     private readonly bool _kestrel;
     private bool _ownsDirectory;
+    private bool _disposed;
 
     private TestHost(TestServerFactory factory, IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services, bool kestrel, bool ownsDirectory)
     {
@@ -75,8 +76,15 @@ public sealed partial class TestHost : IAsyncDisposable
         return await Start(_settings, _services, _kestrel, owns);
     }
 
+    /// <summary>Stops the host (once: a host already stopped by <see cref="Restart"/> may be disposed again).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         Client.Dispose();
         await _factory.DisposeAsync();
         if (_ownsDirectory)
