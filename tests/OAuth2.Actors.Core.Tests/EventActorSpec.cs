@@ -1,7 +1,4 @@
 using Akka.Actor;
-using Akka.Configuration;
-using Akka.TestKit;
-using Microsoft.Extensions.Time.Testing;
 using OAuth2.Actors.Events;
 using Xunit;
 using Xunit.Abstractions;
@@ -9,58 +6,16 @@ using static OAuth2.Actors.Core.Tests.EventSpecSupport;
 
 namespace OAuth2.Actors.Core.Tests;
 
-public class EventActorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("akka.loglevel = WARNING"), output: output)
+/// <summary>The event actor: filter modes, fan-out to every sink with failing plugins isolated, queries and health.</summary>
+public class EventActorSpec(ITestOutputHelper output) : EventActorSpecBase(output)
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
-
-    private readonly FakeTimeProvider _time = new(Start);
-
-    private IActorRef StartEventActor(EventSettings? settings = null, params IEventPlugin[] plugins) =>
-        Sys.ActorOf(EventActor.Props(settings ?? new EventSettings(), _time, plugins));
-
-    private static async Task RegisterSinkAsync(IActorRef events, string name, IActorRef sink)
-    {
-        var registered = await events.Ask<EventSinkRegistered>(new RegisterEventSink(name, sink), AskTimeout);
-        Assert.Equal(name, registered.Name);
-    }
-
-    private static async Task RegisterPluginAsync(IActorRef events, IEventPlugin plugin)
-    {
-        var registered = await events.Ask<EventSinkRegistered>(new RegisterEventPlugin(plugin), AskTimeout);
-        Assert.Equal(plugin.Name, registered.Name);
-    }
-
-    private static Task<EventHealth> HealthAsync(IActorRef events) => events.Ask<EventHealth>(GetEventHealth.Instance, AskTimeout);
-
-    private static Task<EventHealth> HealthWhenAsync(IActorRef events, Func<EventHealth, bool> done, TimeSpan? within = null) =>
-        Eventually(() => HealthAsync(events), done, within);
-
-    private static SinkHealth? Sink(EventHealth health, string name) => health.Sinks.SingleOrDefault(s => s.Name == name);
-
-    private static Task<EventsFound> QueryAsync(IActorRef events, EventQuery query) => events.Ask<EventsFound>(new QueryEvents(query), AskTimeout);
-
-    private static Task<IngestReply> IngestAsync(IActorRef events, IncomingEnvelope envelope, string? header = null, string? correlationId = null) =>
-        events.Ask<IngestReply>(new IngestEvent(envelope, header, correlationId), AskTimeout);
-
-    private async Task<IReadOnlyList<EventType>> ReceiveTypesAsync(TestProbe probe, int count)
-    {
-        var types = new List<EventType>();
-        for (var i = 0; i < count; i++)
-        {
-            types.Add((await probe.ExpectMsgAsync<EventEnvelope>()).Event.EventType);
-        }
-
-        return types;
-    }
-
     // ---- filter modes -------------------------------------------------------------------------------------------
 
     [Fact]
     public async Task EventActor_must_deliver_every_event_type_in_allow_all_mode()
     {
         var events = StartEventActor();
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
 
         foreach (var type in Enum.GetValues<EventType>())
         {
@@ -79,8 +34,7 @@ public class EventActorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Test
     {
         var filter = new EventFilter(EventFilterMode.Include, new HashSet<EventType> { EventType.TokenCreated, EventType.ClientRegistered });
         var events = StartEventActor(new EventSettings { Filter = filter });
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
 
         events.Tell(Envelope(EventType.TokenValidated));
         events.Tell(Envelope(EventType.TokenCreated, id: "created"));
@@ -102,8 +56,7 @@ public class EventActorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Test
     {
         var filter = new EventFilter(EventFilterMode.Exclude, new HashSet<EventType> { EventType.TokenValidated, EventType.ClientValidated });
         var events = StartEventActor(new EventSettings { Filter = filter });
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
 
         events.Tell(Envelope(EventType.TokenValidated));
         events.Tell(Envelope(EventType.TokenCreated));
@@ -121,8 +74,7 @@ public class EventActorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Test
     public async Task EventActor_must_deliver_nothing_in_include_mode_without_types()
     {
         var events = StartEventActor(new EventSettings { Filter = new EventFilter(EventFilterMode.Include, new HashSet<EventType>()) });
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
+        var probe = await SinkProbeAsync(events, "probe");
 
         foreach (var type in Enum.GetValues<EventType>())
         {
@@ -263,202 +215,6 @@ public class EventActorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Test
         Assert.Equal(sent, (await HealthAsync(events)).Published);
     }
 
-    // ---- shutdown drain -----------------------------------------------------------------------------------------
-
-    [Fact]
-    public async Task Drain_must_wait_until_a_busy_plugin_has_delivered_everything_its_sink_held()
-    {
-        var blocking = new BlockingPlugin("blocking");
-        var events = StartEventActor(new EventSettings { PluginTimeout = TimeSpan.FromSeconds(30) }, blocking);
-        for (var i = 0; i < 5; i++)
-        {
-            events.Tell(Envelope(EventType.TokenCreated, id: "held-" + i));
-        }
-
-        await HealthWhenAsync(events, h => Sink(h, "blocking") is { Buffered: 5 });
-        var drain = events.Ask<EventSinksDrained>(new DrainEventSinks(TimeSpan.FromSeconds(20)), AskTimeout * 5);
-        await Task.Delay(300);
-        Assert.False(drain.IsCompleted, "the drain answered while the sink still held events");
-
-        blocking.Release();
-        var drained = await drain;
-
-        Assert.Empty(drained.Undelivered);
-        Assert.Equal(0, drained.Remaining);
-        Assert.Equal(5, blocking.Completed);
-    }
-
-    [Fact]
-    public async Task Drain_must_name_each_sink_still_holding_events_when_its_timeout_passes()
-    {
-        var blocking = new BlockingPlugin("stuck");
-        var recording = new RecordingPlugin("fine");
-        var events = StartEventActor(new EventSettings { PluginTimeout = TimeSpan.FromSeconds(30) }, blocking, recording);
-        for (var i = 0; i < 4; i++)
-        {
-            events.Tell(Envelope(EventType.TokenCreated, id: "stuck-" + i));
-        }
-
-        await HealthWhenAsync(events, h => Sink(h, "stuck") is { Buffered: 4 } && Sink(h, "fine") is { Delivered: 4 });
-        var drained = await events.Ask<EventSinksDrained>(new DrainEventSinks(TimeSpan.FromMilliseconds(300)), AskTimeout);
-
-        Assert.Equal(new Dictionary<string, long> { ["stuck"] = 4 }, drained.Undelivered);
-        Assert.Equal(4, drained.Remaining);
-        Assert.Equal(4, recording.Received.Count);
-        blocking.Release();
-    }
-
-    [Fact]
-    public async Task Drain_must_answer_at_once_when_no_sink_holds_anything()
-    {
-        var recording = new RecordingPlugin("idle");
-        var events = StartEventActor(new EventSettings(), recording);
-        events.Tell(Envelope(EventType.ClientRegistered));
-        await HealthWhenAsync(events, h => Sink(h, "idle") is { Delivered: 1 });
-
-        var drained = await events.Ask<EventSinksDrained>(new DrainEventSinks(TimeSpan.FromSeconds(30)), TimeSpan.FromSeconds(2));
-
-        Assert.Empty(drained.Undelivered);
-    }
-
-    // ---- runtime sinks ------------------------------------------------------------------------------------------
-
-    [Fact]
-    public async Task EventActor_must_deliver_to_a_sink_actor_registered_at_runtime_and_forget_it_when_it_stops()
-    {
-        var events = StartEventActor();
-        var other = CreateTestProbe();
-        await RegisterSinkAsync(events, "other", other.Ref);
-        events.Tell(Envelope(EventType.TokenCreated, id: "before"));
-        Assert.Equal("before", (await other.ExpectMsgAsync<EventEnvelope>()).Event.Id);
-
-        var custom = CreateTestProbe();
-        await RegisterSinkAsync(events, "custom", custom.Ref);
-        events.Tell(Envelope(EventType.TokenCreated, id: "during"));
-        Assert.Equal("during", (await custom.ExpectMsgAsync<EventEnvelope>()).Event.Id);
-        Assert.Equal("during", (await other.ExpectMsgAsync<EventEnvelope>()).Event.Id);
-        Assert.Contains((await HealthAsync(events)).Sinks, s => s is { Name: "custom", Kind: "actor", Healthy: true });
-
-        custom.Ref.Tell(PoisonPill.Instance);
-
-        var health = await HealthWhenAsync(events, h => Sink(h, "custom") is null);
-        Assert.Null(Sink(health, "custom"));
-        Assert.NotNull(Sink(health, "other"));
-
-        events.Tell(Envelope(EventType.TokenRevoked, id: "after"));
-        Assert.Equal("after", (await other.ExpectMsgAsync<EventEnvelope>()).Event.Id);
-
-        // The name is free again.
-        var successor = CreateTestProbe();
-        await RegisterSinkAsync(events, "custom", successor.Ref);
-        events.Tell(Envelope(EventType.TokenRevoked, id: "successor"));
-        Assert.Equal("successor", (await successor.ExpectMsgAsync<EventEnvelope>()).Event.Id);
-    }
-
-    [Fact]
-    public async Task EventActor_must_stop_delivering_to_an_unregistered_sink()
-    {
-        var events = StartEventActor();
-        var leaving = CreateTestProbe();
-        var staying = CreateTestProbe();
-        await RegisterSinkAsync(events, "leaving", leaving.Ref);
-        await RegisterSinkAsync(events, "staying", staying.Ref);
-
-        var unregistered = await events.Ask<EventSinkUnregistered>(new UnregisterEventSink("leaving"), AskTimeout);
-        Assert.Equal("leaving", unregistered.Name);
-
-        // Routee removal is asynchronous in the router; later events must not reach the sink.
-        var health = await HealthAsync(events);
-        Assert.Null(Sink(health, "leaving"));
-        await Task.Delay(100);
-        events.Tell(Envelope(EventType.TokenCreated, id: "after"));
-        Assert.Equal("after", (await staying.ExpectMsgAsync<EventEnvelope>()).Event.Id);
-        await leaving.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
-    }
-
-    [Fact]
-    public async Task EventActor_must_answer_unregistering_an_unknown_sink()
-    {
-        var events = StartEventActor();
-
-        var unregistered = await events.Ask<EventSinkUnregistered>(new UnregisterEventSink("nobody"), AskTimeout);
-
-        Assert.Equal("nobody", unregistered.Name);
-    }
-
-    [Fact]
-    public async Task EventActor_must_stop_delivering_to_an_unregistered_plugin()
-    {
-        var events = StartEventActor();
-        var plugin = new RecordingPlugin("recording");
-        var probe = CreateTestProbe();
-        await RegisterPluginAsync(events, plugin);
-        await RegisterSinkAsync(events, "probe", probe.Ref);
-        events.Tell(Envelope(EventType.TokenCreated, id: "before"));
-        await probe.ExpectMsgAsync<EventEnvelope>();
-        await Eventually(() => Task.FromResult(plugin.Received.Count), c => c == 1);
-
-        await events.Ask<EventSinkUnregistered>(new UnregisterEventSink("recording"), AskTimeout);
-        await Task.Delay(100);
-        events.Tell(Envelope(EventType.TokenCreated, id: "after"));
-        await probe.ExpectMsgAsync<EventEnvelope>();
-        await Task.Delay(200);
-
-        Assert.Equal(["before"], plugin.Received.Select(e => e.Event.Id));
-        Assert.Null(Sink(await HealthAsync(events), "recording"));
-    }
-
-    [Fact]
-    public async Task EventActor_must_accept_a_plugin_registered_again_after_it_was_unregistered()
-    {
-        var events = StartEventActor();
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
-        await RegisterPluginAsync(events, new RecordingPlugin("recording"));
-        await events.Ask<EventSinkUnregistered>(new UnregisterEventSink("recording"), AskTimeout);
-
-        var again = new RecordingPlugin("recording");
-        await RegisterPluginAsync(events, again);
-        events.Tell(Envelope(EventType.TokenCreated, id: "e1"));
-
-        await Eventually(() => Task.FromResult(again.Received.Count), c => c == 1);
-        Assert.Equal(["e1"], again.Received.Select(e => e.Event.Id));
-        // The runtime sink registered before is still there (the EventActor did not restart).
-        Assert.Equal("e1", (await probe.ExpectMsgAsync<EventEnvelope>()).Event.Id);
-    }
-
-    [Fact]
-    public async Task EventActor_must_keep_the_first_sink_when_a_name_is_registered_twice()
-    {
-        var events = StartEventActor();
-        var first = CreateTestProbe();
-        var second = CreateTestProbe();
-        await RegisterSinkAsync(events, "same", first.Ref);
-        var refused = await events.Ask<EventSinkRejected>(new RegisterEventSink("same", second.Ref), TimeSpan.FromSeconds(5));
-        Assert.Equal("same", refused.Name);
-
-        events.Tell(Envelope(EventType.TokenCreated, id: "e1"));
-
-        Assert.Equal("e1", (await first.ExpectMsgAsync<EventEnvelope>()).Event.Id);
-        await second.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
-        Assert.Single((await HealthAsync(events)).Sinks, s => s.Name == "same");
-    }
-
-    [Fact]
-    public async Task EventActor_must_deliver_events_sent_right_after_start_to_the_plugins_it_was_started_with()
-    {
-        var store = new InMemoryEventPlugin(100);
-        var events = StartEventActor(new EventSettings(), store);
-
-        for (var i = 0; i < 20; i++)
-        {
-            events.Tell(Envelope(EventType.TokenCreated, id: "e" + i));
-        }
-
-        var found = await Eventually(() => QueryAsync(events, new EventQuery()), f => f.Events.Count == 20, TimeSpan.FromSeconds(3));
-        Assert.Equal(20, found.Events.Count);
-    }
-
     // ---- queries --------------------------------------------------------------------------------------------------
 
     [Fact]
@@ -511,177 +267,5 @@ public class EventActorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Test
         Assert.All(health.Sinks, s => Assert.True(s.Healthy));
         Assert.All(health.Sinks.Where(s => s.Kind == "plugin"), s => Assert.Equal((1L, 0L, 0L, 0L), (s.Delivered, s.Failed, s.Dropped, s.Buffered)));
         Assert.Equal("actor", Sink(health, "probe")!.Kind);
-    }
-
-    // ---- ingest -----------------------------------------------------------------------------------------------------
-
-    [Fact]
-    public async Task Ingest_must_accept_a_valid_envelope_and_deliver_it_to_the_sinks()
-    {
-        var events = StartEventActor(new EventSettings { Producer = "oauth2-spec" });
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
-
-        var reply = await IngestAsync(events, Incoming(id: "ext-1", traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), correlationId: "corr-1");
-
-        var accepted = Assert.IsType<IngestAccepted>(reply);
-        Assert.Equal("ext-1", accepted.EventId);
-        Assert.Equal("ext-1", accepted.IdempotencyKey);
-        var envelope = await probe.ExpectMsgAsync<EventEnvelope>();
-        Assert.Equal("ext-1", envelope.Event.Id);
-        Assert.Equal(EventType.UserAuthenticated, envelope.Event.EventType);
-        Assert.Equal(Start, envelope.Event.Timestamp);
-        Assert.Equal("user-1", envelope.Event.UserId);
-        Assert.Equal("client-1", envelope.Event.ClientId);
-        Assert.Equal("password", envelope.Event.Metadata["method"]);
-        Assert.Equal("ext-1", envelope.IdempotencyKey);
-        Assert.Equal("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", envelope.Traceparent);
-        Assert.Equal("corr-1", envelope.CorrelationId);
-        Assert.Equal("oauth2-spec", envelope.Producer);
-        Assert.Equal(_time.GetUtcNow(), envelope.ProducedAt);
-        Assert.Equal("ingest", envelope.Attributes["source"]);
-    }
-
-    [Fact]
-    public async Task Ingest_must_keep_the_producers_own_correlation_producer_and_attributes()
-    {
-        var events = StartEventActor();
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
-        var producedAt = Start.AddMinutes(-5);
-
-        await IngestAsync(events, Incoming() with
-        {
-            CorrelationId = "their-corr",
-            Producer = "billing-service",
-            ProducedAt = producedAt,
-            Attributes = new Dictionary<string, string> { ["source"] = "batch", ["region"] = "eu" },
-        }, correlationId: "request-corr");
-
-        var envelope = await probe.ExpectMsgAsync<EventEnvelope>();
-        Assert.Equal("their-corr", envelope.CorrelationId);
-        Assert.Equal("billing-service", envelope.Producer);
-        Assert.Equal(producedAt, envelope.ProducedAt);
-        Assert.Equal("eu", envelope.Attributes["region"]);
-    }
-
-    public static TheoryData<string> KeySources => new() { "header", "body", "event_id" };
-
-    private static (IncomingEnvelope Envelope, string? Header) WithKey(string source, string key, string eventId) => source switch
-    {
-        "header" => (Incoming(id: eventId), key),
-        "body" => (Incoming(id: eventId, idempotencyKey: key), null),
-        _ => (Incoming(id: key), null),
-    };
-
-    [Theory]
-    [MemberData(nameof(KeySources))]
-    public async Task Ingest_must_answer_duplicate_for_a_key_seen_before(string source)
-    {
-        var events = StartEventActor();
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
-
-        var (first, firstHeader) = WithKey(source, "key-1", "event-a");
-        var (second, secondHeader) = WithKey(source, "key-1", "event-b");
-        var (third, thirdHeader) = WithKey(source, "key-2", "event-c");
-
-        var accepted = Assert.IsType<IngestAccepted>(await IngestAsync(events, first, firstHeader));
-        var duplicate = Assert.IsType<IngestDuplicate>(await IngestAsync(events, second, secondHeader));
-        var other = Assert.IsType<IngestAccepted>(await IngestAsync(events, third, thirdHeader));
-
-        Assert.Equal("key-1", accepted.IdempotencyKey);
-        Assert.Equal("key-1", duplicate.IdempotencyKey);
-        Assert.Equal("key-2", other.IdempotencyKey);
-        Assert.Equal("key-1", (await probe.ExpectMsgAsync<EventEnvelope>()).IdempotencyKey);
-        Assert.Equal("key-2", (await probe.ExpectMsgAsync<EventEnvelope>()).IdempotencyKey);
-        await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
-    }
-
-    [Fact]
-    public async Task Ingest_must_take_the_key_from_the_header_then_the_body_then_the_event_id()
-    {
-        var events = StartEventActor();
-
-        var header = Assert.IsType<IngestAccepted>(await IngestAsync(events, Incoming(id: "id-1", idempotencyKey: "body-1"), "header-1"));
-        var body = Assert.IsType<IngestAccepted>(await IngestAsync(events, Incoming(id: "id-1", idempotencyKey: "body-1")));
-        var id = Assert.IsType<IngestAccepted>(await IngestAsync(events, Incoming(id: "id-1")));
-        var blankHeader = Assert.IsType<IngestAccepted>(await IngestAsync(events, Incoming(id: "id-2", idempotencyKey: "body-2"), "  "));
-
-        Assert.Equal("header-1", header.IdempotencyKey);
-        Assert.Equal("body-1", body.IdempotencyKey);
-        Assert.Equal("id-1", id.IdempotencyKey);
-        Assert.Equal("body-2", blankHeader.IdempotencyKey);
-        Assert.IsType<IngestDuplicate>(await IngestAsync(events, Incoming(id: "other"), "header-1"));
-        Assert.IsType<IngestDuplicate>(await IngestAsync(events, Incoming(id: "other", idempotencyKey: "body-1")));
-        Assert.IsType<IngestDuplicate>(await IngestAsync(events, Incoming(id: "id-1", idempotencyKey: " ")));
-    }
-
-    [Fact]
-    public async Task Ingest_must_treat_a_key_as_new_once_the_dedup_window_has_passed()
-    {
-        var events = StartEventActor(new EventSettings { DedupWindow = TimeSpan.FromMinutes(1) });
-
-        Assert.IsType<IngestAccepted>(await IngestAsync(events, Incoming(id: "ext-1")));
-        _time.Advance(TimeSpan.FromSeconds(59));
-        Assert.IsType<IngestDuplicate>(await IngestAsync(events, Incoming(id: "ext-1")));
-        _time.Advance(TimeSpan.FromSeconds(1));
-
-        Assert.IsType<IngestAccepted>(await IngestAsync(events, Incoming(id: "ext-1")));
-        Assert.IsType<IngestDuplicate>(await IngestAsync(events, Incoming(id: "ext-1")));
-    }
-
-    [Fact]
-    public async Task Ingest_must_remember_keys_of_events_the_filter_withholds()
-    {
-        var filter = new EventFilter(EventFilterMode.Include, new HashSet<EventType> { EventType.TokenCreated });
-        var events = StartEventActor(new EventSettings { Filter = filter });
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
-
-        Assert.IsType<IngestAccepted>(await IngestAsync(events, Incoming(id: "withheld", type: "user_logout")));
-        Assert.IsType<IngestDuplicate>(await IngestAsync(events, Incoming(id: "withheld", type: "user_logout")));
-        Assert.IsType<IngestAccepted>(await IngestAsync(events, Incoming(id: "passes", type: "token_created")));
-
-        Assert.Equal("passes", (await probe.ExpectMsgAsync<EventEnvelope>()).Event.Id);
-        await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
-    }
-
-    private static readonly Dictionary<string, (IncomingEnvelope Envelope, string Reason)> Invalid = new()
-    {
-        ["no event"] = (Incoming() with { Event = null }, "'event' is required"),
-        ["unknown type"] = (Incoming(type: "token_minted"), "'event.event_type' 'token_minted' is not a known event type"),
-        ["missing type"] = (Incoming(type: null), "'event.event_type' is required"),
-        ["missing id"] = (Incoming(id: null), "'event.id' is required"),
-        ["blank id"] = (Incoming(id: "   "), "'event.id' is required"),
-        ["long id"] = (Incoming(id: new string('x', 201)), "'event.id' is required"),
-        ["missing timestamp"] = (Incoming() with { Event = Incoming().Event! with { Timestamp = null } }, "'event.timestamp' is required"),
-        ["bad severity"] = (Incoming() with { Event = Incoming().Event! with { Severity = "fatal" } }, "'event.severity' 'fatal'"),
-        ["malformed traceparent"] = (Incoming(traceparent: "00-xyz-01"), "'traceparent' is not a W3C traceparent"),
-        ["uppercase traceparent"] = (Incoming(traceparent: "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01"), "'traceparent' is not a W3C traceparent"),
-        ["zero trace id"] = (Incoming(traceparent: "00-00000000000000000000000000000000-00f067aa0ba902b7-01"), "'traceparent' is not a W3C traceparent"),
-        ["zero span id"] = (Incoming(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"), "'traceparent' is not a W3C traceparent"),
-        ["long tracestate"] = (Incoming() with { Tracestate = new string('a', 513) }, "'tracestate' is longer than 512"),
-        ["long key"] = (Incoming(idempotencyKey: new string('k', 201)), "idempotency key is longer than 200"),
-    };
-
-    public static TheoryData<string> InvalidEnvelopes => new(Invalid.Keys);
-
-    [Theory]
-    [MemberData(nameof(InvalidEnvelopes))]
-    public async Task Ingest_must_reject_an_invalid_envelope_with_the_reason(string because)
-    {
-        var (envelope, reason) = Invalid[because];
-        var events = StartEventActor();
-        var probe = CreateTestProbe();
-        await RegisterSinkAsync(events, "probe", probe.Ref);
-
-        var reply = await IngestAsync(events, envelope);
-
-        var rejected = Assert.IsType<IngestRejected>(reply);
-        Assert.True(rejected.Reason.Contains(reason, StringComparison.Ordinal), $"{because}: '{rejected.Reason}' should contain '{reason}'");
-        await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
-        // A rejected envelope does not use up its key.
-        Assert.IsType<IngestAccepted>(await IngestAsync(events, Incoming(id: "ext-1")));
     }
 }

@@ -1,9 +1,8 @@
-using System.Collections.Concurrent;
 using OAuth2.Actors.Events;
 
 namespace OAuth2.Actors.Core.Tests;
 
-/// <summary>Envelopes and test plugins shared by the event pipeline specs.</summary>
+/// <summary>Envelopes, the fake clock's start and the waiting helper shared by the event pipeline specs.</summary>
 internal static class EventSpecSupport
 {
     /// <summary>A fixed start for the fake clock.</summary>
@@ -46,93 +45,28 @@ internal static class EventSpecSupport
             null,
             null);
 
-    /// <summary>Polls <paramref name="probe"/> until it holds or the deadline passes; returns the last value.</summary>
+    /// <summary>
+    /// Polls <paramref name="probe"/> until <paramref name="done"/> holds and returns that value; fails with the last value
+    /// when the deadline (20 s unless told: CI machines are shared and busy) passes. The same rule as
+    /// OAuth2.Actors.Testing.Eventually in tests/Shared, which this project does not link.
+    /// </summary>
     public static async Task<T> Eventually<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan? within = null)
     {
-        var deadline = DateTimeOffset.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        var deadline = DateTimeOffset.UtcNow + (within ?? TimeSpan.FromSeconds(20));
         while (true)
         {
             var value = await probe();
-            if (done(value) || DateTimeOffset.UtcNow > deadline)
+            if (done(value))
             {
                 return value;
+            }
+
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Not within {(within ?? TimeSpan.FromSeconds(20)).TotalSeconds:0.#} s; last seen: {value}");
             }
 
             await Task.Delay(25);
         }
     }
-}
-
-/// <summary>Records every envelope it is given.</summary>
-internal sealed class RecordingPlugin(string name) : IEventPlugin
-{
-    public ConcurrentQueue<EventEnvelope> Received { get; } = new();
-
-    public string Name => name;
-
-    public Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken)
-    {
-        Received.Enqueue(envelope);
-        return Task.CompletedTask;
-    }
-
-    public Task<bool> HealthCheckAsync(CancellationToken cancellationToken) => Task.FromResult(true);
-}
-
-/// <summary>Throws on every call, synchronously or from the returned task.</summary>
-internal sealed class ThrowingPlugin(string name, bool synchronously = false) : IEventPlugin
-{
-    public int Calls;
-
-    public string Name => name;
-
-    public Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref Calls);
-        return synchronously
-            ? throw new InvalidOperationException("broker unreachable")
-            : Task.FromException(new InvalidOperationException("broker unreachable"));
-    }
-
-    public Task<bool> HealthCheckAsync(CancellationToken cancellationToken) => Task.FromResult(false);
-}
-
-/// <summary>Never completes a call (ignores cancellation too): only the plugin timeout gets the sink moving.</summary>
-internal sealed class HangingPlugin(string name) : IEventPlugin
-{
-    private readonly TaskCompletionSource _never = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public int Calls;
-
-    public string Name => name;
-
-    public Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref Calls);
-        return _never.Task;
-    }
-
-    public Task<bool> HealthCheckAsync(CancellationToken cancellationToken) => Task.FromResult(true);
-}
-
-/// <summary>Every call waits until <see cref="Release"/>; counts what it finally delivered.</summary>
-internal sealed class BlockingPlugin(string name) : IEventPlugin
-{
-    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public int Started;
-    public int Completed;
-
-    public string Name => name;
-
-    public async Task EmitAsync(EventEnvelope envelope, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref Started);
-        await _gate.Task;
-        Interlocked.Increment(ref Completed);
-    }
-
-    public void Release() => _gate.TrySetResult();
-
-    public Task<bool> HealthCheckAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 }

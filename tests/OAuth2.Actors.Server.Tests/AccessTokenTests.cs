@@ -1,28 +1,21 @@
-using System.Text;
-using System.Text.Json;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The access token itself (RFC 9068), checked the way a resource server would: against the published JWKS.</summary>
-public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : IClassFixture<ShortTokenLifetimeServerFixture>, IAsyncLifetime
+public sealed class AccessTokenTests(Fixtures.ShortTokenLifetimeServerFixture fixture) : HostTests<Fixtures.ShortTokenLifetimeServerFixture>(fixture)
 {
     private RegisteredClient _client = null!;
     private string _token = null!;
     private JsonWebKeySet _jwks = null!;
 
-    private ServerHost Host => fixture.Host;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         _client = await Host.Register(scope: "read write");
         _token = await Host.AccessToken(_client, scope: "read");
         _jwks = new JsonWebKeySet(await Host.JwksJson());
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Access_token_must_verify_against_the_jwks_with_issuer_and_audience()
@@ -59,9 +52,9 @@ public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : 
     {
         var jwt = new JsonWebToken(_token);
 
-        Assert.Equal(ServerHost.Issuer, jwt.Issuer);
+        Assert.Equal(TestHost.InMemoryIssuer, jwt.Issuer);
         Assert.Equal(_client.ClientId, jwt.Subject);
-        Assert.Equal([ServerHost.Issuer], jwt.Audiences);
+        Assert.Equal([TestHost.InMemoryIssuer], jwt.Audiences);
         Assert.Equal(_client.ClientId, jwt.GetPayloadValue<string>("client_id"));
         Assert.Equal("read", jwt.GetPayloadValue<string>("scope"));
         Assert.False(string.IsNullOrEmpty(jwt.Id));
@@ -79,7 +72,7 @@ public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : 
         var nbf = jwt.GetPayloadValue<long>("nbf");
         var exp = jwt.GetPayloadValue<long>("exp");
 
-        Assert.Equal(ShortTokenLifetimeServerFixture.AccessTokenTtlSeconds, exp - iat);
+        Assert.Equal(Fixtures.ShortTokenLifetimeServerFixture.AccessTokenTtlSeconds, exp - iat);
         Assert.Equal(iat, nbf);
         Assert.InRange(iat, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 120, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 5);
     }
@@ -90,7 +83,7 @@ public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : 
         using var response = await Host.RequestToken(_client);
 
         Assert.False(response.IsError, response.Raw);
-        Assert.Equal(ShortTokenLifetimeServerFixture.AccessTokenTtlSeconds, response.ExpiresIn);
+        Assert.Equal(Fixtures.ShortTokenLifetimeServerFixture.AccessTokenTtlSeconds, response.ExpiresIn);
     }
 
     [Fact]
@@ -98,7 +91,7 @@ public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : 
     {
         var payload = Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(_token.Split('.')[1]));
 
-        Assert.DoesNotContain(_client.ClientSecret, payload, StringComparison.Ordinal);
+        Assert.DoesNotContain(_client.ClientSecret!, payload, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(payload);
         Assert.Equal(
             ["aud", "client_id", "exp", "iat", "iss", "jti", "nbf", "scope", "sub"],
@@ -115,8 +108,8 @@ public sealed class AccessTokenTests(ShortTokenLifetimeServerFixture fixture) : 
 
     private static TokenValidationParameters Validation(IEnumerable<SecurityKey> keys) => new()
     {
-        ValidIssuer = ServerHost.Issuer,
-        ValidAudience = ServerHost.Issuer,
+        ValidIssuer = TestHost.InMemoryIssuer,
+        ValidAudience = TestHost.InMemoryIssuer,
         IssuerSigningKeys = keys,
         ValidTypes = ["at+jwt"],
         ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],

@@ -1,13 +1,8 @@
-using System.Net;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_AUTHORIZATION_CODE_TTL=5: a code redeemed after its lifetime is refused and reported.</summary>
-public sealed class AuthorizationCodeExpiryTests(FlowShortCodeFixture fixture) : IClassFixture<FlowShortCodeFixture>
+public sealed class AuthorizationCodeExpiryTests(Fixtures.FlowShortCodeFixture fixture) : HostTests<Fixtures.FlowShortCodeFixture>(fixture)
 {
-    private FlowServerHost Host => fixture.Host;
-
     [Fact]
     public async Task AuthorizationCode_must_expire_after_its_ttl_and_emit_authorization_code_expired()
     {
@@ -21,7 +16,7 @@ public sealed class AuthorizationCodeExpiryTests(FlowShortCodeFixture fixture) :
         Assert.NotNull(result.Code);
 
         // The code was created after issuedBefore: wait until its lifetime has surely passed.
-        var expired = issuedBefore + TimeSpan.FromSeconds(FlowShortCodeFixture.CodeTtlSeconds + 15);
+        var expired = issuedBefore + TimeSpan.FromSeconds(Fixtures.FlowShortCodeFixture.CodeTtlSeconds + 15);
         var waitFor = expired - DateTimeOffset.UtcNow;
         if (waitFor > TimeSpan.Zero)
         {
@@ -31,20 +26,16 @@ public sealed class AuthorizationCodeExpiryTests(FlowShortCodeFixture fixture) :
         using var tokens = await Host.ExchangeCode(client, result.Code!, pkce.Verifier);
 
         OAuthAssert.Error(tokens, HttpStatusCode.BadRequest, "invalid_grant");
-        var events = await Host.WaitForEvents("authorization_code_expired", e => FlowAssert.Str(e, "client_id") == client.ClientId);
+        var events = await Host.WaitForEventsOfType("authorization_code_expired", e => FlowAssert.Str(e, "client_id") == client.ClientId);
         Assert.Equal("expired", FlowAssert.Meta(events[0], "reason"));
     }
 
     [Fact]
     public async Task AuthorizationCode_must_work_within_its_ttl()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        var pkce = Pkce.New();
-        var result = await browser.Authorize(client, user, pkce);
+        var (client, code, pkce) = await Host.CodeFor();
 
-        using var tokens = await Host.ExchangeCode(client, result.Code!, pkce.Verifier);
+        using var tokens = await Host.ExchangeCode(client, code, pkce.Verifier);
 
         Assert.False(tokens.IsError, tokens.Raw);
     }

@@ -1,14 +1,8 @@
-using System.Net;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>OAUTH2_REQUIRE_PKCE=false: confidential clients may go without PKCE; public clients still may not.</summary>
-public sealed class AuthorizationCodeOptionalPkceTests(FlowOptionalPkceFixture fixture) : IClassFixture<FlowOptionalPkceFixture>
+public sealed class AuthorizationCodeOptionalPkceTests(Fixtures.FlowOptionalPkceFixture fixture) : HostTests<Fixtures.FlowOptionalPkceFixture>(fixture)
 {
-    private FlowServerHost Host => fixture.Host;
-
     [Fact]
     public async Task AuthorizationCode_without_pkce_must_work_for_a_confidential_client_when_not_required()
     {
@@ -43,10 +37,10 @@ public sealed class AuthorizationCodeOptionalPkceTests(FlowOptionalPkceFixture f
         var client = await Host.RegisterCodeClient();
         using var browser = Host.NewBrowser();
 
-        using var response = await browser.Get(FlowBrowser.AuthorizeQuery(client, pkce: null, state: "pub"));
+        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, pkce: null, state: "pub"));
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var parsed = new AuthorizeResponse(FlowBrowser.Location(response)!);
+        var parsed = new AuthorizeResponse(TestBrowser.Location(response)!);
         Assert.Equal("invalid_request", parsed.Error);
         Assert.Equal("pub", parsed.State);
         Assert.Equal(Host.Issuer, parsed.Issuer);
@@ -74,9 +68,9 @@ public sealed class AuthorizationCodeOptionalPkceTests(FlowOptionalPkceFixture f
         var client = await Host.RegisterCodeClient(confidential: true);
         using var browser = Host.NewBrowser();
 
-        using var response = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New(), state: "plain", method: "plain"));
+        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "plain", method: "plain"));
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal("invalid_request", new AuthorizeResponse(FlowBrowser.Location(response)!).Error);
+        Assert.Equal("invalid_request", new AuthorizeResponse(TestBrowser.Location(response)!).Error);
     }
 }

@@ -1,40 +1,15 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
-/// <summary>
-/// Malformed requests to every endpoint: each must answer an RFC 6749 error object with a 4xx status, never 500.
-/// </summary>
-public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
+/// <summary>Malformed requests to the form endpoints and registration: content type, size limit, repeated and missing parameters, garbage bodies, and the charset of error descriptions.</summary>
+public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixture)
 {
-    private const int BodyLimit = 64 * 1024;
-
-    private RegisteredClient _client = null!;
-
-    private ServerHost Host => fixture.Host;
-
-    private HttpClient Http => fixture.Host.Client;
-
-    public static TheoryData<string> FormEndpoints => new() { ServerHost.TokenPath, ServerHost.IntrospectionPath, ServerHost.RevocationPath };
-
-    public static TheoryData<string> AllPostEndpoints => new() { ServerHost.TokenPath, ServerHost.IntrospectionPath, ServerHost.RevocationPath, ServerHost.RegistrationPath };
-
-    public async Task InitializeAsync() => _client = await Host.Register(scope: "read");
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     // ---- content type ---------------------------------------------------------------------------------------
 
     [Theory]
     [MemberData(nameof(FormEndpoints))]
     public async Task Form_endpoints_must_refuse_a_json_body_with_invalid_request(string path)
     {
-        using var request = Authenticated(path, new StringContent("""{"grant_type":"client_credentials","token":"x"}""", Encoding.UTF8, "application/json"));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, new StringContent("""{"grant_type":"client_credentials","token":"x"}""", Encoding.UTF8, "application/json"));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -44,9 +19,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     public async Task Form_endpoints_must_refuse_a_body_without_content_type_with_invalid_request(string path)
     {
         var content = new ByteArrayContent("grant_type=client_credentials&token=x"u8.ToArray());
-        using var request = Authenticated(path, content);
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, content);
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -55,9 +28,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [MemberData(nameof(FormEndpoints))]
     public async Task Form_endpoints_must_refuse_text_plain_with_invalid_request(string path)
     {
-        using var request = Authenticated(path, new StringContent("grant_type=client_credentials&token=x", Encoding.UTF8, "text/plain"));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, new StringContent("grant_type=client_credentials&token=x", Encoding.UTF8, "text/plain"));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -76,9 +47,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         var content = new StringContent("grant_type=client_credentials", Encoding.UTF8);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse("Application/X-WWW-Form-UrlEncoded; charset=utf-8");
-        using var request = Authenticated(ServerHost.TokenPath, content);
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(TestHost.TokenPath, content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -86,7 +55,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [Fact]
     public async Task Registration_must_refuse_a_form_body_with_invalid_client_metadata()
     {
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RawRequests.Form(("grant_types", "client_credentials"), ("scope", "read")));
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, TestHost.Form(("grant_types", "client_credentials"), ("scope", "read")));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
@@ -104,7 +73,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
             content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         }
 
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, content);
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, content);
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
@@ -115,9 +84,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [MemberData(nameof(AllPostEndpoints))]
     public async Task Every_endpoint_must_refuse_a_body_over_64_KiB_with_400(string path)
     {
-        using var request = Authenticated(path, Oversized(path, BodyLimit + 1, knownLength: true));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, Oversized(path, BodyLimit + 1, knownLength: true));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, ErrorForBadFraming(path));
     }
@@ -126,9 +93,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [MemberData(nameof(AllPostEndpoints))]
     public async Task Every_endpoint_must_refuse_a_streamed_body_over_64_KiB_without_content_length(string path)
     {
-        using var request = Authenticated(path, Oversized(path, 4 * BodyLimit, knownLength: false));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, Oversized(path, 4 * BodyLimit, knownLength: false));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, ErrorForBadFraming(path));
     }
@@ -138,9 +103,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         var prefix = "grant_type=client_credentials&padding=";
         var body = prefix + new string('a', BodyLimit - prefix.Length);
-        using var request = Authenticated(ServerHost.TokenPath, new StringContent(body, Encoding.ASCII, "application/x-www-form-urlencoded"));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(TestHost.TokenPath, new StringContent(body, Encoding.ASCII, "application/x-www-form-urlencoded"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -154,9 +117,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("grant_type=client_credentials&client_id=a&client_id=a")]
     public async Task Token_endpoint_must_refuse_a_repeated_parameter_with_invalid_request(string body)
     {
-        using var request = Authenticated(ServerHost.TokenPath, FormBody(body));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(TestHost.TokenPath, FormBody(body));
 
         var error = await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
         Assert.Contains("more than once", error.GetProperty("error_description").GetString(), StringComparison.Ordinal);
@@ -169,9 +130,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("/oauth/revoke", "token=a&token_type_hint=x&token_type_hint=y")]
     public async Task Introspection_and_revocation_must_refuse_a_repeated_parameter_with_invalid_request(string path, string body)
     {
-        using var request = Authenticated(path, FormBody(body));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, FormBody(body));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -183,9 +142,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("GRANT_TYPE=client_credentials")]
     public async Task Token_endpoint_must_refuse_a_missing_grant_type_with_invalid_request(string body)
     {
-        using var request = Authenticated(ServerHost.TokenPath, FormBody(body));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(TestHost.TokenPath, FormBody(body));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -199,9 +156,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("%")]
     public async Task Token_endpoint_must_refuse_an_unknown_grant_type_with_unsupported_grant_type(string grantType)
     {
-        using var request = Authenticated(ServerHost.TokenPath, RawRequests.Form(("grant_type", grantType)));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(TestHost.TokenPath, TestHost.Form(("grant_type", grantType)));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "unsupported_grant_type");
     }
@@ -209,7 +164,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [Fact]
     public async Task Token_endpoint_must_refuse_an_unknown_grant_type_even_without_client_authentication()
     {
-        using var response = await Http.PostAsync(ServerHost.TokenPath, RawRequests.Form(("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", "x")));
+        using var response = await Http.PostAsync(TestHost.TokenPath, TestHost.Form(("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", "x")));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "unsupported_grant_type");
     }
@@ -218,18 +173,18 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
 
     public static TheoryData<string, byte[], int, string> GarbageForms => new()
     {
-        { ServerHost.TokenPath, "&&&===&&&"u8.ToArray(), 400, "invalid_request" },
-        { ServerHost.TokenPath, "%%%%%"u8.ToArray(), 400, "invalid_request" },
-        { ServerHost.TokenPath, "grant_type=client%ZZcredentials"u8.ToArray(), 400, "unsupported_grant_type" },
-        { ServerHost.TokenPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28, 0x26, 0x80], 400, "invalid_request" },
-        { ServerHost.TokenPath, "{\"grant_type\":\"client_credentials\"}"u8.ToArray(), 400, "invalid_request" },
-        { ServerHost.TokenPath, "grant_type\0=client_credentials"u8.ToArray(), 400, "invalid_request" },
-        { ServerHost.IntrospectionPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
-        { ServerHost.IntrospectionPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
-        { ServerHost.IntrospectionPath, "token"u8.ToArray(), 401, "invalid_client" },
-        { ServerHost.RevocationPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
-        { ServerHost.RevocationPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
-        { ServerHost.RevocationPath, "=token"u8.ToArray(), 401, "invalid_client" },
+        { TestHost.TokenPath, "&&&===&&&"u8.ToArray(), 400, "invalid_request" },
+        { TestHost.TokenPath, "%%%%%"u8.ToArray(), 400, "invalid_request" },
+        { TestHost.TokenPath, "grant_type=client%ZZcredentials"u8.ToArray(), 400, "unsupported_grant_type" },
+        { TestHost.TokenPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28, 0x26, 0x80], 400, "invalid_request" },
+        { TestHost.TokenPath, "{\"grant_type\":\"client_credentials\"}"u8.ToArray(), 400, "invalid_request" },
+        { TestHost.TokenPath, "grant_type\0=client_credentials"u8.ToArray(), 400, "invalid_request" },
+        { TestHost.IntrospectionPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
+        { TestHost.IntrospectionPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
+        { TestHost.IntrospectionPath, "token"u8.ToArray(), 401, "invalid_client" },
+        { TestHost.RevocationPath, "&&&===&&&"u8.ToArray(), 401, "invalid_client" },
+        { TestHost.RevocationPath, [0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28], 401, "invalid_client" },
+        { TestHost.RevocationPath, "=token"u8.ToArray(), 401, "invalid_client" },
     };
 
     [Theory]
@@ -250,187 +205,23 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         var content = new ByteArrayContent([0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28, 0x26, 0x80]);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
-        using var request = Authenticated(path, content);
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, content);
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
 
-    // ---- malformed client authentication --------------------------------------------------------------------
-
-    public static TheoryData<string, string> MalformedBasicHeaders
-    {
-        get
-        {
-            var data = new TheoryData<string, string>();
-            var headers = new[]
-            {
-                "Basic !!!not-base64!!!",
-                "Basic " + Convert.ToBase64String("no-colon-here"u8.ToArray()),
-                "Basic " + Convert.ToBase64String(":secret-without-id"u8.ToArray()),
-                "Basic " + Convert.ToBase64String("id-without-secret:"u8.ToArray()),
-                "Basic " + Convert.ToBase64String([0xFF, 0xFE, 0x3A, 0x80]),
-                "Basic a",
-                "basic " + Convert.ToBase64String("no-such-client:secret"u8.ToArray()),
-            };
-            foreach (var path in new[] { ServerHost.TokenPath, ServerHost.IntrospectionPath, ServerHost.RevocationPath })
-            {
-                foreach (var header in headers)
-                {
-                    data.Add(path, header);
-                }
-            }
-
-            return data;
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(MalformedBasicHeaders))]
-    public async Task Form_endpoints_must_answer_a_malformed_basic_header_with_401_invalid_client(string path, string authorization)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = FormBody("grant_type=client_credentials&token=x") };
-        Assert.True(request.Headers.TryAddWithoutValidation("Authorization", authorization));
-
-        using var response = await Http.SendAsync(request);
-
-        await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
-        Assert.Equal("Basic", response.Headers.WwwAuthenticate.Single().Scheme);
-    }
-
-    [Theory]
-    [InlineData("Bearer abc")]
-    [InlineData("Digest username=\"x\"")]
-    [InlineData("Basic")]
-    public async Task Form_endpoints_must_answer_a_non_basic_authorization_without_client_id_with_401_invalid_client(string authorization)
-    {
-        foreach (var path in new[] { ServerHost.TokenPath, ServerHost.IntrospectionPath, ServerHost.RevocationPath })
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = FormBody("grant_type=client_credentials&token=x") };
-            Assert.True(request.Headers.TryAddWithoutValidation("Authorization", authorization));
-
-            using var response = await Http.SendAsync(request);
-
-            await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(FormEndpoints))]
-    public async Task Form_endpoints_must_refuse_basic_and_a_body_secret_together_with_invalid_request(string path)
-    {
-        using var request = Authenticated(path, RawRequests.Form(("grant_type", "client_credentials"), ("token", "x"), ("client_secret", _client.ClientSecret)));
-
-        using var response = await Http.SendAsync(request);
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
-    }
-
-    [Theory]
-    [MemberData(nameof(FormEndpoints))]
-    public async Task Form_endpoints_must_treat_two_authorization_headers_as_no_authentication(string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = FormBody("grant_type=client_credentials&token=x") };
-        var basic = ClientCredentialsTests.Basic(_client.ClientId, _client.ClientSecret).ToString();
-        Assert.True(request.Headers.TryAddWithoutValidation("Authorization", [basic, basic]));
-
-        using var response = await Http.SendAsync(request);
-
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        OAuthAssert.ErrorBody(await response.Content.ReadAsStringAsync());
-    }
-
-    // ---- registration JSON ----------------------------------------------------------------------------------
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("{")]
-    [InlineData("{\"scope\":")]
-    [InlineData("not json")]
-    [InlineData("{'scope':'read'}")]
-    [InlineData("{\"scope\":\"read\",}")]
-    [InlineData("{\"scope\":\"read\"} trailing")]
-    [InlineData("{\"scope\":\"read\"}{\"scope\":\"read\"}")]
-    [InlineData("[]")]
-    [InlineData("[{\"scope\":\"read\"}]")]
-    [InlineData("null")]
-    [InlineData("\"a string\"")]
-    [InlineData("42")]
-    [InlineData("true")]
-    [InlineData("{\"scope\":\"\\uD800\"}")]
-    public async Task Registration_must_refuse_invalid_json_with_invalid_client_metadata(string json)
-    {
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
-    }
-
-    [Theory]
-    [InlineData("{\"redirect_uris\":\"https://app.example.com/cb\"}")]
-    [InlineData("{\"redirect_uris\":{\"a\":\"b\"}}")]
-    [InlineData("{\"grant_types\":[1]}")]
-    [InlineData("{\"grant_types\":\"client_credentials\"}")]
-    [InlineData("{\"grant_types\":[[\"client_credentials\"]]}")]
-    [InlineData("{\"response_types\":[true]}")]
-    [InlineData("{\"scope\":5}")]
-    [InlineData("{\"scope\":[\"read\"]}")]
-    [InlineData("{\"client_name\":{}}")]
-    [InlineData("{\"client_name\":1e999}")]
-    [InlineData("{\"token_endpoint_auth_method\":true}")]
-    public async Task Registration_must_refuse_wrong_json_types_with_invalid_client_metadata(string json)
-    {
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
-    }
-
-    [Theory]
-    [InlineData("{\"scope\":\"read\",\"scope\":\"admin\"}")]
-    [InlineData("{\"scope\":\"read\",\"Scope\":\"admin\"}")]
-    [InlineData("{\"grant_types\":[\"client_credentials\"],\"grant_types\":[\"client_credentials\"]}")]
-    [InlineData("{\"token_endpoint_auth_method\":\"none\",\"token_endpoint_auth_method\":\"client_secret_basic\"}")]
-    public async Task Registration_must_refuse_duplicate_json_properties_with_invalid_client_metadata(string json)
-    {
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
-    }
-
-    [Fact]
-    public async Task Registration_must_refuse_deeply_nested_json_with_invalid_client_metadata()
-    {
-        var json = "{\"software_statement\":" + new string('[', 200) + new string(']', 200) + "}";
-
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
-    }
-
-    [Fact]
-    public async Task Registration_must_refuse_invalid_utf8_with_invalid_client_metadata()
-    {
-        var content = new ByteArrayContent([(byte)'{', (byte)'"', (byte)'s', (byte)'c', (byte)'o', (byte)'p', (byte)'e', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}']);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, content);
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
-    }
 
     // ---- error_description charset (RFC 6749 5.2) ------------------------------------------------------------
 
     [Theory]
-    [InlineData(ServerHost.TokenPath, "grant_type=caf%C3%A9")]
-    [InlineData(ServerHost.TokenPath, "grant_type=a%22b%5Cc")]
-    [InlineData(ServerHost.TokenPath, "grant_type=line%0Abreak")]
-    [InlineData(ServerHost.TokenPath, "grant_type=client_credentials&%C3%A9=1&%C3%A9=2")]
-    [InlineData(ServerHost.IntrospectionPath, "token=x&%22=1&%22=2")]
+    [InlineData(TestHost.TokenPath, "grant_type=caf%C3%A9")]
+    [InlineData(TestHost.TokenPath, "grant_type=a%22b%5Cc")]
+    [InlineData(TestHost.TokenPath, "grant_type=line%0Abreak")]
+    [InlineData(TestHost.TokenPath, "grant_type=client_credentials&%C3%A9=1&%C3%A9=2")]
+    [InlineData(TestHost.IntrospectionPath, "token=x&%22=1&%22=2")]
     public async Task Form_endpoint_error_descriptions_must_stay_within_the_rfc_6749_charset(string path, string body)
     {
-        using var request = Authenticated(path, FormBody(body));
-
-        using var response = await Http.SendAsync(request);
+        using var response = await SendAuthenticated(path, FormBody(body));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         OAuthAssert.ErrorBody(await response.Content.ReadAsStringAsync(), strictDescription: true);
@@ -445,67 +236,9 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("{'scope':'read'}")]
     public async Task Registration_error_descriptions_must_stay_within_the_rfc_6749_charset(string json)
     {
-        using var response = await Http.PostAsync(ServerHost.RegistrationPath, RegistrationTests.Json(json));
+        using var response = await Http.PostAsync(TestHost.RegistrationPath, RegistrationTests.Json(json));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         OAuthAssert.ErrorBody(await response.Content.ReadAsStringAsync(), strictDescription: true);
-    }
-
-    // ---- helpers --------------------------------------------------------------------------------------------
-
-    private HttpRequestMessage Authenticated(string path, HttpContent content)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
-        if (path != ServerHost.RegistrationPath)
-        {
-            request.Headers.Authorization = ClientCredentialsTests.Basic(_client.ClientId, _client.ClientSecret);
-        }
-
-        return request;
-    }
-
-    private static string ErrorForBadFraming(string path) =>
-        path == ServerHost.RegistrationPath ? "invalid_client_metadata" : "invalid_request";
-
-    private static StringContent FormBody(string body) => new(body, Encoding.UTF8, "application/x-www-form-urlencoded");
-
-    private static HttpContent Oversized(string path, int size, bool knownLength)
-    {
-        byte[] body;
-        string mediaType;
-        if (path == ServerHost.RegistrationPath)
-        {
-            var prefix = "{\"scope\":\"read\",\"client_name\":\"";
-            body = Encoding.ASCII.GetBytes(prefix + new string('n', size - prefix.Length - 2) + "\"}");
-            mediaType = "application/json";
-        }
-        else
-        {
-            var prefix = "grant_type=client_credentials&token=x&padding=";
-            body = Encoding.ASCII.GetBytes(prefix + new string('a', size - prefix.Length));
-            mediaType = "application/x-www-form-urlencoded";
-        }
-
-        HttpContent content = knownLength ? new ByteArrayContent(body) : new UnknownLengthContent(body);
-        content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
-        return content;
-    }
-
-    /// <summary>A body sent without Content-Length, in small chunks, so the server must enforce the limit while reading.</summary>
-    private sealed class UnknownLengthContent(byte[] body) : HttpContent
-    {
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-        {
-            for (var offset = 0; offset < body.Length; offset += 4096)
-            {
-                await stream.WriteAsync(body.AsMemory(offset, Math.Min(4096, body.Length - offset)));
-            }
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
     }
 }

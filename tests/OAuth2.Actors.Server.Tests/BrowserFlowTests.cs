@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
-using Duende.IdentityModel.Client;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Server.Tests;
@@ -14,17 +10,15 @@ namespace OAuth2.Actors.Server.Tests;
 /// Needs node, tests/browser/node_modules (npm ci) and Chromium (.ci/services/browser.sh installs both): skipped
 /// without them, except under CI=true where that is a failure.
 /// </summary>
-public sealed class BrowserFlowTests(FlowKestrelFixture fixture, ITestOutputHelper output) : IClassFixture<FlowKestrelFixture>
+public sealed class BrowserFlowTests(Fixtures.FlowKestrelFixture fixture, ITestOutputHelper output) : HostTests<Fixtures.FlowKestrelFixture>(fixture)
 {
     private static readonly TimeSpan RunDeadline = TimeSpan.FromSeconds(180);
-
-    private FlowServerHost Host => fixture.Host;
 
     [SkippableFact]
     public async Task Browser_flow_must_sign_in_show_consent_and_return_a_code_that_exchanges_with_pkce()
     {
         RequireBrowser();
-        var user = await Host.CreateUser(FlowServerHost.NewUsername("browser"));
+        var user = await Host.CreateUser(TestHost.NewUsername("browser"));
         var client = await Host.RegisterCodeClient(name: "Browser Test App");
         var pkce = Pkce.New();
         var state = "state-" + Guid.NewGuid().ToString("N");
@@ -37,7 +31,7 @@ public sealed class BrowserFlowTests(FlowKestrelFixture fixture, ITestOutputHelp
         Assert.Contains("read", run.ConsentText, StringComparison.Ordinal);
         Assert.Contains("write", run.ConsentText, StringComparison.Ordinal);
         var response = new AuthorizeResponse(run.FinalUrl);
-        Assert.StartsWith(FlowServerHost.RedirectUri + "?", run.FinalUrl, StringComparison.Ordinal);
+        Assert.StartsWith(TestHost.RedirectUri + "?", run.FinalUrl, StringComparison.Ordinal);
         Assert.False(response.IsError, run.FinalUrl);
         Assert.Equal(state, response.State);
         Assert.Equal(Host.Issuer, response.Issuer);
@@ -58,7 +52,7 @@ public sealed class BrowserFlowTests(FlowKestrelFixture fixture, ITestOutputHelp
     public async Task Browser_flow_must_not_show_the_consent_page_again_for_the_same_user_client_and_scopes()
     {
         RequireBrowser();
-        var user = await Host.CreateUser(FlowServerHost.NewUsername("browser"));
+        var user = await Host.CreateUser(TestHost.NewUsername("browser"));
         var client = await Host.RegisterCodeClient(name: "Browser Second Run App");
 
         var first = await RunFlow(client, user, Pkce.New(), "first", "allow");
@@ -82,14 +76,14 @@ public sealed class BrowserFlowTests(FlowKestrelFixture fixture, ITestOutputHelp
     public async Task Browser_flow_must_return_access_denied_with_state_and_iss_when_the_user_denies()
     {
         RequireBrowser();
-        var user = await Host.CreateUser(FlowServerHost.NewUsername("denier"));
+        var user = await Host.CreateUser(TestHost.NewUsername("denier"));
         var client = await Host.RegisterCodeClient(name: "Browser Denied App");
 
         var run = await RunFlow(client, user, Pkce.New(), "deny-state", "deny");
 
         Assert.True(run.ConsentShown);
         var response = new AuthorizeResponse(run.FinalUrl);
-        Assert.StartsWith(FlowServerHost.RedirectUri + "?", run.FinalUrl, StringComparison.Ordinal);
+        Assert.StartsWith(TestHost.RedirectUri + "?", run.FinalUrl, StringComparison.Ordinal);
         Assert.Equal("access_denied", response.Error);
         Assert.Equal("deny-state", response.State);
         Assert.Equal(Host.Issuer, response.Issuer);
@@ -104,9 +98,9 @@ public sealed class BrowserFlowTests(FlowKestrelFixture fixture, ITestOutputHelp
 
     private sealed record FlowRun(bool Ok, string FinalUrl, bool LoginShown, bool ConsentShown, string ConsentText, string Raw);
 
-    private async Task<FlowRun> RunFlow(FlowClient client, FlowUser user, Pkce pkce, string state, string decision)
+    private async Task<FlowRun> RunFlow(RegisteredClient client, TestUser user, Pkce pkce, string state, string decision)
     {
-        var authorizeUrl = Host.Issuer + FlowBrowser.AuthorizeQuery(client, pkce, scope: "read write", state: state);
+        var authorizeUrl = Host.Issuer + TestBrowser.AuthorizeQuery(client, pkce, scope: "read write", state: state);
         var shots = Path.Combine(Path.GetTempPath(), "oauth2-actors-browser-shots", Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo("node")
         {

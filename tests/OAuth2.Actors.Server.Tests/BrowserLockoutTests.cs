@@ -1,21 +1,17 @@
-using System.Net;
 using System.Text.RegularExpressions;
-using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>Lockout after OAUTH2_LOCKOUT_MAX_FAILURES (3 here) wrong passwords: the same message as a wrong password.</summary>
-public sealed partial class BrowserLockoutTests(FlowLockoutFixture fixture) : IClassFixture<FlowLockoutFixture>
+public sealed partial class BrowserLockoutTests(Fixtures.FlowLockoutFixture fixture) : HostTests<Fixtures.FlowLockoutFixture>(fixture)
 {
-    private FlowServerHost Host => fixture.Host;
-
     [Fact]
     public async Task Lockout_must_refuse_the_right_password_with_the_same_message_after_max_failures()
     {
         var user = await Host.CreateUser();
         using var browser = Host.NewBrowser();
         var messages = new List<string>();
-        for (var i = 0; i < FlowLockoutFixture.MaxFailures; i++)
+        for (var i = 0; i < Fixtures.FlowLockoutFixture.MaxFailures; i++)
         {
             using var wrong = await browser.Login(user.Username, $"wrong password {i}");
             Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
@@ -31,7 +27,7 @@ public sealed partial class BrowserLockoutTests(FlowLockoutFixture fixture) : IC
         Assert.False(right.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("oauth2.session=", StringComparison.Ordinal)));
 
         // Events: three bad_password failures, then locked_out; never the password.
-        var failures = await Host.WaitForEvents("user_authentication_failed", e => FlowAssert.Str(e, "user_id") == user.UserId, count: FlowLockoutFixture.MaxFailures + 1);
+        var failures = await Host.WaitForEventsOfType("user_authentication_failed", e => FlowAssert.Str(e, "user_id") == user.UserId, count: Fixtures.FlowLockoutFixture.MaxFailures + 1);
         var reasons = failures.OrderBy(e => e.GetProperty("timestamp").GetString(), StringComparer.Ordinal).Select(e => FlowAssert.Meta(e, "reason")).ToArray();
         Assert.Equal(["bad_password", "bad_password", "bad_password", "locked_out"], reasons);
         Assert.All(failures, e => Assert.Equal("password_form", FlowAssert.Meta(e, "method")));
@@ -47,7 +43,7 @@ public sealed partial class BrowserLockoutTests(FlowLockoutFixture fixture) : IC
         var user = await Host.CreateUser();
         using (var attacker = Host.NewBrowser())
         {
-            for (var i = 0; i < FlowLockoutFixture.MaxFailures; i++)
+            for (var i = 0; i < Fixtures.FlowLockoutFixture.MaxFailures; i++)
             {
                 using var wrong = await attacker.Login(user.Username, $"guess {i} guess");
                 Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
@@ -67,14 +63,14 @@ public sealed partial class BrowserLockoutTests(FlowLockoutFixture fixture) : IC
         using var browser = Host.NewBrowser();
         for (var round = 0; round < 2; round++)
         {
-            for (var i = 0; i < FlowLockoutFixture.MaxFailures - 1; i++)
+            for (var i = 0; i < Fixtures.FlowLockoutFixture.MaxFailures - 1; i++)
             {
                 using var wrong = await browser.Login(user.Username, $"wrong {round} {i} password");
                 Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
             }
 
             using var right = await browser.Login(user.Username, user.Password);
-            Assert.True(right.StatusCode == HttpStatusCode.Redirect, $"Round {round}: the right password after {FlowLockoutFixture.MaxFailures - 1} failures must sign in.");
+            Assert.True(right.StatusCode == HttpStatusCode.Redirect, $"Round {round}: the right password after {Fixtures.FlowLockoutFixture.MaxFailures - 1} failures must sign in.");
         }
     }
 
@@ -84,7 +80,7 @@ public sealed partial class BrowserLockoutTests(FlowLockoutFixture fixture) : IC
         var victim = await Host.CreateUser();
         var bystander = await Host.CreateUser();
         using var browser = Host.NewBrowser();
-        for (var i = 0; i < FlowLockoutFixture.MaxFailures + 1; i++)
+        for (var i = 0; i < Fixtures.FlowLockoutFixture.MaxFailures + 1; i++)
         {
             using var wrong = await browser.Login(victim.Username, $"wrong {i} password");
         }

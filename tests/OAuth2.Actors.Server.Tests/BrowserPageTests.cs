@@ -1,14 +1,9 @@
-using System.Net;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The sign-in and sign-out pages over HTTP: accessible forms, CSRF, local return URLs only, the session cookie.</summary>
-public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<FlowServerFixture>
+public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private const string LoginFailed = "Invalid username or password.";
-
-    private FlowServerHost Host => fixture.Host;
 
     [Fact]
     public async Task Login_page_must_label_its_fields_and_carry_a_csrf_token()
@@ -27,7 +22,7 @@ public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<
         Assert.Contains("id=\"password\" name=\"password\"", html, StringComparison.Ordinal);
         Assert.Contains("type=\"password\"", html, StringComparison.Ordinal);
         Assert.Contains("<button type=\"submit\">", html, StringComparison.Ordinal);
-        Assert.False(string.IsNullOrEmpty(FlowBrowser.Csrf(html)));
+        Assert.False(string.IsNullOrEmpty(TestBrowser.Csrf(html)));
 
         // No external assets: nothing is loaded from anywhere.
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
@@ -45,7 +40,7 @@ public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<
         using var response = await browser.Login(user.Username, user.Password, "/oauth/authorize?client_id=x&state=1");
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal("/oauth/authorize?client_id=x&state=1", FlowBrowser.Location(response));
+        Assert.Equal("/oauth/authorize?client_id=x&state=1", TestBrowser.Location(response));
         var cookie = SessionCookie(response);
         Assert.NotNull(cookie);
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
@@ -61,7 +56,7 @@ public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<
     [Fact]
     public async Task Login_must_accept_the_username_in_another_case()
     {
-        var user = await Host.CreateUser(FlowServerHost.NewUsername("Mixed"));
+        var user = await Host.CreateUser(TestHost.NewUsername("Mixed"));
         using var browser = Host.NewBrowser();
 
         using var response = await browser.Login(user.Username.ToUpperInvariant(), user.Password);
@@ -95,7 +90,7 @@ public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<
         using var response = await browser.Login(user.Username, user.Password, returnUrl);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var location = FlowBrowser.Location(response)!;
+        var location = TestBrowser.Location(response)!;
         Assert.Equal("/auth/login", location);
         Assert.DoesNotContain("evil", location, StringComparison.Ordinal);
     }
@@ -128,7 +123,7 @@ public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
         Assert.Contains(LoginFailed, html, StringComparison.Ordinal);
         Assert.Null(SessionCookie(unknown));
-        var failed = await Host.WaitForEvents("user_authentication_failed", e => FlowAssert.Meta(e, "reason") == "unknown_user");
+        var failed = await Host.WaitForEventsOfType("user_authentication_failed", e => FlowAssert.Meta(e, "reason") == "unknown_user");
         Assert.Equal("password_form", FlowAssert.Meta(failed[0], "method"));
     }
 
@@ -141,7 +136,7 @@ public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<
         using var failed = await browser.Login(user.Username, "wrong password 123", "/oauth/authorize?client_id=abc");
         var html = await failed.Content.ReadAsStringAsync();
 
-        var returnUrl = FlowBrowser.HiddenFields(html).Single(f => f.Key == "returnUrl").Value;
+        var returnUrl = TestBrowser.HiddenFields(html).Single(f => f.Key == "returnUrl").Value;
         Assert.Equal("/oauth/authorize?client_id=abc", returnUrl);
     }
 
@@ -154,7 +149,7 @@ public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<
         {
         }
 
-        using var response = await browser.Http.PostAsync("/auth/login", FlowServerHost.Form(("username", user.Username), ("password", user.Password), ("returnUrl", "/auth/login")));
+        using var response = await browser.Http.PostAsync("/auth/login", TestHost.Form(("username", user.Username), ("password", user.Password), ("returnUrl", "/auth/login")));
         var html = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -174,10 +169,10 @@ public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<
         var user = await Host.CreateUser();
         using var attacker = Host.NewBrowser();
         using var page = await attacker.Get("/auth/login");
-        var token = FlowBrowser.Csrf(await page.Content.ReadAsStringAsync());
+        var token = TestBrowser.Csrf(await page.Content.ReadAsStringAsync());
         using var victim = Host.NewBrowser();
 
-        using var response = await victim.Http.PostAsync("/auth/login", FlowServerHost.Form(("__csrf", token), ("username", user.Username), ("password", user.Password)));
+        using var response = await victim.Http.PostAsync("/auth/login", TestHost.Form(("__csrf", token), ("username", user.Username), ("password", user.Password)));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Null(SessionCookie(response));
@@ -197,7 +192,7 @@ public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<
         FlowAssert.PageHeaders(page);
         Assert.Contains("method=\"post\" action=\"/auth/logout\"", html, StringComparison.Ordinal);
         Assert.Contains(user.Username, html, StringComparison.Ordinal);
-        Assert.False(string.IsNullOrEmpty(FlowBrowser.Csrf(html)));
+        Assert.False(string.IsNullOrEmpty(TestBrowser.Csrf(html)));
 
         // Still signed in.
         using var again = await browser.Get("/auth/login");
@@ -212,27 +207,25 @@ public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<
         using var browser = Host.NewBrowser();
         await browser.SignIn(user);
         using var page = await browser.Get("/auth/logout");
-        var csrf = FlowBrowser.Csrf(await page.Content.ReadAsStringAsync());
+        var csrf = TestBrowser.Csrf(await page.Content.ReadAsStringAsync());
 
-        using var response = await browser.Http.PostAsync("/auth/logout", FlowServerHost.Form(("__csrf", csrf)));
+        using var response = await browser.Http.PostAsync("/auth/logout", TestHost.Form(("__csrf", csrf)));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         FlowAssert.PageHeaders(response);
-        using var authorize = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New()));
+        using var authorize = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New()));
         Assert.Equal(HttpStatusCode.Redirect, authorize.StatusCode);
-        Assert.StartsWith("/auth/login?", FlowBrowser.Location(authorize), StringComparison.Ordinal);
-        var logout = await Host.WaitForEvents("user_logout", e => FlowAssert.Str(e, "user_id") == user.UserId);
+        Assert.StartsWith("/auth/login?", TestBrowser.Location(authorize), StringComparison.Ordinal);
+        var logout = await Host.WaitForEventsOfType("user_logout", e => FlowAssert.Str(e, "user_id") == user.UserId);
         Assert.Single(logout);
     }
 
     [Fact]
     public async Task Logout_post_without_the_csrf_token_must_answer_400_and_keep_the_session()
     {
-        var user = await Host.CreateUser();
-        using var browser = Host.NewBrowser();
-        await browser.SignIn(user);
+        using var browser = await Host.SignedInBrowser();
 
-        using var response = await browser.Http.PostAsync("/auth/logout", FlowServerHost.Form(("x", "y")));
+        using var response = await browser.Http.PostAsync("/auth/logout", TestHost.Form(("x", "y")));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var again = await browser.Get("/auth/login");
@@ -247,7 +240,7 @@ public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<
         var html = await page.Content.ReadAsStringAsync();
         Assert.Contains("not signed in", html, StringComparison.Ordinal);
 
-        using var response = await browser.Http.PostAsync("/auth/logout", FlowServerHost.Form(("__csrf", FlowBrowser.Csrf(html))));
+        using var response = await browser.Http.PostAsync("/auth/logout", TestHost.Form(("__csrf", TestBrowser.Csrf(html))));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -258,7 +251,7 @@ public sealed class BrowserPageTests(FlowServerFixture fixture) : IClassFixture<
         using var browser = Host.NewBrowser();
 
         using var page = await browser.Get("/auth/register");
-        using var post = await browser.Http.PostAsync("/auth/register", FlowServerHost.Form(("username", "someone"), ("password", "long enough password")));
+        using var post = await browser.Http.PostAsync("/auth/register", TestHost.Form(("username", "someone"), ("password", "long enough password")));
 
         Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);

@@ -1,16 +1,11 @@
-using System.Net;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>
 /// An https issuer with the server itself on plain http (TLS ends at a proxy, the usual deployment; the in-memory
 /// test client talks http too): the pages must still work, and the session and CSRF cookies must carry Secure.
 /// </summary>
-public sealed class BrowserSecureCookieTests(FlowHttpsIssuerFixture fixture) : IClassFixture<FlowHttpsIssuerFixture>
+public sealed class BrowserSecureCookieTests(Fixtures.FlowHttpsIssuerFixture fixture) : HostTests<Fixtures.FlowHttpsIssuerFixture>(fixture)
 {
-    private FlowServerHost Host => fixture.Host;
-
     [Fact]
     public async Task Login_page_must_render_when_the_issuer_is_https_and_tls_ends_at_a_proxy()
     {
@@ -41,7 +36,7 @@ public sealed class BrowserSecureCookieTests(FlowHttpsIssuerFixture fixture) : I
 
         using var post = new HttpRequestMessage(HttpMethod.Post, "/auth/login")
         {
-            Content = FlowServerHost.Form(("__csrf", FlowBrowser.Csrf(html)), ("username", user.Username), ("password", user.Password)),
+            Content = TestHost.Form(("__csrf", TestBrowser.Csrf(html)), ("username", user.Username), ("password", user.Password)),
         };
         post.Headers.Add("X-Forwarded-Proto", "https");
         post.Headers.Add("Cookie", csrfCookie[..csrfCookie.IndexOf(';', StringComparison.Ordinal)]);

@@ -1,14 +1,8 @@
-using System.Net;
-using System.Text.Json;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The self-service sign-up page (OAUTH2_USER_SIGNUP=true), and that no password ever reaches an event.</summary>
-public sealed class BrowserSignUpTests(FlowSignUpFixture fixture) : IClassFixture<FlowSignUpFixture>
+public sealed class BrowserSignUpTests(Fixtures.FlowSignUpFixture fixture) : HostTests<Fixtures.FlowSignUpFixture>(fixture)
 {
-    private FlowServerHost Host => fixture.Host;
-
     [Fact]
     public async Task SignUp_page_must_label_its_fields_and_be_linked_from_the_login_page()
     {
@@ -22,8 +16,8 @@ public sealed class BrowserSignUpTests(FlowSignUpFixture fixture) : IClassFixtur
         Assert.Contains("<label for=\"username\">", html, StringComparison.Ordinal);
         Assert.Contains("<label for=\"password\">", html, StringComparison.Ordinal);
         Assert.Contains("<label for=\"email\">", html, StringComparison.Ordinal);
-        Assert.False(string.IsNullOrEmpty(FlowBrowser.Csrf(html)));
-        Assert.Equal("/oauth/authorize?client_id=a", FlowBrowser.HiddenFields(html).Single(f => f.Key == "returnUrl").Value);
+        Assert.False(string.IsNullOrEmpty(TestBrowser.Csrf(html)));
+        Assert.Equal("/oauth/authorize?client_id=a", TestBrowser.HiddenFields(html).Single(f => f.Key == "returnUrl").Value);
 
         using var login = await browser.Get("/auth/login");
         Assert.Contains("href=\"/auth/register\"", await login.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -34,15 +28,15 @@ public sealed class BrowserSignUpTests(FlowSignUpFixture fixture) : IClassFixtur
     {
         var client = await Host.RegisterCodeClient();
         using var browser = Host.NewBrowser();
-        var username = FlowServerHost.NewUsername("signup");
+        var username = TestHost.NewUsername("signup");
         const string password = "sign-up password 123";
         var pkce = Pkce.New();
-        var returnUrl = FlowBrowser.AuthorizeQuery(client, pkce, state: "su");
+        var returnUrl = TestBrowser.AuthorizeQuery(client, pkce, state: "su");
 
         using var response = await SignUp(browser, username, password, "new@example.com", returnUrl);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal(returnUrl, FlowBrowser.Location(response));
+        Assert.Equal(returnUrl, TestBrowser.Location(response));
 
         // Signed in: the authorize request goes straight to the consent page.
         var result = await browser.Authorize(client, user: null, pkce, state: "su");
@@ -90,7 +84,7 @@ public sealed class BrowserSignUpTests(FlowSignUpFixture fixture) : IClassFixtur
     {
         using var browser = Host.NewBrowser();
 
-        using var response = await SignUp(browser, username == "valid-name" ? FlowServerHost.NewUsername("v") : username, password);
+        using var response = await SignUp(browser, username == "valid-name" ? TestHost.NewUsername("v") : username, password);
         var html = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -103,10 +97,10 @@ public sealed class BrowserSignUpTests(FlowSignUpFixture fixture) : IClassFixtur
     [Fact]
     public async Task SignUp_post_without_the_csrf_token_must_answer_400_and_create_nobody()
     {
-        var username = FlowServerHost.NewUsername("nocsrf");
+        var username = TestHost.NewUsername("nocsrf");
         using var browser = Host.NewBrowser();
 
-        using var response = await browser.Http.PostAsync("/auth/register", FlowServerHost.Form(("username", username), ("password", "long enough password")));
+        using var response = await browser.Http.PostAsync("/auth/register", TestHost.Form(("username", username), ("password", "long enough password")));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var get = await Host.Send(HttpMethod.Get, "/admin/api/users/" + username, await Host.AdminToken());
@@ -118,10 +112,10 @@ public sealed class BrowserSignUpTests(FlowSignUpFixture fixture) : IClassFixtur
     {
         using var browser = Host.NewBrowser();
 
-        using var response = await SignUp(browser, FlowServerHost.NewUsername("offsite"), "long enough password", returnUrl: "//evil.example/");
+        using var response = await SignUp(browser, TestHost.NewUsername("offsite"), "long enough password", returnUrl: "//evil.example/");
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal("/auth/login", FlowBrowser.Location(response));
+        Assert.Equal("/auth/login", TestBrowser.Location(response));
     }
 
     [Fact]
@@ -137,7 +131,7 @@ public sealed class BrowserSignUpTests(FlowSignUpFixture fixture) : IClassFixtur
         // Sign-up page.
         var signupPassword = "Sign-Up-Pa55word-" + Guid.NewGuid().ToString("N")[..8];
         passwords.Add(signupPassword);
-        var signupName = FlowServerHost.NewUsername("secret");
+        var signupName = TestHost.NewUsername("secret");
         using (var browser = Host.NewBrowser())
         using (var signedUp = await SignUp(browser, signupName, signupPassword))
         {
@@ -182,8 +176,8 @@ public sealed class BrowserSignUpTests(FlowSignUpFixture fixture) : IClassFixtur
         }
 
         // Wait until the last of these events is visible, then scan everything.
-        await Host.WaitForEvents("user_authentication_failed", e => FlowAssert.Meta(e, "method") == "password_grant" && FlowAssert.Meta(e, "reason") == "unknown_user");
-        await Host.WaitForEvents("user_authenticated", e => FlowAssert.Meta(e, "username") == signupName && FlowAssert.Meta(e, "method") == "password_grant");
+        await Host.WaitForEventsOfType("user_authentication_failed", e => FlowAssert.Meta(e, "method") == "password_grant" && FlowAssert.Meta(e, "reason") == "unknown_user");
+        await Host.WaitForEventsOfType("user_authenticated", e => FlowAssert.Meta(e, "username") == signupName && FlowAssert.Meta(e, "method") == "password_grant");
         var json = await Host.EventsJson();
         foreach (var password in passwords)
         {
@@ -194,18 +188,18 @@ public sealed class BrowserSignUpTests(FlowSignUpFixture fixture) : IClassFixtur
         Assert.DoesNotContain("password_hash", json, StringComparison.OrdinalIgnoreCase);
         foreach (var e in await Host.Events())
         {
-            Assert.DoesNotContain(e.GetProperty("metadata").EnumerateObject(), m => m.Name.Contains("password", StringComparison.OrdinalIgnoreCase));
+            Assert.DoesNotContain(e.Event().GetProperty("metadata").EnumerateObject(), m => m.Name.Contains("password", StringComparison.OrdinalIgnoreCase));
         }
     }
 
-    private static async Task<HttpResponseMessage> SignUp(FlowBrowser browser, string username, string password, string? email = null, string? returnUrl = null)
+    private static async Task<HttpResponseMessage> SignUp(TestBrowser browser, string username, string password, string? email = null, string? returnUrl = null)
     {
         using var page = await browser.Get("/auth/register" + (returnUrl is null ? string.Empty : "?returnUrl=" + Uri.EscapeDataString(returnUrl)));
         var html = await page.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         var fields = new List<KeyValuePair<string, string>>
         {
-            KeyValuePair.Create("__csrf", FlowBrowser.Csrf(html)),
+            KeyValuePair.Create("__csrf", TestBrowser.Csrf(html)),
             KeyValuePair.Create("username", username),
             KeyValuePair.Create("password", password),
         };

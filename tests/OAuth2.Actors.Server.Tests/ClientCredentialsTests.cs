@@ -1,21 +1,12 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 6749 4.4 with a client registered through RFC 7591.</summary>
-public sealed class ClientCredentialsTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
+public sealed class ClientCredentialsTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private RegisteredClient _client = null!;
 
-    private ServerHost Host => fixture.Host;
+    public override async Task InitializeAsync() => _client = await Host.Register(scope: "read write");
 
-    public async Task InitializeAsync() => _client = await Host.Register(scope: "read write");
-
-    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Token_endpoint_must_issue_a_jwt_for_client_credentials()
@@ -126,7 +117,7 @@ public sealed class ClientCredentialsTests(ServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task Token_endpoint_must_answer_a_known_client_without_a_secret_with_401_invalid_client()
     {
-        using var response = await Host.Client.PostAsync(ServerHost.TokenPath, RawRequests.Form(("grant_type", "client_credentials"), ("client_id", _client.ClientId)));
+        using var response = await Host.Client.PostAsync(TestHost.TokenPath, TestHost.Form(("grant_type", "client_credentials"), ("client_id", _client.ClientId)));
 
         await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
     }
@@ -134,7 +125,7 @@ public sealed class ClientCredentialsTests(ServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task Token_endpoint_must_answer_no_client_authentication_with_401_invalid_client()
     {
-        using var response = await Host.Client.PostAsync(ServerHost.TokenPath, RawRequests.Form(("grant_type", "client_credentials")));
+        using var response = await Host.Client.PostAsync(TestHost.TokenPath, TestHost.Form(("grant_type", "client_credentials")));
 
         await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
     }
@@ -142,13 +133,7 @@ public sealed class ClientCredentialsTests(ServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task Token_endpoint_must_refuse_both_basic_and_post_credentials_with_invalid_request()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.TokenPath)
-        {
-            Content = RawRequests.Form(("grant_type", "client_credentials"), ("client_id", _client.ClientId), ("client_secret", _client.ClientSecret)),
-        };
-        request.Headers.Authorization = Basic(_client.ClientId, _client.ClientSecret);
-
-        using var response = await Host.Client.SendAsync(request);
+        using var response = await PostWithBasic(TestHost.Form(("grant_type", "client_credentials"), ("client_id", _client.ClientId), ("client_secret", _client.ClientSecret!)));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -156,13 +141,7 @@ public sealed class ClientCredentialsTests(ServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task Token_endpoint_must_refuse_a_body_client_id_that_differs_from_the_basic_one()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.TokenPath)
-        {
-            Content = RawRequests.Form(("grant_type", "client_credentials"), ("client_id", "someone-else")),
-        };
-        request.Headers.Authorization = Basic(_client.ClientId, _client.ClientSecret);
-
-        using var response = await Host.Client.SendAsync(request);
+        using var response = await PostWithBasic(TestHost.Form(("grant_type", "client_credentials"), ("client_id", "someone-else")));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -170,13 +149,7 @@ public sealed class ClientCredentialsTests(ServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task Token_endpoint_must_accept_a_matching_client_id_in_the_body_with_basic()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.TokenPath)
-        {
-            Content = RawRequests.Form(("grant_type", "client_credentials"), ("client_id", _client.ClientId)),
-        };
-        request.Headers.Authorization = Basic(_client.ClientId, _client.ClientSecret);
-
-        using var response = await Host.Client.SendAsync(request);
+        using var response = await PostWithBasic(TestHost.Form(("grant_type", "client_credentials"), ("client_id", _client.ClientId)));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -190,6 +163,14 @@ public sealed class ClientCredentialsTests(ServerFixture fixture) : IClassFixtur
         Assert.NotEqual(a, b);
     }
 
-    internal static AuthenticationHeaderValue Basic(string clientId, string secret) =>
-        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(clientId)}:{Uri.EscapeDataString(secret)}")));
+    /// <summary>POSTs <paramref name="form"/> to the token endpoint, the registered client authenticated with HTTP Basic.</summary>
+    private async Task<HttpResponseMessage> PostWithBasic(HttpContent form)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.TokenPath) { Content = form };
+        request.Headers.Authorization = Basic(_client.ClientId, _client.ClientSecret);
+        return await Host.Client.SendAsync(request);
+    }
+
+    internal static AuthenticationHeaderValue Basic(string clientId, string? secret) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(clientId)}:{Uri.EscapeDataString(secret!)}")));
 }

@@ -1,16 +1,8 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7592: GET, PUT and DELETE on the registration_client_uri with the registration access token (or an admin token).</summary>
-public sealed class ClientManagementTests(FlowServerFixture fixture) : IClassFixture<FlowServerFixture>
+public sealed class ClientManagementTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private FlowServerHost Host => fixture.Host;
-
     [Fact]
     public async Task ClientManagement_registration_client_uri_must_be_under_the_issuer()
     {
@@ -32,7 +24,7 @@ public sealed class ClientManagementTests(FlowServerFixture fixture) : IClassFix
         using var json = JsonDocument.Parse(body);
         Assert.Equal(client.ClientId, json.RootElement.GetProperty("client_id").GetString());
         Assert.Equal("Readable app", json.RootElement.GetProperty("client_name").GetString());
-        Assert.Equal(FlowServerHost.RedirectUri, json.RootElement.GetProperty("redirect_uris")[0].GetString());
+        Assert.Equal(TestHost.RedirectUri, json.RootElement.GetProperty("redirect_uris")[0].GetString());
         Assert.Equal("none", json.RootElement.GetProperty("token_endpoint_auth_method").GetString());
         Assert.Equal(client.RegistrationClientUri, json.RootElement.GetProperty("registration_client_uri").GetString());
     }
@@ -94,8 +86,8 @@ public sealed class ClientManagementTests(FlowServerFixture fixture) : IClassFix
     public async Task ClientManagement_must_refuse_a_non_admin_access_token()
     {
         var client = await Host.RegisterCodeClient();
-        var service = await Host.RegisterServiceClient();
-        using var token = await Host.ClientCredentials(service.ClientId, service.ClientSecret!);
+        var service = await Host.Register("read", name: "Flow service client");
+        using var token = await Host.RequestToken(service.ClientId, service.ClientSecret!);
 
         using var response = await Host.Send(HttpMethod.Delete, client.RegistrationClientUri, token.AccessToken);
 
@@ -135,11 +127,11 @@ public sealed class ClientManagementTests(FlowServerFixture fixture) : IClassFix
 
         // The authorize endpoint sees the change at once: the old redirect URI is gone, the new one works.
         using var browser = Host.NewBrowser();
-        using var old = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New(), scope: "read"));
+        using var old = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), scope: "read"));
         Assert.Equal(HttpStatusCode.BadRequest, old.StatusCode);
-        using var wider = await browser.Get(FlowBrowser.AuthorizeQuery(client with { RedirectUri = "https://client.example/new" }, Pkce.New(), scope: "write", state: "w"));
+        using var wider = await browser.Get(TestBrowser.AuthorizeQuery(client with { RedirectUri = "https://client.example/new" }, Pkce.New(), scope: "write", state: "w"));
         Assert.Equal(HttpStatusCode.Redirect, wider.StatusCode);
-        Assert.Equal("invalid_scope", new Duende.IdentityModel.Client.AuthorizeResponse(FlowBrowser.Location(wider)!).Error);
+        Assert.Equal("invalid_scope", new Duende.IdentityModel.Client.AuthorizeResponse(TestBrowser.Location(wider)!).Error);
     }
 
     [Fact]
@@ -216,7 +208,7 @@ public sealed class ClientManagementTests(FlowServerFixture fixture) : IClassFix
     public async Task ClientManagement_put_must_not_let_a_registration_token_add_the_admin_scope_to_a_client_with_another_reserved_scope()
     {
         // An event producer registered by the admin with events:ingest only.
-        var producer = await Host.RegisterServiceClient(scope: "events:ingest", asAdmin: true, name: "Event producer");
+        var producer = await Host.RegisterAsAdmin("events:ingest", "Event producer");
         var body = new JsonObject
         {
             ["client_id"] = producer.ClientId,
@@ -229,42 +221,30 @@ public sealed class ClientManagementTests(FlowServerFixture fixture) : IClassFix
         using var response = await Host.Send(HttpMethod.Put, producer.RegistrationClientUri, producer.RegistrationAccessToken, JsonContent.Create(body));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
-        using var token = await Host.ClientCredentials(producer.ClientId, producer.ClientSecret!, "admin");
+        using var token = await Host.RequestToken(producer.ClientId, producer.ClientSecret!, "admin");
         Assert.True(token.IsError, "Only an admin may grant the admin scope: " + token.Raw);
     }
 
     [Fact]
     public async Task ClientManagement_put_must_not_return_or_change_the_client_secret()
     {
-        var client = await Host.RegisterServiceClient();
+        var client = await Host.Register("read", name: "Flow service client");
 
-        using var response = await Host.Send(HttpMethod.Put, client.RegistrationClientUri, client.RegistrationAccessToken, JsonContent.Create(new JsonObject
-        {
-            ["client_id"] = client.ClientId,
-            ["client_name"] = "Renamed service",
-            ["grant_types"] = new JsonArray("client_credentials"),
-            ["scope"] = "read",
-        }));
+        using var response = await PutServiceUpdate(client, "client_name", "Renamed service");
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         Assert.DoesNotContain(client.ClientSecret!, body, StringComparison.Ordinal);
-        using var token = await Host.ClientCredentials(client.ClientId, client.ClientSecret!);
+        using var token = await Host.RequestToken(client.ClientId, client.ClientSecret!);
         Assert.False(token.IsError, token.Raw);
     }
 
     [Fact]
     public async Task ClientManagement_put_must_refuse_a_client_secret_that_is_not_the_current_one()
     {
-        var client = await Host.RegisterServiceClient();
+        var client = await Host.Register("read", name: "Flow service client");
 
-        using var response = await Host.Send(HttpMethod.Put, client.RegistrationClientUri, client.RegistrationAccessToken, JsonContent.Create(new JsonObject
-        {
-            ["client_id"] = client.ClientId,
-            ["client_secret"] = "a-new-secret-i-chose-myself-0123456789",
-            ["grant_types"] = new JsonArray("client_credentials"),
-            ["scope"] = "read",
-        }));
+        using var response = await PutServiceUpdate(client, "client_secret", "a-new-secret-i-chose-myself-0123456789");
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
@@ -272,19 +252,19 @@ public sealed class ClientManagementTests(FlowServerFixture fixture) : IClassFix
     [Fact]
     public async Task ClientManagement_delete_must_answer_204_emit_client_deleted_and_end_the_clients_tokens()
     {
-        var client = await Host.RegisterServiceClient(name: "Doomed service");
-        using var token = await Host.ClientCredentials(client.ClientId, client.ClientSecret!);
+        var client = await Host.Register("read", name: "Doomed service");
+        using var token = await Host.RequestToken(client.ClientId, client.ClientSecret!);
         Assert.True(await Host.IsActive(token.AccessToken!));
 
         using var response = await Host.Send(HttpMethod.Delete, client.RegistrationClientUri, client.RegistrationAccessToken);
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.False(await Host.IsActive(token.AccessToken!), "The client's access tokens must be inactive at once.");
-        using var after = await Host.ClientCredentials(client.ClientId, client.ClientSecret!);
+        using var after = await Host.RequestToken(client.ClientId, client.ClientSecret!);
         OAuthAssert.Error(after, HttpStatusCode.Unauthorized, "invalid_client");
         using var get = await Host.Send(HttpMethod.Get, client.RegistrationClientUri, client.RegistrationAccessToken);
         await OAuthAssert.Error(get, HttpStatusCode.Unauthorized, "invalid_token");
-        var deleted = await Host.WaitForEvents("client_deleted", e => FlowAssert.Str(e, "client_id") == client.ClientId);
+        var deleted = await Host.WaitForEventsOfType("client_deleted", e => FlowAssert.Str(e, "client_id") == client.ClientId);
         Assert.Equal("registration_access_token", FlowAssert.Meta(deleted[0], "by"));
         Assert.Equal("Doomed service", FlowAssert.Meta(deleted[0], "client_name"));
     }
@@ -305,9 +285,9 @@ public sealed class ClientManagementTests(FlowServerFixture fixture) : IClassFix
         var error = OAuthAssert.ErrorBody(refreshed.Raw!).GetProperty("error").GetString();
         Assert.True(error is "invalid_client" or "invalid_grant", refreshed.Raw);
         using var browser = Host.NewBrowser();
-        using var authorize = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New()));
+        using var authorize = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New()));
         Assert.Equal(HttpStatusCode.BadRequest, authorize.StatusCode);
-        var deleted = await Host.WaitForEvents("client_deleted", e => FlowAssert.Str(e, "client_id") == client.ClientId);
+        var deleted = await Host.WaitForEventsOfType("client_deleted", e => FlowAssert.Str(e, "client_id") == client.ClientId);
         Assert.Equal("admin", FlowAssert.Meta(deleted[0], "by"));
     }
 
@@ -325,7 +305,7 @@ public sealed class ClientManagementTests(FlowServerFixture fixture) : IClassFix
 
     // ---- helpers ------------------------------------------------------------------------------------------------------
 
-    private static JsonObject UpdateJson(FlowClient client, string name = "Updated", string[]? redirectUris = null, string scope = "read write")
+    private static JsonObject UpdateJson(RegisteredClient client, string name = "Updated", string[]? redirectUris = null, string scope = "read write")
     {
         var uris = new JsonArray();
         foreach (var uri in redirectUris ?? [client.RedirectUri])
@@ -345,19 +325,29 @@ public sealed class ClientManagementTests(FlowServerFixture fixture) : IClassFix
         };
     }
 
-    private static JsonContent UpdateBody(FlowClient client, string name = "Updated", string[]? redirectUris = null, string scope = "read write") =>
+    private static JsonContent UpdateBody(RegisteredClient client, string name = "Updated", string[]? redirectUris = null, string scope = "read write") =>
         JsonContent.Create(UpdateJson(client, name, redirectUris, scope));
 
-    private async Task AssertStillThere(FlowClient client)
+    private async Task AssertStillThere(RegisteredClient client)
     {
         using var get = await Host.Send(HttpMethod.Get, client.RegistrationClientUri, client.RegistrationAccessToken);
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
     }
 
-    private async Task AssertName(FlowClient client, string name)
+    private async Task AssertName(RegisteredClient client, string name)
     {
         using var get = await Host.Send(HttpMethod.Get, client.RegistrationClientUri, client.RegistrationAccessToken);
         using var json = JsonDocument.Parse(await get.Content.ReadAsStringAsync());
         Assert.Equal(name, json.RootElement.GetProperty("client_name").GetString());
     }
+
+    /// <summary>PUT, as the client itself, the metadata of a read-only client_credentials client with one field added.</summary>
+    private Task<HttpResponseMessage> PutServiceUpdate(RegisteredClient client, string field, string value) =>
+        Host.Send(HttpMethod.Put, client.RegistrationClientUri, client.RegistrationAccessToken, JsonContent.Create(new JsonObject
+        {
+            ["client_id"] = client.ClientId,
+            [field] = value,
+            ["grant_types"] = new JsonArray("client_credentials"),
+            ["scope"] = "read",
+        }));
 }

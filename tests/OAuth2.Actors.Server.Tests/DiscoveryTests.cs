@@ -1,16 +1,11 @@
-using System.Net;
-using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
-using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 
-public sealed class DiscoveryTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public sealed class DiscoveryTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private const string OpenIdPath = "/.well-known/openid-configuration";
     private const string OAuthPath = "/.well-known/oauth-authorization-server";
-
-    private ServerHost Host => fixture.Host;
 
     [Fact]
     public async Task Discovery_must_be_served_identically_under_both_well_known_names()
@@ -32,12 +27,12 @@ public sealed class DiscoveryTests(ServerFixture fixture) : IClassFixture<Server
         var discovery = await Host.Discover(path);
 
         Assert.False(discovery.IsError, $"{discovery.ErrorType}: {discovery.Error} {discovery.Raw}");
-        Assert.Equal(ServerHost.Issuer, discovery.Issuer);
-        Assert.Equal(ServerHost.TokenEndpoint, discovery.TokenEndpoint);
-        Assert.Equal(ServerHost.IntrospectionEndpoint, discovery.IntrospectionEndpoint);
-        Assert.Equal(ServerHost.RevocationEndpoint, discovery.RevocationEndpoint);
-        Assert.Equal(ServerHost.RegistrationEndpoint, discovery.RegistrationEndpoint);
-        Assert.Equal(ServerHost.Issuer + ServerHost.JwksPath, discovery.JwksUri);
+        Assert.Equal(TestHost.InMemoryIssuer, discovery.Issuer);
+        Assert.Equal(Host.TokenEndpoint, discovery.TokenEndpoint);
+        Assert.Equal(Host.IntrospectionEndpoint, discovery.IntrospectionEndpoint);
+        Assert.Equal(Host.RevocationEndpoint, discovery.RevocationEndpoint);
+        Assert.Equal(Host.RegistrationEndpoint, discovery.RegistrationEndpoint);
+        Assert.Equal(TestHost.InMemoryIssuer + TestHost.JwksPath, discovery.JwksUri);
         Assert.Contains("client_credentials", discovery.GrantTypesSupported);
         Assert.NotNull(discovery.KeySet);
         Assert.NotEmpty(discovery.KeySet!.Keys);
@@ -49,7 +44,7 @@ public sealed class DiscoveryTests(ServerFixture fixture) : IClassFixture<Server
         using var document = JsonDocument.Parse(await Host.Client.GetStringAsync(OpenIdPath));
         var root = document.RootElement;
 
-        Assert.Equal(ServerHost.Issuer, root.GetProperty("issuer").GetString());
+        Assert.Equal(TestHost.InMemoryIssuer, root.GetProperty("issuer").GetString());
         var endpoints = root.EnumerateObject()
             .Where(p => p.Name.EndsWith("_endpoint", StringComparison.Ordinal) || p.Name.EndsWith("_uri", StringComparison.Ordinal))
             .ToArray();
@@ -59,7 +54,7 @@ public sealed class DiscoveryTests(ServerFixture fixture) : IClassFixture<Server
         foreach (var endpoint in endpoints)
         {
             var value = endpoint.Value.GetString()!;
-            Assert.True(value.StartsWith(ServerHost.Issuer + "/", StringComparison.Ordinal), $"{endpoint.Name} '{value}' is not under the issuer");
+            Assert.True(value.StartsWith(TestHost.InMemoryIssuer + "/", StringComparison.Ordinal), $"{endpoint.Name} '{value}' is not under the issuer");
         }
     }
 

@@ -1,23 +1,16 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.IdentityModel.JsonWebTokens;
-using OAuth2.Actors.Events;
-using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The events the OAuth2 flows emit, as read back from GET /events (and from a sink actor added at runtime).</summary>
-public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : IClassFixture<EventServerFixture>
+public sealed partial class EventFlowHttpTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     private const string IncomingTraceparent = "00-" + TraceId + "-00f067aa0ba902b7-01";
-
-    private EventServerHost Host => fixture.Host;
 
     private static string NewCorrelationId() => "corr-" + Guid.NewGuid().ToString("N");
 
@@ -36,7 +29,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         using var response = await Host.RequestToken(client.ClientId, client.ClientSecret, scope: "read", correlationId: correlationId, traceparent: IncomingTraceparent);
 
         Assert.False(response.IsError, response.Raw);
-        Assert.Equal(correlationId, Assert.Single(response.HttpResponse!.Headers.GetValues(EventServerHost.CorrelationHeader)));
+        Assert.Equal(correlationId, Assert.Single(response.HttpResponse!.Headers.GetValues(TestHost.CorrelationHeader)));
         var created = await Host.WaitForEvent("token_created", correlationId, client.ClientId);
         Assert.Matches(SameTrace(), created.Traceparent());
         Assert.Equal("http", created.Attribute("source"));
@@ -68,12 +61,12 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
     [Fact]
     public async Task TokenRequest_without_trace_headers_must_emit_events_with_a_generated_correlation_and_trace()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
 
         using var response = await Host.RequestToken(client.ClientId, client.ClientSecret);
 
         Assert.False(response.IsError, response.Raw);
-        var correlationId = Assert.Single(response.HttpResponse!.Headers.GetValues(EventServerHost.CorrelationHeader));
+        var correlationId = Assert.Single(response.HttpResponse!.Headers.GetValues(TestHost.CorrelationHeader));
         Assert.False(string.IsNullOrWhiteSpace(correlationId));
         var created = await Host.WaitForEvent("token_created", correlationId, client.ClientId);
         Assert.Matches(AnyTraceparent(), created.Traceparent());
@@ -83,12 +76,12 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
     [Fact]
     public async Task TokenRequest_must_replace_a_malformed_correlation_id_and_use_the_replacement_in_events()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
 
         using var response = await Host.RequestToken(client.ClientId, client.ClientSecret, correlationId: "not acceptable <script>");
 
         Assert.False(response.IsError, response.Raw);
-        var correlationId = Assert.Single(response.HttpResponse!.Headers.GetValues(EventServerHost.CorrelationHeader));
+        var correlationId = Assert.Single(response.HttpResponse!.Headers.GetValues(TestHost.CorrelationHeader));
         Assert.NotEqual("not acceptable <script>", correlationId);
         await Host.WaitForEvent("token_created", correlationId, client.ClientId);
     }
@@ -115,7 +108,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
     [Fact]
     public async Task Bootstrap_must_emit_an_internal_client_registered_for_the_admin_client()
     {
-        var registered = Assert.Single(await Host.WaitForEvents($"event_type=client_registered&client_id={EventServerHost.AdminClientId}", _ => true));
+        var registered = Assert.Single(await Host.WaitForEvents($"event_type=client_registered&client_id={TestHost.AdminClientId}", _ => true));
 
         Assert.Equal("internal", registered.Attribute("source"));
         Assert.Equal("true", registered.Metadata("bootstrap"));
@@ -139,13 +132,13 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
     [Fact]
     public async Task WrongSecret_must_emit_a_failed_client_validated_warning()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         var correlationId = NewCorrelationId();
 
         using var response = await Host.RequestToken(client.ClientId, "wrong-secret-0123456789-0123456789", correlationId: correlationId);
 
         Assert.True(response.IsError);
-        Assert.Equal("invalid_client", EventServerHost.OAuthError(response));
+        Assert.Equal("invalid_client", TestHost.OAuthError(response));
         var failed = await Host.WaitForEvent("client_validated", correlationId, client.ClientId);
         Assert.Equal("warning", failed.Severity());
         Assert.Equal("invalid_client", failed.Error());
@@ -163,7 +156,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
 
         using var response = await Host.RequestToken(clientId, "some-secret-0123456789-0123456789", correlationId: correlationId);
 
-        Assert.Equal("invalid_client", EventServerHost.OAuthError(response));
+        Assert.Equal("invalid_client", TestHost.OAuthError(response));
         var failed = await Host.WaitForEvent("client_validated", correlationId, clientId);
         Assert.Equal("warning", failed.Severity());
         Assert.Equal("false", failed.Metadata("success"));
@@ -178,7 +171,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         {
             Content = new FormUrlEncodedContent([KeyValuePair.Create("grant_type", "client_credentials")]),
         };
-        request.Headers.Add(EventServerHost.CorrelationHeader, correlationId);
+        request.Headers.Add(TestHost.CorrelationHeader, correlationId);
 
         using var response = await Host.Client.SendAsync(request);
 
@@ -198,7 +191,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         var token = await Host.AccessToken(client, scope: "write");
         var correlationId = NewCorrelationId();
 
-        using var introspection = await Host.Introspect(token, correlationId);
+        using var introspection = await Host.Introspect(token, correlationId: correlationId);
 
         Assert.True(introspection.IsActive, introspection.Raw);
         var validated = await Host.WaitForEvent("token_validated", correlationId, client.ClientId);
@@ -209,19 +202,19 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         Assert.Equal("info", validated.Severity());
         Assert.Null(validated.Error());
         // The introspecting client authenticated in the same request.
-        var caller = await Host.WaitForEvent("client_validated", correlationId, EventServerHost.AdminClientId);
+        var caller = await Host.WaitForEvent("client_validated", correlationId, TestHost.AdminClientId);
         Assert.Equal("true", caller.Metadata("success"));
     }
 
     [Fact]
     public async Task Revocation_must_emit_token_revoked_and_later_introspection_a_failed_token_validated()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         var token = await Host.AccessToken(client);
         var jti = new JsonWebToken(token).Id;
         var revokeCorrelation = NewCorrelationId();
 
-        using (var revocation = await Host.Revoke(token, client, revokeCorrelation))
+        using (var revocation = await Host.Revoke(token, client, correlationId: revokeCorrelation))
         {
             Assert.False(revocation.IsError, revocation.Raw);
         }
@@ -232,7 +225,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         Assert.Equal("info", revoked.Severity());
 
         var introspectCorrelation = NewCorrelationId();
-        using (var introspection = await Host.Introspect(token, introspectCorrelation))
+        using (var introspection = await Host.Introspect(token, correlationId: introspectCorrelation))
         {
             Assert.False(introspection.IsActive);
         }
@@ -270,16 +263,16 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         var admin = await Host.AdminToken();
         await Host.WaitForEvents($"client_id={client.ClientId}", e => e.Type() == "token_revoked");
         await Host.WaitForEvents($"client_id={client.ClientId}&event_type=client_validated", e => e.Metadata("success") == "false", count: 2);
-        using var registration = JsonDocument.Parse(client.Registration);
+        var registration = client.Registration;
 
         var all = await Host.EventsJson();
 
         string[] secrets =
         [
-            client.ClientSecret,
+            client.ClientSecret!,
             client.ClientSecret + "x",
             "wrong-0123456789-0123456789-0123",
-            EventServerHost.AdminClientSecret,
+            TestHost.AdminClientSecret,
             token,
             other,
             admin,
@@ -293,7 +286,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
             Assert.DoesNotContain(secret, all, StringComparison.Ordinal);
         }
 
-        if (registration.RootElement.TryGetProperty("registration_access_token", out var rat) && rat.GetString() is { Length: > 0 } registrationToken)
+        if (registration.TryGetProperty("registration_access_token", out var rat) && rat.GetString() is { Length: > 0 } registrationToken)
         {
             Assert.DoesNotContain(registrationToken, all, StringComparison.Ordinal);
         }
@@ -311,7 +304,7 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         {
             var registered = await events.Ask<EventSinkRegistered>(new RegisterEventSink(name, collector), TimeSpan.FromSeconds(5));
             Assert.Equal(name, registered.Name);
-            var client = await Host.Register();
+            var client = await Host.Register("read");
             var correlationId = NewCorrelationId();
 
             using var response = await Host.RequestToken(client.ClientId, client.ClientSecret, correlationId: correlationId, traceparent: IncomingTraceparent);
@@ -333,23 +326,14 @@ public sealed partial class EventFlowHttpTests(EventServerFixture fixture) : ICl
         }
 
         // Once stopped, it is dropped from the pipeline (and from its health).
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            using var health = JsonDocument.Parse(await Host.Client.GetStringAsync("/events/health"));
-            if (!health.RootElement.GetProperty("plugins").EnumerateArray().Any(p => p.GetProperty("name").GetString() == name))
-            {
-                break;
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, "The stopped sink actor is still listed in /events/health.");
-            await Task.Delay(50);
-        }
+        await Host.WaitForHealth(
+            health => !health.GetProperty("plugins").EnumerateArray().Any(p => p.GetProperty("name").GetString() == name),
+            "the stopped sink actor is no longer listed");
     }
 
     private static EventEnvelope Take(BlockingCollection<EventEnvelope> received, Func<EventEnvelope, bool> match)
     {
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
+        var deadline = DateTimeOffset.UtcNow + Eventually.DefaultDeadline;
         while (true)
         {
             var left = deadline - DateTimeOffset.UtcNow;

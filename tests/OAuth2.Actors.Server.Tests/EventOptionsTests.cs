@@ -1,9 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
-using OAuth2.Actors.Events;
 using OAuth2.Actors.Server.Configuration;
 using OAuth2.Actors.Server.Hosting;
-using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 

@@ -1,19 +1,10 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using OAuth2.Actors.Events;
-using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>GET /events (filters, authorization), GET /events/health and GET /events/schema.</summary>
-public sealed class EventQueryHttpTests(EventServerFixture fixture) : IClassFixture<EventServerFixture>
+public sealed class EventQueryHttpTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private EventServerHost Host => fixture.Host;
-
     private static string Rfc3339(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     // ---- authorization --------------------------------------------------------------------------------------------
@@ -86,7 +77,7 @@ public sealed class EventQueryHttpTests(EventServerFixture fixture) : IClassFixt
     [Fact]
     public async Task Events_must_filter_by_event_type()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         await Host.AccessToken(client);
         await Host.WaitForEvents($"client_id={client.ClientId}&event_type=token_created", _ => true);
 
@@ -103,8 +94,8 @@ public sealed class EventQueryHttpTests(EventServerFixture fixture) : IClassFixt
     [Fact]
     public async Task Events_must_filter_by_client_id()
     {
-        var first = await Host.Register();
-        var second = await Host.Register();
+        var first = await Host.Register("read");
+        var second = await Host.Register("read");
         await Host.AccessToken(first);
         await Host.AccessToken(second);
         await Host.AccessToken(second);
@@ -123,7 +114,7 @@ public sealed class EventQueryHttpTests(EventServerFixture fixture) : IClassFixt
     [Fact]
     public async Task Events_must_filter_by_since()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         await Host.AccessToken(client);
         var earlier = Assert.Single(await Host.WaitForEvents($"client_id={client.ClientId}&event_type=token_created", _ => true));
         await Task.Delay(50);
@@ -146,7 +137,7 @@ public sealed class EventQueryHttpTests(EventServerFixture fixture) : IClassFixt
     [Fact]
     public async Task Events_must_answer_newest_first_up_to_the_limit()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         for (var i = 0; i < 3; i++)
         {
             await Host.AccessToken(client);
@@ -208,7 +199,7 @@ public sealed class EventQueryHttpTests(EventServerFixture fixture) : IClassFixt
     [Fact]
     public async Task Health_must_report_the_in_memory_plugin_and_its_counters()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         await Host.AccessToken(client);
         await Host.WaitForEvents($"client_id={client.ClientId}&event_type=token_created", _ => true);
 
@@ -233,24 +224,18 @@ public sealed class EventQueryHttpTests(EventServerFixture fixture) : IClassFixt
     [Fact]
     public async Task Health_must_count_every_published_event_as_delivered_to_the_in_memory_plugin()
     {
-        var client = await Host.Register();
+        var client = await Host.Register("read");
         await Host.AccessToken(client);
 
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            using var health = JsonDocument.Parse(await Host.Client.GetStringAsync("/events/health"));
-            var published = health.RootElement.GetProperty("published").GetInt64();
-            var plugin = health.RootElement.GetProperty("plugins").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "in_memory");
-            var accounted = plugin.GetProperty("delivered").GetInt64() + plugin.GetProperty("failed").GetInt64() + plugin.GetProperty("dropped").GetInt64() + plugin.GetProperty("buffered").GetInt64();
-            if (accounted == published && published > 0)
+        await Host.WaitForHealth(
+            health =>
             {
-                return;
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"{accounted} accounted for, {published} published");
-            await Task.Delay(50);
-        }
+                var published = health.GetProperty("published").GetInt64();
+                var plugin = health.GetProperty("plugins").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "in_memory");
+                var accounted = plugin.GetProperty("delivered").GetInt64() + plugin.GetProperty("failed").GetInt64() + plugin.GetProperty("dropped").GetInt64() + plugin.GetProperty("buffered").GetInt64();
+                return accounted == published && published > 0;
+            },
+            "every published event accounted for by the in_memory plugin");
     }
 
     // ---- schema -------------------------------------------------------------------------------------------------------

@@ -1,32 +1,26 @@
-using System.Net;
-using System.Text.Json;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
-public sealed class HealthTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public sealed class HealthTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private HttpClient Client => fixture.Host.Client;
+    private HttpClient Client => Host.Client;
 
     [Fact]
     public async Task Health_must_answer_200_healthy()
     {
-        using var response = await Client.GetAsync("/health");
+        var (status, body) = await Host.GetJson("/health");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("healthy", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("healthy", body.GetProperty("status").GetString());
     }
 
     [Fact]
     public async Task Ready_must_answer_200_ready_with_every_check_passing()
     {
-        using var response = await Client.GetAsync("/ready");
+        var (status, body) = await Host.GetJson("/ready");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("ready", body.RootElement.GetProperty("status").GetString());
-        var checks = body.RootElement.GetProperty("checks");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("ready", body.GetProperty("status").GetString());
+        var checks = body.GetProperty("checks");
         Assert.Equal("up", checks.GetProperty("actor_system").GetString());
         Assert.Equal("up", checks.GetProperty("cluster_member").GetString());
         Assert.Equal("ready", checks.GetProperty("token_service").GetString());
@@ -53,7 +47,7 @@ public sealed class HealthTests(ServerFixture fixture) : IClassFixture<ServerFix
     public async Task Correlation_id_must_be_echoed_on_oauth_errors_too()
     {
         const string id = "token-endpoint-correlation";
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.TokenPath) { Content = RawRequests.Form(("grant_type", "client_credentials")) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.TokenPath) { Content = TestHost.Form(("grant_type", "client_credentials")) };
         request.Headers.Add("X-Correlation-ID", id);
 
         using var response = await Client.SendAsync(request);

@@ -1,29 +1,20 @@
-using System.Net;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using Duende.IdentityModel.Client;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Xunit;
 
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7662 token introspection.</summary>
-public sealed class IntrospectionTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
+public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private RegisteredClient _client = null!;
     private RegisteredClient _resourceServer = null!;
 
-    private ServerHost Host => fixture.Host;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         _client = await Host.Register(scope: "read write");
         _resourceServer = await Host.Register(scope: "introspect");
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Introspection_must_describe_an_active_token()
@@ -38,7 +29,7 @@ public sealed class IntrospectionTests(ServerFixture fixture) : IClassFixture<Se
         Assert.Equal(["write"], response.Scopes);
         Assert.Equal(_client.ClientId, response.ClientId);
         Assert.Equal(_client.ClientId, response.Subject);
-        Assert.Equal(ServerHost.Issuer, response.Issuer);
+        Assert.Equal(TestHost.InMemoryIssuer, response.Issuer);
         Assert.Equal("Bearer", response.TokenType);
         Assert.Equal(new JsonWebToken(token).Id, response.JwtId);
         Assert.InRange(response.IssuedAt!.Value.ToUnixTimeSeconds(), before - 5, before + 60);
@@ -53,7 +44,7 @@ public sealed class IntrospectionTests(ServerFixture fixture) : IClassFixture<Se
 
         Assert.Equal(JsonValueKind.Number, json.GetProperty("exp").ValueKind);
         Assert.Equal(JsonValueKind.Number, json.GetProperty("iat").ValueKind);
-        Assert.Equal(ServerHost.Issuer, json.GetProperty("aud").GetString());
+        Assert.Equal(TestHost.InMemoryIssuer, json.GetProperty("aud").GetString());
     }
 
     [Fact]
@@ -73,7 +64,7 @@ public sealed class IntrospectionTests(ServerFixture fixture) : IClassFixture<Se
 
         using var response = await Host.Client.IntrospectTokenAsync(new TokenIntrospectionRequest
         {
-            Address = ServerHost.IntrospectionEndpoint,
+            Address = Host.IntrospectionEndpoint,
             ClientId = _resourceServer.ClientId,
             ClientSecret = _resourceServer.ClientSecret,
             ClientCredentialStyle = ClientCredentialStyle.PostBody,
@@ -116,8 +107,8 @@ public sealed class IntrospectionTests(ServerFixture fixture) : IClassFixture<Se
         var now = DateTime.UtcNow;
         var forged = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = ServerHost.Issuer,
-            Audience = ServerHost.Issuer,
+            Issuer = TestHost.InMemoryIssuer,
+            Audience = TestHost.InMemoryIssuer,
             IssuedAt = now,
             NotBefore = now,
             Expires = now.AddMinutes(10),
@@ -185,7 +176,7 @@ public sealed class IntrospectionTests(ServerFixture fixture) : IClassFixture<Se
     {
         var token = await Host.AccessToken(_client);
 
-        using var response = await Host.Client.PostAsync(ServerHost.IntrospectionPath, RawRequests.Form(("token", token)));
+        using var response = await Host.Client.PostAsync(TestHost.IntrospectionPath, TestHost.Form(("token", token)));
 
         await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
     }
@@ -195,7 +186,7 @@ public sealed class IntrospectionTests(ServerFixture fixture) : IClassFixture<Se
     {
         var token = await Host.AccessToken(_client);
 
-        using var response = await Host.Introspect(token, _resourceServer.ClientId, "wrong-secret");
+        using var response = await Host.Introspect(token, _resourceServer with { ClientSecret = "wrong-secret" });
 
         OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
         Assert.Equal("Basic", response.HttpResponse!.Headers.WwwAuthenticate.Single().Scheme);
@@ -206,7 +197,7 @@ public sealed class IntrospectionTests(ServerFixture fixture) : IClassFixture<Se
     public async Task Introspection_with_a_bearer_token_instead_of_client_credentials_must_answer_401_invalid_client()
     {
         var token = await Host.AccessToken(_client);
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.IntrospectionPath) { Content = RawRequests.Form(("token", token)) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.IntrospectionPath) { Content = TestHost.Form(("token", token)) };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
 
         using var response = await Host.Client.SendAsync(request);
@@ -217,7 +208,7 @@ public sealed class IntrospectionTests(ServerFixture fixture) : IClassFixture<Se
     [Fact]
     public async Task Introspection_without_a_token_parameter_must_answer_invalid_request()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.IntrospectionPath) { Content = RawRequests.Form(("token_type_hint", "access_token")) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.IntrospectionPath) { Content = TestHost.Form(("token_type_hint", "access_token")) };
         request.Headers.Authorization = ClientCredentialsTests.Basic(_resourceServer.ClientId, _resourceServer.ClientSecret);
 
         using var response = await Host.Client.SendAsync(request);

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>Assertions on the wire format of OAuth2 responses.</summary>

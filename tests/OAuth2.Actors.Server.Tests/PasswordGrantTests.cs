@@ -1,56 +1,8 @@
-using System.Net;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
-/// <summary>The password grant is off by default (OAUTH2_ALLOW_PASSWORD_GRANT=false).</summary>
-public sealed class PasswordGrantDisabledTests(FlowServerFixture fixture) : IClassFixture<FlowServerFixture>
-{
-    private FlowServerHost Host => fixture.Host;
-
-    [Fact]
-    public async Task PasswordGrant_must_be_unsupported_by_default()
-    {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient(confidential: true);
-
-        using var response = await Host.PasswordGrant(client, user.Username, user.Password);
-
-        OAuthAssert.Error(response, HttpStatusCode.BadRequest, "unsupported_grant_type");
-    }
-
-    [Fact]
-    public async Task PasswordGrant_must_not_be_registrable_by_default()
-    {
-        var document = new DynamicClientRegistrationDocument { ClientName = "wants password", Scope = "read" };
-        document.GrantTypes.Add("password");
-
-        using var response = await Host.Client.RegisterClientAsync(new DynamicClientRegistrationRequest { Address = Host.Issuer + "/clients/register", Document = document });
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.HttpStatusCode);
-        Assert.Equal("invalid_client_metadata", response.Error);
-    }
-
-    [Fact]
-    public async Task PasswordGrant_disabled_must_not_emit_user_events()
-    {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient(confidential: true);
-
-        using var response = await Host.PasswordGrant(client, user.Username, "wrong password here");
-
-        Assert.True(response.IsError);
-        var events = (await Host.Events("event_type=user_authentication_failed&limit=1000")).Concat(await Host.Events("event_type=user_authenticated&limit=1000"));
-        Assert.DoesNotContain(events, e => FlowAssert.Str(e, "user_id") == user.UserId);
-    }
-}
-
 /// <summary>OAUTH2_ALLOW_PASSWORD_GRANT=true: clients registered for "password" get tokens and the user events are emitted.</summary>
-public sealed class PasswordGrantTests(FlowPasswordGrantFixture fixture) : IClassFixture<FlowPasswordGrantFixture>
+public sealed class PasswordGrantTests(Fixtures.FlowPasswordGrantFixture fixture) : HostTests<Fixtures.FlowPasswordGrantFixture>(fixture)
 {
-    private FlowServerHost Host => fixture.Host;
-
     [Fact]
     public async Task PasswordGrant_must_issue_tokens_and_emit_user_authenticated()
     {
@@ -64,10 +16,10 @@ public sealed class PasswordGrantTests(FlowPasswordGrantFixture fixture) : IClas
         Assert.False(string.IsNullOrEmpty(response.RefreshToken));
         Assert.True(await Host.IsActive(response.AccessToken!));
         Assert.Equal(user.UserId, new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(response.AccessToken).Subject);
-        var authenticated = await Host.WaitForEvents("user_authenticated", e => FlowAssert.Str(e, "user_id") == user.UserId);
+        var authenticated = await Host.WaitForEventsOfType("user_authenticated", e => FlowAssert.Str(e, "user_id") == user.UserId);
         Assert.Equal("password_grant", FlowAssert.Meta(authenticated[0], "method"));
         Assert.Equal(client.ClientId, FlowAssert.Str(authenticated[0], "client_id"));
-        var created = await Host.WaitForEvents("token_created", e => FlowAssert.Str(e, "client_id") == client.ClientId);
+        var created = await Host.WaitForEventsOfType("token_created", e => FlowAssert.Str(e, "client_id") == client.ClientId);
         Assert.Equal("password", FlowAssert.Meta(created[0], "grant_type"));
 
         using var refreshed = await Host.Refresh(client, response.RefreshToken!);
@@ -83,7 +35,7 @@ public sealed class PasswordGrantTests(FlowPasswordGrantFixture fixture) : IClas
         using var response = await Host.PasswordGrant(client, user.Username, "not the password");
 
         OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_grant");
-        var failed = await Host.WaitForEvents("user_authentication_failed", e => FlowAssert.Str(e, "user_id") == user.UserId);
+        var failed = await Host.WaitForEventsOfType("user_authentication_failed", e => FlowAssert.Str(e, "user_id") == user.UserId);
         Assert.Equal("bad_password", FlowAssert.Meta(failed[0], "reason"));
         Assert.Equal("password_grant", FlowAssert.Meta(failed[0], "method"));
         Assert.Equal(client.ClientId, FlowAssert.Str(failed[0], "client_id"));
@@ -96,14 +48,14 @@ public sealed class PasswordGrantTests(FlowPasswordGrantFixture fixture) : IClas
         var user = await Host.CreateUser();
         var client = await PasswordClient();
         using var wrong = await Host.PasswordGrant(client, user.Username, "not the password");
-        var unknownName = FlowServerHost.NewUsername("ghost");
+        var unknownName = TestHost.NewUsername("ghost");
 
         using var unknown = await Host.PasswordGrant(client, unknownName, "whatever password");
 
         var wrongBody = OAuthAssert.Error(wrong, HttpStatusCode.BadRequest, "invalid_grant");
         var unknownBody = OAuthAssert.Error(unknown, HttpStatusCode.BadRequest, "invalid_grant");
         Assert.Equal(wrongBody.GetProperty("error_description").GetString(), unknownBody.GetProperty("error_description").GetString());
-        var failed = await Host.WaitForEvents("user_authentication_failed", e => FlowAssert.Meta(e, "username") == unknownName);
+        var failed = await Host.WaitForEventsOfType("user_authentication_failed", e => FlowAssert.Meta(e, "username") == unknownName);
         Assert.Equal("unknown_user", FlowAssert.Meta(failed[0], "reason"));
     }
 
@@ -147,7 +99,7 @@ public sealed class PasswordGrantTests(FlowPasswordGrantFixture fixture) : IClas
             fields.Add(("password", user.Password));
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = FlowServerHost.Form([.. fields]) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = TestHost.Form([.. fields]) };
         request.Headers.Authorization = new BasicAuthenticationHeaderValue(client.ClientId, client.ClientSecret!);
         using var response = await Host.Client.SendAsync(request);
 
@@ -168,9 +120,9 @@ public sealed class PasswordGrantTests(FlowPasswordGrantFixture fixture) : IClas
         using var right = await Host.PasswordGrant(client, user.Username, user.Password);
 
         OAuthAssert.Error(right, HttpStatusCode.BadRequest, "invalid_grant");
-        await Host.WaitForEvents("user_authentication_failed", e => FlowAssert.Str(e, "user_id") == user.UserId && FlowAssert.Meta(e, "reason") == "locked_out");
+        await Host.WaitForEventsOfType("user_authentication_failed", e => FlowAssert.Str(e, "user_id") == user.UserId && FlowAssert.Meta(e, "reason") == "locked_out");
     }
 
-    private async Task<FlowClient> PasswordClient() =>
+    private async Task<RegisteredClient> PasswordClient() =>
         await Host.RegisterCodeClient(confidential: true, grantTypes: ["password", "refresh_token"]);
 }

@@ -1,16 +1,8 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7591 3: registration protected by OAUTH2_REGISTRATION_INITIAL_ACCESS_TOKEN.</summary>
-public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture fixture) : IClassFixture<InitialAccessTokenServerFixture>
+public sealed class ProtectedRegistrationTests(Fixtures.InitialAccessTokenServerFixture fixture) : HostTests<Fixtures.InitialAccessTokenServerFixture>(fixture)
 {
-    private ServerHost Host => fixture.Host;
-
     [Fact]
     public async Task Protected_registration_must_refuse_a_request_without_a_token_with_401()
     {
@@ -35,8 +27,8 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_refuse_the_initial_token_in_a_basic_header()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.RegistrationPath) { Content = JsonContent.Create(new { scope = "read" }) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", InitialAccessTokenServerFixture.InitialAccessToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.RegistrationPath) { Content = JsonContent.Create(new { scope = "read" }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Fixtures.InitialAccessTokenServerFixture.InitialAccessToken);
 
         using var response = await Host.Client.SendAsync(request);
 
@@ -46,7 +38,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_accept_the_initial_access_token()
     {
-        var client = await Host.Register(scope: "read", bearer: InitialAccessTokenServerFixture.InitialAccessToken);
+        var client = await Host.Register(scope: "read", bearer: Fixtures.InitialAccessTokenServerFixture.InitialAccessToken);
 
         using var token = await Host.RequestToken(client);
         Assert.False(token.IsError, token.Raw);
@@ -55,7 +47,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_accept_the_initial_access_token_for_reserved_scopes()
     {
-        var client = await Host.Register(scope: "admin", bearer: InitialAccessTokenServerFixture.InitialAccessToken);
+        var client = await Host.Register(scope: "admin", bearer: Fixtures.InitialAccessTokenServerFixture.InitialAccessToken);
 
         Assert.Equal("admin", client.Registration.GetProperty("scope").GetString());
     }
@@ -63,7 +55,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_accept_an_admin_access_token()
     {
-        var admin = await Host.AdminAccessToken();
+        var admin = await Host.AccessToken(TestHost.Admin);
 
         using var response = await Post(bearer: admin);
 
@@ -73,7 +65,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_refuse_an_access_token_without_the_admin_scope()
     {
-        var client = await Host.Register(scope: "read", bearer: InitialAccessTokenServerFixture.InitialAccessToken);
+        var client = await Host.Register(scope: "read", bearer: Fixtures.InitialAccessTokenServerFixture.InitialAccessToken);
         var token = await Host.AccessToken(client);
 
         using var response = await Post(bearer: token);
@@ -84,9 +76,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
     [Fact]
     public async Task Protected_registration_must_refuse_a_revoked_admin_access_token()
     {
-        var admin = await Host.AdminAccessToken();
-        using var revoked = await Host.Revoke(admin, new RegisteredClient(ServerHost.AdminClientId, ServerHost.AdminClientSecret, default));
-        Assert.False(revoked.IsError, revoked.Raw);
+        var admin = await Host.RevokedAdminToken();
 
         using var response = await Post(bearer: admin);
 
@@ -95,7 +85,7 @@ public sealed class ProtectedRegistrationTests(InitialAccessTokenServerFixture f
 
     private async Task<HttpResponseMessage> Post(string? bearer)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.RegistrationPath)
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.RegistrationPath)
         {
             Content = JsonContent.Create(new { grant_types = new[] { "client_credentials" }, scope = "read" }),
         };

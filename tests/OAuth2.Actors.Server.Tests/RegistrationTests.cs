@@ -1,17 +1,8 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7591 registration with open registration (no initial access token configured).</summary>
-public sealed class RegistrationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public sealed class RegistrationTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
-    private ServerHost Host => fixture.Host;
-
     [Fact]
     public async Task Registration_must_answer_201_with_credentials_and_registration_management_data()
     {
@@ -21,7 +12,7 @@ public sealed class RegistrationTests(ServerFixture fixture) : IClassFixture<Ser
 
         using var response = await Host.Client.RegisterClientAsync(new DynamicClientRegistrationRequest
         {
-            Address = ServerHost.RegistrationEndpoint,
+            Address = Host.RegistrationEndpoint,
             Document = document,
         });
 
@@ -30,7 +21,7 @@ public sealed class RegistrationTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.False(string.IsNullOrEmpty(response.ClientId));
         Assert.False(string.IsNullOrEmpty(response.ClientSecret));
         Assert.False(string.IsNullOrEmpty(response.RegistrationAccessToken));
-        Assert.Equal($"{ServerHost.Issuer}/clients/{response.ClientId}", response.RegistrationClientUri);
+        Assert.Equal($"{TestHost.InMemoryIssuer}/clients/{response.ClientId}", response.RegistrationClientUri);
         Assert.InRange(response.ClientIdIssuedAt!.Value, before - 5, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 5);
         Assert.Equal(0, response.ClientSecretExpiresAt);
         Assert.True(response.HttpResponse!.Headers.CacheControl?.NoStore == true, "A response carrying secrets must not be cached.");
@@ -50,13 +41,13 @@ public sealed class RegistrationTests(ServerFixture fixture) : IClassFixture<Ser
 
         Assert.NotEqual(a.ClientId, b.ClientId);
         Assert.NotEqual(a.ClientSecret, b.ClientSecret);
-        Assert.True(a.ClientSecret.Length >= 32, "Secrets must carry enough entropy.");
+        Assert.True(a.ClientSecret!.Length >= 32, "Secrets must carry enough entropy.");
     }
 
     [Fact]
     public async Task Registration_must_default_an_empty_document_to_a_confidential_client_credentials_client()
     {
-        using var response = await Host.Client.PostAsync(ServerHost.RegistrationPath, Json("{}"));
+        using var response = await Host.Client.PostAsync(TestHost.RegistrationPath, Json("{}"));
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -150,7 +141,7 @@ public sealed class RegistrationTests(ServerFixture fixture) : IClassFixture<Ser
     [Fact]
     public async Task Registration_must_refuse_a_null_redirect_uri_with_invalid_redirect_uri()
     {
-        using var response = await Host.Client.PostAsync(ServerHost.RegistrationPath, Json("""{"redirect_uris":[null],"grant_types":["client_credentials"]}"""));
+        using var response = await Host.Client.PostAsync(TestHost.RegistrationPath, Json("""{"redirect_uris":[null],"grant_types":["client_credentials"]}"""));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_redirect_uri");
     }
@@ -247,7 +238,7 @@ public sealed class RegistrationTests(ServerFixture fixture) : IClassFixture<Ser
     [Fact]
     public async Task Registration_must_allow_the_admin_scope_with_an_admin_access_token()
     {
-        var admin = await Host.AdminAccessToken();
+        var admin = await Host.AccessToken(TestHost.Admin);
 
         var client = await Host.Register(scope: "admin read", bearer: admin);
 
@@ -281,7 +272,7 @@ public sealed class RegistrationTests(ServerFixture fixture) : IClassFixture<Ser
     public async Task Registration_must_ignore_unknown_metadata_members()
     {
         using var response = await Host.Client.PostAsync(
-            ServerHost.RegistrationPath,
+            TestHost.RegistrationPath,
             Json("""{"grant_types":["client_credentials"],"logo_uri":"https://app.example.com/logo.png","contacts":["ops@example.com"],"software_id":"x"}"""));
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -289,7 +280,7 @@ public sealed class RegistrationTests(ServerFixture fixture) : IClassFixture<Ser
 
     private async Task<HttpResponseMessage> Post(object metadata, string? bearer = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.RegistrationPath) { Content = JsonContent.Create(metadata) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.RegistrationPath) { Content = JsonContent.Create(metadata) };
         if (bearer is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);

@@ -1,42 +1,32 @@
-using System.Text.Json;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>Everything the server promised before a restart still holds after it (same data directory).</summary>
 public sealed class RestartTests : IAsyncLifetime
 {
-    private readonly string _dataDirectory = ServerFixture.NewDataDirectory();
+    private readonly string _dataDirectory = DataDirectories.New();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync()
     {
-        ServerFixture.DeleteDataDirectory(_dataDirectory);
+        DataDirectories.Delete(_dataDirectory);
         return Task.CompletedTask;
     }
 
     [Fact]
     public async Task Restart_must_keep_clients_revocations_active_tokens_and_the_signing_key()
     {
-        RegisteredClient client;
-        string revoked;
-        string kept;
-        JsonElement keyBefore;
+        await using var first = await TestHost.Start(_dataDirectory);
+        var client = await first.Register(scope: "read write");
+        var revoked = await first.AccessToken(client);
+        var kept = await first.AccessToken(client, scope: "read");
+        using var revokedBefore = await first.Revoke(revoked, client);
+        Assert.False(revokedBefore.IsError, revokedBefore.Raw);
+        using var inactive = await first.Introspect(revoked);
+        Assert.False(inactive.IsActive);
+        var keyBefore = SingleKey(await first.JwksJson());
 
-        await using (var first = await ServerFixture.Start(_dataDirectory))
-        {
-            client = await first.Register(scope: "read write");
-            revoked = await first.AccessToken(client);
-            kept = await first.AccessToken(client, scope: "read");
-            using var revocation = await first.Revoke(revoked, client);
-            Assert.False(revocation.IsError, revocation.Raw);
-            using var inactive = await first.Introspect(revoked);
-            Assert.False(inactive.IsActive);
-            keyBefore = SingleKey(await first.JwksJson());
-        }
-
-        await using var second = await ServerFixture.Start(_dataDirectory);
+        await using var second = await first.Restart();
 
         // The registered client still authenticates with the secret it was given once.
         using (var token = await second.RequestToken(client))

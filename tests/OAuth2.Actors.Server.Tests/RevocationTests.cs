@@ -1,24 +1,17 @@
-using System.Net;
-using Duende.IdentityModel.Client;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>RFC 7009 token revocation.</summary>
-public sealed class RevocationTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
+public sealed class RevocationTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private RegisteredClient _owner = null!;
     private RegisteredClient _other = null!;
 
-    private ServerHost Host => fixture.Host;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         _owner = await Host.Register(scope: "read");
         _other = await Host.Register(scope: "read");
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
 
     [Theory]
     [InlineData("unknown-token")]
@@ -55,7 +48,7 @@ public sealed class RevocationTests(ServerFixture fixture) : IClassFixture<Serve
 
         using var response = await Host.Client.RevokeTokenAsync(new TokenRevocationRequest
         {
-            Address = ServerHost.RevocationEndpoint,
+            Address = Host.RevocationEndpoint,
             ClientId = _owner.ClientId,
             ClientSecret = _owner.ClientSecret,
             ClientCredentialStyle = style,
@@ -113,7 +106,7 @@ public sealed class RevocationTests(ServerFixture fixture) : IClassFixture<Serve
     public async Task Revocation_must_refuse_an_admin_revoking_another_clients_token()
     {
         var token = await Host.AccessToken(_owner);
-        var admin = new RegisteredClient(ServerHost.AdminClientId, ServerHost.AdminClientSecret, default);
+        var admin = TestHost.Admin;
 
         using var response = await Host.Revoke(token, admin);
 
@@ -127,7 +120,7 @@ public sealed class RevocationTests(ServerFixture fixture) : IClassFixture<Serve
     {
         var token = await Host.AccessToken(_owner);
 
-        using var response = await Host.Client.PostAsync(ServerHost.RevocationPath, RawRequests.Form(("token", token)));
+        using var response = await Host.Client.PostAsync(TestHost.RevocationPath, TestHost.Form(("token", token)));
 
         await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
         using var introspection = await Host.Introspect(token);
@@ -149,7 +142,7 @@ public sealed class RevocationTests(ServerFixture fixture) : IClassFixture<Serve
     [Fact]
     public async Task Revocation_without_a_token_parameter_must_answer_invalid_request()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, ServerHost.RevocationPath) { Content = RawRequests.Form(("token_type_hint", "access_token")) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.RevocationPath) { Content = TestHost.Form(("token_type_hint", "access_token")) };
         request.Headers.Authorization = ClientCredentialsTests.Basic(_owner.ClientId, _owner.ClientSecret);
 
         using var response = await Host.Client.SendAsync(request);
@@ -160,9 +153,7 @@ public sealed class RevocationTests(ServerFixture fixture) : IClassFixture<Serve
     [Fact]
     public async Task Revoked_token_must_no_longer_authorize_registration()
     {
-        var admin = await Host.AdminAccessToken();
-        using var revoke = await Host.Revoke(admin, new RegisteredClient(ServerHost.AdminClientId, ServerHost.AdminClientSecret, default));
-        Assert.Equal(HttpStatusCode.OK, revoke.HttpStatusCode);
+        var admin = await Host.RevokedAdminToken();
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => Host.Register(scope: "admin", bearer: admin));
     }

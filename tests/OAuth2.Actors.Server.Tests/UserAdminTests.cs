@@ -1,21 +1,23 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Xunit;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The admin user API: /admin/api/users with an admin access token; ProblemDetails errors.</summary>
-public sealed class UserAdminTests(FlowServerFixture fixture) : IClassFixture<FlowServerFixture>
+public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
 {
     private const string Users = "/admin/api/users";
 
-    private FlowServerHost Host => fixture.Host;
+    /// <summary>Every method and path of the user API.</summary>
+    public static TheoryData<string, string> UserApiRequests => new()
+    {
+        { "GET", Users },
+        { "POST", Users },
+        { "GET", Users + "/someone" },
+        { "DELETE", Users + "/someone" },
+    };
 
     [Fact]
     public async Task UserAdmin_create_must_answer_201_with_the_user_and_never_the_password()
     {
-        var username = FlowServerHost.NewUsername("admin-made");
+        var username = TestHost.NewUsername("admin-made");
         const string password = "created password 1";
 
         using var response = await Host.Send(HttpMethod.Post, Users, await Host.AdminToken(), JsonContent.Create(new { username, password, email = "u@example.com" }));
@@ -70,7 +72,7 @@ public sealed class UserAdminTests(FlowServerFixture fixture) : IClassFixture<Fl
     [InlineData("")]
     public async Task UserAdmin_create_must_answer_400_problem_for_bad_input(string json)
     {
-        json = json.Replace("valid-name", FlowServerHost.NewUsername("v"), StringComparison.Ordinal);
+        json = json.Replace("valid-name", TestHost.NewUsername("v"), StringComparison.Ordinal);
 
         using var response = await Host.Send(HttpMethod.Post, Users, await Host.AdminToken(), new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
 
@@ -80,7 +82,7 @@ public sealed class UserAdminTests(FlowServerFixture fixture) : IClassFixture<Fl
     [Fact]
     public async Task UserAdmin_create_must_answer_400_for_a_password_longer_than_256()
     {
-        using var response = await Host.Send(HttpMethod.Post, Users, await Host.AdminToken(), JsonContent.Create(new { username = FlowServerHost.NewUsername("long"), password = new string('p', 257) }));
+        using var response = await Host.Send(HttpMethod.Post, Users, await Host.AdminToken(), JsonContent.Create(new { username = TestHost.NewUsername("long"), password = new string('p', 257) }));
 
         await FlowAssert.Problem(response, HttpStatusCode.BadRequest);
     }
@@ -97,7 +99,7 @@ public sealed class UserAdminTests(FlowServerFixture fixture) : IClassFixture<Fl
         using var json = JsonDocument.Parse(body);
         var listed = json.RootElement.GetProperty("users").EnumerateArray().Single(u => u.GetProperty("username").GetString() == user.Username);
         Assert.Equal(user.UserId, listed.GetProperty("user_id").GetString());
-        Assert.DoesNotContain(FlowServerHost.DefaultPassword, body, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestHost.DefaultPassword, body, StringComparison.Ordinal);
         Assert.DoesNotContain("hash", body, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -184,13 +186,13 @@ public sealed class UserAdminTests(FlowServerFixture fixture) : IClassFixture<Fl
         }
 
         // The browser still holds its session cookie; the account behind it is gone.
-        using var response = await browser.Get(FlowBrowser.AuthorizeQuery(client, Pkce.New(), state: "gone"));
-        var location = FlowBrowser.Location(response) ?? string.Empty;
+        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "gone"));
+        var location = TestBrowser.Location(response) ?? string.Empty;
         if (response.StatusCode == HttpStatusCode.OK)
         {
             // A consent page: answering it must not produce a code either.
             using var posted = await browser.PostConsent(await response.Content.ReadAsStringAsync(), "allow");
-            location = FlowBrowser.Location(posted) ?? string.Empty;
+            location = TestBrowser.Location(posted) ?? string.Empty;
         }
 
         Assert.DoesNotContain("code=", location, StringComparison.Ordinal);
@@ -218,10 +220,7 @@ public sealed class UserAdminTests(FlowServerFixture fixture) : IClassFixture<Fl
     }
 
     [Theory]
-    [InlineData("GET", Users)]
-    [InlineData("POST", Users)]
-    [InlineData("GET", Users + "/someone")]
-    [InlineData("DELETE", Users + "/someone")]
+    [MemberData(nameof(UserApiRequests))]
     public async Task UserAdmin_must_answer_401_without_a_token(string method, string path)
     {
         using var response = await Host.Send(new HttpMethod(method), path, bearer: null, method == "POST" ? JsonContent.Create(new { username = "someone", password = "long enough password" }) : null);
@@ -239,17 +238,14 @@ public sealed class UserAdminTests(FlowServerFixture fixture) : IClassFixture<Fl
     }
 
     [Theory]
-    [InlineData("GET", Users)]
-    [InlineData("POST", Users)]
-    [InlineData("GET", Users + "/someone")]
-    [InlineData("DELETE", Users + "/someone")]
+    [MemberData(nameof(UserApiRequests))]
     public async Task UserAdmin_must_answer_403_for_a_token_without_admin_scope(string method, string path)
     {
-        var service = await Host.RegisterServiceClient(scope: "read");
-        using var token = await Host.ClientCredentials(service.ClientId, service.ClientSecret!);
+        var service = await Host.Register("read", name: "Flow service client");
+        using var token = await Host.RequestToken(service.ClientId, service.ClientSecret!);
         Assert.False(token.IsError, token.Raw);
 
-        using var response = await Host.Send(new HttpMethod(method), path, token.AccessToken, method == "POST" ? JsonContent.Create(new { username = FlowServerHost.NewUsername("x"), password = "long enough password" }) : null);
+        using var response = await Host.Send(new HttpMethod(method), path, token.AccessToken, method == "POST" ? JsonContent.Create(new { username = TestHost.NewUsername("x"), password = "long enough password" }) : null);
 
         await FlowAssert.Problem(response, HttpStatusCode.Forbidden);
     }

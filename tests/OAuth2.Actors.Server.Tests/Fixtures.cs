@@ -1,0 +1,61 @@
+namespace OAuth2.Actors.Server.Tests;
+
+/// <summary>
+/// The servers of the test classes that need other than the default settings: each nested class is one fixture (one
+/// server per test class that uses it).
+/// </summary>
+public static class Fixtures
+{
+    /// <summary>Registration protected by an initial access token (RFC 7591 3).</summary>
+    public sealed class InitialAccessTokenServerFixture() : TestHostFixture(("OAUTH2_REGISTRATION_INITIAL_ACCESS_TOKEN", InitialAccessToken))
+    {
+        public const string InitialAccessToken = "initial-access-token-0123456789-abcdefghijklmnop";
+    }
+
+    /// <summary>Access tokens live 600 seconds instead of the default hour.</summary>
+    public sealed class ShortTokenLifetimeServerFixture() : TestHostFixture(("OAUTH2_ACCESS_TOKEN_TTL", "600"))
+    {
+        public const int AccessTokenTtlSeconds = 600;
+    }
+
+    /// <summary>OAUTH2_EVENTS_ENABLED=false.</summary>
+    public sealed class EventsDisabledServerFixture() : TestHostFixture(("OAUTH2_EVENTS_ENABLED", "false"));
+
+    /// <summary>Only token_created passes the filter; events go to the console and the in-memory store.</summary>
+    public sealed class EventsFilteredServerFixture() : TestHostFixture(
+        ("OAUTH2_EVENTS_FILTER_MODE", "include"),
+        ("OAUTH2_EVENTS_TYPES", "token_created"),
+        ("OAUTH2_EVENTS_BACKEND", "console,in_memory"));
+
+    /// <summary>Access tokens live 10 seconds (the smallest allowed), for token_expired.</summary>
+    public sealed class EventsShortTokenLifetimeServerFixture() : TestHostFixture(("OAUTH2_ACCESS_TOKEN_TTL", "10"));
+
+    public sealed class FlowLockoutFixture() : TestHostFixture(("OAUTH2_LOCKOUT_MAX_FAILURES", "3"), ("OAUTH2_LOCKOUT_SECONDS", "600"))
+    {
+        public const int MaxFailures = 3;
+    }
+
+    public sealed class FlowOptionalPkceFixture() : TestHostFixture(("OAUTH2_REQUIRE_PKCE", "false"));
+
+    public sealed class FlowReuseLeewayFixture() : TestHostFixture(("OAUTH2_REFRESH_TOKEN_REUSE_LEEWAY", "30"));
+
+    public sealed class FlowPasswordGrantFixture() : TestHostFixture(("OAUTH2_ALLOW_PASSWORD_GRANT", "true"));
+
+    /// <summary>Sign-up page and password grant on: every way a password reaches the server.</summary>
+    public sealed class FlowSignUpFixture() : TestHostFixture(("OAUTH2_USER_SIGNUP", "true"), ("OAUTH2_ALLOW_PASSWORD_GRANT", "true"));
+
+    /// <summary>Authorization codes live 5 seconds (the smallest allowed), so a test can see one expire.</summary>
+    public sealed class FlowShortCodeFixture() : TestHostFixture(("OAUTH2_AUTHORIZATION_CODE_TTL", "5"))
+    {
+        public const int CodeTtlSeconds = 5;
+    }
+
+    /// <summary>An https issuer: the session and CSRF cookies must be Secure (the test client still talks http in memory).</summary>
+    public sealed class FlowHttpsIssuerFixture() : TestHostFixture(("OAUTH2_ISSUER", "https://localhost"));
+
+    /// <summary>The real server on a Kestrel socket (loopback), for a real browser.</summary>
+    public sealed class FlowKestrelFixture : TestHostFixture
+    {
+        protected override bool Kestrel => true;
+    }
+}

@@ -1,0 +1,196 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace OAuth2.Actors.Testing;
+
+/// <summary>
+/// One running server: the real <see cref="Program"/> (through <see cref="TestServerFactory"/>) on a data directory,
+/// in memory or on a real Kestrel socket on a loopback port (for a real browser), with a test's OAUTH2_* settings and
+/// optional extra services. The OAuth2 calls (TestHost.OAuth.cs), the user and page helpers (TestHost.Users.cs) and the
+/// event reads (TestHost.Events.cs) are the one set every suite uses. Disposing it stops the host and its actor system;
+/// <see cref="Restart"/> starts it again on the same directory.
+/// </summary>
+public sealed partial class TestHost : IAsyncDisposable
+{
+    public const string InMemoryIssuer = "http://localhost";
+    public const string AdminClientId = "test-admin";
+    public const string AdminClientSecret = "test-admin-secret-0123456789-abcdefghijklmnopqr";
+
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(120);
+
+    private readonly TestServerFactory _factory;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
+    private readonly bool _kestrel;
+    private bool _ownsDirectory;
+    private bool _disposed;
+
+    private TestHost(TestServerFactory factory, IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services, bool kestrel, bool ownsDirectory)
+    {
+        _factory = factory;
+        _settings = settings;
+        _services = services;
+        _kestrel = kestrel;
+        _ownsDirectory = ownsDirectory;
+        Issuer = kestrel ? settings["OAUTH2_ISSUER"]! : InMemoryIssuer;
+        DataDirectory = settings["OAUTH2_DATA_DIR"]!;
+        Client = NewHttpClient(cookies: false);
+    }
+
+    /// <summary>
+    /// The address the tests talk to: http://localhost in memory (also when the settings give the server another
+    /// issuer), http://127.0.0.1:{port} on Kestrel.
+    /// </summary>
+    public string Issuer { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>A client for the host: base address the issuer, no cookies, no redirects followed.</summary>
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    public CapturedLogs Logs => _factory.Logs;
+
+    /// <summary>
+    /// Starts the server on <paramref name="dataDirectory"/> and returns once <c>/ready</c> answers 200 and the bootstrap
+    /// admin client can get a token. <paramref name="settings"/> override the defaults (OAUTH2_* names).
+    /// </summary>
+    public static Task<TestHost> Start(string dataDirectory, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, bool kestrel = false) =>
+        Start(Defaults(dataDirectory, settings, kestrel), services, kestrel, ownsDirectory: false);
+
+    /// <summary>Starts the server on a fresh data directory of its own, removed when the host is disposed.</summary>
+    public static Task<TestHost> Start(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null) =>
+        Start(Defaults(DataDirectories.New(), settings, kestrel: false), services, kestrel: false, ownsDirectory: true);
+
+    /// <summary>Stops this host and starts the server again on the same data directory with the same settings.</summary>
+    public async Task<TestHost> Restart()
+    {
+        var owns = _ownsDirectory;
+        _ownsDirectory = false;
+        await DisposeAsync();
+        return await Start(_settings, _services, _kestrel, owns);
+    }
+
+    /// <summary>Stops the host (once: a host already stopped by <see cref="Restart"/> may be disposed again).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Client.Dispose();
+        await _factory.DisposeAsync();
+        if (_ownsDirectory)
+        {
+            DataDirectories.Delete(DataDirectory);
+        }
+    }
+
+    /// <summary>A client that keeps cookies (a browser's session) and does not follow redirects.</summary>
+    public TestBrowser NewBrowser() => new(this, NewHttpClient(cookies: true));
+
+    public string HostLog(int lines = 40) => Logs.Tail(lines);
+
+    /// <summary>Sends <paramref name="content"/> to <paramref name="path"/> with an optional bearer token.</summary>
+    public async Task<HttpResponseMessage> Send(HttpMethod method, string path, string? bearer, HttpContent? content = null, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await Client.SendAsync(request);
+    }
+
+    public static FormUrlEncodedContent Form(params (string Key, string Value)[] values) =>
+        new(values.Select(v => KeyValuePair.Create(v.Key, v.Value)));
+
+    private static async Task<TestHost> Start(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services, bool kestrel, bool ownsDirectory)
+    {
+        var factory = new TestServerFactory(settings, services);
+        TestHost? host = null;
+        try
+        {
+            if (kestrel)
+            {
+                var port = new Uri(settings["OAUTH2_ISSUER"]!).Port;
+                factory.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
+                factory.StartServer();
+            }
+
+            host = new TestHost(factory, settings, services, kestrel, ownsDirectory);
+            var admin = host;
+            admin._adminToken = new CachedToken(await ServerReadiness.WaitUntilUsable(host.Client, () => admin.RequestToken(AdminClientId, AdminClientSecret), StartDeadline, factory.Logs), TimeSpan.FromSeconds(5));
+            return host;
+        }
+        catch
+        {
+            if (host is not null)
+            {
+                await host.DisposeAsync();
+            }
+            else
+            {
+                await factory.DisposeAsync();
+                if (ownsDirectory)
+                {
+                    DataDirectories.Delete(settings["OAUTH2_DATA_DIR"]!);
+                }
+            }
+
+            throw;
+        }
+    }
+
+    private static Dictionary<string, string?> Defaults(string dataDirectory, IReadOnlyDictionary<string, string?>? overrides, bool kestrel)
+    {
+        var port = kestrel ? FreeLoopbackPort() : 0;
+        var settings = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["OAUTH2_ISSUER"] = kestrel ? $"http://127.0.0.1:{port}" : InMemoryIssuer,
+            ["OAUTH2_DATA_DIR"] = dataDirectory,
+            ["OAUTH2_BOOTSTRAP_ADMIN_CLIENT_ID"] = AdminClientId,
+            ["OAUTH2_BOOTSTRAP_ADMIN_CLIENT_SECRET"] = AdminClientSecret,
+            ["OAUTH2_CLUSTER_PORT"] = "0",
+            ["OAUTH2_CLUSTER_HOST"] = "127.0.0.1",
+            ["OAUTH2_TOKEN_ACTORS"] = "2",
+            // Two cores shared with other builds: generous internal deadlines.
+            ["OAUTH2_REQUEST_TIMEOUT_SECONDS"] = "30",
+        };
+        if (kestrel)
+        {
+            settings["OAUTH2_SERVER_HOST"] = "127.0.0.1";
+            settings["OAUTH2_SERVER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    private HttpClient NewHttpClient(bool cookies) =>
+        _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = cookies, BaseAddress = new Uri(Issuer + "/") });
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
