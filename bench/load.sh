@@ -154,7 +154,7 @@ check() { # description value op target shown-value shown-target
 row() { # label scenario [reference-label reference-scenario]
   local vs="—"; [[ -z "${3:-}" ]] || vs=$(pct "$(ratio "$1" "$2" "$3" "$4")")
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$1" "$(fmt "$(median "$1" "$2" 4)" 0)" "$(fmt "$(median "$1" "$2" 5)" 2)" \
-    "$(fmt "$(median "$1" "$2" 6)" 2)" "$(errors_of "$1" "$2")" "$(median "$1" "$2" 8)" "$vs"
+    "$(fmt "$(median "$1" "$2" 6)" 2)" "$(errors_of "$1" "$2")" "$(fmt "$(median "$1" "$2" 8)" 0)" "$vs"
 }
 REPORT="$WORK/report.md"
 {
