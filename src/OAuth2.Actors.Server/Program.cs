@@ -27,7 +27,10 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCorrelation();
 app.UseIssuerScheme();
-app.UseAuthentication();
+
+// Only the browser routes (sign-in, consent) use the session cookie; every other endpoint authenticates its caller in
+// the actors. Outside them the cookie handler would only look for a cookie that is never there, on every API request.
+app.UseWhen(IsBrowserRoute, browser => browser.UseAuthentication());
 
 app.MapOAuthEndpoints();
 app.MapMetadataEndpoints();
@@ -39,4 +42,10 @@ app.MapManagementEndpoints();
 app.Run();
 
 /// <summary>Entry point; public so the HTTP tests can host it.</summary>
-public partial class Program;
+public partial class Program
+{
+    /// <summary>The routes of <see cref="BrowserEndpoints"/>: /oauth/authorize and /auth/*.</summary>
+    private static bool IsBrowserRoute(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/auth", StringComparison.OrdinalIgnoreCase)
+        || context.Request.Path.StartsWithSegments("/oauth/authorize", StringComparison.OrdinalIgnoreCase);
+}

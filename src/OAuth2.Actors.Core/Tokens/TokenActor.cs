@@ -13,6 +13,10 @@ namespace OAuth2.Actors.Tokens;
 /// Issues, checks and revokes access tokens (RFC 9068 JWTs). Runs as a pool on every node: signing and
 /// verification are CPU work with no shared state but the key and the revocation view, which each routee holds.
 /// It serves nothing until both are loaded, so a restarted node never calls a revoked token active.
+/// The ES256 work itself (signing, and the signature check of a token not in the cache) runs on the thread pool, as
+/// many at a time as there are cores, rather than queueing behind the routee: it needs nothing but the key, which is
+/// immutable. What depends on the actor's state (the cache, expiry against the clock, revocation) stays in the actor,
+/// and revocation is checked when the answer goes out, so a revocation this routee has seen by then always wins.
 /// </summary>
 public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 {
@@ -25,7 +29,8 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private readonly IActorRef _revocations;
     private readonly EventPublisher _events;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+    // Thread-safe (the JWT bearer handler shares one per application); used from pool threads.
+    private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     // Verified signatures, keyed by the token text: a hit skips the signature check, never the expiry or revocation check.
     private readonly Dictionary<string, ActiveToken> _verified = new(StringComparer.Ordinal);
@@ -90,7 +95,16 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private void Ready()
     {
         Receive<IssueAccessToken>(Issue);
-        Receive<IntrospectToken>(m => Sender.Tell(Introspect(m.Token, m.Context)));
+        Receive<IntrospectToken>(Introspect);
+        Receive<Verified>(v =>
+        {
+            if (v.Token is not null)
+            {
+                Remember(v.Request.Token, v.Token);
+            }
+
+            v.ReplyTo.Tell(Answer(v.Token, v.Request.Context));
+        });
         Receive<RevokeToken>(Revoke);
         Receive<RevokeByKey>(RevokeKey);
         Receive<RevokedLocally>(m => _revokedHere[m.Jti] = m.ExpiresAtUnix);
@@ -190,22 +204,52 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             descriptor.Claims["gid"] = request.GrantId;
         }
 
-        var token = _handler.CreateToken(descriptor);
-        Sender.Tell(new AccessTokenIssued(token, jti, expires));
-        _events.Publish(EventType.TokenCreated, request.Context, request.ClientId, request.UserId, new Dictionary<string, string>
+        var replyTo = Sender;
+        var events = _events;
+        Task.Run(() =>
         {
-            ["grant_type"] = request.GrantType,
-            ["scope"] = request.Scope,
-            ["has_refresh_token"] = request.HasRefreshToken ? "true" : "false",
-            ["token_type"] = TokenTypes.AccessToken,
-            ["jti"] = jti,
-            ["expires_at"] = expires.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            string token;
+            try
+            {
+                token = Handler.CreateToken(descriptor);
+            }
+            catch (Exception e)
+            {
+                replyTo.Tell(new Status.Failure(e));
+                return;
+            }
+
+            replyTo.Tell(new AccessTokenIssued(token, jti, expires));
+            events.Publish(EventType.TokenCreated, request.Context, request.ClientId, request.UserId, new Dictionary<string, string>
+            {
+                ["grant_type"] = request.GrantType,
+                ["scope"] = request.Scope,
+                ["has_refresh_token"] = request.HasRefreshToken ? "true" : "false",
+                ["token_type"] = TokenTypes.AccessToken,
+                ["jti"] = jti,
+                ["expires_at"] = expires.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
         });
     }
 
-    private IntrospectionResult Introspect(string token, RequestContext context)
+    private void Introspect(IntrospectToken request)
     {
-        var active = Verify(token);
+        if (_verified.TryGetValue(request.Token, out var cached))
+        {
+            Sender.Tell(Answer(cached, request.Context));
+            return;
+        }
+
+        var replyTo = Sender;
+        var validation = _validation!;
+        var audience = _settings.Audience;
+        Task.Run(() => VerifySignature(request.Token, validation, audience))
+            .PipeTo(Self, Self, active => new Verified(request, active, replyTo), _ => new Verified(request, null, replyTo));
+    }
+
+    /// <summary>Expiry and revocation of a token whose signature checked out (null: it did not).</summary>
+    private IntrospectionResult Answer(ActiveToken? active, RequestContext context)
+    {
         if (active is null)
         {
             return IntrospectionResult.Inactive;
@@ -318,7 +362,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             }, TaskScheduler.Default);
     }
 
-    /// <summary>Signature, issuer, audience and type; null for anything that is not a token this server signed.</summary>
+    /// <summary>The cached or freshly checked token, in the actor (revocation, the rare path, checks synchronously).</summary>
     private ActiveToken? Verify(string token)
     {
         if (_verified.TryGetValue(token, out var cached))
@@ -326,13 +370,38 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             return cached;
         }
 
-        if (token.Length > 8192 || !_handler.CanReadToken(token))
+        var active = VerifySignature(token, _validation!, _settings.Audience);
+        if (active is not null)
+        {
+            Remember(token, active);
+        }
+
+        return active;
+    }
+
+    private void Remember(string token, ActiveToken active)
+    {
+        if (_verified.Count >= VerifiedCacheLimit)
+        {
+            _verified.Clear();
+        }
+
+        _verified[token] = active;
+    }
+
+    /// <summary>
+    /// Signature, issuer, audience and type; null for anything that is not a token this server signed. Touches no
+    /// actor state, so it runs on any thread.
+    /// </summary>
+    private static ActiveToken? VerifySignature(string token, TokenValidationParameters validation, string audience)
+    {
+        if (token.Length > 8192 || !Handler.CanReadToken(token))
         {
             return null;
         }
 
-        // The key is in memory, so validation completes synchronously; no await inside the actor.
-        var result = _handler.ValidateTokenAsync(token, _validation).GetAwaiter().GetResult();
+        // The key is in memory, so validation completes synchronously.
+        var result = Handler.ValidateTokenAsync(token, validation).GetAwaiter().GetResult();
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
             return null;
@@ -348,24 +417,16 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 
         jwt.TryGetPayloadValue<string>("scope", out var scope);
         jwt.TryGetPayloadValue<string>("gid", out var grantId);
-        var active = new ActiveToken(
+        return new ActiveToken(
             jti,
             jwt.Issuer,
             jwt.Subject,
             clientId,
             scope ?? string.Empty,
-            _settings.Audience,
+            audience,
             DateTimeOffset.FromUnixTimeSeconds(iat),
             DateTimeOffset.FromUnixTimeSeconds(exp),
             grantId);
-
-        if (_verified.Count >= VerifiedCacheLimit)
-        {
-            _verified.Clear();
-        }
-
-        _verified[token] = active;
-        return active;
     }
 
     private void PruneExpired()
@@ -378,6 +439,9 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     }
 
     private sealed record RevocationFailed(string Key);
+
+    /// <summary>A signature check done on the pool, back in the actor for the cache, expiry and revocation.</summary>
+    private sealed record Verified(IntrospectToken Request, ActiveToken? Token, IActorRef ReplyTo);
 
     private sealed record InitTick
     {

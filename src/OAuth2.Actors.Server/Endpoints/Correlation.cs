@@ -11,8 +11,8 @@ public static class Correlation
 
     public static IApplicationBuilder UseCorrelation(this IApplicationBuilder app) => app.Use((context, next) =>
     {
-        var incoming = context.Request.Headers[Header].ToString();
-        var id = IsAcceptable(incoming) ? incoming : Guid.NewGuid().ToString();
+        var incoming = context.Request.Headers[Header];
+        var id = incoming.Count == 1 && IsAcceptable(incoming[0]!) ? incoming[0]! : Guid.NewGuid().ToString();
         context.Items[ItemKey] = id;
         context.Response.Headers[Header] = id;
         return next(context);
@@ -29,5 +29,8 @@ public static class Correlation
     }
 
     private static bool IsAcceptable(string value) =>
-        value.Length is > 0 and <= 128 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
+        value.Length is > 0 and <= 128 && !value.AsSpan().ContainsAnyExcept(Allowed);
+
+    private static readonly System.Buffers.SearchValues<char> Allowed =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:");
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
@@ -30,13 +31,22 @@ public sealed class RequestReader(IOptions<OAuth2Options> options)
             return (null, "The body must be application/x-www-form-urlencoded.");
         }
 
-        var (body, problem) = await ReadBody(request, cancellationToken);
+        var (body, length, problem) = await ReadBody(request, cancellationToken);
         if (body is null)
         {
             return (null, problem);
         }
 
-        var text = Encoding.UTF8.GetString(body);
+        string text;
+        try
+        {
+            text = Encoding.UTF8.GetString(body, 0, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body);
+        }
+
         var values = new List<KeyValuePair<string, string>>();
         foreach (var (key, value) in QueryHelpers.ParseQuery(text))
         {
@@ -57,7 +67,7 @@ public sealed class RequestReader(IOptions<OAuth2Options> options)
             return (null, "The body must be application/json.");
         }
 
-        var (body, problem) = await ReadBody(request, cancellationToken);
+        var (body, length, problem) = await ReadBody(request, cancellationToken);
         if (body is null)
         {
             return (null, problem);
@@ -65,7 +75,7 @@ public sealed class RequestReader(IOptions<OAuth2Options> options)
 
         try
         {
-            var value = JsonSerializer.Deserialize<T>(body, json ?? Json);
+            var value = JsonSerializer.Deserialize<T>(body.AsSpan(0, length), json ?? Json);
             return value is null ? (null, "The body must be a JSON object.") : (value, null);
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException)
@@ -73,35 +83,61 @@ public sealed class RequestReader(IOptions<OAuth2Options> options)
             // The parser's own message names .NET types; say where the problem is instead.
             return (null, $"The body is not valid JSON for this endpoint (problem at {(e as JsonException)?.Path ?? "$"}).");
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body);
+        }
     }
 
-    private async Task<(byte[]? Body, string? Problem)> ReadBody(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The body in a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the caller returns it), sized from
+    /// Content-Length when there is one: one copy out of Kestrel, no per-request chunk or MemoryStream.
+    /// </summary>
+    private async Task<(byte[]? Body, int Length, string? Problem)> ReadBody(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength > _limit)
         {
-            return (null, $"The body is larger than {_limit} bytes.");
+            return (null, 0, $"The body is larger than {_limit} bytes.");
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
+        // One byte more than announced, so a body longer than its Content-Length is still read to the end (Kestrel rejects it).
+        var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is { } announced ? (int)announced + 1 : 4096);
+        var length = 0;
+        var owned = true;
         try
         {
             int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
             {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > _limit)
+                length += read;
+                if (length > _limit)
                 {
-                    return (null, $"The body is larger than {_limit} bytes.");
+                    return (null, 0, $"The body is larger than {_limit} bytes.");
+                }
+
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _limit + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
                 }
             }
+
+            owned = false;
+            return (buffer, length, null);
         }
         catch (BadHttpRequestException e)
         {
-            return (null, $"The body could not be read: {e.Message}");
+            return (null, 0, $"The body could not be read: {e.Message}");
         }
-
-        return (buffer.ToArray(), null);
+        finally
+        {
+            if (owned)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
     }
 
     private static bool IsMediaType(string? contentType, string expected) =>
