@@ -19,7 +19,7 @@ builder.Services.AddOAuth2Eventing(builder.Configuration);
 builder.Services.AddOAuth2ActorSystem();
 EventingStartup.ListenToRequestActivities();
 
-builder.Services.AddOAuth2WebHost(builder.Configuration);
+builder.AddOAuth2WebHost();
 
 var app = builder.Build();
 

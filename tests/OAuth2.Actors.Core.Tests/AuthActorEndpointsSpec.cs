@@ -38,7 +38,7 @@ public class AuthActorEndpointsSpec(ITestOutputHelper output) : AuthActorSpecKit
     {
         var auth = StartAuth();
 
-        auth.Tell(new IntrospectionEndpointRequest(null, OAuthParameters.Of((Parameters.ClientId, "spa"), (Parameters.Token, "the.jwt.token")), SpecSupport.Context), TestActor);
+        auth.Tell(new IntrospectionEndpointRequest(PresentedAuthorization.None, OAuthParameters.Of((Parameters.ClientId, "spa"), (Parameters.Token, "the.jwt.token")), SpecSupport.Context), TestActor);
         var authenticate = await AuthenticateAsync(new ClientAuthenticated(Client("spa", method: ClientAuthMethods.None)));
         Assert.Null(authenticate.Secret);
 
@@ -80,23 +80,23 @@ public class AuthActorEndpointsSpec(ITestOutputHelper output) : AuthActorSpecKit
         var auth = StartAuth();
         var token = new ActiveToken("jti-1", SpecSupport.Issuer, "ops", "ops", "events:read", SpecSupport.Issuer, SpecSupport.Start, SpecSupport.Start.AddMinutes(5));
 
-        auth.Tell(new AuthorizeBearer(null, [Scopes.Admin], SpecSupport.Context), TestActor);
+        auth.Tell(new AuthorizeBearer(PresentedAuthorization.None, [Scopes.Admin], SpecSupport.Context), TestActor);
         var missing = await ExpectMsgAsync<OAuthError>();
         Assert.Equal((Errors.InvalidToken, FailureKind.Unauthenticated, AuthChallenge.BearerRequired), (missing.Error, missing.Kind, missing.Challenge));
 
-        auth.Tell(new AuthorizeBearer("Bearer the.jwt.token", [Scopes.Admin], SpecSupport.Context), TestActor);
+        auth.Tell(new AuthorizeBearer(PresentedAuthorization.Bearer("the.jwt.token"), [Scopes.Admin], SpecSupport.Context), TestActor);
         await _tokens.ExpectMsgAsync<IntrospectToken>();
         _tokens.Reply(IntrospectionResult.Inactive);
         var inactive = await ExpectMsgAsync<OAuthError>();
         Assert.Equal((Errors.InvalidToken, FailureKind.Unauthenticated, AuthChallenge.BearerInvalid), (inactive.Error, inactive.Kind, inactive.Challenge));
 
-        auth.Tell(new AuthorizeBearer("Bearer the.jwt.token", [Scopes.Admin], SpecSupport.Context), TestActor);
+        auth.Tell(new AuthorizeBearer(PresentedAuthorization.Bearer("the.jwt.token"), [Scopes.Admin], SpecSupport.Context), TestActor);
         await _tokens.ExpectMsgAsync<IntrospectToken>();
         _tokens.Reply(new IntrospectionResult(true, token));
         var insufficient = await ExpectMsgAsync<OAuthError>();
         Assert.Equal((Errors.InsufficientScope, FailureKind.Forbidden), (insufficient.Error, insufficient.Kind));
 
-        auth.Tell(new AuthorizeBearer("Bearer the.jwt.token", [Scopes.Admin, Scopes.EventsRead], SpecSupport.Context), TestActor);
+        auth.Tell(new AuthorizeBearer(PresentedAuthorization.Bearer("the.jwt.token"), [Scopes.Admin, Scopes.EventsRead], SpecSupport.Context), TestActor);
         await _tokens.ExpectMsgAsync<IntrospectToken>();
         _tokens.Reply(new IntrospectionResult(true, token));
         Assert.Equal(token, (await ExpectMsgAsync<BearerAuthorized>()).Token);
@@ -108,18 +108,18 @@ public class AuthActorEndpointsSpec(ITestOutputHelper output) : AuthActorSpecKit
         var auth = StartAuth(SpecSupport.Settings() with { RegistrationInitialAccessToken = "initial-token" });
         var metadata = new ClientMetadata(Scope: Scopes.Admin);
 
-        auth.Tell(new RegistrationEndpointRequest(null, metadata, SpecSupport.Context), TestActor);
+        auth.Tell(new RegistrationEndpointRequest(PresentedAuthorization.None, metadata, SpecSupport.Context), TestActor);
         var missing = await ExpectMsgAsync<OAuthError>();
         Assert.Equal((Errors.InvalidToken, FailureKind.Unauthenticated), (missing.Error, missing.Kind));
         await _clients.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
 
-        auth.Tell(new RegistrationEndpointRequest("Bearer not-the-token", metadata, SpecSupport.Context), TestActor);
+        auth.Tell(new RegistrationEndpointRequest(PresentedAuthorization.Bearer("not-the-token"), metadata, SpecSupport.Context), TestActor);
         await _tokens.ExpectMsgAsync<IntrospectToken>();
         _tokens.Reply(IntrospectionResult.Inactive);
         Assert.Equal(Errors.InvalidToken, (await ExpectMsgAsync<OAuthError>()).Error);
         await _clients.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
 
-        auth.Tell(new RegistrationEndpointRequest("Bearer initial-token", metadata, SpecSupport.Context), TestActor);
+        auth.Tell(new RegistrationEndpointRequest(PresentedAuthorization.Bearer("initial-token"), metadata, SpecSupport.Context), TestActor);
         var register = await _clients.ExpectMsgAsync<RegisterClient>();
         Assert.True(register.Privileged);
         Assert.Equal(metadata, register.Metadata);
@@ -134,7 +134,7 @@ public class AuthActorEndpointsSpec(ITestOutputHelper output) : AuthActorSpecKit
     {
         var auth = StartAuth();
 
-        auth.Tell(new RegistrationEndpointRequest(null, new ClientMetadata(), SpecSupport.Context), TestActor);
+        auth.Tell(new RegistrationEndpointRequest(PresentedAuthorization.None, new ClientMetadata(), SpecSupport.Context), TestActor);
 
         var register = await _clients.ExpectMsgAsync<RegisterClient>();
         Assert.False(register.Privileged);

@@ -94,7 +94,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
     {
         var auth = StartAuth();
 
-        auth.Tell(TokenRequest(null, (Parameters.GrantType, GrantTypes.ClientCredentials), (Parameters.ClientId, "billing"), (Parameters.ClientSecret, Secret)), TestActor);
+        auth.Tell(TokenRequest(PresentedAuthorization.None, (Parameters.GrantType, GrantTypes.ClientCredentials), (Parameters.ClientId, "billing"), (Parameters.ClientSecret, Secret)), TestActor);
 
         var authenticate = await AuthenticateAsync(new ClientAuthenticated(Client(scope: "read write")));
         Assert.Equal(ClientAuthMethods.ClientSecretPost, authenticate.Method);
@@ -138,7 +138,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
     {
         var auth = StartAuth();
 
-        auth.Tell(TokenRequest(null, (Parameters.GrantType, GrantTypes.ClientCredentials), (Parameters.ClientId, "billing"), (Parameters.ClientSecret, "wrong")), TestActor);
+        auth.Tell(TokenRequest(PresentedAuthorization.None, (Parameters.GrantType, GrantTypes.ClientCredentials), (Parameters.ClientId, "billing"), (Parameters.ClientSecret, "wrong")), TestActor);
         await AuthenticateAsync(new ClientAuthenticationFailed("billing", "wrong client secret"));
 
         var error = await ExpectMsgAsync<OAuthError>();
@@ -152,7 +152,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
     {
         var auth = StartAuth();
 
-        auth.Tell(TokenRequest(null, (Parameters.GrantType, GrantTypes.ClientCredentials)), TestActor);
+        auth.Tell(TokenRequest(PresentedAuthorization.None, (Parameters.GrantType, GrantTypes.ClientCredentials)), TestActor);
 
         var error = await ExpectMsgAsync<OAuthError>();
         Assert.Equal(Errors.InvalidClient, error.Error);

@@ -48,7 +48,7 @@ public abstract class AuthActorSpecKit : Akka.TestKit.Xunit2.TestKit
     protected static ClientView Client(string clientId = "billing", string scope = "read write", string method = ClientAuthMethods.ClientSecretBasic, params string[] grants) =>
         new(clientId, "Billing", [], grants.Length == 0 ? [GrantTypes.ClientCredentials] : grants, [], method, scope);
 
-    protected static TokenEndpointRequest TokenRequest(string? authorization, params (string Key, string Value)[] form) =>
+    protected static TokenEndpointRequest TokenRequest(PresentedAuthorization authorization, params (string Key, string Value)[] form) =>
         new(authorization, OAuthParameters.Of(form), SpecSupport.Context);
 
     /// <summary>Plays the client region: expects the authentication request and answers it.</summary>

@@ -50,8 +50,7 @@ internal static class SpecSupport
         RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(3),
     };
 
-    public static string Basic(string id, string secret) =>
-        "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{id}:{secret}"));
+    public static PresentedAuthorization Basic(string id, string secret) => PresentedAuthorization.Basic(id, secret);
 
     /// <summary>Every event stored under <paramref name="persistenceId"/>, read straight from the journal.</summary>
     public static async Task<IReadOnlyList<object>> JournalEventsAsync(TestKitBase kit, string persistenceId)

@@ -1,32 +1,32 @@
 
 namespace OAuth2.Actors.Auth;
 
-/// <summary>A request to <c>/oauth/token</c>: the Authorization header as sent and the form as received.</summary>
-public sealed record TokenEndpointRequest(string? Authorization, OAuthParameters Form, RequestContext Context)
+/// <summary>A request to <c>/oauth/token</c>: what the Authorization header presented and the form as received.</summary>
+public sealed record TokenEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context)
 {
     public override string ToString() => $"TokenEndpointRequest {{ CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>A request to <c>/oauth/introspect</c> (RFC 7662).</summary>
-public sealed record IntrospectionEndpointRequest(string? Authorization, OAuthParameters Form, RequestContext Context)
+public sealed record IntrospectionEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context)
 {
     public override string ToString() => $"IntrospectionEndpointRequest {{ CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>A request to <c>/oauth/revoke</c> (RFC 7009).</summary>
-public sealed record RevocationEndpointRequest(string? Authorization, OAuthParameters Form, RequestContext Context)
+public sealed record RevocationEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context)
 {
     public override string ToString() => $"RevocationEndpointRequest {{ CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>A request to <c>/clients/register</c> (RFC 7591).</summary>
-public sealed record RegistrationEndpointRequest(string? Authorization, ClientMetadata Metadata, RequestContext Context)
+public sealed record RegistrationEndpointRequest(PresentedAuthorization Authorization, ClientMetadata Metadata, RequestContext Context)
 {
     public override string ToString() => $"RegistrationEndpointRequest {{ CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>Check a Bearer access token for one of the given scopes (for the server's own protected endpoints).</summary>
-public sealed record AuthorizeBearer(string? Authorization, IReadOnlyList<string> AnyOfScopes, RequestContext Context)
+public sealed record AuthorizeBearer(PresentedAuthorization Authorization, IReadOnlyList<string> AnyOfScopes, RequestContext Context)
 {
     public override string ToString() => $"AuthorizeBearer {{ Scopes = {string.Join(" ", AnyOfScopes)} }}";
 }
@@ -83,16 +83,16 @@ public sealed record SignUpRequest(string Username, string Password, string? Ema
 
 // ---- admin API (ProblemDetails, not OAuth errors) ----------------------------------------------------------
 
-public sealed record AdminCreateUser(string? Authorization, string? Username, string? Password, string? Email, RequestContext Context)
+public sealed record AdminCreateUser(PresentedAuthorization Authorization, string? Username, string? Password, string? Email, RequestContext Context)
 {
     public override string ToString() => $"AdminCreateUser {{ Username = {Username} }}";
 }
 
-public sealed record AdminListUsers(string? Authorization, RequestContext Context);
+public sealed record AdminListUsers(PresentedAuthorization Authorization, RequestContext Context);
 
-public sealed record AdminGetUser(string? Authorization, string Username, RequestContext Context);
+public sealed record AdminGetUser(PresentedAuthorization Authorization, string Username, RequestContext Context);
 
-public sealed record AdminDeleteUser(string? Authorization, string Username, RequestContext Context);
+public sealed record AdminDeleteUser(PresentedAuthorization Authorization, string Username, RequestContext Context);
 
 public sealed record UserAccount(Users.UserView User) : OAuthReply;
 
@@ -113,7 +113,7 @@ public enum ClientManagementOperation
 }
 
 public sealed record ClientManagementRequest(
-    string? Authorization,
+    PresentedAuthorization Authorization,
     string ClientId,
     ClientManagementOperation Operation,
     ClientMetadata? Metadata,

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace OAuth2.Actors.Auth;
 
 /// <summary>How the client presented itself (RFC 6749 2.3.1).</summary>
@@ -8,22 +6,25 @@ public sealed record PresentedClient(string ClientId, string? Secret, string Met
     public override string ToString() => $"PresentedClient {{ ClientId = {ClientId}, Method = {Method} }}";
 }
 
-/// <summary>Reads client credentials from the Authorization header (Basic) or the form body (post, or none for public clients).</summary>
+/// <summary>
+/// RFC 6749 2.3.1: which client the request presents, from Basic credentials or the form body (post, or none for
+/// public clients), and the rules about presenting them.
+/// </summary>
 public static class ClientCredentialsReader
 {
-    public static (PresentedClient? Client, OAuthError? Error) Read(string? authorization, OAuthParameters form)
+    public static (PresentedClient? Client, OAuthError? Error) Read(PresentedAuthorization authorization, OAuthParameters form)
     {
         var bodyId = form.Get(Parameters.ClientId);
         var bodySecret = form.Get(Parameters.ClientSecret);
 
-        if (authorization is not null && authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        if (authorization.Scheme == AuthorizationScheme.Basic)
         {
             if (bodySecret is not null)
             {
                 return (null, OAuthError.InvalidRequest("Use one client authentication method: Basic or client_secret in the body, not both."));
             }
 
-            if (!TryDecodeBasic(authorization["Basic ".Length..].Trim(), out var id, out var secret))
+            if (authorization is not { Principal: { } id, Credential: { } secret })
             {
                 return (null, OAuthError.InvalidClient(basicAttempted: true));
             }
@@ -45,41 +46,4 @@ public static class ClientCredentialsReader
             ? (new PresentedClient(bodyId, null, ClientAuthMethods.None), null)
             : (new PresentedClient(bodyId, bodySecret, ClientAuthMethods.ClientSecretPost), null);
     }
-
-    /// <summary>The token of an <c>Authorization: Bearer</c> header, or null.</summary>
-    public static string? BearerToken(string? authorization)
-    {
-        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var token = authorization["Bearer ".Length..].Trim();
-        return token.Length == 0 ? null : token;
-    }
-
-    private static bool TryDecodeBasic(string encoded, out string id, out string secret)
-    {
-        id = secret = string.Empty;
-        try
-        {
-            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
-            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0)
-            {
-                return false;
-            }
-
-            // RFC 6749 2.3.1: both parts are form-urlencoded before being joined.
-            id = FormDecode(decoded[..colon]);
-            secret = FormDecode(decoded[(colon + 1)..]);
-            return id.Length > 0 && secret.Length > 0;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-    }
-
-    private static string FormDecode(string value) => Uri.UnescapeDataString(value.Replace('+', ' '));
 }

@@ -157,3 +157,47 @@ public sealed record ClientRegistrationResponse(
     string TokenEndpointAuthMethod,
     string Scope,
     string? ClientName);
+
+public enum AuthorizationScheme
+{
+    None,
+    Basic,
+    Bearer,
+}
+
+/// <summary>
+/// What the request's Authorization header presented, as the host decoded it: client credentials (RFC 6749 2.3.1,
+/// Basic), an access token (RFC 6750 2.1, Bearer), or nothing the server uses. A Basic header that does not decode is
+/// Basic without credentials. The core applies the rules; it never reads header text.
+/// </summary>
+public sealed record PresentedAuthorization
+{
+    public static readonly PresentedAuthorization None = new(AuthorizationScheme.None, null, null);
+
+    /// <summary>A Basic header whose credentials could not be decoded.</summary>
+    public static readonly PresentedAuthorization UndecodableBasic = new(AuthorizationScheme.Basic, null, null);
+
+    private PresentedAuthorization(AuthorizationScheme scheme, string? principal, string? credential)
+    {
+        Scheme = scheme;
+        Principal = principal;
+        Credential = credential;
+    }
+
+    public AuthorizationScheme Scheme { get; }
+
+    /// <summary>Basic: the client id.</summary>
+    public string? Principal { get; }
+
+    /// <summary>Basic: the client secret; Bearer: the token.</summary>
+    public string? Credential { get; }
+
+    public string? BearerToken => Scheme == AuthorizationScheme.Bearer ? Credential : null;
+
+    public static PresentedAuthorization Basic(string clientId, string secret) => new(AuthorizationScheme.Basic, clientId, secret);
+
+    public static PresentedAuthorization Bearer(string token) => new(AuthorizationScheme.Bearer, null, token);
+
+    /// <summary>Never the secret or the token.</summary>
+    public override string ToString() => $"PresentedAuthorization {{ Scheme = {Scheme}, Principal = {Principal} }}";
+}

@@ -109,8 +109,7 @@ public static class EventEndpoints
 
     private static async Task<IResult?> Authorize(HttpContext http, IOAuthGateway gateway, string[] scopes)
     {
-        var values = http.Request.Headers.Authorization;
-        var reply = await gateway.Send(new AuthorizeBearer(values.Count == 1 ? values[0] : null, scopes, http.ToRequestContext()), http.RequestAborted);
+        var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), scopes, http.ToRequestContext()), http.RequestAborted);
         if (reply is BearerAuthorized)
         {
             return null;

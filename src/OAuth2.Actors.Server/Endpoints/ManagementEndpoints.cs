@@ -16,24 +16,24 @@ public static class ManagementEndpoints
                 return Results.Problem(statusCode: 400, title: "Invalid user", detail: problem);
             }
 
-            return Admin(http, await gateway.Send(new AdminCreateUser(Authorization(http), body.Username, body.Password, body.Email, http.ToRequestContext()), http.RequestAborted));
+            return Admin(http, await gateway.Send(new AdminCreateUser(AuthorizationHeader.Of(http), body.Username, body.Password, body.Email, http.ToRequestContext()), http.RequestAborted));
         });
 
         app.MapGet("/admin/api/users", async (HttpContext http, IOAuthGateway gateway) =>
-            Admin(http, await gateway.Send(new AdminListUsers(Authorization(http), http.ToRequestContext()), http.RequestAborted)));
+            Admin(http, await gateway.Send(new AdminListUsers(AuthorizationHeader.Of(http), http.ToRequestContext()), http.RequestAborted)));
 
         app.MapGet("/admin/api/users/{username}", async (HttpContext http, string username, IOAuthGateway gateway) =>
-            Admin(http, await gateway.Send(new AdminGetUser(Authorization(http), username, http.ToRequestContext()), http.RequestAborted)));
+            Admin(http, await gateway.Send(new AdminGetUser(AuthorizationHeader.Of(http), username, http.ToRequestContext()), http.RequestAborted)));
 
         app.MapDelete("/admin/api/users/{username}", async (HttpContext http, string username, IOAuthGateway gateway) =>
-            Admin(http, await gateway.Send(new AdminDeleteUser(Authorization(http), username, http.ToRequestContext()), http.RequestAborted)));
+            Admin(http, await gateway.Send(new AdminDeleteUser(AuthorizationHeader.Of(http), username, http.ToRequestContext()), http.RequestAborted)));
 
         // /clients/register only takes POST; other methods must not fall through to the client configuration route.
         app.MapMethods("/clients/register", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete], () =>
             Results.Problem(statusCode: 405, title: "Method not allowed", detail: "Register clients with POST /clients/register."));
 
         app.MapGet("/clients/{clientId}", async (HttpContext http, string clientId, IOAuthGateway gateway) =>
-            Client(http, await gateway.Send(new ClientManagementRequest(Authorization(http), clientId, ClientManagementOperation.Read, null, null, null, http.ToRequestContext()), http.RequestAborted)));
+            Client(http, await gateway.Send(new ClientManagementRequest(AuthorizationHeader.Of(http), clientId, ClientManagementOperation.Read, null, null, null, http.ToRequestContext()), http.RequestAborted)));
 
         app.MapPut("/clients/{clientId}", async (HttpContext http, string clientId, RequestReader reader, IOAuthGateway gateway) =>
         {
@@ -44,11 +44,11 @@ public static class ManagementEndpoints
             }
 
             var metadata = new ClientMetadata(body.RedirectUris, body.GrantTypes, body.ResponseTypes, body.TokenEndpointAuthMethod, body.Scope, body.ClientName);
-            return Client(http, await gateway.Send(new ClientManagementRequest(Authorization(http), clientId, ClientManagementOperation.Update, metadata, body.ClientId, body.ClientSecret, http.ToRequestContext()), http.RequestAborted));
+            return Client(http, await gateway.Send(new ClientManagementRequest(AuthorizationHeader.Of(http), clientId, ClientManagementOperation.Update, metadata, body.ClientId, body.ClientSecret, http.ToRequestContext()), http.RequestAborted));
         });
 
         app.MapDelete("/clients/{clientId}", async (HttpContext http, string clientId, IOAuthGateway gateway) =>
-            Client(http, await gateway.Send(new ClientManagementRequest(Authorization(http), clientId, ClientManagementOperation.Delete, null, null, null, http.ToRequestContext()), http.RequestAborted)));
+            Client(http, await gateway.Send(new ClientManagementRequest(AuthorizationHeader.Of(http), clientId, ClientManagementOperation.Delete, null, null, null, http.ToRequestContext()), http.RequestAborted)));
 
         return app;
     }
@@ -90,11 +90,6 @@ public static class ManagementEndpoints
 
     private static object Body(UserView u) => new { user_id = u.UserId, username = u.Username, email = u.Email, created_at = u.CreatedAt };
 
-    private static string? Authorization(HttpContext http)
-    {
-        var values = http.Request.Headers.Authorization;
-        return values.Count == 1 ? values[0] : null;
-    }
 
     private sealed record NewUserBody(string? Username, string? Password, string? Email);
 

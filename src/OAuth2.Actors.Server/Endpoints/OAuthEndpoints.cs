@@ -26,7 +26,7 @@ public static class OAuthEndpoints
                 return OAuthResults.BadRequest(Errors.InvalidClientMetadata, problem!, http.Response);
             }
 
-            var reply = await gateway.Send(new RegistrationEndpointRequest(Authorization(http), metadata, http.ToRequestContext()), http.RequestAborted);
+            var reply = await gateway.Send(new RegistrationEndpointRequest(AuthorizationHeader.Of(http), metadata, http.ToRequestContext()), http.RequestAborted);
             return OAuthResults.From(reply, http.Response);
         });
 
@@ -37,7 +37,7 @@ public static class OAuthEndpoints
         HttpContext http,
         RequestReader reader,
         IOAuthGateway gateway,
-        Func<string?, OAuthParameters, RequestContext, object> message)
+        Func<PresentedAuthorization, OAuthParameters, RequestContext, object> message)
     {
         var (form, problem) = await reader.ReadForm(http.Request, http.RequestAborted);
         if (form is null)
@@ -45,13 +45,8 @@ public static class OAuthEndpoints
             return OAuthResults.BadRequest(Errors.InvalidRequest, problem!, http.Response);
         }
 
-        var reply = await gateway.Send(message(Authorization(http), form, http.ToRequestContext()), http.RequestAborted);
+        var reply = await gateway.Send(message(AuthorizationHeader.Of(http), form, http.ToRequestContext()), http.RequestAborted);
         return OAuthResults.From(reply, http.Response);
     }
 
-    private static string? Authorization(HttpContext http)
-    {
-        var values = http.Request.Headers.Authorization;
-        return values.Count == 1 ? values[0] : null;
-    }
 }

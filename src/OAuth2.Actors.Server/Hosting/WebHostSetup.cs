@@ -15,19 +15,23 @@ namespace OAuth2.Actors.Server.Hosting;
 /// </summary>
 public static class WebHostSetup
 {
-    public static IServiceCollection AddOAuth2WebHost(this IServiceCollection services, IConfiguration configuration)
+    public static WebApplicationBuilder AddOAuth2WebHost(this WebApplicationBuilder builder)
     {
-        var urlsGiven = !string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]) || !string.IsNullOrEmpty(configuration["urls"]);
+        var configuration = builder.Configuration;
+        if (string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(configuration["urls"]))
+        {
+            // The one setting needed before the container exists: validated here by the same rules as at start.
+            var options = Validated(configuration.Get<OAuth2Options>() ?? new OAuth2Options());
+            builder.WebHost.UseUrls($"http://{UrlHost(options.Host)}:{options.Port}");
+        }
+
+        var services = builder.Services;
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<OAuth2Options>>((kestrel, options) =>
         {
             kestrel.AddServerHeader = false;
 
             // The endpoints enforce OAUTH2_MAX_REQUEST_BODY_BYTES themselves so they can answer in their own error format.
             kestrel.Limits.MaxRequestBodySize = Math.Max(options.Value.MaxRequestBodyBytes * 2L, 1024 * 1024);
-            if (!urlsGiven)
-            {
-                Listen(kestrel, options.Value.Host, options.Value.Port);
-            }
         });
 
         // Session cookies and CSRF tokens are protected by keys kept beside the data, so sessions survive a restart.
@@ -56,7 +60,7 @@ public static class WebHostSetup
             o.FormFieldName = "__csrf";
             o.SuppressXFrameOptionsHeader = true;
         });
-        return services;
+        return builder;
     }
 
     /// <summary>An https issuer is reached over https, even when TLS ends at a proxy in front of Kestrel: secure cookies need to know.</summary>
@@ -77,20 +81,18 @@ public static class WebHostSetup
     private static CookieSecurePolicy SecurePolicy(OAuth2Options options) =>
         options.IssuesOverHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
 
-    private static void Listen(KestrelServerOptions kestrel, string host, int port)
+    private static OAuth2Options Validated(OAuth2Options options)
     {
-        // As Kestrel treats a URL's host: an address binds to it, localhost to loopback, any other name to every interface.
-        if (host == "localhost")
+        var failures = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), failures, validateAllProperties: true);
+        var messages = failures.Select(f => f.ErrorMessage ?? "invalid setting").ToList();
+        if (new OAuth2OptionsValidator().Validate(null, options) is { Failed: true } result)
         {
-            kestrel.ListenLocalhost(port);
+            messages.AddRange(result.Failures);
         }
-        else if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
-        {
-            kestrel.Listen(address, port);
-        }
-        else
-        {
-            kestrel.ListenAnyIP(port);
-        }
+
+        return messages.Count == 0 ? options : throw new OptionsValidationException(Options.DefaultName, typeof(OAuth2Options), messages);
     }
+
+    private static string UrlHost(string host) => IPAddress.TryParse(host, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{host}]" : host;
 }

@@ -3,10 +3,10 @@ using OAuth2.Actors.Tokens;
 namespace OAuth2.Actors.Auth.Bearer;
 
 /// <summary>A request to one of the server's own protected endpoints (RFC 6750): the Authorization header and the scopes that admit it.</summary>
-public abstract class BearerEndpointContext(AuthServices services, RequestContext request, string? authorization, IReadOnlyList<string> anyOfScopes)
+public abstract class BearerEndpointContext(AuthServices services, RequestContext request, PresentedAuthorization authorization, IReadOnlyList<string> anyOfScopes)
     : EndpointContext(services, request)
 {
-    public string? Authorization { get; } = authorization;
+    public PresentedAuthorization Authorization { get; } = authorization;
 
     public IReadOnlyList<string> AnyOfScopes { get; } = anyOfScopes;
 
@@ -22,7 +22,7 @@ public sealed class RequireActiveBearerToken<TContext> : IEndpointStep<TContext>
 
     public async ValueTask Handle(TContext context)
     {
-        var bearer = ClientCredentialsReader.BearerToken(context.Authorization);
+        var bearer = context.Authorization.BearerToken;
         if (bearer is null)
         {
             context.Reject(new OAuthError(Errors.InvalidToken, "An access token is required.", FailureKind.Unauthenticated, AuthChallenge.BearerRequired));

@@ -23,7 +23,7 @@ public static class ClientManagementEndpoint
     {
         public async ValueTask Handle(ClientManagementContext context)
         {
-            var bearer = ClientCredentialsReader.BearerToken(context.Message.Authorization);
+            var bearer = context.Message.Authorization.BearerToken;
             if (bearer is null)
             {
                 context.Reject(new OAuthError(Errors.InvalidToken, "A registration access token is required.", FailureKind.Unauthenticated, AuthChallenge.BearerRequired));

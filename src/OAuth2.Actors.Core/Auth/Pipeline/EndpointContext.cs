@@ -26,10 +26,10 @@ public abstract class EndpointContext(AuthServices services, RequestContext requ
 }
 
 /// <summary>A request made with a form (token, introspection, revocation): parameters as received and the Authorization header.</summary>
-public abstract class FormEndpointContext(AuthServices services, RequestContext request, string? authorization, OAuthParameters form)
+public abstract class FormEndpointContext(AuthServices services, RequestContext request, PresentedAuthorization authorization, OAuthParameters form)
     : EndpointContext(services, request)
 {
-    public string? Authorization { get; } = authorization;
+    public PresentedAuthorization Authorization { get; } = authorization;
 
     public OAuthParameters Form { get; } = form;
 

@@ -6,7 +6,7 @@ namespace OAuth2.Actors.Auth.Registration;
 /// <summary>A request to <c>/clients/register</c> on its way through <see cref="RegistrationEndpoint"/>.</summary>
 public sealed class RegistrationContext(AuthServices services, RegistrationEndpointRequest request) : EndpointContext(services, request.Context)
 {
-    public string? Authorization { get; } = request.Authorization;
+    public PresentedAuthorization Authorization { get; } = request.Authorization;
 
     public ClientMetadata Metadata { get; } = request.Metadata;
 
@@ -24,7 +24,7 @@ public static class RegistrationEndpoint
         public async ValueTask Handle(RegistrationContext context)
         {
             var services = context.Services;
-            var bearer = ClientCredentialsReader.BearerToken(context.Authorization);
+            var bearer = context.Authorization.BearerToken;
             if (bearer is null)
             {
                 if (services.Settings.RegistrationInitialAccessToken is not null)

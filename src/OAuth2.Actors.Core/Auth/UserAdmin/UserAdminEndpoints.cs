@@ -5,7 +5,7 @@ using OAuth2.Actors.Users;
 namespace OAuth2.Actors.Auth.UserAdmin;
 
 /// <summary>A request to the admin user API: one of the admin messages, checked for a token with scope <c>admin</c>.</summary>
-public sealed class UserAdminContext(AuthServices services, object message, string? authorization, RequestContext request)
+public sealed class UserAdminContext(AuthServices services, object message, PresentedAuthorization authorization, RequestContext request)
     : BearerEndpointContext(services, request, authorization, AdminScope)
 {
     private static readonly string[] AdminScope = [Scopes.Admin];

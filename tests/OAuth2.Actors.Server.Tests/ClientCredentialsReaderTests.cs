@@ -1,18 +1,21 @@
-using System.Text;
 using OAuth2.Actors.Auth;
 using OAuth2.Actors.Protocol;
-using Xunit;
+using OAuth2.Actors.Server.Endpoints;
+using Parameters = OAuth2.Actors.Protocol.Parameters;
 
-namespace OAuth2.Actors.Core.Tests;
+namespace OAuth2.Actors.Server.Tests;
 
+/// <summary>
+/// RFC 6749 2.3.1 and RFC 6750 2.1: the host decodes the Authorization header (<see cref="AuthorizationHeader"/>), the
+/// core applies the client authentication rules to it (<see cref="ClientCredentialsReader"/>).
+/// </summary>
 public class ClientCredentialsReaderTests
 {
-
     private static string Basic(string raw) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(raw));
 
     private static PresentedClient Presented(string? authorization, OAuthParameters form)
     {
-        var (client, error) = ClientCredentialsReader.Read(authorization, form);
+        var (client, error) = ClientCredentialsReader.Read(AuthorizationHeader.Parse(authorization), form);
         Assert.Null(error);
         Assert.NotNull(client);
         return client;
@@ -20,7 +23,7 @@ public class ClientCredentialsReaderTests
 
     private static OAuthError Refused(string? authorization, OAuthParameters form)
     {
-        var (client, error) = ClientCredentialsReader.Read(authorization, form);
+        var (client, error) = ClientCredentialsReader.Read(AuthorizationHeader.Parse(authorization), form);
         Assert.Null(client);
         Assert.NotNull(error);
         return error;
@@ -143,6 +146,6 @@ public class ClientCredentialsReaderTests
     [InlineData(null, null)]
     public void ClientCredentialsReader_must_read_bearer_tokens(string? authorization, string? expected)
     {
-        Assert.Equal(expected, ClientCredentialsReader.BearerToken(authorization));
+        Assert.Equal(expected, AuthorizationHeader.Parse(authorization).BearerToken);
     }
 }
