@@ -31,6 +31,9 @@ app.UseIssuerScheme();
 // Only the browser routes (sign-in, consent) use the session cookie; every other endpoint authenticates its caller in
 // the actors. Outside them the cookie handler would only look for a cookie that is never there, on every API request.
 app.UseWhen(IsBrowserRoute, browser => browser.UseAuthentication());
+// WebApplication adds UseAuthentication() to the whole pipeline itself unless the app builder carries this marker
+// (UseAuthentication sets it, but on the branch above, whose properties are a copy), which would undo the line above.
+((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
 
 app.MapOAuthEndpoints();
 app.MapMetadataEndpoints();

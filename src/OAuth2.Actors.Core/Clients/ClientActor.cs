@@ -20,6 +20,8 @@ public sealed class ClientActor : ReceivePersistentActor
     private readonly EventPublisher _events;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ClientRecord? _state;
+    private ClientRecord? _viewOf;
+    private ClientView? _view;
 
     public ClientActor(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events)
     {
@@ -78,22 +80,41 @@ public sealed class ClientActor : ReceivePersistentActor
             _ => Secrets.Verify(command.Secret, _state.SecretHash) ? null : "wrong client secret",
         };
 
-        var metadata = new Dictionary<string, string>
-        {
-            ["success"] = failure is null ? "true" : "false",
-            ["auth_method"] = command.Method,
-        };
         if (failure is null)
         {
-            _events.Publish(EventType.ClientValidated, command.Context, _clientId, metadata: metadata);
-            Sender.Tell(new ClientAuthenticated(_state!.ToView()));
+            if (_events.Enabled)
+            {
+                _events.Publish(EventType.ClientValidated, command.Context, _clientId, metadata: new Dictionary<string, string>
+                {
+                    ["success"] = "true",
+                    ["auth_method"] = command.Method,
+                });
+            }
+
+            Sender.Tell(new ClientAuthenticated(View(_state!)));
             return;
         }
 
-        metadata["reason"] = failure;
-        _events.Publish(EventType.ClientValidated, command.Context, _clientId, metadata: metadata, severity: EventSeverity.Warning, error: Errors.InvalidClient);
+        _events.Publish(EventType.ClientValidated, command.Context, _clientId, metadata: new Dictionary<string, string>
+        {
+            ["success"] = "false",
+            ["auth_method"] = command.Method,
+            ["reason"] = failure,
+        }, severity: EventSeverity.Warning, error: Errors.InvalidClient);
         Sender.Tell(new ClientAuthenticationFailed(_clientId, failure));
         PassivateIfEmpty();
+    }
+
+    /// <summary>The view of the current record, built once per record (records are immutable: a change is a new one).</summary>
+    private ClientView View(ClientRecord record)
+    {
+        if (!ReferenceEquals(record, _viewOf) || _view is null)
+        {
+            _view = record.ToView();
+            _viewOf = record;
+        }
+
+        return _view;
     }
 
     private void Register(RegisterClient command)

@@ -12,6 +12,10 @@ public sealed class EventPublisher
     public static readonly EventPublisher None = new(ActorRefs.Nobody, TimeProvider.System, "none", enabled: false);
 
     private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
+
+    // Attributes are read-only once published, so the two everyday ones are shared rather than built per event.
+    private static readonly IReadOnlyDictionary<string, string> HttpSource = new Dictionary<string, string>(1) { ["source"] = "http" };
+    private static readonly IReadOnlyDictionary<string, string> InternalSource = new Dictionary<string, string>(1) { ["source"] = "internal" };
     private readonly IActorRef _eventActor;
     private readonly TimeProvider _time;
     private readonly string _producer;
@@ -41,7 +45,12 @@ public sealed class EventPublisher
         }
 
         var now = _time.GetUtcNow();
-        var attributes = new Dictionary<string, string>(1) { ["source"] = context?.Source ?? "internal" };
+        var attributes = (context?.Source ?? "internal") switch
+        {
+            "http" => HttpSource,
+            "internal" => InternalSource,
+            var source => new Dictionary<string, string>(1) { ["source"] = source },
+        };
         var envelope = new EventEnvelope(
             new AuthEvent(Guid.NewGuid().ToString(), type, now, severity, userId, clientId, metadata ?? NoMetadata, error),
             null,

@@ -220,6 +220,11 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             }
 
             replyTo.Tell(new AccessTokenIssued(token, jti, expires));
+            if (!events.Enabled)
+            {
+                return;
+            }
+
             events.Publish(EventType.TokenCreated, request.Context, request.ClientId, request.UserId, new Dictionary<string, string>
             {
                 ["grant_type"] = request.GrantType,
@@ -270,9 +275,13 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             return IntrospectionResult.Inactive;
         }
 
-        var ok = TokenMetadata(active);
-        ok["success"] = "true";
-        _events.Publish(EventType.TokenValidated, context, active.ClientId, UserOf(active), ok);
+        if (_events.Enabled)
+        {
+            var ok = TokenMetadata(active);
+            ok["success"] = "true";
+            _events.Publish(EventType.TokenValidated, context, active.ClientId, UserOf(active), ok);
+        }
+
         return new IntrospectionResult(true, active);
     }
 
