@@ -232,16 +232,6 @@ public class EventEnvelopeTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         await events.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
     }
 
-    [Theory]
-    [InlineData("s3cr3t-value-1234", "…1234")]
-    [InlineData("abcde", "…bcde")]
-    [InlineData("abcd", "****")]
-    [InlineData("", "****")]
-    public void EventPublisher_Last4_must_show_at_most_the_last_four_characters(string value, string expected)
-    {
-        Assert.Equal(expected, EventPublisher.Last4(value));
-    }
-
     [Fact]
     public void EventPublisher_must_never_block_when_the_event_actor_is_gone()
     {

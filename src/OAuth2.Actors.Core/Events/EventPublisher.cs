@@ -45,12 +45,7 @@ public sealed class EventPublisher
         }
 
         var now = _time.GetUtcNow();
-        var attributes = (context?.Source ?? "internal") switch
-        {
-            "http" => HttpSource,
-            "internal" => InternalSource,
-            var source => new Dictionary<string, string>(1) { ["source"] = source },
-        };
+        var attributes = Attributes(context);
         var envelope = new EventEnvelope(
             new AuthEvent(Guid.NewGuid().ToString(), type, now, severity, userId, clientId, metadata ?? NoMetadata, error),
             null,
@@ -63,6 +58,20 @@ public sealed class EventPublisher
         _eventActor.Tell(envelope, ActorRefs.NoSender);
     }
 
-    /// <summary>At most the last four characters of a secret-bearing value, for correlation without disclosure.</summary>
-    public static string Last4(string value) => value.Length <= 4 ? "****" : "…" + value[^4..];
+    /// <summary>Where the event came from: <c>source</c>, and for a request the address it came from (<c>remote_address</c>, as the host saw it).</summary>
+    private static IReadOnlyDictionary<string, string> Attributes(RequestContext? context)
+    {
+        var source = context?.Source ?? "internal";
+        if (context?.RemoteAddress is { } address)
+        {
+            return new Dictionary<string, string>(2) { ["source"] = source, ["remote_address"] = address };
+        }
+
+        return source switch
+        {
+            "http" => HttpSource,
+            "internal" => InternalSource,
+            _ => new Dictionary<string, string>(1) { ["source"] = source },
+        };
+    }
 }

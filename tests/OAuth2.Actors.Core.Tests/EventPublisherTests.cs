@@ -1,0 +1,37 @@
+using Akka.Actor;
+using Microsoft.Extensions.Time.Testing;
+using OAuth2.Actors.Events;
+using OAuth2.Actors.Protocol;
+using Xunit;
+
+namespace OAuth2.Actors.Core.Tests;
+
+public class EventPublisherTests : Akka.TestKit.Xunit2.TestKit
+{
+    private readonly FakeTimeProvider _time = new(SpecSupport.Start);
+
+    [Fact]
+    public async Task EventPublisher_must_carry_the_source_and_the_remote_address_of_a_request_in_the_attributes()
+    {
+        var publisher = new EventPublisher(TestActor, _time, "spec");
+
+        publisher.Publish(EventType.TokenCreated, new RequestContext("corr-1", RemoteAddress: "203.0.113.7"), "billing");
+
+        var envelope = await ExpectMsgAsync<EventEnvelope>();
+        Assert.Equal("http", envelope.Attributes["source"]);
+        Assert.Equal("203.0.113.7", envelope.Attributes["remote_address"]);
+        Assert.Equal("corr-1", envelope.CorrelationId);
+    }
+
+    [Fact]
+    public async Task EventPublisher_must_leave_out_the_remote_address_of_internal_work()
+    {
+        var publisher = new EventPublisher(TestActor, _time, "spec");
+
+        publisher.Publish(EventType.ClientRegistered, RequestContext.Internal("bootstrap"), "admin");
+
+        var envelope = await ExpectMsgAsync<EventEnvelope>();
+        Assert.Equal("internal", envelope.Attributes["source"]);
+        Assert.False(envelope.Attributes.ContainsKey("remote_address"));
+    }
+}
