@@ -30,7 +30,6 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private readonly EventPublisher _events;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     // Thread-safe (the JWT bearer handler shares one per application); used from pool threads.
-    private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     // Verified signatures, keyed by the token text: a hit skips the signature check, never the expiry or revocation check.
     private readonly Dictionary<string, ActiveToken> _verified = new(StringComparer.Ordinal);
@@ -182,27 +181,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         var now = _time.GetUtcNow();
         var expires = now + _settings.AccessTokenTtl;
         var jti = Guid.NewGuid().ToString("N");
-        var descriptor = new SecurityTokenDescriptor
-        {
-            Issuer = _settings.Issuer,
-            Audience = _settings.Audience,
-            IssuedAt = now.UtcDateTime,
-            NotBefore = now.UtcDateTime,
-            Expires = expires.UtcDateTime,
-            TokenType = TokenTypes.AccessTokenJwtType,
-            SigningCredentials = _key!.Credentials,
-            Claims = new Dictionary<string, object>
-            {
-                [JwtRegisteredClaimNames.Sub] = request.Subject,
-                ["client_id"] = request.ClientId,
-                ["scope"] = request.Scope,
-                [JwtRegisteredClaimNames.Jti] = jti,
-            },
-        };
-        if (request.GrantId is not null)
-        {
-            descriptor.Claims["gid"] = request.GrantId;
-        }
+        var descriptor = AccessTokenJwt.Describe(_settings, _key!, request, jti, now, expires);
 
         var replyTo = Sender;
         var events = _events;
@@ -211,7 +190,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             string token;
             try
             {
-                token = Handler.CreateToken(descriptor);
+                token = AccessTokenJwt.Create(descriptor);
             }
             catch (Exception e)
             {
@@ -248,7 +227,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         var replyTo = Sender;
         var validation = _validation!;
         var audience = _settings.Audience;
-        Task.Run(() => VerifySignature(request.Token, validation, audience))
+        Task.Run(() => AccessTokenJwt.Verify(request.Token, validation, audience))
             .PipeTo(Self, Self, active => new Verified(request, active, replyTo), _ => new Verified(request, null, replyTo));
     }
 
@@ -313,29 +292,12 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             return;
         }
 
-        var exp = token.ExpiresAt.ToUnixTimeSeconds();
-        var replyTo = Sender;
-        var self = Self;
-        var router = Context.Parent;
-        _revokedHere[token.Jti] = exp;
-        _revocations.Ask<RevocationRecorded>(RecordRevocation.For(token.Jti, exp, request.ClientId), _settings.RequestTimeout)
-            .ContinueWith(t =>
-            {
-                if (t.IsCompletedSuccessfully)
-                {
-                    // Siblings in this node's pool see it on their next message; other nodes through Distributed Data.
-                    router.Tell(new Akka.Routing.Broadcast(new RevokedLocally(token.Jti, exp)), self);
-                    replyTo.Tell(RevocationAccepted.Instance);
-                    var metadata = TokenMetadata(token);
-                    metadata["reason"] = "revoked_by_client";
-                    _events.Publish(EventType.TokenRevoked, request.Context, token.ClientId, UserOf(token), metadata);
-                }
-                else
-                {
-                    self.Tell(new RevocationFailed(token.Jti));
-                    replyTo.Tell(new OAuthError(Errors.TemporarilyUnavailable, "The revocation could not be recorded; retry.", FailureKind.Unavailable));
-                }
-            }, TaskScheduler.Default);
+        Record(token.Jti, token.ExpiresAt.ToUnixTimeSeconds(), request.ClientId, () =>
+        {
+            var metadata = TokenMetadata(token);
+            metadata["reason"] = RevocationReason.RevokedByClient.ToWire();
+            _events.Publish(EventType.TokenRevoked, request.Context, token.ClientId, UserOf(token), metadata);
+        });
     }
 
     private bool IsRevoked(ActiveToken token) =>
@@ -350,22 +312,32 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private void RevokeKey(RevokeByKey request)
     {
         // Any token matching the key lives at most one TTL from now; the entry can go after that.
-        var exp = (_time.GetUtcNow() + _settings.AccessTokenTtl).ToUnixTimeSeconds();
+        Record(request.Key, (_time.GetUtcNow() + _settings.AccessTokenTtl).ToUnixTimeSeconds(), request.Key, afterRecorded: null);
+    }
+
+    /// <summary>
+    /// Records a revocation (a jti or a key) in its bucket, effective here at once; once recorded, tells the pool's
+    /// siblings (other nodes learn through Distributed Data), answers the asker, and runs <paramref name="afterRecorded"/>.
+    /// A revocation that could not be recorded is undone here and answered temporarily_unavailable.
+    /// </summary>
+    private void Record(string key, long expiresAtUnix, string owner, Action? afterRecorded)
+    {
         var replyTo = Sender;
         var self = Self;
         var router = Context.Parent;
-        _revokedHere[request.Key] = exp;
-        _revocations.Ask<RevocationRecorded>(RecordRevocation.For(request.Key, exp, request.Key), _settings.RequestTimeout)
+        _revokedHere[key] = expiresAtUnix;
+        _revocations.Ask<RevocationRecorded>(RecordRevocation.For(key, expiresAtUnix, owner), _settings.RequestTimeout)
             .ContinueWith(t =>
             {
                 if (t.IsCompletedSuccessfully)
                 {
-                    router.Tell(new Akka.Routing.Broadcast(new RevokedLocally(request.Key, exp)), self);
+                    router.Tell(new Akka.Routing.Broadcast(new RevokedLocally(key, expiresAtUnix)), self);
                     replyTo.Tell(RevocationAccepted.Instance);
+                    afterRecorded?.Invoke();
                 }
                 else
                 {
-                    self.Tell(new RevocationFailed(request.Key));
+                    self.Tell(new RevocationFailed(key));
                     replyTo.Tell(new OAuthError(Errors.TemporarilyUnavailable, "The revocation could not be recorded; retry.", FailureKind.Unavailable));
                 }
             }, TaskScheduler.Default);
@@ -379,7 +351,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             return cached;
         }
 
-        var active = VerifySignature(token, _validation!, _settings.Audience);
+        var active = AccessTokenJwt.Verify(token, _validation!, _settings.Audience);
         if (active is not null)
         {
             Remember(token, active);
@@ -396,46 +368,6 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         }
 
         _verified[token] = active;
-    }
-
-    /// <summary>
-    /// Signature, issuer, audience and type; null for anything that is not a token this server signed. Touches no
-    /// actor state, so it runs on any thread.
-    /// </summary>
-    private static ActiveToken? VerifySignature(string token, TokenValidationParameters validation, string audience)
-    {
-        if (token.Length > 8192 || !Handler.CanReadToken(token))
-        {
-            return null;
-        }
-
-        // The key is in memory, so validation completes synchronously.
-        var result = Handler.ValidateTokenAsync(token, validation).GetAwaiter().GetResult();
-        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
-        {
-            return null;
-        }
-
-        if (!jwt.TryGetPayloadValue<string>("client_id", out var clientId) ||
-            !jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Jti, out var jti) ||
-            !jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Exp, out var exp) ||
-            !jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Iat, out var iat))
-        {
-            return null;
-        }
-
-        jwt.TryGetPayloadValue<string>("scope", out var scope);
-        jwt.TryGetPayloadValue<string>("gid", out var grantId);
-        return new ActiveToken(
-            jti,
-            jwt.Issuer,
-            jwt.Subject,
-            clientId,
-            scope ?? string.Empty,
-            audience,
-            DateTimeOffset.FromUnixTimeSeconds(iat),
-            DateTimeOffset.FromUnixTimeSeconds(exp),
-            grantId);
     }
 
     private void PruneExpired()

@@ -1,0 +1,85 @@
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using OAuth2.Actors.Configuration;
+
+namespace OAuth2.Actors.Tokens;
+
+/// <summary>
+/// The access token as a JWT (RFC 9068): what it says, how it is signed, and how a presented one is checked. Pure
+/// functions over the key, so the token actors run them on any thread.
+/// </summary>
+public static class AccessTokenJwt
+{
+    private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    /// <summary>RFC 9068 2.2: iss, aud, iat, nbf, exp, sub, client_id, scope, jti, and the grant (gid) that ties it to a refresh family or code.</summary>
+    public static SecurityTokenDescriptor Describe(ServerSettings settings, SigningKeyMaterial key, IssueAccessToken request, string jti, DateTimeOffset now, DateTimeOffset expires)
+    {
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = settings.Issuer,
+            Audience = settings.Audience,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            TokenType = TokenTypes.AccessTokenJwtType,
+            SigningCredentials = key.Credentials,
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = request.Subject,
+                ["client_id"] = request.ClientId,
+                ["scope"] = request.Scope,
+                [JwtRegisteredClaimNames.Jti] = jti,
+            },
+        };
+        if (request.GrantId is not null)
+        {
+            descriptor.Claims["gid"] = request.GrantId;
+        }
+
+        return descriptor;
+    }
+
+    /// <summary>Signs: the ES256 (or RS256) operation of the request.</summary>
+    public static string Create(SecurityTokenDescriptor descriptor) => Handler.CreateToken(descriptor);
+
+    /// <summary>
+    /// Signature, issuer, audience and type; null for anything that is not a token this server signed. Touches no
+    /// actor state, so it runs on any thread.
+    /// </summary>
+    public static ActiveToken? Verify(string token, TokenValidationParameters validation, string audience)
+    {
+        if (token.Length > 8192 || !Handler.CanReadToken(token))
+        {
+            return null;
+        }
+
+        // The key is in memory, so validation completes synchronously.
+        var result = Handler.ValidateTokenAsync(token, validation).GetAwaiter().GetResult();
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
+        {
+            return null;
+        }
+
+        if (!jwt.TryGetPayloadValue<string>("client_id", out var clientId) ||
+            !jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Jti, out var jti) ||
+            !jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Exp, out var exp) ||
+            !jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Iat, out var iat))
+        {
+            return null;
+        }
+
+        jwt.TryGetPayloadValue<string>("scope", out var scope);
+        jwt.TryGetPayloadValue<string>("gid", out var grantId);
+        return new ActiveToken(
+            jti,
+            jwt.Issuer,
+            jwt.Subject,
+            clientId,
+            scope ?? string.Empty,
+            audience,
+            DateTimeOffset.FromUnixTimeSeconds(iat),
+            DateTimeOffset.FromUnixTimeSeconds(exp),
+            grantId);
+    }
+}
