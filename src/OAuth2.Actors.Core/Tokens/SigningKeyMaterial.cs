@@ -53,20 +53,8 @@ public sealed class SigningKeyMaterial
             }
 
             var parameters = rsa.ExportParameters(false);
-            var publicRsa = RSA.Create(parameters);
-            var publicKey = new RsaSecurityKey(publicRsa);
-            var kid = Base64UrlEncoder.Encode(publicKey.ComputeJwkThumbprint());
-            publicKey.KeyId = kid;
-            var privateKey = new RsaSecurityKey(rsa) { KeyId = kid };
-            return new SigningKeyMaterial(SecurityAlgorithms.RsaSha256, kid, privateKey, publicKey, new Dictionary<string, string>
-            {
-                ["kty"] = "RSA",
-                ["use"] = "sig",
-                ["alg"] = SecurityAlgorithms.RsaSha256,
-                ["kid"] = kid,
-                ["n"] = Base64UrlEncoder.Encode(parameters.Modulus),
-                ["e"] = Base64UrlEncoder.Encode(parameters.Exponent),
-            });
+            return Create(SecurityAlgorithms.RsaSha256, new RsaSecurityKey(RSA.Create(parameters)), kid => new RsaSecurityKey(rsa) { KeyId = kid },
+                ("kty", "RSA"), ("n", Base64UrlEncoder.Encode(parameters.Modulus)), ("e", Base64UrlEncoder.Encode(parameters.Exponent)));
         }
 
         var ecParameters = ecdsa!.ExportParameters(false);
@@ -76,20 +64,30 @@ public sealed class SigningKeyMaterial
         }
 
         var publicEcdsa = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = ecParameters.Q });
-        var ecPublicKey = new ECDsaSecurityKey(publicEcdsa);
-        var ecKid = Base64UrlEncoder.Encode(ecPublicKey.ComputeJwkThumbprint());
-        ecPublicKey.KeyId = ecKid;
-        var ecPrivateKey = new ECDsaSecurityKey(ecdsa) { KeyId = ecKid };
-        return new SigningKeyMaterial(SecurityAlgorithms.EcdsaSha256, ecKid, ecPrivateKey, ecPublicKey, new Dictionary<string, string>
+        return Create(SecurityAlgorithms.EcdsaSha256, new ECDsaSecurityKey(publicEcdsa), kid => new ECDsaSecurityKey(ecdsa) { KeyId = kid },
+            ("kty", "EC"), ("crv", "P-256"), ("x", Base64UrlEncoder.Encode(ecParameters.Q.X)), ("y", Base64UrlEncoder.Encode(ecParameters.Q.Y)));
+    }
+
+    /// <summary>
+    /// The key pair under its RFC 7638 thumbprint as key id, and its public JWK: <c>kty</c>, then <c>use</c>, <c>alg</c>
+    /// and <c>kid</c>, then the key's own members.
+    /// </summary>
+    private static SigningKeyMaterial Create(
+        string algorithm,
+        AsymmetricSecurityKey publicKey,
+        Func<string, AsymmetricSecurityKey> privateKey,
+        (string Name, string Value) keyType,
+        params (string Name, string Value)[] members)
+    {
+        var kid = Base64UrlEncoder.Encode(publicKey.ComputeJwkThumbprint());
+        publicKey.KeyId = kid;
+        var jwk = new Dictionary<string, string> { [keyType.Name] = keyType.Value, ["use"] = "sig", ["alg"] = algorithm, ["kid"] = kid };
+        foreach (var (name, value) in members)
         {
-            ["kty"] = "EC",
-            ["use"] = "sig",
-            ["alg"] = SecurityAlgorithms.EcdsaSha256,
-            ["kid"] = ecKid,
-            ["crv"] = "P-256",
-            ["x"] = Base64UrlEncoder.Encode(ecParameters.Q.X),
-            ["y"] = Base64UrlEncoder.Encode(ecParameters.Q.Y),
-        });
+            jwk[name] = value;
+        }
+
+        return new SigningKeyMaterial(algorithm, kid, privateKey(kid), publicKey, jwk);
     }
 
     private static bool TryImportEcdsa(string pem, out ECDsa? ecdsa)
