@@ -31,17 +31,31 @@ public static class BrokerEnvironment
     }
 }
 
-/// <summary>A .ci/services script, run to stop and start its broker during an outage test.</summary>
-public sealed class ServiceScript(string script, string workDirectory)
+/// <summary>
+/// A .ci/services script, run to stop and start its broker during an outage test, with the variables that tell it
+/// where its state lives.
+/// </summary>
+public sealed class ServiceScript(string script, IReadOnlyDictionary<string, string> environment)
 {
-    public static ServiceScript Require(string scriptVariable, string workVariable, string broker, string script) =>
-        new(BrokerEnvironment.Require(scriptVariable, broker, script), BrokerEnvironment.Require(workVariable, broker, script));
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
+
+    /// <summary>The script whose work directory (OAUTH2_CI_WORK) is in <paramref name="workVariable"/>.</summary>
+    public static ServiceScript Require(string scriptVariable, string workVariable, string broker, string script)
+    {
+        var work = BrokerEnvironment.Require(workVariable, broker, script);
+        return new(BrokerEnvironment.Require(scriptVariable, broker, script), new Dictionary<string, string>
+        {
+            ["OAUTH2_CI_WORK"] = work,
+            ["OAUTH2_CI_ENV"] = Path.Combine(work, "env"),
+        });
+    }
 
     public Task Stop() => Run("stop");
 
     public Task Start() => Run("start");
 
-    private async Task Run(string command)
+    /// <summary>Runs <c>bash script command</c>; fails when it exits non-zero or takes longer than three minutes.</summary>
+    public async Task Run(string command)
     {
         var start = new ProcessStartInfo("bash", [script, command])
         {
@@ -49,12 +63,15 @@ public sealed class ServiceScript(string script, string workDirectory)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["OAUTH2_CI_WORK"] = workDirectory;
-        start.Environment["OAUTH2_CI_ENV"] = Path.Combine(workDirectory, "env");
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not run {script}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var timeout = new CancellationTokenSource(Deadline);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -62,7 +79,7 @@ public sealed class ServiceScript(string script, string workDirectory)
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} {command} did not finish within 3 minutes");
+            throw new TimeoutException($"{script} {command} did not finish within {Deadline.TotalMinutes} minutes");
         }
 
         if (process.ExitCode != 0)

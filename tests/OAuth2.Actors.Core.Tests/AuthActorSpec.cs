@@ -1,18 +1,4 @@
-using Akka.Actor;
-using Akka.TestKit;
-using Microsoft.Extensions.Time.Testing;
 using Akka.Event;
-using OAuth2.Actors.Auth;
-using OAuth2.Actors.Auth.Pipeline;
-using OAuth2.Actors.Auth.Token;
-using OAuth2.Actors.Auth.Token.Grants;
-using OAuth2.Actors.Clients;
-using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
-using OAuth2.Actors.Tokens;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 
@@ -207,7 +193,6 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
         slowAsker.Tell(new ClientAuthenticationFailed("slow", "wrong client secret"), _clients.Ref);
         Assert.Equal(Errors.InvalidClient, (await slow.ExpectMsgAsync<OAuthError>()).Error);
     }
-
 
     [Fact]
     public async Task AuthActor_must_answer_server_error_and_count_it_when_a_step_fails_unexpectedly()

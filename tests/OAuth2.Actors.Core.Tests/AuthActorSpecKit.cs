@@ -1,18 +1,4 @@
-using Akka.Actor;
-using Akka.TestKit;
-using Microsoft.Extensions.Time.Testing;
 using Akka.Event;
-using OAuth2.Actors.Auth;
-using OAuth2.Actors.Auth.Pipeline;
-using OAuth2.Actors.Auth.Token;
-using OAuth2.Actors.Auth.Token.Grants;
-using OAuth2.Actors.Clients;
-using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
-using OAuth2.Actors.Tokens;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 

@@ -1,15 +1,6 @@
 using System.Reflection;
 using System.Text;
-using Akka.Actor;
 using Akka.Cluster.Sharding;
-using Akka.TestKit;
-using Microsoft.Extensions.Time.Testing;
-using OAuth2.Actors.Clients;
-using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 

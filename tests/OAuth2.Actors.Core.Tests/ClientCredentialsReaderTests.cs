@@ -1,7 +1,4 @@
 using System.Text;
-using OAuth2.Actors.Auth;
-using OAuth2.Actors.Protocol;
-using Xunit;
 
 namespace OAuth2.Actors.Core.Tests;
 

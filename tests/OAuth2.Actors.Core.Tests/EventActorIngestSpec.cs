@@ -1,9 +1,3 @@
-using Akka.Actor;
-using OAuth2.Actors.Events;
-using Xunit;
-using Xunit.Abstractions;
-using static OAuth2.Actors.Core.Tests.EventSpecSupport;
-
 namespace OAuth2.Actors.Core.Tests;
 
 /// <summary>Ingest through the event actor: validation, idempotency keys and the dedup window.</summary>

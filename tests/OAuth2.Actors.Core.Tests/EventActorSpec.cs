@@ -1,9 +1,3 @@
-using Akka.Actor;
-using OAuth2.Actors.Events;
-using Xunit;
-using Xunit.Abstractions;
-using static OAuth2.Actors.Core.Tests.EventSpecSupport;
-
 namespace OAuth2.Actors.Core.Tests;
 
 /// <summary>The event actor: filter modes, fan-out to every sink with failing plugins isolated, queries and health.</summary>

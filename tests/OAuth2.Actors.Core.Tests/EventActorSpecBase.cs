@@ -1,11 +1,4 @@
-using Akka.Actor;
 using Akka.Configuration;
-using Akka.TestKit;
-using Microsoft.Extensions.Time.Testing;
-using OAuth2.Actors.Events;
-using Xunit;
-using Xunit.Abstractions;
-using static OAuth2.Actors.Core.Tests.EventSpecSupport;
 
 namespace OAuth2.Actors.Core.Tests;
 

@@ -1,13 +1,7 @@
 using System.Text;
-using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
 using Akka.Persistence;
-using Akka.TestKit;
-using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Protocol;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 

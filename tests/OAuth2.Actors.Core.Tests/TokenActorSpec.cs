@@ -1,17 +1,8 @@
-using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Routing;
-using Akka.TestKit;
-using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
-using OAuth2.Actors.Tokens;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using OAuth2.Actors.Events.Tests.Support;
-using Xunit;
 
 namespace OAuth2.Actors.Events.Kafka.Tests;
 
@@ -21,7 +19,7 @@ public sealed class KafkaEventPluginTests
         Assert.True(plugin.SendsHeaders);
         Assert.Equal(new EventPluginOptions { MaxBatch = 2000, Parallelism = 4, RetryUntilDelivered = true, MinBackoff = TimeSpan.FromMilliseconds(200), MaxBackoff = TimeSpan.FromSeconds(3) }, plugin.Options);
 
-        var batch = Enumerable.Range(0, 500).Select(i => TestEnvelopes.Create(EventType.TokenCreated, correlationId: $"batch-{i}", traceparent: KafkaFlows.Traceparent)).ToList();
+        var batch = Enumerable.Range(0, 500).Select(i => TestEnvelopes.Create(EventType.TokenCreated, correlationId: $"batch-{i}", traceparent: BrokerFlows.Traceparent)).ToList();
         await plugin.EmitBatchAsync(batch, CancellationToken.None);
         await plugin.EmitAsync(TestEnvelopes.Create(EventType.ClientRegistered, idempotencyKey: "single-key"), CancellationToken.None);
 
@@ -36,7 +34,7 @@ public sealed class KafkaEventPluginTests
         var first = records.Single(r => r.Key == batch[0].Event.Id);
         Assert.Equal(EventJson.Serialize(batch[0]), first.Value);
         Assert.Equal("batch-0", first.Headers["correlation_id"]);
-        Assert.Equal(KafkaFlows.Traceparent, first.Headers["traceparent"]);
+        Assert.Equal(BrokerFlows.Traceparent, first.Headers["traceparent"]);
     }
 
     [Fact]

@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using System.Net;
-using OAuth2.Actors.Events.Tests.Support;
-using Xunit;
 
 namespace OAuth2.Actors.Events.Kafka.Tests;
 
@@ -21,16 +17,16 @@ public sealed class KafkaOutageTests
         var brokers = KafkaBrokers.Real();
         var control = KafkaBrokers.Control();
         var topic = KafkaBrokers.NewTopic("oauth2-events-outage");
-        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig));
+        await using var host = await TestHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig));
 
-        var client = await host.Register("read", correlationId: "outage-before");
-        await host.AccessToken(client, "outage-before");
+        var client = await host.Register(correlationId: "outage-before");
+        await host.AccessToken(client, correlationId: "outage-before");
         await host.WaitForSink("kafka", s => s.GetProperty("healthy").GetBoolean() && s.GetProperty("delivered").GetInt64() >= 3, TimeSpan.FromSeconds(60), "healthy and delivering before the outage");
 
         var brokerStopped = false;
         try
         {
-            await control.StopBroker();
+            await control.Run("stop-broker");
             brokerStopped = true;
 
             // Requests during the outage: every one succeeds, and quickly (no request waits for Kafka).
@@ -38,7 +34,7 @@ public sealed class KafkaOutageTests
             for (var i = 0; i < OutageRequests; i++)
             {
                 var watch = Stopwatch.StartNew();
-                using var response = await host.RequestToken(client, $"outage-{i}");
+                using var response = await host.RequestToken(client, correlationId: $"outage-{i}");
                 watch.Stop();
                 Assert.False(response.IsError, $"token request {i} during the outage failed: {response.Error} {response.Raw}");
                 slowest = watch.Elapsed > slowest ? watch.Elapsed : slowest;
@@ -55,7 +51,7 @@ public sealed class KafkaOutageTests
             Assert.Equal("degraded", ready.GetProperty("checks").GetProperty("event_sinks").GetProperty("kafka").GetString());
             Assert.Equal("healthy", ready.GetProperty("checks").GetProperty("event_sinks").GetProperty("in_memory").GetString());
 
-            await control.StartBroker();
+            await control.Run("start-broker");
             brokerStopped = false;
         }
         finally
@@ -63,13 +59,13 @@ public sealed class KafkaOutageTests
             if (brokerStopped)
             {
                 // Leave the broker running for whatever runs next, whatever failed here.
-                await control.StartBroker();
+                await control.Run("start-broker");
             }
         }
 
         // Every event the server emitted (its in-memory store holds them all) arrives, the outage's included.
-        static List<JsonElement> Outage(IReadOnlyList<JsonElement> stored) => stored.Where(e => e.GetProperty("correlation_id").GetString()?.StartsWith("outage-", StringComparison.Ordinal) == true
-            && e.GetProperty("correlation_id").GetString() != "outage-before").ToList();
+        static List<JsonElement> Outage(IReadOnlyList<JsonElement> stored) =>
+            stored.Where(e => e.CorrelationId()?.StartsWith("outage-", StringComparison.Ordinal) == true && e.CorrelationId() != "outage-before").ToList();
         var stored = await host.StoredEventsWhen(s => Outage(s).Count >= OutageRequests * 2, "client_validated and token_created of every outage request");
         var outage = Outage(stored);
         Assert.True(outage.Count >= OutageRequests * 2, $"expected client_validated and token_created for each of the {OutageRequests} outage requests; stored {outage.Count}");

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Xunit;
 
 namespace OAuth2.Actors.Events.Kafka.Tests;
 

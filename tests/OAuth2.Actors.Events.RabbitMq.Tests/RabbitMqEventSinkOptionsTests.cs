@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using OAuth2.Actors.Events.Tests.Support;
-using Xunit;
 
 namespace OAuth2.Actors.Events.RabbitMq.Tests;
 

@@ -1,7 +1,4 @@
-using System.Net;
 using Microsoft.Extensions.Configuration;
-using OAuth2.Actors.Events.Tests.Support;
-using Xunit;
 
 namespace OAuth2.Actors.Events.Redis.Tests;
 
