@@ -88,3 +88,16 @@ public sealed class ServiceScript(string script, IReadOnlyDictionary<string, str
         }
     }
 }
+
+/// <summary>
+/// A broker started by a .ci/services script that appends OAUTH2_TEST_{<paramref name="Variables"/>}_URL (where it
+/// listens), _SERVICE (the script) and _CI_WORK (its work directory) to the CI environment.
+/// </summary>
+public sealed record BrokerService(string Broker, string Variables, string Script)
+{
+    /// <summary>The URL, or a skip (a failure in CI) saying how to get the broker.</summary>
+    public string Url() => BrokerEnvironment.Require($"OAUTH2_TEST_{Variables}_URL", Broker, Script);
+
+    /// <summary>The script, to stop and start the broker during an outage test.</summary>
+    public ServiceScript Service() => ServiceScript.Require($"OAUTH2_TEST_{Variables}_SERVICE", $"OAUTH2_TEST_{Variables}_CI_WORK", Broker, Script);
+}

@@ -28,6 +28,12 @@ public static class KafkaBrokers
     /// <summary>A topic no other test writes to.</summary>
     public static string NewTopic(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
+    /// <summary>The mock cluster and a topic of the test's own on it.</summary>
+    public static (string Brokers, string Topic) MockTopic(string prefix) => (Mock(), NewTopic(prefix));
+
+    /// <summary>The real 0.9.0.1 broker (or a skip, a failure in CI) and a topic of the test's own on it.</summary>
+    public static (string Brokers, string Topic) RealTopic(string prefix) => (Real(), NewTopic(prefix));
+
     /// <summary>Stops (stop-broker) and starts (start-broker) the real broker through the service script; its state directory names the processes.</summary>
     public static ServiceScript Control() => new(
         BrokerEnvironment.Require("OAUTH2_TEST_KAFKA_CONTROL", "Kafka broker control (stop-broker/start-broker)", Script),

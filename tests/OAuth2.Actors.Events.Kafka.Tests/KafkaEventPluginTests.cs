@@ -9,8 +9,7 @@ public sealed class KafkaEventPluginTests
     [Fact]
     public async Task Kafka_plugin_must_deliver_a_batch_and_count_every_delivery_report()
     {
-        var brokers = KafkaBrokers.Mock();
-        var topic = KafkaBrokers.NewTopic("oauth2-plugin-batch");
+        var (brokers, topic) = KafkaBrokers.MockTopic("oauth2-plugin-batch");
         var (plugin, problem) = KafkaEventPlugin.Create(new KafkaSinkOptions { Brokers = brokers, Topic = topic });
         Assert.Null(problem);
         using var _ = plugin;
@@ -53,8 +52,7 @@ public sealed class KafkaEventPluginTests
     [Fact]
     public async Task Kafka_plugin_must_not_resend_what_an_abandoned_attempt_of_the_same_batch_delivered()
     {
-        var brokers = KafkaBrokers.Mock();
-        var topic = KafkaBrokers.NewTopic("oauth2-plugin-retry");
+        var (brokers, topic) = KafkaBrokers.MockTopic("oauth2-plugin-retry");
         var (plugin, _) = KafkaEventPlugin.Create(new KafkaSinkOptions { Brokers = brokers, Topic = topic });
         using var _ = plugin;
         var batch = Enumerable.Range(0, 50).Select(_ => TestEnvelopes.Create(EventType.TokenValidated)).ToList();

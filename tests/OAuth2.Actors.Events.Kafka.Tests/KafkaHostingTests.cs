@@ -11,8 +11,7 @@ public sealed class KafkaHostingTests
     [Fact]
     public async Task WithBrokerEventSink_must_register_a_sink_actor_that_publishes_to_the_topic()
     {
-        var brokers = KafkaBrokers.Mock();
-        var topic = KafkaBrokers.NewTopic("oauth2-hosting");
+        var (brokers, topic) = KafkaBrokers.MockTopic("oauth2-hosting");
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddAkka("kafka-hosting", akka => akka
             .WithEventActor(new EventSettings(), TimeProvider.System, [])

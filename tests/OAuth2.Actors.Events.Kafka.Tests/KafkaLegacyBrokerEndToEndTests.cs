@@ -9,8 +9,7 @@ public sealed class KafkaLegacyBrokerEndToEndTests
     [SkippableFact]
     public async Task Kafka_sink_must_publish_to_a_real_0_9_broker_without_headers_and_warn_about_it()
     {
-        var brokers = KafkaBrokers.Real();
-        var topic = KafkaBrokers.NewTopic("oauth2-events-legacy");
+        var (brokers, topic) = KafkaBrokers.RealTopic("oauth2-events-legacy");
         await using var host = await TestHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig));
 
         var warning = Assert.Single(host.Logs.Warnings, w => w.Contains("older than 0.11", StringComparison.Ordinal));

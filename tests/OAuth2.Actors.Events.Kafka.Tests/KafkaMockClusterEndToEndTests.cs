@@ -9,8 +9,7 @@ public sealed class KafkaMockClusterEndToEndTests
     [Fact]
     public async Task Kafka_sink_must_publish_every_event_of_real_flows_with_key_value_and_headers()
     {
-        var brokers = KafkaBrokers.Mock();
-        var topic = KafkaBrokers.NewTopic("oauth2-events-e2e");
+        var (brokers, topic) = KafkaBrokers.MockTopic("oauth2-events-e2e");
         await using var host = await TestHost.Start(KafkaFlows.Settings(brokers, topic));
 
         await BrokerFlows.Drive(host, "kafka-e2e");

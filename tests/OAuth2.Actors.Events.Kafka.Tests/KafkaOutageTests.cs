@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace OAuth2.Actors.Events.Kafka.Tests;
 
 /// <summary>
@@ -14,9 +12,8 @@ public sealed class KafkaOutageTests
     [SkippableFact]
     public async Task Kafka_sink_must_hold_events_through_a_broker_outage_and_deliver_them_all_when_it_returns()
     {
-        var brokers = KafkaBrokers.Real();
+        var (brokers, topic) = KafkaBrokers.RealTopic("oauth2-events-outage");
         var control = KafkaBrokers.Control();
-        var topic = KafkaBrokers.NewTopic("oauth2-events-outage");
         await using var host = await TestHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig));
 
         var client = await host.Register(correlationId: "outage-before");
@@ -30,25 +27,8 @@ public sealed class KafkaOutageTests
             brokerStopped = true;
 
             // Requests during the outage: every one succeeds, and quickly (no request waits for Kafka).
-            var slowest = TimeSpan.Zero;
-            for (var i = 0; i < OutageRequests; i++)
-            {
-                var watch = Stopwatch.StartNew();
-                using var response = await host.RequestToken(client, correlationId: $"outage-{i}");
-                watch.Stop();
-                Assert.False(response.IsError, $"token request {i} during the outage failed: {response.Error} {response.Raw}");
-                slowest = watch.Elapsed > slowest ? watch.Elapsed : slowest;
-            }
-
-            Assert.True(slowest < TimeSpan.FromSeconds(3), $"the slowest token request during the outage took {slowest}");
-
-            var down = await host.WaitForSink("kafka", s => !s.GetProperty("healthy").GetBoolean(), TimeSpan.FromSeconds(30), "unhealthy during the outage");
-            Assert.Equal(0, down.GetProperty("dropped").GetInt64());
-            Assert.True(down.GetProperty("buffered").GetInt64() > 0, $"nothing held during the outage: {down.GetRawText()}");
-
-            var (status, ready) = await host.Ready();
-            Assert.Equal(HttpStatusCode.OK, status);
-            Assert.Equal("degraded", ready.GetProperty("checks").GetProperty("event_sinks").GetProperty("kafka").GetString());
+            await OutageChecks.AssertTokenRequestsStayFast(host, client, OutageRequests, TimeSpan.FromSeconds(3));
+            var ready = await OutageChecks.AssertDegraded(host, "kafka");
             Assert.Equal("healthy", ready.GetProperty("checks").GetProperty("event_sinks").GetProperty("in_memory").GetString());
 
             await control.Run("start-broker");
@@ -75,8 +55,6 @@ public sealed class KafkaOutageTests
             brokers, topic, legacyBroker: true, r => ids.IsSubsetOf(r.Select(KafkaEventAssert.EventIdOf)), TimeSpan.FromSeconds(90), $"all {ids.Count} events, {outage.Count} of them from the outage");
         KafkaEventAssert.AllDelivered(stored, records, headers: false);
 
-        var recovered = await host.WaitForSink("kafka", s => s.GetProperty("healthy").GetBoolean() && s.GetProperty("buffered").GetInt64() == 0, TimeSpan.FromSeconds(60), "healthy and drained after the outage");
-        Assert.Equal(0, recovered.GetProperty("dropped").GetInt64());
-        Assert.Equal(0, recovered.GetProperty("failed").GetInt64());
+        await OutageChecks.AssertRecovered(host, "kafka", TimeSpan.FromSeconds(60));
     }
 }

@@ -6,12 +6,15 @@ namespace OAuth2.Actors.Events.RabbitMq.Tests;
 /// <summary>The RabbitMQ node the tests use (OAUTH2_TEST_RABBIT_URL, set by .ci/services/rabbitmq.sh) and an independent client for it.</summary>
 public static class RabbitBroker
 {
-    public const string UrlVariable = "OAUTH2_TEST_RABBIT_URL";
-    public const string Script = ".ci/services/rabbitmq.sh";
+    public static readonly BrokerService Broker = new("RabbitMQ", "RABBIT", ".ci/services/rabbitmq.sh");
 
-    public static string Url() => BrokerEnvironment.Require(UrlVariable, "RabbitMQ", Script);
-
-    public static ServiceScript Service() => ServiceScript.Require("OAUTH2_TEST_RABBIT_SERVICE", "OAUTH2_TEST_RABBIT_CI_WORK", "RabbitMQ", Script);
+    /// <summary>The rabbit backend as the fallback tests see it.</summary>
+    public static readonly BrokerBackend Backend = new(
+        new BrokerEventBackend<RabbitMqEventSinkOptions>(),
+        "rabbitmq",
+        RabbitMqEventSinkOptions.UrlKey,
+        "amqp://user:hunter2-secret@:notaport/x",
+        "amqp://guest:guest@127.0.0.1:1/%2f");
 
     public static string Unique(string what) => $"oauth2.test.{what}.{Guid.NewGuid():N}";
 

@@ -12,7 +12,7 @@ public sealed class RabbitMqServerEndToEndTests
     [SkippableFact]
     public async Task RabbitMq_sink_must_publish_every_flow_event_as_a_persistent_json_message()
     {
-        var url = RabbitBroker.Url();
+        var url = RabbitBroker.Broker.Url();
         var exchange = RabbitBroker.Unique("e2e");
         var queue = exchange + ".all";
         try
@@ -79,7 +79,7 @@ public sealed class RabbitMqServerEndToEndTests
     [SkippableFact]
     public async Task RabbitMq_plugin_must_substitute_the_event_type_in_the_routing_key_and_confirm_a_batch()
     {
-        var url = RabbitBroker.Url();
+        var url = RabbitBroker.Broker.Url();
         var exchange = RabbitBroker.Unique("routing");
         var revoked = exchange + ".revoked";
         var everything = exchange + ".all";
@@ -119,7 +119,7 @@ public sealed class RabbitMqServerEndToEndTests
     [SkippableFact]
     public async Task RabbitMq_plugin_must_count_unroutable_messages_without_failing_or_retrying()
     {
-        var url = RabbitBroker.Url();
+        var url = RabbitBroker.Broker.Url();
         var exchange = RabbitBroker.Unique("unroutable");
         try
         {

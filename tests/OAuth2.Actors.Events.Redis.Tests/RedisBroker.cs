@@ -5,13 +5,15 @@ namespace OAuth2.Actors.Events.Redis.Tests;
 /// <summary>The Redis the tests use (OAUTH2_TEST_REDIS_URL, set by .ci/services/redis.sh) and an independent client for it.</summary>
 public static class RedisBroker
 {
-    public const string UrlVariable = "OAUTH2_TEST_REDIS_URL";
-    public const string Script = ".ci/services/redis.sh";
+    public static readonly BrokerService Broker = new("Redis", "REDIS", ".ci/services/redis.sh");
 
-    /// <summary>The URL, or a skip (a failure in CI) saying how to get a Redis.</summary>
-    public static string Url() => BrokerEnvironment.Require(UrlVariable, "Redis", Script);
-
-    public static ServiceScript Service() => ServiceScript.Require("OAUTH2_TEST_REDIS_SERVICE", "OAUTH2_TEST_REDIS_CI_WORK", "Redis", Script);
+    /// <summary>The redis backend as the fallback tests see it.</summary>
+    public static readonly BrokerBackend Backend = new(
+        new BrokerEventBackend<RedisEventSinkOptions>(),
+        "redis_streams",
+        RedisEventSinkOptions.UrlKey,
+        "redis://user:hunter2-secret@:notaport/x",
+        "redis://127.0.0.1:1");
 
     /// <summary>The settings of a server whose <paramref name="backends"/> write to <paramref name="stream"/>.</summary>
     public static Dictionary<string, string?> Settings(string backends, string url, string stream) => new()
@@ -27,7 +29,7 @@ public static class RedisBroker
     /// </summary>
     public static async Task WithStream(string name, Func<string, string, IDatabase, Task> test)
     {
-        var url = Url();
+        var url = Broker.Url();
         var stream = $"oauth2:test:{name}:{Guid.NewGuid():N}";
         Assert.True(RedisUrl.TryParse(url, out var configuration, out var problem), problem);
         configuration.AbortOnConnectFail = false;

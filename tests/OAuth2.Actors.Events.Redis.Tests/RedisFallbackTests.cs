@@ -4,9 +4,4 @@ namespace OAuth2.Actors.Events.Redis.Tests;
 /// The seed's fallback rule for redis: a malformed URL or a build without the backend is warned about, naming the
 /// backend and the reason, and the server runs on in_memory. No Redis needed.
 /// </summary>
-public sealed class RedisFallbackTests() : BackendFallbackTests(new BrokerBackend(
-    new BrokerEventBackend<RedisEventSinkOptions>(),
-    "redis_streams",
-    RedisEventSinkOptions.UrlKey,
-    "redis://user:hunter2-secret@:notaport/x",
-    "redis://127.0.0.1:1"));
+public sealed class RedisFallbackTests() : BackendFallbackTests(RedisBroker.Backend);

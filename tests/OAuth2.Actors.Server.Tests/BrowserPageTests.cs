@@ -202,10 +202,8 @@ public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHo
     [Fact]
     public async Task Logout_post_must_sign_out_and_emit_user_logout()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        await browser.SignIn(user);
+        using var flow = await Host.NewFlow(signedIn: true);
+        var (user, client, browser) = flow;
         using var page = await browser.Get("/auth/logout");
         var csrf = TestBrowser.Csrf(await page.Content.ReadAsStringAsync());
 
