@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OAuth2.Actors.Testing;
 using Xunit;
 
 namespace OAuth2.Actors.Events.Tests.Support;
@@ -57,34 +58,16 @@ public sealed class ServiceScript(string script, IReadOnlyDictionary<string, str
     /// <summary>Runs <c>bash script command</c>; fails when it exits non-zero or takes longer than three minutes.</summary>
     public async Task Run(string command)
     {
-        var start = new ProcessStartInfo("bash", [script, command])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo("bash", [script, command]);
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not run {script}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Deadline);
-        try
+        var (exitCode, stdout, stderr) = await ChildProcess.Run(start, Deadline);
+        if (exitCode != 0)
         {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} {command} did not finish within {Deadline.TotalMinutes} minutes");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{script} {command} exited {process.ExitCode}: {await stdout}{await stderr}");
+            throw new InvalidOperationException($"{script} {command} exited {exitCode}: {stdout}{stderr}");
         }
     }
 }

@@ -19,6 +19,14 @@ public abstract class SinkOptionsTests<TOptions>
         return options!;
     }
 
+    /// <summary>Why the options read from <paramref name="values"/> are refused; fails when they are not.</summary>
+    protected static string Refused(params (string Key, string? Value)[] values)
+    {
+        var (options, problem) = TOptions.FromConfiguration(Config(values));
+        Assert.Null(options);
+        return Assert.IsType<string>(problem);
+    }
+
     [Fact]
     public void Options_must_default_to_the_seed_values() => AssertSeedDefaults(Read());
 

@@ -99,8 +99,7 @@ public class EventActorRuntimeSinkSpec(ITestOutputHelper output) : EventActorSpe
     [Fact]
     public async Task EventActor_must_accept_a_plugin_registered_again_after_it_was_unregistered()
     {
-        var events = StartEventActor();
-        var probe = await SinkProbeAsync(events, "probe");
+        var (events, probe) = await StartWithProbeAsync();
         await RegisterPluginAsync(events, new RecordingPlugin("recording"));
         await events.Ask<EventSinkUnregistered>(new UnregisterEventSink("recording"), AskTimeout);
 

@@ -8,8 +8,7 @@ public class EventActorSpec(ITestOutputHelper output) : EventActorSpecBase(outpu
     [Fact]
     public async Task EventActor_must_deliver_every_event_type_in_allow_all_mode()
     {
-        var events = StartEventActor();
-        var probe = await SinkProbeAsync(events, "probe");
+        var (events, probe) = await StartWithProbeAsync();
 
         foreach (var type in Enum.GetValues<EventType>())
         {
@@ -26,9 +25,7 @@ public class EventActorSpec(ITestOutputHelper output) : EventActorSpecBase(outpu
     [Fact]
     public async Task EventActor_must_deliver_only_the_listed_types_in_include_mode()
     {
-        var filter = new EventFilter(EventFilterMode.Include, new HashSet<EventType> { EventType.TokenCreated, EventType.ClientRegistered });
-        var events = StartEventActor(new EventSettings { Filter = filter });
-        var probe = await SinkProbeAsync(events, "probe");
+        var (events, probe) = await StartFilteredWithProbeAsync(EventFilterMode.Include, EventType.TokenCreated, EventType.ClientRegistered);
 
         events.Tell(Envelope(EventType.TokenValidated));
         events.Tell(Envelope(EventType.TokenCreated, id: "created"));
@@ -48,9 +45,7 @@ public class EventActorSpec(ITestOutputHelper output) : EventActorSpecBase(outpu
     [Fact]
     public async Task EventActor_must_withhold_the_listed_types_in_exclude_mode()
     {
-        var filter = new EventFilter(EventFilterMode.Exclude, new HashSet<EventType> { EventType.TokenValidated, EventType.ClientValidated });
-        var events = StartEventActor(new EventSettings { Filter = filter });
-        var probe = await SinkProbeAsync(events, "probe");
+        var (events, probe) = await StartFilteredWithProbeAsync(EventFilterMode.Exclude, EventType.TokenValidated, EventType.ClientValidated);
 
         events.Tell(Envelope(EventType.TokenValidated));
         events.Tell(Envelope(EventType.TokenCreated));

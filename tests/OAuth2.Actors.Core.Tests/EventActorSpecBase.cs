@@ -26,6 +26,17 @@ public abstract class EventActorSpecBase(ITestOutputHelper output) : Akka.TestKi
         return probe;
     }
 
+    /// <summary>An event actor with <paramref name="settings"/> and a test probe registered with it as the sink "probe".</summary>
+    protected async Task<(IActorRef Events, TestProbe Probe)> StartWithProbeAsync(EventSettings? settings = null)
+    {
+        var events = StartEventActor(settings);
+        return (events, await SinkProbeAsync(events, "probe"));
+    }
+
+    /// <summary>As <see cref="StartWithProbeAsync"/>, the actor filtering with <paramref name="mode"/> over <paramref name="types"/>.</summary>
+    protected Task<(IActorRef Events, TestProbe Probe)> StartFilteredWithProbeAsync(EventFilterMode mode, params EventType[] types) =>
+        StartWithProbeAsync(new EventSettings { Filter = new EventFilter(mode, types.ToHashSet()) });
+
     protected static async Task RegisterPluginAsync(IActorRef events, IEventPlugin plugin)
     {
         var registered = await events.Ask<EventSinkRegistered>(new RegisterEventPlugin(plugin), AskTimeout);
