@@ -28,9 +28,7 @@ public class AuthActorEndpointsSpec(ITestOutputHelper output) : AuthActorSpecKit
         var authenticate = await AuthenticateAsync(new ClientAuthenticated(Client("spa", method: ClientAuthMethods.None)));
         Assert.Null(authenticate.Secret);
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.UnauthorizedClient, error.Error);
-        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
+        await this.ExpectOAuthErrorAsync(Errors.UnauthorizedClient, FailureKind.Unauthenticated);
         await _tokens.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 

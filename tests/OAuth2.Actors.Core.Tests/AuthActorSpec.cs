@@ -15,9 +15,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
 
         auth.Tell(TokenRequest(SpecSupport.Basic("billing", Secret), (Parameters.GrantType, grantType)), TestActor);
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.UnsupportedGrantType, error.Error);
-        Assert.Equal(FailureKind.BadRequest, error.Kind);
+        await this.ExpectOAuthErrorAsync(Errors.UnsupportedGrantType, FailureKind.BadRequest);
         await _clients.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 
@@ -112,9 +110,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
         auth.Tell(TokenRequest(SpecSupport.Basic("billing", "wrong"), (Parameters.GrantType, GrantTypes.ClientCredentials)), TestActor);
         await AuthenticateAsync(new ClientAuthenticationFailed("billing", "wrong client secret"));
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.InvalidClient, error.Error);
-        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
+        var error = await this.ExpectOAuthErrorAsync(Errors.InvalidClient, FailureKind.Unauthenticated);
         Assert.Equal(AuthChallenge.Basic, error.Challenge);
         await _tokens.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
@@ -127,9 +123,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
         auth.Tell(TokenRequest(null, (Parameters.GrantType, GrantTypes.ClientCredentials), (Parameters.ClientId, "billing"), (Parameters.ClientSecret, "wrong")), TestActor);
         await AuthenticateAsync(new ClientAuthenticationFailed("billing", "wrong client secret"));
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.InvalidClient, error.Error);
-        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
+        var error = await this.ExpectOAuthErrorAsync(Errors.InvalidClient, FailureKind.Unauthenticated);
         Assert.Null(error.Challenge);
     }
 
@@ -140,9 +134,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
 
         auth.Tell(TokenRequest(null, (Parameters.GrantType, GrantTypes.ClientCredentials)), TestActor);
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.InvalidClient, error.Error);
-        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
+        await this.ExpectOAuthErrorAsync(Errors.InvalidClient, FailureKind.Unauthenticated);
         await _clients.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
         var published = await _events.ExpectMsgAsync<EventEnvelope>();
         Assert.Equal(EventType.ClientValidated, published.Event.EventType);
@@ -169,9 +161,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
         auth.Tell(TokenRequest(SpecSupport.Basic("billing", Secret), (Parameters.GrantType, GrantTypes.ClientCredentials)), TestActor);
         await _clients.ExpectMsgAsync<AuthenticateClient>();
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.TemporarilyUnavailable, error.Error);
-        Assert.Equal(FailureKind.Unavailable, error.Kind);
+        await this.ExpectOAuthErrorAsync(Errors.TemporarilyUnavailable, FailureKind.Unavailable);
     }
 
     [Fact]

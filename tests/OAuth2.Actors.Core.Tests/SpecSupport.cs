@@ -80,6 +80,15 @@ internal static class SpecSupport
         kit.Sys.Stop(actor);
         await watcher.ExpectTerminatedAsync(actor);
     }
+
+    /// <summary>The next message to the test actor: an <see cref="OAuthError"/> with <paramref name="error"/> and <paramref name="kind"/>.</summary>
+    public static async Task<OAuthError> ExpectOAuthErrorAsync(this TestKitBase kit, string error, FailureKind kind)
+    {
+        var refused = await kit.ExpectMsgAsync<OAuthError>();
+        Assert.Equal(error, refused.Error);
+        Assert.Equal(kind, refused.Kind);
+        return refused;
+    }
 }
 
 /// <summary>A TestKit whose node joined itself, for actors that use Distributed Data.</summary>

@@ -295,9 +295,7 @@ public class TokenActorSpec : ClusterSpec
         tokens.Tell(new RevokeToken(issued.AccessToken, null, "billing", SpecSupport.Context), TestActor);
         await _revocations.FishForMessageAsync(m => m is RecordRevocation);
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.TemporarilyUnavailable, error.Error);
-        Assert.Equal(FailureKind.Unavailable, error.Kind);
+        await this.ExpectOAuthErrorAsync(Errors.TemporarilyUnavailable, FailureKind.Unavailable);
     }
 
     [Fact]
