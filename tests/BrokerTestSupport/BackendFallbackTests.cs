@@ -15,6 +15,14 @@ namespace OAuth2.Actors.Events.Tests.Support;
 public sealed record BrokerBackend(IEventBackend Declared, string Alias, string UrlKey, string MalformedUrlWithSecret, string UsableUrl)
 {
     public string Name => Declared.Name;
+
+    /// <summary>The backend <typeparamref name="TOptions"/> declares, with <paramref name="alias"/> (one of its declared aliases).</summary>
+    public static BrokerBackend For<TOptions>(string alias, string urlKey, string malformedUrlWithSecret, string usableUrl)
+        where TOptions : class, IBrokerSinkOptions<TOptions>
+    {
+        Assert.Contains(alias, TOptions.BackendAliases);
+        return new(new BrokerEventBackend<TOptions>(), alias, urlKey, malformedUrlWithSecret, usableUrl);
+    }
 }
 
 /// <summary>

@@ -9,8 +9,7 @@ public static class RabbitBroker
     public static readonly BrokerService Broker = new("RabbitMQ", "RABBIT", ".ci/services/rabbitmq.sh");
 
     /// <summary>The rabbit backend as the fallback tests see it.</summary>
-    public static readonly BrokerBackend Backend = new(
-        new BrokerEventBackend<RabbitMqEventSinkOptions>(),
+    public static readonly BrokerBackend Backend = BrokerBackend.For<RabbitMqEventSinkOptions>(
         "rabbitmq",
         RabbitMqEventSinkOptions.UrlKey,
         "amqp://user:hunter2-secret@:notaport/x",

@@ -8,8 +8,7 @@ public static class RedisBroker
     public static readonly BrokerService Broker = new("Redis", "REDIS", ".ci/services/redis.sh");
 
     /// <summary>The redis backend as the fallback tests see it.</summary>
-    public static readonly BrokerBackend Backend = new(
-        new BrokerEventBackend<RedisEventSinkOptions>(),
+    public static readonly BrokerBackend Backend = BrokerBackend.For<RedisEventSinkOptions>(
         "redis_streams",
         RedisEventSinkOptions.UrlKey,
         "redis://user:hunter2-secret@:notaport/x",
