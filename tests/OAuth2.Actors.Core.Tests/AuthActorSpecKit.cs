@@ -3,21 +3,18 @@ using Akka.Event;
 namespace OAuth2.Actors.Core.Tests;
 
 /// <summary>An AuthActor with probes for the client region, the token actors and the event actor.</summary>
-public abstract class AuthActorSpecKit : Akka.TestKit.Xunit2.TestKit
+public abstract class AuthActorSpecKit : PersistenceSpec
 {
     protected const string Secret = "s3cret";
 
-    protected readonly FakeTimeProvider _time = new(SpecSupport.Start);
     protected readonly TestProbe _clients;
     protected readonly TestProbe _tokens;
-    protected readonly TestProbe _events;
 
     protected AuthActorSpecKit(ITestOutputHelper output)
-        : base(SpecSupport.Persistence, output: output)
+        : base(output)
     {
         _clients = CreateTestProbe("clients");
         _tokens = CreateTestProbe("tokens");
-        _events = CreateTestProbe("events");
     }
 
     protected readonly ServerFailures _failures = new();

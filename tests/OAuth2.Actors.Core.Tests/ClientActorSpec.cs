@@ -4,22 +4,18 @@ using Akka.Cluster.Sharding;
 
 namespace OAuth2.Actors.Core.Tests;
 
-public class ClientActorSpec : Akka.TestKit.Xunit2.TestKit
+public class ClientActorSpec : PersistenceSpec
 {
     private const string BootstrapScope = "admin events:read events:ingest";
 
-    private readonly FakeTimeProvider _time = new(SpecSupport.Start);
     private readonly ServerSettings _settings = SpecSupport.Settings();
     private readonly TestProbe _shard;
-    private readonly TestProbe _events;
 
     public ClientActorSpec(ITestOutputHelper output)
-        : base(SpecSupport.Persistence, output: output)
+        : base(output)
     {
         // Stands in for the shard: the client entity's parent, which receives its Passivate requests.
         _shard = CreateTestProbe("shard");
-        // Stands in for the EventActor.
-        _events = CreateTestProbe("events");
     }
 
     private Task<IActorRef> StartClientAsync(string clientId) =>

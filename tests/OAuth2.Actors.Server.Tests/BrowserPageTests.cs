@@ -13,13 +13,15 @@ public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHo
         using var page = await browser.Get("/auth/login");
         var html = await FlowAssert.Page(page);
 
-        Assert.Contains("<html lang=\"en\">", html, StringComparison.Ordinal);
-        Assert.Contains("<label for=\"username\">", html, StringComparison.Ordinal);
-        Assert.Contains("id=\"username\" name=\"username\"", html, StringComparison.Ordinal);
-        Assert.Contains("<label for=\"password\">", html, StringComparison.Ordinal);
-        Assert.Contains("id=\"password\" name=\"password\"", html, StringComparison.Ordinal);
-        Assert.Contains("type=\"password\"", html, StringComparison.Ordinal);
-        Assert.Contains("<button type=\"submit\">", html, StringComparison.Ordinal);
+        FlowAssert.Contains(
+            html,
+            "<html lang=\"en\">",
+            "<label for=\"username\">",
+            "id=\"username\" name=\"username\"",
+            "<label for=\"password\">",
+            "id=\"password\" name=\"password\"",
+            "type=\"password\"",
+            "<button type=\"submit\">");
         Assert.False(string.IsNullOrEmpty(TestBrowser.Csrf(html)));
 
         // No external assets: nothing is loaded from anywhere.

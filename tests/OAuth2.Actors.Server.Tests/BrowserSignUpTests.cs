@@ -11,9 +11,11 @@ public sealed class BrowserSignUpTests(Fixtures.FlowSignUpFixture fixture) : Hos
         using var page = await browser.Get("/auth/register?returnUrl=" + Uri.EscapeDataString("/oauth/authorize?client_id=a"));
         var html = await FlowAssert.Page(page);
 
-        Assert.Contains("<label for=\"username\">", html, StringComparison.Ordinal);
-        Assert.Contains("<label for=\"password\">", html, StringComparison.Ordinal);
-        Assert.Contains("<label for=\"email\">", html, StringComparison.Ordinal);
+        FlowAssert.Contains(
+            html,
+            "<label for=\"username\">",
+            "<label for=\"password\">",
+            "<label for=\"email\">");
         Assert.False(string.IsNullOrEmpty(TestBrowser.Csrf(html)));
         Assert.Equal("/oauth/authorize?client_id=a", TestBrowser.HiddenFields(html).Single(f => f.Key == "returnUrl").Value);
 

@@ -19,4 +19,11 @@ public abstract class EventIngestSuite(TestHostFixture fixture) : HostTests<Test
         using var json = JsonDocument.Parse(body);
         return (json.RootElement.GetProperty("status").GetString()!, json.RootElement.GetProperty("idempotency_key").GetString()!, json.RootElement.GetProperty("event_id").GetString()!);
     }
+
+    /// <summary>The answer to an ingest is <paramref name="status"/> (accepted, duplicate) under <paramref name="key"/>.</summary>
+    protected static async Task AssertAnswer(HttpResponseMessage response, string status, string key)
+    {
+        var answer = await Answer(response);
+        Assert.Equal((status, key), (answer.Status, answer.Key));
+    }
 }

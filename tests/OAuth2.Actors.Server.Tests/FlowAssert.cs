@@ -12,6 +12,10 @@ public static class FlowAssert
         return html;
     }
 
+    /// <summary>The page's HTML holds every one of <paramref name="fragments"/>.</summary>
+    public static void Contains(string html, params string[] fragments) =>
+        Assert.All(fragments, fragment => Assert.Contains(fragment, html, StringComparison.Ordinal));
+
     /// <summary>Every page forbids framing, caching and sniffing.</summary>
     public static void PageHeaders(HttpResponseMessage response)
     {

@@ -138,8 +138,9 @@ public sealed partial class TestHost : IAsyncDisposable
         {
             if (kestrel)
             {
-                var port = new Uri(settings["OAUTH2_ISSUER"]!).Port;
-                factory.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
+                // Kestrel listens where the server's own settings say (OAUTH2_SERVER_HOST and OAUTH2_SERVER_PORT, set by
+                // Defaults), as in production: a second Listen on the same port here would fail to bind.
+                factory.UseKestrel();
                 factory.StartServer();
             }
 
