@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OAuth2.Actors.Testing;
 using Xunit;
 
 namespace OAuth2.Actors.Events.Tests.Support;
@@ -31,43 +32,55 @@ public static class BrokerEnvironment
     }
 }
 
-/// <summary>A .ci/services script, run to stop and start its broker during an outage test.</summary>
-public sealed class ServiceScript(string script, string workDirectory)
+/// <summary>
+/// A .ci/services script, run to stop and start its broker during an outage test, with the variables that tell it
+/// where its state lives.
+/// </summary>
+public sealed class ServiceScript(string script, IReadOnlyDictionary<string, string> environment)
 {
-    public static ServiceScript Require(string scriptVariable, string workVariable, string broker, string script) =>
-        new(BrokerEnvironment.Require(scriptVariable, broker, script), BrokerEnvironment.Require(workVariable, broker, script));
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
+
+    /// <summary>The script whose work directory (OAUTH2_CI_WORK) is in <paramref name="workVariable"/>.</summary>
+    public static ServiceScript Require(string scriptVariable, string workVariable, string broker, string script)
+    {
+        var work = BrokerEnvironment.Require(workVariable, broker, script);
+        return new(BrokerEnvironment.Require(scriptVariable, broker, script), new Dictionary<string, string>
+        {
+            ["OAUTH2_CI_WORK"] = work,
+            ["OAUTH2_CI_ENV"] = Path.Combine(work, "env"),
+        });
+    }
 
     public Task Stop() => Run("stop");
 
     public Task Start() => Run("start");
 
-    private async Task Run(string command)
+    /// <summary>Runs <c>bash script command</c>; fails when it exits non-zero or takes longer than three minutes.</summary>
+    public async Task Run(string command)
     {
-        var start = new ProcessStartInfo("bash", [script, command])
+        var start = new ProcessStartInfo("bash", [script, command]);
+        foreach (var (name, value) in environment)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["OAUTH2_CI_WORK"] = workDirectory;
-        start.Environment["OAUTH2_CI_ENV"] = Path.Combine(workDirectory, "env");
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not run {script}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} {command} did not finish within 3 minutes");
+            start.Environment[name] = value;
         }
 
-        if (process.ExitCode != 0)
+        var (exitCode, stdout, stderr) = await ChildProcess.Run(start, Deadline);
+        if (exitCode != 0)
         {
-            throw new InvalidOperationException($"{script} {command} exited {process.ExitCode}: {await stdout}{await stderr}");
+            throw new InvalidOperationException($"{script} {command} exited {exitCode}: {stdout}{stderr}");
         }
     }
+}
+
+/// <summary>
+/// A broker started by a .ci/services script that appends OAUTH2_TEST_{<paramref name="Variables"/>}_URL (where it
+/// listens), _SERVICE (the script) and _CI_WORK (its work directory) to the CI environment.
+/// </summary>
+public sealed record BrokerService(string Broker, string Variables, string Script)
+{
+    /// <summary>The URL, or a skip (a failure in CI) saying how to get the broker.</summary>
+    public string Url() => BrokerEnvironment.Require($"OAUTH2_TEST_{Variables}_URL", Broker, Script);
+
+    /// <summary>The script, to stop and start the broker during an outage test.</summary>
+    public ServiceScript Service() => ServiceScript.Require($"OAUTH2_TEST_{Variables}_SERVICE", $"OAUTH2_TEST_{Variables}_CI_WORK", Broker, Script);
 }

@@ -1,18 +1,4 @@
-using Akka.Actor;
-using Akka.TestKit;
-using Microsoft.Extensions.Time.Testing;
 using Akka.Event;
-using OAuth2.Actors.Auth;
-using OAuth2.Actors.Auth.Pipeline;
-using OAuth2.Actors.Auth.Token;
-using OAuth2.Actors.Auth.Token.Grants;
-using OAuth2.Actors.Clients;
-using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
-using OAuth2.Actors.Tokens;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 
@@ -42,9 +28,7 @@ public class AuthActorEndpointsSpec(ITestOutputHelper output) : AuthActorSpecKit
         var authenticate = await AuthenticateAsync(new ClientAuthenticated(Client("spa", method: ClientAuthMethods.None)));
         Assert.Null(authenticate.Secret);
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.UnauthorizedClient, error.Error);
-        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
+        await this.ExpectOAuthErrorAsync(Errors.UnauthorizedClient, FailureKind.Unauthenticated);
         await _tokens.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 

@@ -1,18 +1,4 @@
-using Akka.Actor;
-using Akka.TestKit;
-using Microsoft.Extensions.Time.Testing;
 using Akka.Event;
-using OAuth2.Actors.Auth;
-using OAuth2.Actors.Auth.Pipeline;
-using OAuth2.Actors.Auth.Token;
-using OAuth2.Actors.Auth.Token.Grants;
-using OAuth2.Actors.Clients;
-using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
-using OAuth2.Actors.Tokens;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 
@@ -29,9 +15,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
 
         auth.Tell(TokenRequest(SpecSupport.Basic("billing", Secret), (Parameters.GrantType, grantType)), TestActor);
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.UnsupportedGrantType, error.Error);
-        Assert.Equal(FailureKind.BadRequest, error.Kind);
+        await this.ExpectOAuthErrorAsync(Errors.UnsupportedGrantType, FailureKind.BadRequest);
         await _clients.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 
@@ -126,9 +110,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
         auth.Tell(TokenRequest(SpecSupport.Basic("billing", "wrong"), (Parameters.GrantType, GrantTypes.ClientCredentials)), TestActor);
         await AuthenticateAsync(new ClientAuthenticationFailed("billing", "wrong client secret"));
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.InvalidClient, error.Error);
-        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
+        var error = await this.ExpectOAuthErrorAsync(Errors.InvalidClient, FailureKind.Unauthenticated);
         Assert.Equal(AuthChallenge.Basic, error.Challenge);
         await _tokens.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
@@ -141,9 +123,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
         auth.Tell(TokenRequest(PresentedAuthorization.None, (Parameters.GrantType, GrantTypes.ClientCredentials), (Parameters.ClientId, "billing"), (Parameters.ClientSecret, "wrong")), TestActor);
         await AuthenticateAsync(new ClientAuthenticationFailed("billing", "wrong client secret"));
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.InvalidClient, error.Error);
-        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
+        var error = await this.ExpectOAuthErrorAsync(Errors.InvalidClient, FailureKind.Unauthenticated);
         Assert.Null(error.Challenge);
     }
 
@@ -154,9 +134,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
 
         auth.Tell(TokenRequest(PresentedAuthorization.None, (Parameters.GrantType, GrantTypes.ClientCredentials)), TestActor);
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.InvalidClient, error.Error);
-        Assert.Equal(FailureKind.Unauthenticated, error.Kind);
+        await this.ExpectOAuthErrorAsync(Errors.InvalidClient, FailureKind.Unauthenticated);
         await _clients.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
         var published = await _events.ExpectMsgAsync<EventEnvelope>();
         Assert.Equal(EventType.ClientValidated, published.Event.EventType);
@@ -183,9 +161,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
         auth.Tell(TokenRequest(SpecSupport.Basic("billing", Secret), (Parameters.GrantType, GrantTypes.ClientCredentials)), TestActor);
         await _clients.ExpectMsgAsync<AuthenticateClient>();
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.TemporarilyUnavailable, error.Error);
-        Assert.Equal(FailureKind.Unavailable, error.Kind);
+        await this.ExpectOAuthErrorAsync(Errors.TemporarilyUnavailable, FailureKind.Unavailable);
     }
 
     [Fact]
@@ -207,7 +183,6 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
         slowAsker.Tell(new ClientAuthenticationFailed("slow", "wrong client secret"), _clients.Ref);
         Assert.Equal(Errors.InvalidClient, (await slow.ExpectMsgAsync<OAuthError>()).Error);
     }
-
 
     [Fact]
     public async Task AuthActor_must_answer_server_error_and_count_it_when_a_step_fails_unexpectedly()

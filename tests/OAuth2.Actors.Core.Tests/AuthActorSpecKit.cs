@@ -1,37 +1,20 @@
-using Akka.Actor;
-using Akka.TestKit;
-using Microsoft.Extensions.Time.Testing;
 using Akka.Event;
-using OAuth2.Actors.Auth;
-using OAuth2.Actors.Auth.Pipeline;
-using OAuth2.Actors.Auth.Token;
-using OAuth2.Actors.Auth.Token.Grants;
-using OAuth2.Actors.Clients;
-using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
-using OAuth2.Actors.Tokens;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 
 /// <summary>An AuthActor with probes for the client region, the token actors and the event actor.</summary>
-public abstract class AuthActorSpecKit : Akka.TestKit.Xunit2.TestKit
+public abstract class AuthActorSpecKit : PersistenceSpec
 {
     protected const string Secret = "s3cret";
 
-    protected readonly FakeTimeProvider _time = new(SpecSupport.Start);
     protected readonly TestProbe _clients;
     protected readonly TestProbe _tokens;
-    protected readonly TestProbe _events;
 
     protected AuthActorSpecKit(ITestOutputHelper output)
-        : base(SpecSupport.Persistence, output: output)
+        : base(output)
     {
         _clients = CreateTestProbe("clients");
         _tokens = CreateTestProbe("tokens");
-        _events = CreateTestProbe("events");
     }
 
     protected readonly ServerFailures _failures = new();

@@ -1,5 +1,3 @@
-using OAuth2.Actors.Events;
-
 namespace OAuth2.Actors.Core.Tests;
 
 /// <summary>Every call waits until <see cref="Release"/>; counts what it finally delivered.</summary>

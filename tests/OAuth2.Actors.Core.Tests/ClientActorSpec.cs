@@ -1,34 +1,21 @@
 using System.Reflection;
 using System.Text;
-using Akka.Actor;
 using Akka.Cluster.Sharding;
-using Akka.TestKit;
-using Microsoft.Extensions.Time.Testing;
-using OAuth2.Actors.Clients;
-using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 
-public class ClientActorSpec : Akka.TestKit.Xunit2.TestKit
+public class ClientActorSpec : PersistenceSpec
 {
     private const string BootstrapScope = "admin events:read events:ingest";
 
-    private readonly FakeTimeProvider _time = new(SpecSupport.Start);
     private readonly ServerSettings _settings = SpecSupport.Settings();
     private readonly TestProbe _shard;
-    private readonly TestProbe _events;
 
     public ClientActorSpec(ITestOutputHelper output)
-        : base(SpecSupport.Persistence, output: output)
+        : base(output)
     {
         // Stands in for the shard: the client entity's parent, which receives its Passivate requests.
         _shard = CreateTestProbe("shard");
-        // Stands in for the EventActor.
-        _events = CreateTestProbe("events");
     }
 
     private Task<IActorRef> StartClientAsync(string clientId) =>

@@ -1,7 +1,3 @@
-using OAuth2.Actors.Clients;
-using OAuth2.Actors.Protocol;
-using Xunit;
-
 namespace OAuth2.Actors.Core.Tests;
 
 public class ClientMetadataValidatorTests

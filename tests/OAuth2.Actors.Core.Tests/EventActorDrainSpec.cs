@@ -1,9 +1,3 @@
-using Akka.Actor;
-using OAuth2.Actors.Events;
-using Xunit;
-using Xunit.Abstractions;
-using static OAuth2.Actors.Core.Tests.EventSpecSupport;
-
 namespace OAuth2.Actors.Core.Tests;
 
 /// <summary>The shutdown drain: the event actor waits for its sinks to deliver what they hold, and names what is left.</summary>

@@ -1,9 +1,3 @@
-using Akka.Actor;
-using OAuth2.Actors.Events;
-using Xunit;
-using Xunit.Abstractions;
-using static OAuth2.Actors.Core.Tests.EventSpecSupport;
-
 namespace OAuth2.Actors.Core.Tests;
 
 /// <summary>Ingest through the event actor: validation, idempotency keys and the dedup window.</summary>
@@ -14,8 +8,7 @@ public class EventActorIngestSpec(ITestOutputHelper output) : EventActorSpecBase
     [Fact]
     public async Task Ingest_must_accept_a_valid_envelope_and_deliver_it_to_the_sinks()
     {
-        var events = StartEventActor(new EventSettings { Producer = "oauth2-spec" });
-        var probe = await SinkProbeAsync(events, "probe");
+        var (events, probe) = await StartWithProbeAsync(new EventSettings { Producer = "oauth2-spec" });
 
         var reply = await IngestAsync(events, Incoming(id: "ext-1", traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), correlationId: "corr-1");
 
@@ -40,8 +33,7 @@ public class EventActorIngestSpec(ITestOutputHelper output) : EventActorSpecBase
     [Fact]
     public async Task Ingest_must_keep_the_producers_own_correlation_producer_and_attributes()
     {
-        var events = StartEventActor();
-        var probe = await SinkProbeAsync(events, "probe");
+        var (events, probe) = await StartWithProbeAsync();
         var producedAt = Start.AddMinutes(-5);
 
         await IngestAsync(events, Incoming() with
@@ -72,8 +64,7 @@ public class EventActorIngestSpec(ITestOutputHelper output) : EventActorSpecBase
     [MemberData(nameof(KeySources))]
     public async Task Ingest_must_answer_duplicate_for_a_key_seen_before(string source)
     {
-        var events = StartEventActor();
-        var probe = await SinkProbeAsync(events, "probe");
+        var (events, probe) = await StartWithProbeAsync();
 
         var (first, firstHeader) = WithKey(source, "key-1", "event-a");
         var (second, secondHeader) = WithKey(source, "key-1", "event-b");
@@ -127,9 +118,7 @@ public class EventActorIngestSpec(ITestOutputHelper output) : EventActorSpecBase
     [Fact]
     public async Task Ingest_must_remember_keys_of_events_the_filter_withholds()
     {
-        var filter = new EventFilter(EventFilterMode.Include, new HashSet<EventType> { EventType.TokenCreated });
-        var events = StartEventActor(new EventSettings { Filter = filter });
-        var probe = await SinkProbeAsync(events, "probe");
+        var (events, probe) = await StartFilteredWithProbeAsync(EventFilterMode.Include, EventType.TokenCreated);
 
         Assert.IsType<IngestAccepted>(await IngestAsync(events, Incoming(id: "withheld", type: "user_logout")));
         Assert.IsType<IngestDuplicate>(await IngestAsync(events, Incoming(id: "withheld", type: "user_logout")));
@@ -164,8 +153,7 @@ public class EventActorIngestSpec(ITestOutputHelper output) : EventActorSpecBase
     public async Task Ingest_must_reject_an_invalid_envelope_with_the_reason(string because)
     {
         var (envelope, reason) = Invalid[because];
-        var events = StartEventActor();
-        var probe = await SinkProbeAsync(events, "probe");
+        var (events, probe) = await StartWithProbeAsync();
 
         var reply = await IngestAsync(events, envelope);
 

@@ -1,9 +1,3 @@
-using Akka.Actor;
-using OAuth2.Actors.Events;
-using Xunit;
-using Xunit.Abstractions;
-using static OAuth2.Actors.Core.Tests.EventSpecSupport;
-
 namespace OAuth2.Actors.Core.Tests;
 
 /// <summary>Sinks and plugins registered and unregistered while the event actor runs.</summary>
@@ -105,8 +99,7 @@ public class EventActorRuntimeSinkSpec(ITestOutputHelper output) : EventActorSpe
     [Fact]
     public async Task EventActor_must_accept_a_plugin_registered_again_after_it_was_unregistered()
     {
-        var events = StartEventActor();
-        var probe = await SinkProbeAsync(events, "probe");
+        var (events, probe) = await StartWithProbeAsync();
         await RegisterPluginAsync(events, new RecordingPlugin("recording"));
         await events.Ask<EventSinkUnregistered>(new UnregisterEventSink("recording"), AskTimeout);
 

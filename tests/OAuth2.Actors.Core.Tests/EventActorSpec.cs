@@ -1,9 +1,3 @@
-using Akka.Actor;
-using OAuth2.Actors.Events;
-using Xunit;
-using Xunit.Abstractions;
-using static OAuth2.Actors.Core.Tests.EventSpecSupport;
-
 namespace OAuth2.Actors.Core.Tests;
 
 /// <summary>The event actor: filter modes, fan-out to every sink with failing plugins isolated, queries and health.</summary>
@@ -14,8 +8,7 @@ public class EventActorSpec(ITestOutputHelper output) : EventActorSpecBase(outpu
     [Fact]
     public async Task EventActor_must_deliver_every_event_type_in_allow_all_mode()
     {
-        var events = StartEventActor();
-        var probe = await SinkProbeAsync(events, "probe");
+        var (events, probe) = await StartWithProbeAsync();
 
         foreach (var type in Enum.GetValues<EventType>())
         {
@@ -32,9 +25,7 @@ public class EventActorSpec(ITestOutputHelper output) : EventActorSpecBase(outpu
     [Fact]
     public async Task EventActor_must_deliver_only_the_listed_types_in_include_mode()
     {
-        var filter = new EventFilter(EventFilterMode.Include, new HashSet<EventType> { EventType.TokenCreated, EventType.ClientRegistered });
-        var events = StartEventActor(new EventSettings { Filter = filter });
-        var probe = await SinkProbeAsync(events, "probe");
+        var (events, probe) = await StartFilteredWithProbeAsync(EventFilterMode.Include, EventType.TokenCreated, EventType.ClientRegistered);
 
         events.Tell(Envelope(EventType.TokenValidated));
         events.Tell(Envelope(EventType.TokenCreated, id: "created"));
@@ -54,9 +45,7 @@ public class EventActorSpec(ITestOutputHelper output) : EventActorSpecBase(outpu
     [Fact]
     public async Task EventActor_must_withhold_the_listed_types_in_exclude_mode()
     {
-        var filter = new EventFilter(EventFilterMode.Exclude, new HashSet<EventType> { EventType.TokenValidated, EventType.ClientValidated });
-        var events = StartEventActor(new EventSettings { Filter = filter });
-        var probe = await SinkProbeAsync(events, "probe");
+        var (events, probe) = await StartFilteredWithProbeAsync(EventFilterMode.Exclude, EventType.TokenValidated, EventType.ClientValidated);
 
         events.Tell(Envelope(EventType.TokenValidated));
         events.Tell(Envelope(EventType.TokenCreated));

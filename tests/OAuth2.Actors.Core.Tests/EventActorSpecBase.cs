@@ -1,11 +1,4 @@
-using Akka.Actor;
 using Akka.Configuration;
-using Akka.TestKit;
-using Microsoft.Extensions.Time.Testing;
-using OAuth2.Actors.Events;
-using Xunit;
-using Xunit.Abstractions;
-using static OAuth2.Actors.Core.Tests.EventSpecSupport;
 
 namespace OAuth2.Actors.Core.Tests;
 
@@ -32,6 +25,17 @@ public abstract class EventActorSpecBase(ITestOutputHelper output) : Akka.TestKi
         await RegisterSinkAsync(events, name, probe.Ref);
         return probe;
     }
+
+    /// <summary>An event actor with <paramref name="settings"/> and a test probe registered with it as the sink "probe".</summary>
+    protected async Task<(IActorRef Events, TestProbe Probe)> StartWithProbeAsync(EventSettings? settings = null)
+    {
+        var events = StartEventActor(settings);
+        return (events, await SinkProbeAsync(events, "probe"));
+    }
+
+    /// <summary>As <see cref="StartWithProbeAsync"/>, the actor filtering with <paramref name="mode"/> over <paramref name="types"/>.</summary>
+    protected Task<(IActorRef Events, TestProbe Probe)> StartFilteredWithProbeAsync(EventFilterMode mode, params EventType[] types) =>
+        StartWithProbeAsync(new EventSettings { Filter = new EventFilter(mode, types.ToHashSet()) });
 
     protected static async Task RegisterPluginAsync(IActorRef events, IEventPlugin plugin)
     {

@@ -1,12 +1,5 @@
 using System.Text.Json;
-using Akka.Actor;
 using Akka.Configuration;
-using Microsoft.Extensions.Time.Testing;
-using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
-using Xunit;
-using Xunit.Abstractions;
-using static OAuth2.Actors.Core.Tests.EventSpecSupport;
 
 namespace OAuth2.Actors.Core.Tests;
 

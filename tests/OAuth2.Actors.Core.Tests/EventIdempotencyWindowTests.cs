@@ -1,6 +1,3 @@
-using OAuth2.Actors.Events;
-using Xunit;
-
 namespace OAuth2.Actors.Core.Tests;
 
 public class EventIdempotencyWindowTests

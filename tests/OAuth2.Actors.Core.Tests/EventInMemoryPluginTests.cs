@@ -1,7 +1,3 @@
-using OAuth2.Actors.Events;
-using Xunit;
-using static OAuth2.Actors.Core.Tests.EventSpecSupport;
-
 namespace OAuth2.Actors.Core.Tests;
 
 public class EventInMemoryPluginTests

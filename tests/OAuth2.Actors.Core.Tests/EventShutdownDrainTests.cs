@@ -1,10 +1,6 @@
-using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using OAuth2.Actors.Events;
-using Xunit;
-using static OAuth2.Actors.Core.Tests.EventSpecSupport;
 
 namespace OAuth2.Actors.Core.Tests;
 

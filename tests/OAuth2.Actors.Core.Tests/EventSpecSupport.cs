@@ -1,5 +1,3 @@
-using OAuth2.Actors.Events;
-
 namespace OAuth2.Actors.Core.Tests;
 
 /// <summary>Envelopes, the fake clock's start and the waiting helper shared by the event pipeline specs.</summary>

@@ -1,5 +1,3 @@
-using OAuth2.Actors.Events;
-
 namespace OAuth2.Actors.Core.Tests;
 
 /// <summary>Never completes a call (ignores cancellation too): only the plugin timeout gets the sink moving.</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using OAuth2.Actors.Events;
 
 namespace OAuth2.Actors.Core.Tests;
 

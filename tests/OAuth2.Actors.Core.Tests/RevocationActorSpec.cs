@@ -1,9 +1,4 @@
-using Akka.Actor;
 using Akka.DistributedData;
-using Microsoft.Extensions.Time.Testing;
-using OAuth2.Actors.Tokens;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 

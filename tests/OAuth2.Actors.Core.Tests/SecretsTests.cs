@@ -1,6 +1,4 @@
 using Microsoft.IdentityModel.Tokens;
-using OAuth2.Actors.Clients;
-using Xunit;
 
 namespace OAuth2.Actors.Core.Tests;
 

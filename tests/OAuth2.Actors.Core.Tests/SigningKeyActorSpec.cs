@@ -1,9 +1,4 @@
-using Akka.Actor;
 using Microsoft.IdentityModel.Tokens;
-using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Tokens;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 

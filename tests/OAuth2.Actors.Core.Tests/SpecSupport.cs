@@ -1,13 +1,7 @@
 using System.Text;
-using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
 using Akka.Persistence;
-using Akka.TestKit;
-using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Protocol;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 
@@ -84,6 +78,15 @@ internal static class SpecSupport
         await watcher.WatchAsync(actor);
         kit.Sys.Stop(actor);
         await watcher.ExpectTerminatedAsync(actor);
+    }
+
+    /// <summary>The next message to the test actor: an <see cref="OAuthError"/> with <paramref name="error"/> and <paramref name="kind"/>.</summary>
+    public static async Task<OAuthError> ExpectOAuthErrorAsync(this TestKitBase kit, string error, FailureKind kind)
+    {
+        var refused = await kit.ExpectMsgAsync<OAuthError>();
+        Assert.Equal(error, refused.Error);
+        Assert.Equal(kind, refused.Kind);
+        return refused;
     }
 }
 

@@ -1,5 +1,3 @@
-using OAuth2.Actors.Events;
-
 namespace OAuth2.Actors.Core.Tests;
 
 /// <summary>Throws on every call, synchronously or from the returned task.</summary>

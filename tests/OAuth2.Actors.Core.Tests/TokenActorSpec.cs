@@ -1,17 +1,8 @@
-using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Routing;
-using Akka.TestKit;
-using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Events;
-using OAuth2.Actors.Protocol;
-using OAuth2.Actors.Tokens;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Core.Tests;
 
@@ -304,9 +295,7 @@ public class TokenActorSpec : ClusterSpec
         tokens.Tell(new RevokeToken(issued.AccessToken, null, "billing", SpecSupport.Context), TestActor);
         await _revocations.FishForMessageAsync(m => m is RecordRevocation);
 
-        var error = await ExpectMsgAsync<OAuthError>();
-        Assert.Equal(Errors.TemporarilyUnavailable, error.Error);
-        Assert.Equal(FailureKind.Unavailable, error.Kind);
+        await this.ExpectOAuthErrorAsync(Errors.TemporarilyUnavailable, FailureKind.Unavailable);
     }
 
     [Fact]

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using OAuth2.Actors.Events.Tests.Support;
 using OAuth2.Actors.Tools.KafkaMockCluster;
 
 namespace OAuth2.Actors.Events.Kafka.Tests;
@@ -30,44 +28,14 @@ public static class KafkaBrokers
     /// <summary>A topic no other test writes to.</summary>
     public static string NewTopic(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
-    /// <summary>Stops and starts the real broker through the service script (its state directory names the processes).</summary>
-    public static BrokerControl Control() => new(
+    /// <summary>The mock cluster and a topic of the test's own on it.</summary>
+    public static (string Brokers, string Topic) MockTopic(string prefix) => (Mock(), NewTopic(prefix));
+
+    /// <summary>The real 0.9.0.1 broker (or a skip, a failure in CI) and a topic of the test's own on it.</summary>
+    public static (string Brokers, string Topic) RealTopic(string prefix) => (Real(), NewTopic(prefix));
+
+    /// <summary>Stops (stop-broker) and starts (start-broker) the real broker through the service script; its state directory names the processes.</summary>
+    public static ServiceScript Control() => new(
         BrokerEnvironment.Require("OAUTH2_TEST_KAFKA_CONTROL", "Kafka broker control (stop-broker/start-broker)", Script),
-        BrokerEnvironment.Require("OAUTH2_TEST_KAFKA_STATE", "Kafka broker control (stop-broker/start-broker)", Script));
-
-    public sealed class BrokerControl(string script, string stateDirectory)
-    {
-        public Task StopBroker() => Run("stop-broker");
-
-        public Task StartBroker() => Run("start-broker");
-
-        private async Task Run(string command)
-        {
-            var start = new ProcessStartInfo("bash", [script, command])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            start.Environment["OAUTH2_KAFKA_STATE_DIR"] = stateDirectory;
-            using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not run {script}");
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{script} {command} did not finish within 3 minutes");
-            }
-
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"{script} {command} exited {process.ExitCode}: {await stdout}{await stderr}");
-            }
-        }
-    }
+        new Dictionary<string, string> { ["OAUTH2_KAFKA_STATE_DIR"] = BrokerEnvironment.Require("OAUTH2_TEST_KAFKA_STATE", "Kafka broker control (stop-broker/start-broker)", Script) });
 }

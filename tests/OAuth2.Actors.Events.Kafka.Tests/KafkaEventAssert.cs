@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Xunit;
 
 namespace OAuth2.Actors.Events.Kafka.Tests;
 

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using OAuth2.Actors.Events.Tests.Support;
-using Xunit;
 
 namespace OAuth2.Actors.Events.Kafka.Tests;
 
@@ -11,8 +9,7 @@ public sealed class KafkaEventPluginTests
     [Fact]
     public async Task Kafka_plugin_must_deliver_a_batch_and_count_every_delivery_report()
     {
-        var brokers = KafkaBrokers.Mock();
-        var topic = KafkaBrokers.NewTopic("oauth2-plugin-batch");
+        var (brokers, topic) = KafkaBrokers.MockTopic("oauth2-plugin-batch");
         var (plugin, problem) = KafkaEventPlugin.Create(new KafkaSinkOptions { Brokers = brokers, Topic = topic });
         Assert.Null(problem);
         using var _ = plugin;
@@ -21,7 +18,7 @@ public sealed class KafkaEventPluginTests
         Assert.True(plugin.SendsHeaders);
         Assert.Equal(new EventPluginOptions { MaxBatch = 2000, Parallelism = 4, RetryUntilDelivered = true, MinBackoff = TimeSpan.FromMilliseconds(200), MaxBackoff = TimeSpan.FromSeconds(3) }, plugin.Options);
 
-        var batch = Enumerable.Range(0, 500).Select(i => TestEnvelopes.Create(EventType.TokenCreated, correlationId: $"batch-{i}", traceparent: KafkaFlows.Traceparent)).ToList();
+        var batch = Enumerable.Range(0, 500).Select(i => TestEnvelopes.Create(EventType.TokenCreated, correlationId: $"batch-{i}", traceparent: BrokerFlows.Traceparent)).ToList();
         await plugin.EmitBatchAsync(batch, CancellationToken.None);
         await plugin.EmitAsync(TestEnvelopes.Create(EventType.ClientRegistered, idempotencyKey: "single-key"), CancellationToken.None);
 
@@ -36,7 +33,7 @@ public sealed class KafkaEventPluginTests
         var first = records.Single(r => r.Key == batch[0].Event.Id);
         Assert.Equal(EventJson.Serialize(batch[0]), first.Value);
         Assert.Equal("batch-0", first.Headers["correlation_id"]);
-        Assert.Equal(KafkaFlows.Traceparent, first.Headers["traceparent"]);
+        Assert.Equal(BrokerFlows.Traceparent, first.Headers["traceparent"]);
     }
 
     [Fact]
@@ -55,8 +52,7 @@ public sealed class KafkaEventPluginTests
     [Fact]
     public async Task Kafka_plugin_must_not_resend_what_an_abandoned_attempt_of_the_same_batch_delivered()
     {
-        var brokers = KafkaBrokers.Mock();
-        var topic = KafkaBrokers.NewTopic("oauth2-plugin-retry");
+        var (brokers, topic) = KafkaBrokers.MockTopic("oauth2-plugin-retry");
         var (plugin, _) = KafkaEventPlugin.Create(new KafkaSinkOptions { Brokers = brokers, Topic = topic });
         using var _ = plugin;
         var batch = Enumerable.Range(0, 50).Select(_ => TestEnvelopes.Create(EventType.TokenValidated)).ToList();

@@ -2,8 +2,6 @@ using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using OAuth2.Actors.Events.Tests.Support;
-using Xunit;
 
 namespace OAuth2.Actors.Events.Kafka.Tests;
 
@@ -13,8 +11,7 @@ public sealed class KafkaHostingTests
     [Fact]
     public async Task WithBrokerEventSink_must_register_a_sink_actor_that_publishes_to_the_topic()
     {
-        var brokers = KafkaBrokers.Mock();
-        var topic = KafkaBrokers.NewTopic("oauth2-hosting");
+        var (brokers, topic) = KafkaBrokers.MockTopic("oauth2-hosting");
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddAkka("kafka-hosting", akka => akka
             .WithEventActor(new EventSettings(), TimeProvider.System, [])
@@ -24,14 +21,10 @@ public sealed class KafkaHostingTests
         try
         {
             var events = host.Services.GetRequiredService<ActorRegistry>().Get<EventActor>();
-            EventHealth? health = null;
-            for (var i = 0; i < 100 && health?.Sinks.Any(s => s.Name == "kafka") != true; i++)
-            {
-                health = await events.Ask<EventHealth>(GetEventHealth.Instance, TimeSpan.FromSeconds(5));
-                await Task.Delay(50);
-            }
-
-            Assert.Contains(health!.Sinks, s => s.Name == "kafka");
+            await Eventually.Until(
+                () => events.Ask<EventHealth>(GetEventHealth.Instance, TimeSpan.FromSeconds(5)),
+                health => health.Sinks.Any(s => s.Name == "kafka"),
+                "the kafka sink to register with the event actor");
             var envelope = TestEnvelopes.Create(EventType.ClientRegistered, correlationId: "hosting");
             events.Tell(envelope);
 

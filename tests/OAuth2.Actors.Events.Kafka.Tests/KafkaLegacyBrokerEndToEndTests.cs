@@ -1,6 +1,3 @@
-using OAuth2.Actors.Events.Tests.Support;
-using Xunit;
-
 namespace OAuth2.Actors.Events.Kafka.Tests;
 
 /// <summary>
@@ -12,16 +9,15 @@ public sealed class KafkaLegacyBrokerEndToEndTests
     [SkippableFact]
     public async Task Kafka_sink_must_publish_to_a_real_0_9_broker_without_headers_and_warn_about_it()
     {
-        var brokers = KafkaBrokers.Real();
-        var topic = KafkaBrokers.NewTopic("oauth2-events-legacy");
-        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig));
+        var (brokers, topic) = KafkaBrokers.RealTopic("oauth2-events-legacy");
+        await using var host = await TestHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig));
 
         var warning = Assert.Single(host.Logs.Warnings, w => w.Contains("older than 0.11", StringComparison.Ordinal));
         Assert.Contains("WITHOUT idempotence", warning, StringComparison.Ordinal);
         Assert.Contains("WITHOUT headers", warning, StringComparison.Ordinal);
 
-        await KafkaFlows.Drive(host, "kafka-legacy");
-        var stored = await KafkaFlows.StoredAfterDrive(host, "kafka-legacy");
+        await BrokerFlows.Drive(host, "kafka-legacy");
+        var stored = await BrokerFlows.StoredAfterDrive(host, "kafka-legacy");
         var ids = stored.Select(KafkaEventAssert.EventId).ToHashSet(StringComparer.Ordinal);
 
         var records = await KafkaTopicReader.ReadUntil(

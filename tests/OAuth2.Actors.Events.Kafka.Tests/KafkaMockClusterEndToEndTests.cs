@@ -1,7 +1,3 @@
-using System.Text.Json;
-using OAuth2.Actors.Events.Tests.Support;
-using Xunit;
-
 namespace OAuth2.Actors.Events.Kafka.Tests;
 
 /// <summary>
@@ -13,15 +9,14 @@ public sealed class KafkaMockClusterEndToEndTests
     [Fact]
     public async Task Kafka_sink_must_publish_every_event_of_real_flows_with_key_value_and_headers()
     {
-        var brokers = KafkaBrokers.Mock();
-        var topic = KafkaBrokers.NewTopic("oauth2-events-e2e");
-        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic));
+        var (brokers, topic) = KafkaBrokers.MockTopic("oauth2-events-e2e");
+        await using var host = await TestHost.Start(KafkaFlows.Settings(brokers, topic));
 
-        await KafkaFlows.Drive(host, "kafka-e2e");
+        await BrokerFlows.Drive(host, "kafka-e2e");
         var ingestKey = "ingest-" + Guid.NewGuid().ToString("N");
         var ingestedId = await KafkaFlows.Ingest(host, ingestKey);
 
-        var stored = await KafkaFlows.StoredAfterDrive(host, "kafka-e2e", s => s.Any(e => KafkaEventAssert.EventId(e) == ingestedId));
+        var stored = await BrokerFlows.StoredAfterDrive(host, "kafka-e2e", s => s.Any(e => KafkaEventAssert.EventId(e) == ingestedId));
         var ids = stored.Select(KafkaEventAssert.EventId).ToHashSet(StringComparer.Ordinal);
         Assert.Contains(ingestedId, ids);
         foreach (var type in new[] { "client_registered", "client_validated", "token_created", "token_validated", "token_revoked", "user_authenticated" })
@@ -38,7 +33,7 @@ public sealed class KafkaMockClusterEndToEndTests
         var created = stored.Single(e => e.GetProperty("correlation_id").GetString() == "kafka-e2e-token" && e.GetProperty("event").GetProperty("event_type").GetString() == "token_created");
         var createdRecord = records.First(r => KafkaEventAssert.EventIdOf(r) == KafkaEventAssert.EventId(created));
         Assert.Equal("kafka-e2e-token", createdRecord.Headers["correlation_id"]);
-        Assert.StartsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-", createdRecord.Headers["traceparent"], StringComparison.Ordinal);
+        Assert.StartsWith($"00-{BrokerFlows.TraceId}-", createdRecord.Headers["traceparent"], StringComparison.Ordinal);
         Assert.Equal("token_created", createdRecord.Headers["event_type"]);
         Assert.Equal(KafkaEventAssert.EventId(created), createdRecord.Key);
 

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
-using System.Net;
-using OAuth2.Actors.Events.Tests.Support;
-using Xunit;
-
 namespace OAuth2.Actors.Events.Kafka.Tests;
 
 /// <summary>
@@ -18,44 +12,26 @@ public sealed class KafkaOutageTests
     [SkippableFact]
     public async Task Kafka_sink_must_hold_events_through_a_broker_outage_and_deliver_them_all_when_it_returns()
     {
-        var brokers = KafkaBrokers.Real();
+        var (brokers, topic) = KafkaBrokers.RealTopic("oauth2-events-outage");
         var control = KafkaBrokers.Control();
-        var topic = KafkaBrokers.NewTopic("oauth2-events-outage");
-        await using var host = await BrokerServerHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig));
+        await using var host = await TestHost.Start(KafkaFlows.Settings(brokers, topic, KafkaBrokers.LegacyConfig));
 
-        var client = await host.Register("read", correlationId: "outage-before");
-        await host.AccessToken(client, "outage-before");
+        var client = await host.Register(correlationId: "outage-before");
+        await host.AccessToken(client, correlationId: "outage-before");
         await host.WaitForSink("kafka", s => s.GetProperty("healthy").GetBoolean() && s.GetProperty("delivered").GetInt64() >= 3, TimeSpan.FromSeconds(60), "healthy and delivering before the outage");
 
         var brokerStopped = false;
         try
         {
-            await control.StopBroker();
+            await control.Run("stop-broker");
             brokerStopped = true;
 
             // Requests during the outage: every one succeeds, and quickly (no request waits for Kafka).
-            var slowest = TimeSpan.Zero;
-            for (var i = 0; i < OutageRequests; i++)
-            {
-                var watch = Stopwatch.StartNew();
-                using var response = await host.RequestToken(client, $"outage-{i}");
-                watch.Stop();
-                Assert.False(response.IsError, $"token request {i} during the outage failed: {response.Error} {response.Raw}");
-                slowest = watch.Elapsed > slowest ? watch.Elapsed : slowest;
-            }
-
-            Assert.True(slowest < TimeSpan.FromSeconds(3), $"the slowest token request during the outage took {slowest}");
-
-            var down = await host.WaitForSink("kafka", s => !s.GetProperty("healthy").GetBoolean(), TimeSpan.FromSeconds(30), "unhealthy during the outage");
-            Assert.Equal(0, down.GetProperty("dropped").GetInt64());
-            Assert.True(down.GetProperty("buffered").GetInt64() > 0, $"nothing held during the outage: {down.GetRawText()}");
-
-            var (status, ready) = await host.Ready();
-            Assert.Equal(HttpStatusCode.OK, status);
-            Assert.Equal("degraded", ready.GetProperty("checks").GetProperty("event_sinks").GetProperty("kafka").GetString());
+            await OutageChecks.AssertTokenRequestsStayFast(host, client, OutageRequests, TimeSpan.FromSeconds(3));
+            var ready = await OutageChecks.AssertDegraded(host, "kafka");
             Assert.Equal("healthy", ready.GetProperty("checks").GetProperty("event_sinks").GetProperty("in_memory").GetString());
 
-            await control.StartBroker();
+            await control.Run("start-broker");
             brokerStopped = false;
         }
         finally
@@ -63,13 +39,13 @@ public sealed class KafkaOutageTests
             if (brokerStopped)
             {
                 // Leave the broker running for whatever runs next, whatever failed here.
-                await control.StartBroker();
+                await control.Run("start-broker");
             }
         }
 
         // Every event the server emitted (its in-memory store holds them all) arrives, the outage's included.
-        static List<JsonElement> Outage(IReadOnlyList<JsonElement> stored) => stored.Where(e => e.GetProperty("correlation_id").GetString()?.StartsWith("outage-", StringComparison.Ordinal) == true
-            && e.GetProperty("correlation_id").GetString() != "outage-before").ToList();
+        static List<JsonElement> Outage(IReadOnlyList<JsonElement> stored) =>
+            stored.Where(e => e.CorrelationId()?.StartsWith("outage-", StringComparison.Ordinal) == true && e.CorrelationId() != "outage-before").ToList();
         var stored = await host.StoredEventsWhen(s => Outage(s).Count >= OutageRequests * 2, "client_validated and token_created of every outage request");
         var outage = Outage(stored);
         Assert.True(outage.Count >= OutageRequests * 2, $"expected client_validated and token_created for each of the {OutageRequests} outage requests; stored {outage.Count}");
@@ -79,8 +55,6 @@ public sealed class KafkaOutageTests
             brokers, topic, legacyBroker: true, r => ids.IsSubsetOf(r.Select(KafkaEventAssert.EventIdOf)), TimeSpan.FromSeconds(90), $"all {ids.Count} events, {outage.Count} of them from the outage");
         KafkaEventAssert.AllDelivered(stored, records, headers: false);
 
-        var recovered = await host.WaitForSink("kafka", s => s.GetProperty("healthy").GetBoolean() && s.GetProperty("buffered").GetInt64() == 0, TimeSpan.FromSeconds(60), "healthy and drained after the outage");
-        Assert.Equal(0, recovered.GetProperty("dropped").GetInt64());
-        Assert.Equal(0, recovered.GetProperty("failed").GetInt64());
+        await OutageChecks.AssertRecovered(host, "kafka", TimeSpan.FromSeconds(60));
     }
 }

@@ -1,19 +1,11 @@
-using Microsoft.Extensions.Configuration;
-using Xunit;
-
 namespace OAuth2.Actors.Events.Kafka.Tests;
 
-public sealed class KafkaSinkOptionsTests
+/// <summary>OAUTH2_EVENTS_KAFKA_*: parsing, defaults, and refusing what cannot be used (no broker needed).</summary>
+public sealed class KafkaSinkOptionsTests : SinkOptionsTests<KafkaSinkOptions>
 {
-    private static IConfiguration Configuration(params (string Key, string? Value)[] values) =>
-        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, v.Value))).Build();
-
-    [Fact]
-    public void Kafka_options_must_default_to_the_seed_values()
+    protected override void AssertSeedDefaults(KafkaSinkOptions options)
     {
-        var (options, problem) = KafkaSinkOptions.FromConfiguration(Configuration());
-        Assert.Null(problem);
-        Assert.Equal("localhost:9092", options!.Brokers);
+        Assert.Equal("localhost:9092", options.Brokers);
         Assert.Equal("oauth2-events", options.Topic);
         Assert.Equal("oauth2-actors", options.ClientId);
         Assert.Empty(options.Config);
@@ -24,16 +16,15 @@ public sealed class KafkaSinkOptionsTests
     [Fact]
     public void Kafka_options_must_read_every_variable()
     {
-        var (options, problem) = KafkaSinkOptions.FromConfiguration(Configuration(
+        var options = Read(
             (KafkaSinkOptions.BrokersKey, "127.0.0.1:19093, broker-2.internal:9093"),
             (KafkaSinkOptions.TopicKey, "auth.events_v1"),
             (KafkaSinkOptions.ClientIdKey, "oauth2-eu"),
             (KafkaSinkOptions.ConfigKey, "api.version.request=false, broker.version.fallback=0.9.0.1,compression.type=lz4"),
             (KafkaSinkOptions.MaxBatchKey, "500"),
             (KafkaSinkOptions.ParallelismKey, "2"),
-            (KafkaSinkOptions.PluginTimeoutKey, "20000")));
-        Assert.Null(problem);
-        Assert.Equal("127.0.0.1:19093, broker-2.internal:9093", options!.Brokers);
+            (KafkaSinkOptions.PluginTimeoutKey, "20000"));
+        Assert.Equal("127.0.0.1:19093, broker-2.internal:9093", options.Brokers);
         Assert.Equal("auth.events_v1", options.Topic);
         Assert.Equal("oauth2-eu", options.ClientId);
         Assert.Equal("false", options.Config["api.version.request"]);
@@ -45,25 +36,29 @@ public sealed class KafkaSinkOptionsTests
     }
 
     [Theory]
-    [InlineData(KafkaSinkOptions.BrokersKey, "", "is empty")]
-    [InlineData(KafkaSinkOptions.BrokersKey, " , ", "is empty")]
-    [InlineData(KafkaSinkOptions.BrokersKey, "localhost", "malformed entry 'localhost'")]
-    [InlineData(KafkaSinkOptions.BrokersKey, "localhost:0", "malformed entry")]
-    [InlineData(KafkaSinkOptions.BrokersKey, "localhost:9092,:9093", "malformed entry")]
-    [InlineData(KafkaSinkOptions.BrokersKey, "bad host:9092", "malformed entry")]
+    [InlineData("", "is empty")]
+    [InlineData(" , ", "is empty")]
+    [InlineData("localhost", "malformed entry 'localhost'")]
+    [InlineData("localhost:0", "malformed entry")]
+    [InlineData("localhost:9092,:9093", "malformed entry")]
+    [InlineData("bad host:9092", "malformed entry")]
+    public void Kafka_options_must_name_what_is_wrong_with_the_broker_list(string value, string expected) =>
+        AssertRefused(KafkaSinkOptions.BrokersKey, value, expected);
+
+    [Theory]
     [InlineData(KafkaSinkOptions.TopicKey, "a topic", "not a valid Kafka topic name")]
     [InlineData(KafkaSinkOptions.TopicKey, "..", "not a valid Kafka topic name")]
     [InlineData(KafkaSinkOptions.ClientIdKey, " ", "is empty")]
     [InlineData(KafkaSinkOptions.ConfigKey, "acks=all,linger.ms", "entry 2 is not key=value")]
     [InlineData(KafkaSinkOptions.ConfigKey, "=1", "entry 1 is not key=value")]
+    public void Kafka_options_must_name_what_cannot_be_used_as_a_topic_client_id_or_config(string key, string value, string expected) =>
+        AssertRefused(key, value, expected);
+
+    [Theory]
     [InlineData(KafkaSinkOptions.MaxBatchKey, "0", "OAUTH2_EVENTS_KAFKA_MAX_BATCH must be")]
     [InlineData(KafkaSinkOptions.ParallelismKey, "many", "OAUTH2_EVENTS_KAFKA_PARALLELISM must be")]
-    public void Kafka_options_must_name_what_cannot_be_used(string key, string value, string expected)
-    {
-        var (options, problem) = KafkaSinkOptions.FromConfiguration(Configuration((key, value)));
-        Assert.Null(options);
-        Assert.Contains(expected, problem, StringComparison.Ordinal);
-    }
+    public void Kafka_options_must_name_a_number_that_cannot_be_used(string key, string value, string expected) =>
+        AssertRefused(key, value, expected);
 
     [Theory]
     [InlineData("localhost:9092")]
@@ -73,5 +68,11 @@ public sealed class KafkaSinkOptionsTests
     public void Kafka_options_must_accept_broker_lists_librdkafka_accepts(string brokers)
     {
         Assert.Null(new KafkaSinkOptions { Brokers = brokers }.Validate());
+    }
+
+    private static void AssertRefused(string key, string value, string expected)
+    {
+        var problem = Refused((key, value));
+        Assert.Contains(expected, problem, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using Confluent.Kafka;
-using Xunit;
 
 namespace OAuth2.Actors.Events.Kafka.Tests;
 
@@ -9,14 +8,11 @@ public sealed record KafkaRecord(string Key, string Value, IReadOnlyDictionary<s
 
 /// <summary>
 /// An independent Kafka consumer (no consumer group: every partition assigned from the beginning) that reads a topic
-/// until the records satisfy a condition.
+/// until the records satisfy a condition, waiting through <see cref="Eventually"/> with a deadline.
 /// </summary>
 public static class KafkaTopicReader
 {
-    public static Task<IReadOnlyList<KafkaRecord>> ReadUntil(string brokers, string topic, bool legacyBroker, Func<IReadOnlyList<KafkaRecord>, bool> done, TimeSpan within, string what) =>
-        Task.Factory.StartNew(() => Read(brokers, topic, legacyBroker, done, within, what), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-    private static IReadOnlyList<KafkaRecord> Read(string brokers, string topic, bool legacyBroker, Func<IReadOnlyList<KafkaRecord>, bool> done, TimeSpan within, string what)
+    public static async Task<IReadOnlyList<KafkaRecord>> ReadUntil(string brokers, string topic, bool legacyBroker, Func<IReadOnlyList<KafkaRecord>, bool> done, TimeSpan within, string what)
     {
         var config = new ConsumerConfig
         {
@@ -33,56 +29,55 @@ public static class KafkaTopicReader
             config.BrokerVersionFallback = "0.9.0.1";
         }
 
-        var deadline = DateTime.UtcNow + within;
-        var partitions = Partitions(config, topic, deadline, what);
+        var started = DateTimeOffset.UtcNow;
+        var partitions = await Partitions(config, topic, within, what);
         var records = new List<KafkaRecord>();
         using var consumer = new ConsumerBuilder<string, byte[]>(config).SetLogHandler((_, _) => { }).SetErrorHandler((_, _) => { }).Build();
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        while (!done(records))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Kafka topic {topic}: {what} not seen within {within}; {records.Count} record(s) read");
-            }
-
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(250));
-            if (result is null || result.IsPartitionEOF)
-            {
-                continue;
-            }
-
-            var headers = (result.Message.Headers ?? []).ToDictionary(h => h.Key, h => Encoding.UTF8.GetString(h.GetValueBytes()), StringComparer.Ordinal);
-            records.Add(new KafkaRecord(result.Message.Key, Encoding.UTF8.GetString(result.Message.Value), headers, result.Partition.Value, result.Offset.Value));
-        }
-
+        await Eventually.Until(
+            () => Task.Run(() => ConsumeAvailable(consumer, records)),
+            done,
+            $"Kafka topic {topic}: {what}",
+            within - (DateTimeOffset.UtcNow - started));
         consumer.Close();
         return records;
     }
 
-    private static List<int> Partitions(ConsumerConfig config, string topic, DateTime deadline, string what)
+    /// <summary>Adds what the consumer has to <paramref name="records"/> (a quarter of a second's worth at the most).</summary>
+    private static IReadOnlyList<KafkaRecord> ConsumeAvailable(IConsumer<string, byte[]> consumer, List<KafkaRecord> records)
+    {
+        var until = DateTimeOffset.UtcNow.AddMilliseconds(250);
+        while (DateTimeOffset.UtcNow < until && consumer.Consume(TimeSpan.FromMilliseconds(50)) is { } result)
+        {
+            if (!result.IsPartitionEOF)
+            {
+                var headers = (result.Message.Headers ?? []).ToDictionary(h => h.Key, h => Encoding.UTF8.GetString(h.GetValueBytes()), StringComparer.Ordinal);
+                records.Add(new KafkaRecord(result.Message.Key, Encoding.UTF8.GetString(result.Message.Value), headers, result.Partition.Value, result.Offset.Value));
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>The topic's partitions, once the topic exists.</summary>
+    private static async Task<IReadOnlyList<int>> Partitions(ConsumerConfig config, string topic, TimeSpan within, string what)
     {
         using var admin = new AdminClientBuilder(config).SetLogHandler((_, _) => { }).SetErrorHandler((_, _) => { }).Build();
-        while (true)
-        {
-            try
+        return (await Eventually.Until(
+            () => Task.Run(() =>
             {
-                var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(5));
-                var found = metadata.Topics.SingleOrDefault(t => t.Topic == topic);
-                if (found is { Error.Code: ErrorCode.NoError } && found.Partitions.Count > 0)
+                try
                 {
-                    return found.Partitions.Select(p => p.PartitionId).ToList();
+                    var found = admin.GetMetadata(topic, TimeSpan.FromSeconds(5)).Topics.SingleOrDefault(t => t.Topic == topic);
+                    return found is { Error.Code: ErrorCode.NoError } && found.Partitions.Count > 0 ? found.Partitions.Select(p => p.PartitionId).ToArray() : null;
                 }
-            }
-            catch (KafkaException)
-            {
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Kafka topic {topic} did not appear ({what})");
-            }
-
-            Thread.Sleep(200);
-        }
+                catch (KafkaException)
+                {
+                    return null;
+                }
+            }),
+            partitions => partitions is not null,
+            $"Kafka topic {topic} to appear ({what})",
+            within))!;
     }
 }

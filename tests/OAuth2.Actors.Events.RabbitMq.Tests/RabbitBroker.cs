@@ -1,39 +1,50 @@
 using System.Text;
-using System.Text.Json;
-using OAuth2.Actors.Events.Tests.Support;
 using RabbitMQ.Client;
-using Xunit;
 
 namespace OAuth2.Actors.Events.RabbitMq.Tests;
 
 /// <summary>The RabbitMQ node the tests use (OAUTH2_TEST_RABBIT_URL, set by .ci/services/rabbitmq.sh) and an independent client for it.</summary>
 public static class RabbitBroker
 {
-    public const string UrlVariable = "OAUTH2_TEST_RABBIT_URL";
-    public const string Script = ".ci/services/rabbitmq.sh";
+    public static readonly BrokerService Broker = new("RabbitMQ", "RABBIT", ".ci/services/rabbitmq.sh");
 
-    public static string Url() => BrokerEnvironment.Require(UrlVariable, "RabbitMQ", Script);
-
-    public static ServiceScript Service() => ServiceScript.Require("OAUTH2_TEST_RABBIT_SERVICE", "OAUTH2_TEST_RABBIT_CI_WORK", "RabbitMQ", Script);
+    /// <summary>The rabbit backend as the fallback tests see it.</summary>
+    public static readonly BrokerBackend Backend = BrokerBackend.For<RabbitMqEventSinkOptions>(
+        "rabbitmq",
+        RabbitMqEventSinkOptions.UrlKey,
+        "amqp://user:hunter2-secret@:notaport/x",
+        "amqp://guest:guest@127.0.0.1:1/%2f");
 
     public static string Unique(string what) => $"oauth2.test.{what}.{Guid.NewGuid():N}";
+
+    /// <summary>The settings of a server whose <paramref name="backends"/> publish to <paramref name="exchange"/>.</summary>
+    public static Dictionary<string, string?> Settings(string backends, string url, string exchange) => new()
+    {
+        ["OAUTH2_EVENTS_BACKEND"] = backends,
+        [RabbitMqEventSinkOptions.UrlKey] = url,
+        ["OAUTH2_EVENTS_RABBIT_EXCHANGE"] = exchange,
+    };
 
     /// <summary>A connection of the test's own, independent of the sink's (retrying while the node starts).</summary>
     public static async Task<IConnection> Connect(string url, TimeSpan? within = null)
     {
         var factory = new ConnectionFactory { Uri = new Uri(url), AutomaticRecoveryEnabled = false, ClientProvidedName = "oauth2-actors-tests" };
-        var deadline = DateTimeOffset.UtcNow + (within ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            try
+        var connection = await Eventually.Until(
+            async () =>
             {
-                return await factory.CreateConnectionAsync();
-            }
-            catch (Exception) when (DateTimeOffset.UtcNow < deadline)
-            {
-                await Task.Delay(250);
-            }
-        }
+                try
+                {
+                    return await factory.CreateConnectionAsync();
+                }
+                catch (Exception)
+                {
+                    return null;
+                }
+            },
+            c => c is not null,
+            $"a connection to {url}",
+            within ?? TimeSpan.FromSeconds(30));
+        return connection!;
     }
 
     /// <summary>Declares the durable topic exchange (as the sink does) and a durable queue bound to it with <paramref name="bindingKey"/>.</summary>
@@ -44,28 +55,26 @@ public static class RabbitBroker
         await channel.QueueBindAsync(queue, exchange, bindingKey);
     }
 
-    /// <summary>Takes (and acknowledges) messages from <paramref name="queue"/> until <paramref name="done"/> holds for all taken so far.</summary>
-    public static async Task<IReadOnlyList<Received>> TakeUntil(IChannel channel, string queue, List<Received> taken, Func<IReadOnlyList<Received>, bool> done, TimeSpan within, string what)
+    /// <summary>
+    /// Takes (and acknowledges) the messages of <paramref name="queue"/> as they arrive until <paramref name="done"/>
+    /// holds for all taken so far, or fails after <paramref name="within"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<Received>> TakeUntil(IChannel channel, string queue, Func<IReadOnlyList<Received>, bool> done, TimeSpan within, string what)
     {
-        var deadline = DateTimeOffset.UtcNow + within;
-        while (!done(taken))
-        {
-            var message = await channel.BasicGetAsync(queue, autoAck: true);
-            if (message is null)
+        var taken = new List<Received>();
+        return await Eventually.Until(
+            async () =>
             {
-                if (DateTimeOffset.UtcNow > deadline)
+                while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
                 {
-                    Assert.Fail($"Queue {queue}: {what} not seen within {within}; {taken.Count} messages taken: {string.Join("\n", taken.Take(20).Select(m => $"{m.RoutingKey} {m.MessageId} {m.CorrelationId}"))}");
+                    taken.Add(new Received(message.RoutingKey, message.Exchange, message.BasicProperties, message.Body.ToArray()));
                 }
 
-                await Task.Delay(50);
-                continue;
-            }
-
-            taken.Add(new Received(message.RoutingKey, message.Exchange, message.BasicProperties, message.Body.ToArray()));
-        }
-
-        return taken;
+                return (IReadOnlyList<Received>)taken;
+            },
+            done,
+            $"queue {queue}: {what}",
+            within);
     }
 
     public static async Task TryDelete(string url, string? exchange, params string[] queues)

@@ -1,21 +1,12 @@
-using Microsoft.Extensions.Configuration;
-using OAuth2.Actors.Events.Tests.Support;
-using Xunit;
-
 namespace OAuth2.Actors.Events.RabbitMq.Tests;
 
 /// <summary>OAUTH2_EVENTS_RABBIT_*: parsing, defaults, and refusing what cannot be used (no broker needed).</summary>
-public sealed class RabbitMqEventSinkOptionsTests
+public sealed class RabbitMqEventSinkOptionsTests()
+    : BrokerSinkOptionsTests<RabbitMqEventSinkOptions>("rabbit", RabbitMqEventSinkOptions.UrlKey, "amqp//broken", "amqp://guest:guest@127.0.0.1:1/%2f")
 {
-    private static IConfiguration Config(params (string Key, string? Value)[] values) =>
-        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, v.Value))).Build();
-
-    [Fact]
-    public void Options_must_default_to_the_seed_values()
+    protected override void AssertSeedDefaults(RabbitMqEventSinkOptions options)
     {
-        var (options, problem) = RabbitMqEventSinkOptions.FromConfiguration(Config());
-        Assert.Null(problem);
-        Assert.Equal("amqp://guest:guest@localhost:5672/%2f", options!.Url);
+        Assert.Equal("amqp://guest:guest@localhost:5672/%2f", options.Url);
         Assert.Equal("oauth2.events", options.Exchange);
         Assert.Equal("auth.{event_type}", options.RoutingKey);
         Assert.Equal("auth.token_created", options.RoutingKeyFor("token_created"));
@@ -25,12 +16,11 @@ public sealed class RabbitMqEventSinkOptionsTests
     [Fact]
     public void Options_must_bind_the_flat_environment_names_and_build_a_recovering_connection_factory()
     {
-        var (options, problem) = RabbitMqEventSinkOptions.FromConfiguration(Config(
+        var options = Read(
             ("OAUTH2_EVENTS_RABBIT_URL", "amqps://svc:s3cret@mq.internal:5671/auth"),
             ("OAUTH2_EVENTS_RABBIT_EXCHANGE", "security.audit"),
-            ("OAUTH2_EVENTS_RABBIT_ROUTING_KEY", "oauth2.{event_type}.v1")));
-        Assert.Null(problem);
-        Assert.Equal("security.audit", options!.Exchange);
+            ("OAUTH2_EVENTS_RABBIT_ROUTING_KEY", "oauth2.{event_type}.v1"));
+        Assert.Equal("security.audit", options.Exchange);
         Assert.Equal("oauth2.client_registered.v1", options.RoutingKeyFor("client_registered"));
         Assert.True(options.TryCreateFactory(out var factory, out _));
         Assert.Equal("mq.internal", factory.HostName);
@@ -58,8 +48,7 @@ public sealed class RabbitMqEventSinkOptionsTests
     [InlineData("amqp://user:pw@host:notaport/")]
     public void Url_must_refuse_what_is_not_an_amqp_url(string url)
     {
-        var (options, problem) = RabbitMqEventSinkOptions.FromConfiguration(Config(("OAUTH2_EVENTS_RABBIT_URL", url)));
-        Assert.Null(options);
+        var problem = Refused(("OAUTH2_EVENTS_RABBIT_URL", url));
         Assert.Contains("OAUTH2_EVENTS_RABBIT_URL", problem, StringComparison.Ordinal);
         Assert.DoesNotContain(":pw@", problem, StringComparison.Ordinal);
     }
@@ -70,31 +59,8 @@ public sealed class RabbitMqEventSinkOptionsTests
     [InlineData("OAUTH2_EVENTS_RABBIT_ROUTING_KEY", "")]
     public void Exchange_and_routing_key_must_be_usable(string key, string value)
     {
-        var (options, problem) = RabbitMqEventSinkOptions.FromConfiguration(Config((key, value)));
-        Assert.Null(options);
+        var problem = Refused((key, value));
         Assert.Contains(key, problem, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Backend_must_answer_the_problem_instead_of_a_plugin_for_a_malformed_url()
-    {
-        using var backend = new BrokerEventBackend<RabbitMqEventSinkOptions>();
-        var (plugin, problem) = backend.Create(Config(("OAUTH2_EVENTS_RABBIT_URL", "amqp//broken")));
-        Assert.Null(plugin);
-        Assert.Contains("OAUTH2_EVENTS_RABBIT_URL", problem, StringComparison.Ordinal);
-        Assert.Equal("rabbit", backend.Name);
-    }
-
-    [Fact]
-    public async Task Plugin_must_start_while_rabbitmq_is_unreachable_and_report_unhealthy()
-    {
-        await using var plugin = new RabbitMqEventPlugin(new RabbitMqEventSinkOptions { Url = "amqp://guest:guest@127.0.0.1:1/%2f" });
-        Assert.Equal("rabbit", plugin.Name);
-        Assert.True(plugin.Options.RetryUntilDelivered);
-        Assert.True(plugin.Options.MaxBatch > 1);
-        Assert.False(await plugin.HealthCheckAsync(CancellationToken.None));
-        var envelope = TestEnvelopes.Create(EventType.TokenCreated);
-        await Assert.ThrowsAnyAsync<Exception>(() => plugin.EmitBatchAsync([envelope, envelope], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]

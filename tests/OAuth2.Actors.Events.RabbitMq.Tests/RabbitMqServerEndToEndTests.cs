@@ -1,10 +1,5 @@
-using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using OAuth2.Actors.Events.Tests.Support;
-using OAuth2.Actors.Testing;
 using RabbitMQ.Client;
-using Xunit;
 
 namespace OAuth2.Actors.Events.RabbitMq.Tests;
 
@@ -17,7 +12,7 @@ public sealed class RabbitMqServerEndToEndTests
     [SkippableFact]
     public async Task RabbitMq_sink_must_publish_every_flow_event_as_a_persistent_json_message()
     {
-        var url = RabbitBroker.Url();
+        var url = RabbitBroker.Broker.Url();
         var exchange = RabbitBroker.Unique("e2e");
         var queue = exchange + ".all";
         try
@@ -26,54 +21,28 @@ public sealed class RabbitMqServerEndToEndTests
             await using var channel = await connection.CreateChannelAsync();
             await RabbitBroker.DeclareBoundQueue(channel, exchange, queue, "auth.#");
 
-            await using var host = await BrokerServerHost.Start(
-                new Dictionary<string, string?>
-                {
-                    ["OAUTH2_EVENTS_BACKEND"] = "rabbit,in_memory",
-                    ["OAUTH2_EVENTS_RABBIT_URL"] = url,
-                    ["OAUTH2_EVENTS_RABBIT_EXCHANGE"] = exchange,
-                    ["OAUTH2_EVENTS_PRODUCER"] = "oauth2-rabbit-e2e",
-                });
+            var settings = RabbitBroker.Settings("rabbit,in_memory", url, exchange);
+            settings["OAUTH2_EVENTS_PRODUCER"] = "oauth2-rabbit-e2e";
+            await using var host = await TestHost.Start(settings);
 
-            var run = Guid.NewGuid().ToString("N")[..8];
-            var client = await host.Register(correlationId: $"register-{run}");
-            var token = await host.AccessToken(client, $"token-{run}", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
-            using (var introspection = await host.Introspect(token, $"introspect-{run}"))
-            {
-                Assert.True(introspection.IsActive, introspection.Raw);
-            }
-
-            using (var revocation = await host.Revoke(token, client, $"revoke-{run}"))
-            {
-                Assert.False(revocation.IsError, revocation.Raw);
-            }
-
-            var expected = new (string Correlation, string Type)[]
-            {
-                ($"register-{run}", "client_registered"),
-                ($"token-{run}", "client_validated"),
-                ($"token-{run}", "token_created"),
-                ($"introspect-{run}", "client_validated"),
-                ($"introspect-{run}", "token_validated"),
-                ($"revoke-{run}", "client_validated"),
-                ($"revoke-{run}", "token_revoked"),
-            };
+            var run = "rabbit-" + Guid.NewGuid().ToString("N")[..8];
+            await BrokerFlows.Drive(host, run);
+            var expected = BrokerFlows.Expected(run);
             var messages = await RabbitBroker.TakeUntil(
                 channel,
                 queue,
-                [],
                 taken => expected.All(x => taken.Any(m => m.CorrelationId == x.Correlation && m.Header("event_type") == x.Type)),
                 TimeSpan.FromSeconds(20),
                 "every flow event");
 
-            var published = messages.Select(m => m.Payload.GetProperty("event").GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal);
-            var stored = (await host.StoredEventsWhen(s => published.IsSubsetOf(s.Select(e => e.GetProperty("event").GetProperty("id").GetString()!)), "every event RabbitMQ received"))
-                .ToDictionary(e => e.GetProperty("event").GetProperty("id").GetString()!);
+            var published = messages.Select(m => m.Payload.Id()!).ToHashSet(StringComparer.Ordinal);
+            var stored = (await host.StoredEventsWhen(s => published.IsSubsetOf(s.Select(e => e.Id()!)), "every event RabbitMQ received"))
+                .ToDictionary(e => e.Id()!);
             foreach (var message in messages)
             {
                 var payload = message.Payload;
-                var id = payload.GetProperty("event").GetProperty("id").GetString()!;
-                var type = payload.GetProperty("event").GetProperty("event_type").GetString()!;
+                var id = payload.Id()!;
+                var type = payload.Type()!;
                 Assert.Equal(exchange, message.Exchange);
                 Assert.Equal("auth." + type, message.RoutingKey);
                 Assert.Equal(id, message.MessageId);
@@ -89,8 +58,8 @@ public sealed class RabbitMqServerEndToEndTests
                 Assert.True(JsonNode.DeepEquals(JsonNode.Parse(held.GetRawText()), JsonNode.Parse(message.Text)), $"body differs from the envelope:\n{message.Text}\n{held.GetRawText()}");
             }
 
-            var created = messages.Single(m => m.CorrelationId == $"token-{run}" && m.Header("event_type") == "token_created");
-            Assert.StartsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-", created.Header("traceparent"), StringComparison.Ordinal);
+            var created = messages.Single(m => m.CorrelationId == $"{run}-token" && m.Header("event_type") == "token_created");
+            Assert.StartsWith($"00-{BrokerFlows.TraceId}-", created.Header("traceparent"), StringComparison.Ordinal);
 
             var sink = await host.WaitForSink("rabbit", s => s.GetProperty("healthy").GetBoolean() && s.GetProperty("delivered").GetInt64() >= expected.Length, TimeSpan.FromSeconds(10), "healthy with every event delivered");
             Assert.Equal(0, sink.GetProperty("failed").GetInt64());
@@ -110,7 +79,7 @@ public sealed class RabbitMqServerEndToEndTests
     [SkippableFact]
     public async Task RabbitMq_plugin_must_substitute_the_event_type_in_the_routing_key_and_confirm_a_batch()
     {
-        var url = RabbitBroker.Url();
+        var url = RabbitBroker.Broker.Url();
         var exchange = RabbitBroker.Unique("routing");
         var revoked = exchange + ".revoked";
         var everything = exchange + ".all";
@@ -129,7 +98,7 @@ public sealed class RabbitMqServerEndToEndTests
             Assert.Equal(batch.Length, plugin.Published);
             Assert.Equal(0, plugin.Unroutable);
 
-            var all = await RabbitBroker.TakeUntil(channel, everything, [], t => t.Count >= batch.Length, TimeSpan.FromSeconds(10), "the whole batch");
+            var all = await RabbitBroker.TakeUntil(channel, everything, t => t.Count >= batch.Length, TimeSpan.FromSeconds(10), "the whole batch");
             Assert.Equal(batch.Select(e => e.Event.Id), all.Select(m => m.MessageId)); // in order
             for (var i = 0; i < batch.Length; i++)
             {
@@ -137,7 +106,7 @@ public sealed class RabbitMqServerEndToEndTests
                 Assert.Equal(EventJson.Serialize(batch[i]), all[i].Text);
             }
 
-            var onlyRevoked = await RabbitBroker.TakeUntil(channel, revoked, [], t => t.Count >= 100, TimeSpan.FromSeconds(10), "the token_revoked messages");
+            var onlyRevoked = await RabbitBroker.TakeUntil(channel, revoked, t => t.Count >= 100, TimeSpan.FromSeconds(10), "the token_revoked messages");
             Assert.All(onlyRevoked, m => Assert.Equal("oauth2.token_revoked.v1", m.RoutingKey));
             Assert.Equal(0u, await channel.MessageCountAsync(revoked));
         }
@@ -150,7 +119,7 @@ public sealed class RabbitMqServerEndToEndTests
     [SkippableFact]
     public async Task RabbitMq_plugin_must_count_unroutable_messages_without_failing_or_retrying()
     {
-        var url = RabbitBroker.Url();
+        var url = RabbitBroker.Broker.Url();
         var exchange = RabbitBroker.Unique("unroutable");
         try
         {

@@ -1,22 +1,12 @@
-using System.Net;
-using Microsoft.Extensions.Configuration;
-using OAuth2.Actors.Events.Tests.Support;
-using Xunit;
-
 namespace OAuth2.Actors.Events.Redis.Tests;
 
 /// <summary>OAUTH2_EVENTS_REDIS_*: parsing, defaults, and refusing what cannot be used (no broker needed).</summary>
-public sealed class RedisEventSinkOptionsTests
+public sealed class RedisEventSinkOptionsTests()
+    : BrokerSinkOptionsTests<RedisEventSinkOptions>("redis", RedisEventSinkOptions.UrlKey, "redis//broken", "redis://127.0.0.1:1")
 {
-    private static IConfiguration Config(params (string Key, string? Value)[] values) =>
-        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, v.Value))).Build();
-
-    [Fact]
-    public void Options_must_default_to_the_seed_values()
+    protected override void AssertSeedDefaults(RedisEventSinkOptions options)
     {
-        var (options, problem) = RedisEventSinkOptions.FromConfiguration(Config());
-        Assert.Null(problem);
-        Assert.Equal("redis://localhost:6379", options!.Url);
+        Assert.Equal("redis://localhost:6379", options.Url);
         Assert.Equal("oauth2:events", options.Stream);
         Assert.Null(options.MaxLength);
     }
@@ -24,12 +14,11 @@ public sealed class RedisEventSinkOptionsTests
     [Fact]
     public void Options_must_bind_the_flat_environment_names()
     {
-        var (options, problem) = RedisEventSinkOptions.FromConfiguration(Config(
+        var options = Read(
             ("OAUTH2_EVENTS_REDIS_URL", "redis://:s3cret@cache.internal:6380/2"),
             ("OAUTH2_EVENTS_REDIS_STREAM", "audit:auth"),
-            ("OAUTH2_EVENTS_REDIS_MAXLEN", "10000")));
-        Assert.Null(problem);
-        Assert.Equal("audit:auth", options!.Stream);
+            ("OAUTH2_EVENTS_REDIS_MAXLEN", "10000"));
+        Assert.Equal("audit:auth", options.Stream);
         Assert.Equal(10_000, options.MaxLength);
         Assert.Equal("redis://:***@cache.internal:6380/2", options.RedactedUrl);
     }
@@ -60,28 +49,19 @@ public sealed class RedisEventSinkOptionsTests
     }
 
     [Theory]
-    [InlineData("not a url")]
-    [InlineData("localhost:6379")]
-    [InlineData("http://localhost:6379")]
-    [InlineData("redis://")]
-    [InlineData("redis://host:6379/notanumber")]
-    [InlineData("redis://host:99999")]
-    public void Url_must_refuse_what_is_not_a_redis_url(string url)
+    [InlineData("OAUTH2_EVENTS_REDIS_URL", "not a url")]
+    [InlineData("OAUTH2_EVENTS_REDIS_URL", "localhost:6379")]
+    [InlineData("OAUTH2_EVENTS_REDIS_URL", "http://localhost:6379")]
+    [InlineData("OAUTH2_EVENTS_REDIS_URL", "redis://")]
+    [InlineData("OAUTH2_EVENTS_REDIS_URL", "redis://host:6379/notanumber")]
+    [InlineData("OAUTH2_EVENTS_REDIS_URL", "redis://host:99999")]
+    [InlineData("OAUTH2_EVENTS_REDIS_MAXLEN", "0")]
+    [InlineData("OAUTH2_EVENTS_REDIS_MAXLEN", "-5")]
+    [InlineData("OAUTH2_EVENTS_REDIS_MAXLEN", "ten")]
+    public void Options_must_refuse_what_is_not_a_redis_url_or_a_positive_maxlen(string key, string value)
     {
-        var (options, problem) = RedisEventSinkOptions.FromConfiguration(Config(("OAUTH2_EVENTS_REDIS_URL", url)));
-        Assert.Null(options);
-        Assert.Contains("OAUTH2_EVENTS_REDIS_URL", problem, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("0")]
-    [InlineData("-5")]
-    [InlineData("ten")]
-    public void MaxLength_must_be_a_positive_number(string value)
-    {
-        var (options, problem) = RedisEventSinkOptions.FromConfiguration(Config(("OAUTH2_EVENTS_REDIS_MAXLEN", value)));
-        Assert.Null(options);
-        Assert.Contains("OAUTH2_EVENTS_REDIS_MAXLEN", problem, StringComparison.Ordinal);
+        var problem = Refused((key, value));
+        Assert.Contains(key, problem, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -91,28 +71,5 @@ public sealed class RedisEventSinkOptionsTests
         Assert.NotNull(problem);
         Assert.DoesNotContain("topsecret", problem, StringComparison.Ordinal);
         Assert.Equal("redis://user:***@host:6379/x", RedisUrl.Redact("redis://user:topsecret@host:6379/x"));
-    }
-
-    [Fact]
-    public void Backend_must_answer_the_problem_instead_of_a_plugin_for_a_malformed_url()
-    {
-        using var backend = new BrokerEventBackend<RedisEventSinkOptions>();
-        var (plugin, problem) = backend.Create(Config(("OAUTH2_EVENTS_REDIS_URL", "redis//broken")));
-        Assert.Null(plugin);
-        Assert.Contains("OAUTH2_EVENTS_REDIS_URL", problem, StringComparison.Ordinal);
-        Assert.Equal("redis", backend.Name);
-    }
-
-    [Fact]
-    public async Task Plugin_must_start_while_redis_is_unreachable_and_report_unhealthy()
-    {
-        // A closed port: the plugin is created at once (no exception), is unhealthy, and a batch fails so the sink retries it.
-        await using var plugin = new RedisEventPlugin(new RedisEventSinkOptions { Url = "redis://127.0.0.1:1" });
-        Assert.Equal("redis", plugin.Name);
-        Assert.True(plugin.Options.RetryUntilDelivered);
-        Assert.True(plugin.Options.MaxBatch > 1);
-        Assert.False(await plugin.HealthCheckAsync(CancellationToken.None));
-        var envelope = TestEnvelopes.Create(EventType.TokenCreated);
-        await Assert.ThrowsAnyAsync<Exception>(() => plugin.EmitBatchAsync([envelope, envelope], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
     }
 }

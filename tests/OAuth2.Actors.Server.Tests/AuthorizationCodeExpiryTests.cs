@@ -6,10 +6,8 @@ public sealed class AuthorizationCodeExpiryTests(Fixtures.FlowShortCodeFixture f
     [Fact]
     public async Task AuthorizationCode_must_expire_after_its_ttl_and_emit_authorization_code_expired()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        await browser.SignIn(user);
+        using var flow = await Host.NewFlow(signedIn: true);
+        var (user, client, browser) = flow;
         var pkce = Pkce.New();
         var issuedBefore = DateTimeOffset.UtcNow;
         var result = await browser.Authorize(client, user, pkce);

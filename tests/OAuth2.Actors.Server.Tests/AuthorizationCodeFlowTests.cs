@@ -11,9 +11,8 @@ public sealed class AuthorizationCodeFlowTests(TestHostFixture fixture) : HostTe
     [Fact]
     public async Task AuthorizationCode_flow_must_issue_tokens_to_a_public_client_with_pkce()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
+        using var flow = await Host.NewFlow();
+        var (user, client, browser) = flow;
         var pkce = Pkce.New();
 
         var result = await browser.Authorize(client, user, pkce, scope: "read");
@@ -53,9 +52,8 @@ public sealed class AuthorizationCodeFlowTests(TestHostFixture fixture) : HostTe
     [Fact]
     public async Task AuthorizationCode_exchange_must_refuse_a_confidential_client_with_a_wrong_secret()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient(confidential: true);
-        using var browser = Host.NewBrowser();
+        using var flow = await Host.NewFlow(confidential: true);
+        var (user, client, browser) = flow;
         var pkce = Pkce.New();
         var result = await browser.Authorize(client, user, pkce);
 
@@ -67,10 +65,8 @@ public sealed class AuthorizationCodeFlowTests(TestHostFixture fixture) : HostTe
     [Fact]
     public async Task AuthorizationCode_flow_must_omit_redirect_uri_when_the_client_has_exactly_one()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        await browser.SignIn(user);
+        using var flow = await Host.NewFlow(signedIn: true);
+        var (user, client, browser) = flow;
         var pkce = Pkce.New();
         var query = $"/oauth/authorize?response_type=code&client_id={client.ClientId}&state=s1&code_challenge={pkce.Challenge}&code_challenge_method=S256";
 
@@ -103,9 +99,8 @@ public sealed class AuthorizationCodeFlowTests(TestHostFixture fixture) : HostTe
     [Fact]
     public async Task AuthorizationCode_flow_must_keep_a_query_already_in_the_redirect_uri()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient(redirectUris: ["https://client.example/cb?tenant=a%20b"]);
-        using var browser = Host.NewBrowser();
+        using var flow = await Host.NewFlow(redirectUris: ["https://client.example/cb?tenant=a%20b"]);
+        var (user, client, browser) = flow;
         var pkce = Pkce.New();
 
         var result = await browser.Authorize(client, user, pkce, scope: "read");
@@ -119,9 +114,8 @@ public sealed class AuthorizationCodeFlowTests(TestHostFixture fixture) : HostTe
     [Fact]
     public async Task AuthorizationCode_flow_must_return_state_untouched()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
+        using var flow = await Host.NewFlow();
+        var (user, client, browser) = flow;
         const string state = "a b&c=d/é?#%";
 
         var result = await browser.Authorize(client, user, Pkce.New(), state: state);
@@ -132,9 +126,8 @@ public sealed class AuthorizationCodeFlowTests(TestHostFixture fixture) : HostTe
     [Fact]
     public async Task AuthorizationCode_flow_must_omit_state_when_none_was_sent()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
+        using var flow = await Host.NewFlow();
+        var (user, client, browser) = flow;
 
         var result = await browser.Authorize(client, user, Pkce.New(), state: null);
 
@@ -173,9 +166,8 @@ public sealed class AuthorizationCodeFlowTests(TestHostFixture fixture) : HostTe
     [Fact]
     public async Task Code_redirect_must_not_be_cached()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
+        using var flow = await Host.NewFlow();
+        var (user, client, browser) = flow;
         await browser.Authorize(client, user, Pkce.New());
 
         using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New()));

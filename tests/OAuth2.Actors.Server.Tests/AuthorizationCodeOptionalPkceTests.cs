@@ -6,9 +6,8 @@ public sealed class AuthorizationCodeOptionalPkceTests(Fixtures.FlowOptionalPkce
     [Fact]
     public async Task AuthorizationCode_without_pkce_must_work_for_a_confidential_client_when_not_required()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient(confidential: true);
-        using var browser = Host.NewBrowser();
+        using var flow = await Host.NewFlow(confidential: true);
+        var (user, client, browser) = flow;
 
         var result = await browser.Authorize(client, user, pkce: null);
 
@@ -21,9 +20,8 @@ public sealed class AuthorizationCodeOptionalPkceTests(Fixtures.FlowOptionalPkce
     [Fact]
     public async Task AuthorizationCode_without_pkce_must_refuse_a_verifier_at_the_token_endpoint()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient(confidential: true);
-        using var browser = Host.NewBrowser();
+        using var flow = await Host.NewFlow(confidential: true);
+        var (user, client, browser) = flow;
         var result = await browser.Authorize(client, user, pkce: null);
 
         using var tokens = await Host.ExchangeCode(client, result.Code!, Pkce.New().Verifier);
@@ -49,9 +47,8 @@ public sealed class AuthorizationCodeOptionalPkceTests(Fixtures.FlowOptionalPkce
     [Fact]
     public async Task AuthorizationCode_with_pkce_must_still_be_verified_for_a_confidential_client_when_not_required()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient(confidential: true);
-        using var browser = Host.NewBrowser();
+        using var flow = await Host.NewFlow(confidential: true);
+        var (user, client, browser) = flow;
         var pkce = Pkce.New();
         var result = await browser.Authorize(client, user, pkce);
 

@@ -8,22 +8,14 @@ public sealed class AuthorizeErrorTests(TestHostFixture fixture) : HostTests<Tes
     {
         var client = await Host.RegisterCodeClient();
         var verifier = Pkce.New().Verifier;
-        using var browser = Host.NewBrowser();
-
-        using var response = await browser.Get($"/oauth/authorize?response_type=code&client_id={client.ClientId}&redirect_uri={Uri.EscapeDataString(client.RedirectUri)}&state=p1&code_challenge={verifier}&code_challenge_method=plain");
-
-        FlowAssert.ErrorRedirect(response, "invalid_request", "p1", Host.Issuer);
+        await AssertErrorRedirect($"/oauth/authorize?response_type=code&client_id={client.ClientId}&redirect_uri={Uri.EscapeDataString(client.RedirectUri)}&state=p1&code_challenge={verifier}&code_challenge_method=plain", "invalid_request", "p1");
     }
 
     [Fact]
     public async Task Authorize_must_refuse_a_challenge_without_method_because_it_means_plain()
     {
         var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-
-        using var response = await browser.Get($"/oauth/authorize?response_type=code&client_id={client.ClientId}&state=p2&code_challenge={Pkce.New().Challenge}");
-
-        FlowAssert.ErrorRedirect(response, "invalid_request", "p2", Host.Issuer);
+        await AssertErrorRedirect($"/oauth/authorize?response_type=code&client_id={client.ClientId}&state=p2&code_challenge={Pkce.New().Challenge}", "invalid_request", "p2");
     }
 
     [Theory]
@@ -32,11 +24,7 @@ public sealed class AuthorizeErrorTests(TestHostFixture fixture) : HostTests<Tes
     public async Task Authorize_must_require_pkce_by_default(bool confidential)
     {
         var client = await Host.RegisterCodeClient(confidential: confidential);
-        using var browser = Host.NewBrowser();
-
-        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, pkce: null, state: "nopkce"));
-
-        FlowAssert.ErrorRedirect(response, "invalid_request", "nopkce", Host.Issuer);
+        await AssertErrorRedirect(TestBrowser.AuthorizeQuery(client, pkce: null, state: "nopkce"), "invalid_request", "nopkce");
     }
 
     [Theory]
@@ -46,11 +34,7 @@ public sealed class AuthorizeErrorTests(TestHostFixture fixture) : HostTests<Tes
     public async Task Authorize_must_refuse_a_malformed_s256_challenge(string challenge)
     {
         var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-
-        using var response = await browser.Get($"/oauth/authorize?response_type=code&client_id={client.ClientId}&state=bad&code_challenge={Uri.EscapeDataString(challenge)}&code_challenge_method=S256");
-
-        FlowAssert.ErrorRedirect(response, "invalid_request", "bad", Host.Issuer);
+        await AssertErrorRedirect($"/oauth/authorize?response_type=code&client_id={client.ClientId}&state=bad&code_challenge={Uri.EscapeDataString(challenge)}&code_challenge_method=S256", "invalid_request", "bad");
     }
 
     // ---- errors about the client or redirect URI: a page, never a redirect -----------------------------------------------
@@ -58,21 +42,13 @@ public sealed class AuthorizeErrorTests(TestHostFixture fixture) : HostTests<Tes
     [Fact]
     public async Task Authorize_must_show_an_error_page_for_an_unknown_client()
     {
-        using var browser = Host.NewBrowser();
-
-        using var response = await browser.Get($"/oauth/authorize?response_type=code&client_id=no-such-client&redirect_uri={Uri.EscapeDataString(TestHost.RedirectUri)}&state=s&code_challenge={Pkce.New().Challenge}&code_challenge_method=S256");
-
-        await FlowAssert.ErrorPage(response);
+        await AssertErrorPage($"/oauth/authorize?response_type=code&client_id=no-such-client&redirect_uri={Uri.EscapeDataString(TestHost.RedirectUri)}&state=s&code_challenge={Pkce.New().Challenge}&code_challenge_method=S256");
     }
 
     [Fact]
     public async Task Authorize_must_show_an_error_page_without_client_id()
     {
-        using var browser = Host.NewBrowser();
-
-        using var response = await browser.Get($"/oauth/authorize?response_type=code&redirect_uri={Uri.EscapeDataString(TestHost.RedirectUri)}");
-
-        await FlowAssert.ErrorPage(response);
+        await AssertErrorPage($"/oauth/authorize?response_type=code&redirect_uri={Uri.EscapeDataString(TestHost.RedirectUri)}");
     }
 
     [Theory]
@@ -84,33 +60,21 @@ public sealed class AuthorizeErrorTests(TestHostFixture fixture) : HostTests<Tes
     public async Task Authorize_must_show_an_error_page_for_an_unregistered_redirect_uri(string redirectUri)
     {
         var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-
-        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), redirectUri: redirectUri));
-
-        await FlowAssert.ErrorPage(response);
+        await AssertErrorPage(TestBrowser.AuthorizeQuery(client, Pkce.New(), redirectUri: redirectUri));
     }
 
     [Fact]
     public async Task Authorize_must_show_an_error_page_for_a_repeated_redirect_uri()
     {
         var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-
-        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New()) + "&redirect_uri=" + Uri.EscapeDataString(client.RedirectUri));
-
-        await FlowAssert.ErrorPage(response);
+        await AssertErrorPage(TestBrowser.AuthorizeQuery(client, Pkce.New()) + "&redirect_uri=" + Uri.EscapeDataString(client.RedirectUri));
     }
 
     [Fact]
     public async Task Authorize_must_show_the_error_page_before_asking_to_sign_in()
     {
         // Signed out, unknown client: no detour through the login page.
-        using var browser = Host.NewBrowser();
-
-        using var response = await browser.Get($"/oauth/authorize?response_type=code&client_id=unknown-{Guid.NewGuid():N}&code_challenge={Pkce.New().Challenge}&code_challenge_method=S256");
-
-        await FlowAssert.ErrorPage(response);
+        await AssertErrorPage($"/oauth/authorize?response_type=code&client_id=unknown-{Guid.NewGuid():N}&code_challenge={Pkce.New().Challenge}&code_challenge_method=S256");
     }
 
     // ---- other errors: redirected to the client with state and iss ---------------------------------------------------------
@@ -122,23 +86,15 @@ public sealed class AuthorizeErrorTests(TestHostFixture fixture) : HostTests<Tes
     public async Task Authorize_must_redirect_unsupported_response_type(string responseType, string error)
     {
         var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-
-        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "rt", responseType: responseType));
-
-        FlowAssert.ErrorRedirect(response, error, "rt", Host.Issuer);
+        await AssertErrorRedirect(TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "rt", responseType: responseType), error, "rt");
     }
 
     [Fact]
     public async Task Authorize_must_redirect_invalid_request_without_response_type()
     {
         var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        var pkce = Pkce.New();
 
-        using var response = await browser.Get($"/oauth/authorize?client_id={client.ClientId}&state=nort&code_challenge={pkce.Challenge}&code_challenge_method=S256");
-
-        FlowAssert.ErrorRedirect(response, "invalid_request", "nort", Host.Issuer);
+        await AssertErrorRedirect($"/oauth/authorize?client_id={client.ClientId}&state=nort&code_challenge={Pkce.New().Challenge}&code_challenge_method=S256", "invalid_request", "nort");
     }
 
     [Theory]
@@ -148,11 +104,7 @@ public sealed class AuthorizeErrorTests(TestHostFixture fixture) : HostTests<Tes
     public async Task Authorize_must_redirect_invalid_scope_for_a_scope_outside_the_client(string scope)
     {
         var client = await Host.RegisterCodeClient(scope: "read write");
-        using var browser = Host.NewBrowser();
-
-        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), scope: scope, state: "sc"));
-
-        FlowAssert.ErrorRedirect(response, "invalid_scope", "sc", Host.Issuer);
+        await AssertErrorRedirect(TestBrowser.AuthorizeQuery(client, Pkce.New(), scope: scope, state: "sc"), "invalid_scope", "sc");
     }
 
     [Fact]
@@ -160,22 +112,14 @@ public sealed class AuthorizeErrorTests(TestHostFixture fixture) : HostTests<Tes
     {
         // A client with a redirect URI, registered for client_credentials but not for authorization_code.
         var client = await Host.RegisterCodeClient(confidential: true, grantTypes: ["client_credentials"]);
-        using var browser = Host.NewBrowser();
-
-        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "uc"));
-
-        FlowAssert.ErrorRedirect(response, "unauthorized_client", "uc", Host.Issuer);
+        await AssertErrorRedirect(TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "uc"), "unauthorized_client", "uc");
     }
 
     [Fact]
     public async Task Authorize_must_redirect_invalid_request_for_a_repeated_parameter()
     {
         var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-
-        using var response = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "rep") + "&scope=read&scope=write");
-
-        FlowAssert.ErrorRedirect(response, "invalid_request", "rep", Host.Issuer);
+        await AssertErrorRedirect(TestBrowser.AuthorizeQuery(client, Pkce.New(), state: "rep") + "&scope=read&scope=write", "invalid_request", "rep");
     }
 
     [Fact]
@@ -194,5 +138,21 @@ public sealed class AuthorizeErrorTests(TestHostFixture fixture) : HostTests<Tes
         Assert.StartsWith("/oauth/authorize?", returnUrl, StringComparison.Ordinal);
         Assert.Equal(client.ClientId, TestBrowser.QueryValue(returnUrl, "client_id"));
         Assert.Equal("login", TestBrowser.QueryValue(returnUrl, "state"));
+    }
+
+    /// <summary>GET <paramref name="url"/> in a fresh browser: the error page, never a redirect.</summary>
+    private async Task AssertErrorPage(string url)
+    {
+        using var browser = Host.NewBrowser();
+        using var response = await browser.Get(url);
+        await FlowAssert.ErrorPage(response);
+    }
+
+    /// <summary>GET <paramref name="url"/> in a fresh browser: a redirect to the client with <paramref name="error"/>, <paramref name="state"/> and the issuer.</summary>
+    private async Task AssertErrorRedirect(string url, string error, string state)
+    {
+        using var browser = Host.NewBrowser();
+        using var response = await browser.Get(url);
+        FlowAssert.ErrorRedirect(response, error, state, Host.Issuer);
     }
 }

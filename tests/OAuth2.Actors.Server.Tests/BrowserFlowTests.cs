@@ -105,9 +105,6 @@ public sealed class BrowserFlowTests(Fixtures.FlowKestrelFixture fixture, ITestO
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = RepositoryRoot.Value,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
         };
         foreach (var arg in new[]
@@ -128,33 +125,28 @@ public sealed class BrowserFlowTests(Fixtures.FlowKestrelFixture fixture, ITestO
 
         start.Environment["OAUTH2_TEST_CHROMIUM"] = Chromium;
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(RunDeadline);
+        int exitCode;
+        string outText, errText;
         try
         {
-            await process.WaitForExitAsync(deadline.Token);
+            (exitCode, outText, errText) = await ChildProcess.Run(start, RunDeadline);
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException e)
         {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"flow.mjs did not finish within {RunDeadline}. stderr: {await stderr}\nHost log:\n{Host.HostLog()}");
+            throw new TimeoutException($"flow.mjs: {e.Message}\nHost log:\n{Host.HostLog()}", e);
         }
 
-        var outText = await stdout;
-        var errText = await stderr;
-        output.WriteLine($"flow.mjs ({decision}) exit {process.ExitCode}: {outText.Trim()}");
+        output.WriteLine($"flow.mjs ({decision}) exit {exitCode}: {outText.Trim()}");
         if (errText.Length > 0)
         {
             output.WriteLine("stderr: " + errText.Trim());
         }
 
         var line = outText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
-        Assert.True(line is not null, $"flow.mjs printed nothing (exit {process.ExitCode}). stderr: {errText}");
+        Assert.True(line is not null, $"flow.mjs printed nothing (exit {exitCode}). stderr: {errText}");
         using var json = JsonDocument.Parse(line!);
         var root = json.RootElement;
-        Assert.True(process.ExitCode == 0 && root.GetProperty("ok").GetBoolean(), $"flow.mjs failed (exit {process.ExitCode}): {line}\nstderr: {errText}\nHost log:\n{Host.HostLog()}");
+        Assert.True(exitCode == 0 && root.GetProperty("ok").GetBoolean(), $"flow.mjs failed (exit {exitCode}): {line}\nstderr: {errText}\nHost log:\n{Host.HostLog()}");
         if (root.TryGetProperty("screenshots", out var screenshots))
         {
             foreach (var shot in screenshots.EnumerateObject())

@@ -11,17 +11,17 @@ public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHo
         using var browser = Host.NewBrowser();
 
         using var page = await browser.Get("/auth/login");
-        var html = await page.Content.ReadAsStringAsync();
+        var html = await FlowAssert.Page(page);
 
-        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        FlowAssert.PageHeaders(page);
-        Assert.Contains("<html lang=\"en\">", html, StringComparison.Ordinal);
-        Assert.Contains("<label for=\"username\">", html, StringComparison.Ordinal);
-        Assert.Contains("id=\"username\" name=\"username\"", html, StringComparison.Ordinal);
-        Assert.Contains("<label for=\"password\">", html, StringComparison.Ordinal);
-        Assert.Contains("id=\"password\" name=\"password\"", html, StringComparison.Ordinal);
-        Assert.Contains("type=\"password\"", html, StringComparison.Ordinal);
-        Assert.Contains("<button type=\"submit\">", html, StringComparison.Ordinal);
+        FlowAssert.Contains(
+            html,
+            "<html lang=\"en\">",
+            "<label for=\"username\">",
+            "id=\"username\" name=\"username\"",
+            "<label for=\"password\">",
+            "id=\"password\" name=\"password\"",
+            "type=\"password\"",
+            "<button type=\"submit\">");
         Assert.False(string.IsNullOrEmpty(TestBrowser.Csrf(html)));
 
         // No external assets: nothing is loaded from anywhere.
@@ -186,10 +186,8 @@ public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHo
         await browser.SignIn(user);
 
         using var page = await browser.Get("/auth/logout");
-        var html = await page.Content.ReadAsStringAsync();
+        var html = await FlowAssert.Page(page);
 
-        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        FlowAssert.PageHeaders(page);
         Assert.Contains("method=\"post\" action=\"/auth/logout\"", html, StringComparison.Ordinal);
         Assert.Contains(user.Username, html, StringComparison.Ordinal);
         Assert.False(string.IsNullOrEmpty(TestBrowser.Csrf(html)));
@@ -202,10 +200,8 @@ public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHo
     [Fact]
     public async Task Logout_post_must_sign_out_and_emit_user_logout()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
-        await browser.SignIn(user);
+        using var flow = await Host.NewFlow(signedIn: true);
+        var (user, client, browser) = flow;
         using var page = await browser.Get("/auth/logout");
         var csrf = TestBrowser.Csrf(await page.Content.ReadAsStringAsync());
 

@@ -9,13 +9,13 @@ public sealed class BrowserSignUpTests(Fixtures.FlowSignUpFixture fixture) : Hos
         using var browser = Host.NewBrowser();
 
         using var page = await browser.Get("/auth/register?returnUrl=" + Uri.EscapeDataString("/oauth/authorize?client_id=a"));
-        var html = await page.Content.ReadAsStringAsync();
+        var html = await FlowAssert.Page(page);
 
-        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        FlowAssert.PageHeaders(page);
-        Assert.Contains("<label for=\"username\">", html, StringComparison.Ordinal);
-        Assert.Contains("<label for=\"password\">", html, StringComparison.Ordinal);
-        Assert.Contains("<label for=\"email\">", html, StringComparison.Ordinal);
+        FlowAssert.Contains(
+            html,
+            "<label for=\"username\">",
+            "<label for=\"password\">",
+            "<label for=\"email\">");
         Assert.False(string.IsNullOrEmpty(TestBrowser.Csrf(html)));
         Assert.Equal("/oauth/authorize?client_id=a", TestBrowser.HiddenFields(html).Single(f => f.Key == "returnUrl").Value);
 

@@ -48,16 +48,16 @@ public sealed class ConsentTests(TestHostFixture fixture) : HostTests<TestHostFi
         using var browser = await Host.SignedInBrowser();
 
         using var page = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), scope: "read write"));
-        var html = await page.Content.ReadAsStringAsync();
+        var html = await FlowAssert.Page(page);
 
-        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        FlowAssert.PageHeaders(page);
         Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
-        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co", html, StringComparison.Ordinal);
-        Assert.Contains("<code>read</code>", html, StringComparison.Ordinal);
-        Assert.Contains("<code>write</code>", html, StringComparison.Ordinal);
-        Assert.Contains("name=\"decision\" value=\"allow\"", html, StringComparison.Ordinal);
-        Assert.Contains("name=\"decision\" value=\"deny\"", html, StringComparison.Ordinal);
+        FlowAssert.Contains(
+            html,
+            "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co",
+            "<code>read</code>",
+            "<code>write</code>",
+            "name=\"decision\" value=\"allow\"",
+            "name=\"decision\" value=\"deny\"");
         Assert.False(string.IsNullOrEmpty(TestBrowser.Csrf(html)));
     }
 

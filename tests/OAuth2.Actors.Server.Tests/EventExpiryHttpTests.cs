@@ -6,8 +6,7 @@ public sealed class EventExpiryHttpTests(Fixtures.EventsShortTokenLifetimeServer
     [Fact]
     public async Task Introspection_of_an_expired_token_must_emit_token_expired()
     {
-        var client = await Host.Register(scope: "read");
-        var token = await Host.AccessToken(client);
+        var (client, token) = await Host.RegisterWithToken(scope: "read");
         var jwt = new JsonWebToken(token);
         var correlationId = "corr-" + Guid.NewGuid().ToString("N");
 

@@ -209,8 +209,7 @@ public sealed partial class EventFlowHttpTests(TestHostFixture fixture) : HostTe
     [Fact]
     public async Task Revocation_must_emit_token_revoked_and_later_introspection_a_failed_token_validated()
     {
-        var client = await Host.Register("read");
-        var token = await Host.AccessToken(client);
+        var (client, token) = await Host.RegisterWithToken("read");
         var jti = new JsonWebToken(token).Id;
         var revokeCorrelation = NewCorrelationId();
 
@@ -241,8 +240,7 @@ public sealed partial class EventFlowHttpTests(TestHostFixture fixture) : HostTe
     [Fact]
     public async Task Events_must_never_contain_client_secrets_or_access_tokens()
     {
-        var client = await Host.Register(scope: "read write");
-        var token = await Host.AccessToken(client);
+        var (client, token) = await Host.RegisterWithToken(scope: "read write");
         var other = await Host.AccessToken(client, scope: "read");
         using (await Host.Introspect(token))
         {

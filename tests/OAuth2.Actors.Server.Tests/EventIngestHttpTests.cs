@@ -150,10 +150,8 @@ public sealed class EventIngestHttpTests(TestHostFixture fixture) : EventIngestS
         using var second = await IngestAsAdmin(Envelope(change: e => e["idempotency_key"] = "body-" + Guid.NewGuid().ToString("N")), key);
         using var other = await IngestAsAdmin(Envelope(), key + "-other");
 
-        var accepted = await Answer(first);
-        Assert.Equal(("accepted", key), (accepted.Status, accepted.Key));
-        var duplicate = await Answer(second);
-        Assert.Equal(("duplicate", key), (duplicate.Status, duplicate.Key));
+        await AssertAnswer(first, "accepted", key);
+        await AssertAnswer(second, "duplicate", key);
         Assert.Equal("accepted", (await Answer(other)).Status);
     }
 
@@ -166,10 +164,8 @@ public sealed class EventIngestHttpTests(TestHostFixture fixture) : EventIngestS
         using var second = await IngestAsAdmin(Envelope(change: e => e["idempotency_key"] = key));
         using var byHeader = await IngestAsAdmin(Envelope(change: e => e["idempotency_key"] = key), "header-" + Guid.NewGuid().ToString("N"));
 
-        var accepted = await Answer(first);
-        Assert.Equal(("accepted", key), (accepted.Status, accepted.Key));
-        var duplicate = await Answer(second);
-        Assert.Equal(("duplicate", key), (duplicate.Status, duplicate.Key));
+        await AssertAnswer(first, "accepted", key);
+        await AssertAnswer(second, "duplicate", key);
         // The header wins over the body: another key, so another event.
         Assert.Equal("accepted", (await Answer(byHeader)).Status);
     }

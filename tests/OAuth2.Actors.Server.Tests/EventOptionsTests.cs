@@ -8,6 +8,8 @@ namespace OAuth2.Actors.Server.Tests;
 /// <summary>OAUTH2_EVENTS_* binding, settings and the plugins they select (no host).</summary>
 public sealed class EventOptionsTests
 {
+    private const string Kafka = "kafka";
+
     private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();
 
@@ -100,16 +102,31 @@ public sealed class EventOptionsTests
     }
 
     [Theory]
-    [InlineData("kafka", "kafka")]
-    [InlineData("redis_streams", "redis")]
-    [InlineData("rabbitmq", "rabbit")]
-    [InlineData("nats", "nats")]
-    public void EventOptions_must_fall_back_to_in_memory_with_a_warning_for_a_backend_not_in_this_build(string backend, string named)
+    [InlineData("kafka")]
+    [InlineData("redis_streams")]
+    [InlineData("rabbitmq")]
+    [InlineData("nats")]
+    public void EventOptions_must_fall_back_to_in_memory_with_a_warning_for_a_backend_not_in_this_build(string backend)
     {
+        // No backend registered: Core knows no broker, so even a broker's alias is named as it was written.
         var (settings, warnings) = new EventOptions { Backend = backend }.ToSettings();
 
         Assert.Equal([EventBackends.InMemory], settings.Backends);
-        Assert.Contains(warnings, w => w.Contains("OAUTH2_EVENTS_BACKEND", StringComparison.Ordinal) && w.Contains($"'{named}'", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains("OAUTH2_EVENTS_BACKEND", StringComparison.Ordinal) && w.Contains($"'{backend}'", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("redis", "redis_streams", "redis_streams")]
+    [InlineData("rabbit", "rabbitmq", "RabbitMQ")]
+    [InlineData("rabbit", "rabbitmq", "console,rabbitmq")]
+    public void EventOptions_must_resolve_the_aliases_a_registered_backend_declares(string name, string alias, string setting)
+    {
+        IEventBackend[] compiled = [new FakeBackend(name, null, "not used", alias)];
+
+        var (settings, warnings) = new EventOptions { Backend = setting }.ToSettings([name], EventBackendRegistration.Spellings(compiled));
+
+        Assert.Equal(setting.StartsWith("console", StringComparison.Ordinal) ? [EventBackends.Console, name] : [name], settings.Backends);
+        Assert.Empty(warnings);
     }
 
     [Fact]
@@ -124,9 +141,9 @@ public sealed class EventOptionsTests
     [Fact]
     public void EventOptions_must_use_a_compiled_backend()
     {
-        var (settings, warnings) = new EventOptions { Backend = "kafka" }.ToSettings([EventBackends.Kafka]);
+        var (settings, warnings) = new EventOptions { Backend = "kafka" }.ToSettings([Kafka]);
 
-        Assert.Equal([EventBackends.Kafka], settings.Backends);
+        Assert.Equal([Kafka], settings.Backends);
         Assert.Empty(warnings);
     }
 
@@ -165,9 +182,9 @@ public sealed class EventOptionsTests
     [Fact]
     public void EventPipelineSetup_must_use_a_compiled_backend_plugin()
     {
-        var plugin = new NamedPlugin(EventBackends.Kafka);
+        var plugin = new NamedPlugin(Kafka);
 
-        var setup = Build([new FakeBackend(EventBackends.Kafka, plugin, null)], ("OAUTH2_EVENTS_BACKEND", "kafka,in_memory"));
+        var setup = Build([new FakeBackend(Kafka, plugin, null)], ("OAUTH2_EVENTS_BACKEND", "kafka,in_memory"));
 
         Assert.Equal([plugin.Name, EventBackends.InMemory], setup.Plugins.Select(p => p.Name));
         Assert.Same(plugin, setup.Plugins[0]);
@@ -177,16 +194,18 @@ public sealed class EventOptionsTests
     [Fact]
     public void EventPipelineSetup_must_fall_back_to_in_memory_when_a_compiled_backend_cannot_be_used()
     {
-        var setup = Build([new FakeBackend(EventBackends.Kafka, null, "bootstrap servers missing")], ("OAUTH2_EVENTS_BACKEND", "kafka"));
+        var setup = Build([new FakeBackend(Kafka, null, "bootstrap servers missing")], ("OAUTH2_EVENTS_BACKEND", "kafka"));
 
         Assert.Equal([EventBackends.InMemory], setup.Plugins.Select(p => p.Name));
         Assert.Equal([EventBackends.InMemory], setup.Settings.Backends);
         Assert.Contains(setup.Warnings, w => w.Contains("bootstrap servers missing", StringComparison.Ordinal));
     }
 
-    private sealed class FakeBackend(string name, IEventPlugin? plugin, string? problem) : IEventBackend
+    private sealed class FakeBackend(string name, IEventPlugin? plugin, string? problem, params string[] aliases) : IEventBackend
     {
         public string Name => name;
+
+        public IReadOnlyList<string> Aliases => aliases;
 
         public (IEventPlugin? Plugin, string? Problem) Create(IConfiguration configuration) => (plugin, problem);
     }

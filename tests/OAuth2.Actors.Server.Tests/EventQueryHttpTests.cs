@@ -21,8 +21,7 @@ public sealed class EventQueryHttpTests(TestHostFixture fixture) : HostTests<Tes
     [Fact]
     public async Task Events_must_answer_401_for_a_revoked_token()
     {
-        var client = await Host.Register(scope: "events:read", bearer: await Host.AdminToken());
-        var token = await Host.AccessToken(client);
+        var (client, token) = await Host.RegisterWithToken(scope: "events:read", bearer: await Host.AdminToken());
         using (var revocation = await Host.Revoke(token, client))
         {
             Assert.False(revocation.IsError, revocation.Raw);
@@ -36,8 +35,7 @@ public sealed class EventQueryHttpTests(TestHostFixture fixture) : HostTests<Tes
     [Fact]
     public async Task Events_must_answer_403_for_a_token_without_events_read_or_admin()
     {
-        var client = await Host.Register(scope: "read write");
-        var token = await Host.AccessToken(client);
+        var (client, token) = await Host.RegisterWithToken(scope: "read write");
 
         using var response = await Host.GetEvents("", token);
 
@@ -48,8 +46,7 @@ public sealed class EventQueryHttpTests(TestHostFixture fixture) : HostTests<Tes
     [Fact]
     public async Task Events_must_answer_403_for_a_token_with_only_events_ingest()
     {
-        var client = await Host.Register(scope: "events:ingest", bearer: await Host.AdminToken());
-        var token = await Host.AccessToken(client);
+        var (client, token) = await Host.RegisterWithToken(scope: "events:ingest", bearer: await Host.AdminToken());
 
         using var response = await Host.GetEvents("", token);
 
@@ -61,8 +58,7 @@ public sealed class EventQueryHttpTests(TestHostFixture fixture) : HostTests<Tes
     [InlineData("admin")]
     public async Task Events_must_answer_200_for_a_token_with_events_read_or_admin(string scope)
     {
-        var client = await Host.Register(scope: scope, bearer: await Host.AdminToken());
-        var token = await Host.AccessToken(client);
+        var (client, token) = await Host.RegisterWithToken(scope: scope, bearer: await Host.AdminToken());
 
         using var response = await Host.GetEvents("limit=5", token);
 

@@ -6,8 +6,7 @@ public sealed class EventsFilteredHttpTests(Fixtures.EventsFilteredServerFixture
     [Fact]
     public async Task Events_must_store_only_the_included_types()
     {
-        var client = await Host.Register(scope: "read write");
-        var token = await Host.AccessToken(client);
+        var (client, token) = await Host.RegisterWithToken(scope: "read write");
         using (await Host.RequestToken(client.ClientId, "wrong-secret-0123456789-0123456789"))
         {
         }

@@ -3,6 +3,19 @@ namespace OAuth2.Actors.Server.Tests;
 /// <summary>Assertions for the pages and ProblemDetails answers.</summary>
 public static class FlowAssert
 {
+    /// <summary>A page answered 200 with the page headers: its HTML.</summary>
+    public static async Task<string> Page(HttpResponseMessage page)
+    {
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        PageHeaders(page);
+        return html;
+    }
+
+    /// <summary>The page's HTML holds every one of <paramref name="fragments"/>.</summary>
+    public static void Contains(string html, params string[] fragments) =>
+        Assert.All(fragments, fragment => Assert.Contains(fragment, html, StringComparison.Ordinal));
+
     /// <summary>Every page forbids framing, caching and sniffing.</summary>
     public static void PageHeaders(HttpResponseMessage response)
     {

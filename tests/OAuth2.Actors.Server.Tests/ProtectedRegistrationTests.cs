@@ -65,8 +65,7 @@ public sealed class ProtectedRegistrationTests(Fixtures.InitialAccessTokenServer
     [Fact]
     public async Task Protected_registration_must_refuse_an_access_token_without_the_admin_scope()
     {
-        var client = await Host.Register(scope: "read", bearer: Fixtures.InitialAccessTokenServerFixture.InitialAccessToken);
-        var token = await Host.AccessToken(client);
+        var (client, token) = await Host.RegisterWithToken(scope: "read", bearer: Fixtures.InitialAccessTokenServerFixture.InitialAccessToken);
 
         using var response = await Post(bearer: token);
 

@@ -175,9 +175,8 @@ public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHost
     [Fact]
     public async Task UserAdmin_delete_must_stop_a_signed_in_browser_from_getting_codes()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient();
-        using var browser = Host.NewBrowser();
+        using var flow = await Host.NewFlow();
+        var (user, client, browser) = flow;
         Assert.True((await browser.Authorize(client, user, Pkce.New())).ConsentShown);
 
         using (var deleted = await Host.Send(HttpMethod.Delete, $"{Users}/{user.Username}", await Host.AdminToken()))

@@ -37,6 +37,10 @@ public sealed partial class TestHost
     /// <summary>The name the broker suites use for <see cref="Events"/>.</summary>
     public Task<IReadOnlyList<JsonElement>> StoredEvents(string query = "limit=1000") => Events(query);
 
+    /// <summary>Waits until the envelopes of GET /events?<paramref name="query"/> (all of them) satisfy <paramref name="done"/>.</summary>
+    public Task<IReadOnlyList<JsonElement>> StoredEventsWhen(Func<IReadOnlyList<JsonElement>, bool> done, string what, string query = "limit=1000", TimeSpan? within = null) =>
+        Eventually.Until(() => Events(query), done, "the in-memory store to hold " + what, within);
+
     /// <summary>Waits until GET /events?<paramref name="query"/> holds at least <paramref name="count"/> envelopes that match.</summary>
     public async Task<IReadOnlyList<JsonElement>> WaitForEvents(string query, Func<JsonElement, bool> match, int count = 1, TimeSpan? within = null) =>
         await Eventually.Until(

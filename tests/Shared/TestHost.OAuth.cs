@@ -62,6 +62,13 @@ public sealed partial class TestHost
     public Task<RegisteredClient> Register(string? scope = "read write", string? bearer = null, string? name = "integration test client", string? correlationId = null) =>
         Register(new DynamicClientRegistrationDocument { ClientName = name, Scope = scope, GrantTypes = { "client_credentials" } }, bearer, correlationId);
 
+    /// <summary>A client_credentials client registered with <paramref name="scope"/> (by <paramref name="bearer"/>, if given) and an access token of it.</summary>
+    public async Task<(RegisteredClient Client, string Token)> RegisterWithToken(string? scope = "read write", string? bearer = null)
+    {
+        var client = await Register(scope, bearer);
+        return (client, await AccessToken(client));
+    }
+
     /// <summary>A client_credentials client registered by the admin (for reserved scopes).</summary>
     public async Task<RegisteredClient> RegisterAsAdmin(string scope, string name = "service client") =>
         await Register(scope, await AdminToken(), name);

@@ -33,6 +33,24 @@ public sealed partial class TestHost
         return browser;
     }
 
+    /// <summary>
+    /// What a flow test starts from: a new user, a new authorization-code client (<paramref name="confidential"/>,
+    /// <paramref name="redirectUris"/> as for <see cref="RegisterCodeClient"/>) and a fresh browser, in which the user
+    /// has signed in when <paramref name="signedIn"/>.
+    /// </summary>
+    public async Task<FlowStart> NewFlow(bool confidential = false, string[]? redirectUris = null, bool signedIn = false)
+    {
+        var user = await CreateUser();
+        var client = await RegisterCodeClient(confidential, redirectUris: redirectUris);
+        var browser = NewBrowser();
+        if (signedIn)
+        {
+            await browser.SignIn(user);
+        }
+
+        return new FlowStart(user, client, browser);
+    }
+
     /// <summary>A new user authorizes a new code client (PKCE S256): the client, the code and the PKCE pair.</summary>
     public async Task<(RegisteredClient Client, string Code, Pkce Pkce)> CodeFor(string[]? redirectUris = null)
     {

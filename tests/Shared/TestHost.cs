@@ -60,8 +60,20 @@ public sealed partial class TestHost : IAsyncDisposable
     /// Starts the server on <paramref name="dataDirectory"/> and returns once <c>/ready</c> answers 200 and the bootstrap
     /// admin client can get a token. <paramref name="settings"/> override the defaults (OAUTH2_* names).
     /// </summary>
-    public static Task<TestHost> Start(string dataDirectory, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, bool kestrel = false) =>
-        Start(Defaults(dataDirectory, settings, kestrel), services, kestrel, ownsDirectory: false);
+    public static async Task<TestHost> Start(string dataDirectory, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, bool kestrel = false)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Start(Defaults(dataDirectory, settings, kestrel), services, kestrel, ownsDirectory: false);
+            }
+            catch (IOException e) when (kestrel && attempt < 3 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                // The free port was taken by another process (a shared machine) before Kestrel bound it: another port.
+            }
+        }
+    }
 
     /// <summary>Starts the server on a fresh data directory of its own, removed when the host is disposed.</summary>
     public static Task<TestHost> Start(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null) =>
@@ -126,8 +138,9 @@ public sealed partial class TestHost : IAsyncDisposable
         {
             if (kestrel)
             {
-                var port = new Uri(settings["OAUTH2_ISSUER"]!).Port;
-                factory.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
+                // Kestrel listens where the server's own settings say (OAUTH2_SERVER_HOST and OAUTH2_SERVER_PORT, set by
+                // Defaults), as in production: a second Listen on the same port here would fail to bind.
+                factory.UseKestrel();
                 factory.StartServer();
             }
 

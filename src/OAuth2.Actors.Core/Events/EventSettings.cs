@@ -59,26 +59,17 @@ public static class EventBackends
     public const string Console = "console";
     public const string Both = "both";
 
-    /// <summary>Canonical names for every accepted spelling of the Core backends (and the legacy broker spellings above).</summary>
+    /// <summary>
+    /// Canonical names for every accepted spelling of the Core backends. A broker backend declares its own name and
+    /// aliases (<see cref="IEventBackend"/>): Core knows no broker.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["in_memory"] = InMemory,
         ["inmemory"] = InMemory,
         ["memory"] = InMemory,
         ["console"] = Console,
-        ["redis"] = Redis,
-        ["redis_streams"] = Redis,
-        ["kafka"] = Kafka,
-        ["rabbit"] = Rabbit,
-        ["rabbitmq"] = Rabbit,
     };
-
-    // The brokers' names as they stood before each backend declared its own. Nothing in src/ reads them; they stay for
-    // the tests outside the sinks' projects that still name them (tests/OAuth2.Actors.Server.Tests) until those move to
-    // the backends' own names.
-    public const string Redis = "redis";
-    public const string Kafka = "kafka";
-    public const string Rabbit = "rabbit";
 
     /// <summary>
     /// Parses the seed's backend setting (a name, "both", or a comma-separated list) into canonical names and unknown

@@ -58,12 +58,11 @@ public sealed class EventOptions
         compiledBackends ??= [];
         var inThisBuild = string.Join(", ", new[] { EventBackends.InMemory, EventBackends.Console }.Concat(compiledBackends.Order(StringComparer.Ordinal)));
         var warnings = new List<string>();
-        var (backends, unknownBackends) = EventBackends.Parse(Backend, compiledSpellings);
-        foreach (var name in unknownBackends)
-        {
-            warnings.Add($"OAUTH2_EVENTS_BACKEND: unknown backend '{name}' ignored; this build has: {inThisBuild} (and both).");
-        }
-
+        // Core knows only its own backends; a broker is known by the name and aliases its backend declares. A name
+        // neither knows is a backend this build does not have (a broker left out of the build, or a misspelling):
+        // warned about like any other missing backend, and the server falls back to in_memory.
+        var (known, unknown) = EventBackends.Parse(Backend, compiledSpellings);
+        var backends = known.Concat(unknown).ToList();
         var usable = new List<string>();
         foreach (var name in backends)
         {
