@@ -108,7 +108,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
         var auth = StartAuth();
 
         auth.Tell(TokenRequest(SpecSupport.Basic("billing", "wrong"), (Parameters.GrantType, GrantTypes.ClientCredentials)), TestActor);
-        await AuthenticateAsync(new ClientAuthenticationFailed("billing", "wrong client secret"));
+        await AuthenticateAsync(new ClientAuthenticationFailed("billing", ClientAuthenticationFailure.WrongSecret));
 
         var error = await this.ExpectOAuthErrorAsync(Errors.InvalidClient, FailureKind.Unauthenticated);
         Assert.Equal(AuthChallenge.Basic, error.Challenge);
@@ -121,7 +121,7 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
         var auth = StartAuth();
 
         auth.Tell(TokenRequest(PresentedAuthorization.None, (Parameters.GrantType, GrantTypes.ClientCredentials), (Parameters.ClientId, "billing"), (Parameters.ClientSecret, "wrong")), TestActor);
-        await AuthenticateAsync(new ClientAuthenticationFailed("billing", "wrong client secret"));
+        await AuthenticateAsync(new ClientAuthenticationFailed("billing", ClientAuthenticationFailure.WrongSecret));
 
         var error = await this.ExpectOAuthErrorAsync(Errors.InvalidClient, FailureKind.Unauthenticated);
         Assert.Null(error.Challenge);
@@ -175,12 +175,12 @@ public class AuthActorSpec(ITestOutputHelper output) : AuthActorSpecKit(output)
         await _clients.ExpectMsgAsync<AuthenticateClient>(m => m.ClientId == "slow");
         var slowAsker = _clients.LastSender;
         auth.Tell(TokenRequest(SpecSupport.Basic("fast", Secret), (Parameters.GrantType, GrantTypes.ClientCredentials)), fast.Ref);
-        await AuthenticateAsync(new ClientAuthenticationFailed("fast", "wrong client secret"));
+        await AuthenticateAsync(new ClientAuthenticationFailed("fast", ClientAuthenticationFailure.WrongSecret));
 
         Assert.Equal(Errors.InvalidClient, (await fast.ExpectMsgAsync<OAuthError>()).Error);
         await slow.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
 
-        slowAsker.Tell(new ClientAuthenticationFailed("slow", "wrong client secret"), _clients.Ref);
+        slowAsker.Tell(new ClientAuthenticationFailed("slow", ClientAuthenticationFailure.WrongSecret), _clients.Ref);
         Assert.Equal(Errors.InvalidClient, (await slow.ExpectMsgAsync<OAuthError>()).Error);
     }
 

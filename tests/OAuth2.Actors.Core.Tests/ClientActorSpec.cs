@@ -70,10 +70,10 @@ public class ClientActorSpec : PersistenceSpec
 
         var wrong = Assert.IsType<ClientAuthenticationFailed>(await AuthenticateAsync(client, "billing", response.ClientSecret + "x"));
         Assert.Equal("billing", wrong.ClientId);
-        Assert.Equal("wrong client secret", wrong.Reason);
+        Assert.Equal(ClientAuthenticationFailure.WrongSecret, wrong.Reason);
 
         var missing = Assert.IsType<ClientAuthenticationFailed>(await AuthenticateAsync(client, "billing", null));
-        Assert.Equal("missing client secret", missing.Reason);
+        Assert.Equal(ClientAuthenticationFailure.MissingSecret, missing.Reason);
 
         // The registration access token is not a client secret.
         Assert.IsType<ClientAuthenticationFailed>(await AuthenticateAsync(client, "billing", response.RegistrationAccessToken));
@@ -147,7 +147,7 @@ public class ClientActorSpec : PersistenceSpec
         var failed = Assert.IsType<ClientAuthenticationFailed>(await AuthenticateAsync(client, "nobody", "anything"));
 
         Assert.Equal("nobody", failed.ClientId);
-        Assert.Equal("unknown client", failed.Reason);
+        Assert.Equal(ClientAuthenticationFailure.UnknownClient, failed.Reason);
         var passivate = await _shard.ExpectMsgAsync<Passivate>();
         Assert.Equal(StopEntity.Instance, passivate.StopMessage);
 

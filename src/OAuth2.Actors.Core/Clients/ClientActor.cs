@@ -72,12 +72,12 @@ public sealed class ClientActor : ReceivePersistentActor
 
     private void Authenticate(AuthenticateClient command)
     {
-        string? failure = _state switch
+        ClientAuthenticationFailure? failure = _state switch
         {
-            null => "unknown client",
-            { IsConfidential: false } => command.Secret is null ? null : "public client presented a secret",
-            _ when command.Secret is null => "missing client secret",
-            _ => Secrets.Verify(command.Secret, _state.SecretHash) ? null : "wrong client secret",
+            null => ClientAuthenticationFailure.UnknownClient,
+            { IsConfidential: false } => command.Secret is null ? null : ClientAuthenticationFailure.PublicClientPresentedSecret,
+            _ when command.Secret is null => ClientAuthenticationFailure.MissingSecret,
+            _ => Secrets.Verify(command.Secret, _state.SecretHash) ? null : ClientAuthenticationFailure.WrongSecret,
         };
 
         if (failure is null)
@@ -99,9 +99,9 @@ public sealed class ClientActor : ReceivePersistentActor
         {
             ["success"] = "false",
             ["auth_method"] = command.Method,
-            ["reason"] = failure,
+            ["reason"] = failure.Value.Describe(),
         }, severity: EventSeverity.Warning, error: Errors.InvalidClient);
-        Sender.Tell(new ClientAuthenticationFailed(_clientId, failure));
+        Sender.Tell(new ClientAuthenticationFailed(_clientId, failure.Value));
         PassivateIfEmpty();
     }
 

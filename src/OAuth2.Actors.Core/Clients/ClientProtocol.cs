@@ -56,7 +56,7 @@ public sealed record ClientDeleted(string ClientId) : OAuthReply;
 
 public sealed record ClientAuthenticated(ClientView Client);
 
-public sealed record ClientAuthenticationFailed(string ClientId, string Reason);
+public sealed record ClientAuthenticationFailed(string ClientId, ClientAuthenticationFailure Reason);
 
 public sealed record CurrentClient(string ClientId, ClientView? Client);
 

@@ -54,6 +54,15 @@ public enum UserRejection
 
 public static class Reasons
 {
+    /// <summary>The words events and logs use for a failed client authentication (<c>metadata.reason</c> of client_validated).</summary>
+    public static string Describe(this ClientAuthenticationFailure failure) => failure switch
+    {
+        ClientAuthenticationFailure.UnknownClient => "unknown client",
+        ClientAuthenticationFailure.PublicClientPresentedSecret => "public client presented a secret",
+        ClientAuthenticationFailure.MissingSecret => "missing client secret",
+        _ => "wrong client secret",
+    };
+
     /// <summary>The snake_case spelling events, logs and the wire use: <c>RedirectUriMismatch</c> is <c>redirect_uri_mismatch</c>.</summary>
     public static string ToWire<TReason>(this TReason reason)
         where TReason : struct, Enum

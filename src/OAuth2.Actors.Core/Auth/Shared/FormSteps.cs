@@ -70,7 +70,7 @@ public sealed class AuthenticateClient<TContext> : IEndpointStep<TContext>
         // The client entity published the failure with its reason; the caller learns only that it failed.
         if (reply is ClientAuthenticationFailed failed)
         {
-            services.Log.Info("Client authentication failed for {ClientId}: {Reason}", failed.ClientId, failed.Reason);
+            services.Log.Info("Client authentication failed for {ClientId}: {Reason}", failed.ClientId, failed.Reason.Describe());
         }
 
         context.Reject(OAuthError.InvalidClient(presented.Method == ClientAuthMethods.ClientSecretBasic));
