@@ -1,10 +1,6 @@
 
 namespace OAuth2.Actors.Auth.Bearer;
 
-/// <summary>An <see cref="AuthorizeBearer"/> check on its way through <see cref="BearerEndpoint"/>.</summary>
-public sealed class BearerCheckContext(AuthServices services, AuthorizeBearer request)
-    : BearerEndpointContext(services, request.Context, request.Authorization, request.AnyOfScopes);
-
 /// <summary>The bearer check of the server's own protected endpoints (<c>/events</c>, <c>/events/ingest</c>).</summary>
 public static class BearerEndpoint
 {

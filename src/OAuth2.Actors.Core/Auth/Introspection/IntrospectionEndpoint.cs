@@ -3,10 +3,6 @@ using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Auth.Introspection;
 
-/// <summary>A request to <c>/oauth/introspect</c> on its way through <see cref="IntrospectionEndpoint"/>.</summary>
-public sealed class IntrospectionContext(AuthServices services, IntrospectionEndpointRequest request)
-    : FormEndpointContext(services, request.Context, request.Authorization, request.Form);
-
 /// <summary><c>/oauth/introspect</c> (RFC 7662): an authenticated confidential client asks about a token.</summary>
 public static class IntrospectionEndpoint
 {

@@ -3,17 +3,6 @@ using OAuth2.Actors.Clients;
 
 namespace OAuth2.Actors.Auth.Registration;
 
-/// <summary>A request to <c>/clients/register</c> on its way through <see cref="RegistrationEndpoint"/>.</summary>
-public sealed class RegistrationContext(AuthServices services, RegistrationEndpointRequest request) : EndpointContext(services, request.Context)
-{
-    public PresentedAuthorization Authorization { get; } = request.Authorization;
-
-    public ClientMetadata Metadata { get; } = request.Metadata;
-
-    /// <summary>Presented the initial access token or an admin token: reserved scopes may be registered.</summary>
-    public bool Privileged { get; set; }
-}
-
 /// <summary><c>/clients/register</c> (RFC 7591): open, or protected by an initial access token (RFC 7591 3.1).</summary>
 public static class RegistrationEndpoint
 {

@@ -4,13 +4,6 @@ using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Auth.Revocation;
 
-/// <summary>A request to <c>/oauth/revoke</c> on its way through <see cref="RevocationEndpoint"/>.</summary>
-public sealed class RevocationContext(AuthServices services, RevocationEndpointRequest request)
-    : FormEndpointContext(services, request.Context, request.Authorization, request.Form)
-{
-    public string Token => Form.Get(Parameters.Token)!;
-}
-
 /// <summary><c>/oauth/revoke</c> (RFC 7009): a client revokes one of its tokens; unknown tokens answer 200 too.</summary>
 public static class RevocationEndpoint
 {
