@@ -37,11 +37,21 @@ public sealed record BearerAuthorized(ActiveToken Token) : OAuthReply;
 /// <summary>The signed-in user, as the host's cookie session knows them.</summary>
 public sealed record SessionUser(string UserId, string Username);
 
+/// <summary>What the user answered on the consent page.</summary>
+public enum ConsentDecision
+{
+    Allow,
+    Deny,
+
+    /// <summary>The page posted back something that is neither.</summary>
+    Unrecognised,
+}
+
 /// <summary>
-/// <c>/oauth/authorize</c> (RFC 6749 4.1.1). <paramref name="Decision"/> is null for the GET, or the consent
-/// page's <c>allow</c>/<c>deny</c> when it posts back the same parameters.
+/// <c>/oauth/authorize</c> (RFC 6749 4.1.1). <paramref name="Decision"/> is null for the GET, or the consent page's
+/// answer when it posts back the same parameters.
 /// </summary>
-public sealed record AuthorizeEndpointRequest(OAuthParameters Parameters, SessionUser? User, string? Decision, RequestContext Context);
+public sealed record AuthorizeEndpointRequest(OAuthParameters Parameters, SessionUser? User, ConsentDecision? Decision, RequestContext Context);
 
 /// <summary>Errors about the client or redirect URI: shown to the user, never redirected (RFC 6749 4.1.2.1).</summary>
 public sealed record AuthorizeErrorPage(string Error, string Description) : OAuthReply;

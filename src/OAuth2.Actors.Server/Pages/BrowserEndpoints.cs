@@ -32,9 +32,14 @@ public static class BrowserEndpoints
                 return Html.Page(http, "Request refused", Html.Error(problem), 400);
             }
 
-            var decision = form.Get("decision");
+            var decision = form.Get("decision") switch
+            {
+                "allow" => ConsentDecision.Allow,
+                "deny" => ConsentDecision.Deny,
+                _ => ConsentDecision.Unrecognised,
+            };
             var parameters = new OAuthParameters(form.Values.Where(kv => kv.Key is not "decision" && !kv.Key.StartsWith("__", StringComparison.Ordinal)).ToArray());
-            var reply = await gateway.Send(new AuthorizeEndpointRequest(parameters, SessionUserOf(http), decision ?? string.Empty, http.ToRequestContext()), http.RequestAborted);
+            var reply = await gateway.Send(new AuthorizeEndpointRequest(parameters, SessionUserOf(http), decision, http.ToRequestContext()), http.RequestAborted);
             return AuthorizeResult(http, reply, parameters, antiforgery);
         });
 

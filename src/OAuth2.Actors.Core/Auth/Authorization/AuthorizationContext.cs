@@ -10,7 +10,7 @@ public sealed class AuthorizationContext(AuthServices services, AuthorizeEndpoin
     public SessionUser? User { get; } = request.User;
 
     /// <summary>Null for the GET; the consent page's <c>allow</c>/<c>deny</c> when it posts back.</summary>
-    public string? Decision { get; } = request.Decision;
+    public ConsentDecision? Decision { get; } = request.Decision;
 
     public string? RepeatedParameter { get; } = request.Parameters.FirstRepeated();
 

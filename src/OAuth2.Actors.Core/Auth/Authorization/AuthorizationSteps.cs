@@ -147,10 +147,10 @@ public sealed class RequireConsent : IEndpointStep<AuthorizationContext>
         var scopes = context.Scope!.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         switch (context.Decision)
         {
-            case "deny":
+            case ConsentDecision.Deny:
                 context.Fail(Errors.AccessDenied, "The user denied the request.");
                 break;
-            case "allow":
+            case ConsentDecision.Allow:
                 if (await services.Ask<object>(services.Users, new GrantConsent(user.Username, client.ClientId, scopes)) is not ConsentRecorded)
                 {
                     context.Complete(AuthorizeLoginRequired.Instance);
