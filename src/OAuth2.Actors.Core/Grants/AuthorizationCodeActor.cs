@@ -28,7 +28,7 @@ public sealed class AuthorizationCodeActor : ReceiveActor
             {
                 ["scope"] = c.Grant.Scope,
                 ["redirect_uri"] = c.Grant.RedirectUri,
-                ["code_challenge_method"] = c.Grant.CodeChallenge is null ? "none" : "S256",
+                ["code_challenge_method"] = c.Grant.CodeChallenge is null ? "none" : CodeChallengeMethods.S256,
                 ["grant_id"] = c.Grant.GrantId,
             });
             Sender.Tell(new CodeCreated(c.CodeId));

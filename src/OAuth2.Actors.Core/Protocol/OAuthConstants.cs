@@ -15,6 +15,12 @@ public static class GrantTypes
     };
 }
 
+/// <summary>RFC 7636 4.3: the only code_challenge_method this server accepts.</summary>
+public static class CodeChallengeMethods
+{
+    public const string S256 = "S256";
+}
+
 public static class ResponseTypes
 {
     public const string Code = "code";

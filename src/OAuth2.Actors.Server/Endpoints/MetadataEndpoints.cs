@@ -50,7 +50,7 @@ public static class MetadataEndpoints
             ["grant_types_supported"] = settings.SupportedGrantTypes.ToArray(),
             ["response_types_supported"] = new[] { ResponseTypes.Code },
             ["response_modes_supported"] = new[] { "query" },
-            ["code_challenge_methods_supported"] = new[] { "S256" },
+            ["code_challenge_methods_supported"] = new[] { CodeChallengeMethods.S256 },
             ["authorization_response_iss_parameter_supported"] = true,
             ["token_endpoint_auth_methods_supported"] = secretMethods.Append(ClientAuthMethods.None).ToArray(),
             ["introspection_endpoint_auth_methods_supported"] = secretMethods,

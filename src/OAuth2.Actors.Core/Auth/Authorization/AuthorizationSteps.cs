@@ -108,7 +108,7 @@ public sealed class ValidatePkce : IEndpointStep<AuthorizationContext>
                 context.Fail(Errors.InvalidRequest, "PKCE is required: send code_challenge with code_challenge_method=S256.");
             }
         }
-        else if (method != "S256")
+        else if (method != CodeChallengeMethods.S256)
         {
             // RFC 7636 4.3: an absent method means plain, which this server refuses.
             context.Fail(Errors.InvalidRequest, "code_challenge_method must be S256 (plain is not allowed).");
