@@ -28,6 +28,12 @@ public class ClientActorSpec : PersistenceSpec
         return reply.Response;
     }
 
+    private async Task<BootstrapClientReady> EnsureBootstrapAsync(IActorRef client, string clientId, string secret)
+    {
+        client.Tell(new EnsureBootstrapClient(clientId, secret), TestActor);
+        return await ExpectMsgAsync<BootstrapClientReady>();
+    }
+
     private async Task<object> AuthenticateAsync(IActorRef client, string clientId, string? secret)
     {
         client.Tell(new AuthenticateClient(clientId, secret, ClientAuthMethods.ClientSecretBasic, SpecSupport.Context), TestActor);
@@ -160,22 +166,19 @@ public class ClientActorSpec : PersistenceSpec
     {
         var client = await StartClientAsync("admin");
 
-        client.Tell(new EnsureBootstrapClient("admin", "first-secret"), TestActor);
-        Assert.Equal("admin", (await ExpectMsgAsync<BootstrapClientReady>()).ClientId);
+        Assert.Equal("admin", (await EnsureBootstrapAsync(client, "admin", "first-secret")).ClientId);
         var created = Assert.IsType<ClientAuthenticated>(await AuthenticateAsync(client, "admin", "first-secret"));
         Assert.Equal(BootstrapScope, created.Client.Scope);
         Assert.Equal([GrantTypes.ClientCredentials], created.Client.GrantTypes);
         Assert.Equal(ClientAuthMethods.ClientSecretBasic, created.Client.TokenEndpointAuthMethod);
 
-        client.Tell(new EnsureBootstrapClient("admin", "second-secret"), TestActor);
-        await ExpectMsgAsync<BootstrapClientReady>();
+        await EnsureBootstrapAsync(client, "admin", "second-secret");
 
         Assert.IsType<ClientAuthenticationFailed>(await AuthenticateAsync(client, "admin", "first-secret"));
         Assert.IsType<ClientAuthenticated>(await AuthenticateAsync(client, "admin", "second-secret"));
 
         // Ensuring the same secret again changes nothing.
-        client.Tell(new EnsureBootstrapClient("admin", "second-secret"), TestActor);
-        await ExpectMsgAsync<BootstrapClientReady>();
+        await EnsureBootstrapAsync(client, "admin", "second-secret");
         var events = await SpecSupport.JournalEventsAsync(this, "client-admin");
         Assert.Collection(events, e => Assert.IsType<ClientCreated>(e), e => Assert.IsType<ClientCredentialsReplaced>(e));
 
@@ -192,8 +195,7 @@ public class ClientActorSpec : PersistenceSpec
         var client = await StartClientAsync("admin");
         var registered = await RegisterAsync(client, "admin");
 
-        client.Tell(new EnsureBootstrapClient("admin", "operator-secret"), TestActor);
-        await ExpectMsgAsync<BootstrapClientReady>();
+        await EnsureBootstrapAsync(client, "admin", "operator-secret");
 
         Assert.IsType<ClientAuthenticationFailed>(await AuthenticateAsync(client, "admin", registered.ClientSecret));
         var authenticated = Assert.IsType<ClientAuthenticated>(await AuthenticateAsync(client, "admin", "operator-secret"));
@@ -206,8 +208,7 @@ public class ClientActorSpec : PersistenceSpec
     {
         var client = await StartClientAsync("billing");
         var response = await RegisterAsync(client, "billing");
-        client.Tell(new EnsureBootstrapClient("billing", "bootstrap-secret-in-clear"), TestActor);
-        await ExpectMsgAsync<BootstrapClientReady>();
+        await EnsureBootstrapAsync(client, "billing", "bootstrap-secret-in-clear");
 
         var events = await SpecSupport.JournalEventsAsync(this, "client-billing");
 

@@ -17,8 +17,7 @@ public sealed class AuthorizationCodeExchangeTests(TestHostFixture fixture) : Ho
         Assert.False(await Host.IsActive(first.AccessToken!), "RFC 6749 4.1.2: a replayed code revokes the tokens issued from it.");
         using var refresh = await Host.Refresh(client, first.RefreshToken!);
         OAuthAssert.Error(refresh, HttpStatusCode.BadRequest, "invalid_grant");
-        var expired = await Host.WaitForEventsOfType("authorization_code_expired", e => FlowAssert.Str(e, "client_id") == client.ClientId);
-        Assert.Equal("replayed", FlowAssert.Meta(expired[0], "reason"));
+        await FlowAssert.CodeExpiredEvent(Host, client, "replayed");
     }
 
     [Fact]

@@ -24,8 +24,7 @@ public sealed class AuthorizationCodeExpiryTests(Fixtures.FlowShortCodeFixture f
         using var tokens = await Host.ExchangeCode(client, result.Code!, pkce.Verifier);
 
         OAuthAssert.Error(tokens, HttpStatusCode.BadRequest, "invalid_grant");
-        var events = await Host.WaitForEventsOfType("authorization_code_expired", e => FlowAssert.Str(e, "client_id") == client.ClientId);
-        Assert.Equal("expired", FlowAssert.Meta(events[0], "reason"));
+        await FlowAssert.CodeExpiredEvent(Host, client, "expired");
     }
 
     [Fact]

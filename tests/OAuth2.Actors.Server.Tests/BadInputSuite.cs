@@ -27,6 +27,13 @@ public abstract class BadInputSuite(TestHostFixture fixture) : HostTests<TestHos
         return await Http.SendAsync(request);
     }
 
+    /// <summary>POSTs <paramref name="content"/> as <see cref="SendAuthenticated"/> does and asserts a 400 with <paramref name="error"/>; returns the error body.</summary>
+    protected async Task<JsonElement> AssertRefused(string path, HttpContent content, string error)
+    {
+        using var response = await SendAuthenticated(path, content);
+        return await OAuthAssert.Error(response, HttpStatusCode.BadRequest, error);
+    }
+
     protected HttpRequestMessage Authenticated(string path, HttpContent content)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };

@@ -9,9 +9,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [MemberData(nameof(FormEndpoints))]
     public async Task Form_endpoints_must_refuse_a_json_body_with_invalid_request(string path)
     {
-        using var response = await SendAuthenticated(path, new StringContent("""{"grant_type":"client_credentials","token":"x"}""", Encoding.UTF8, "application/json"));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+        await AssertRefused(path, new StringContent("""{"grant_type":"client_credentials","token":"x"}""", Encoding.UTF8, "application/json"), "invalid_request");
     }
 
     [Theory]
@@ -19,18 +17,14 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     public async Task Form_endpoints_must_refuse_a_body_without_content_type_with_invalid_request(string path)
     {
         var content = new ByteArrayContent("grant_type=client_credentials&token=x"u8.ToArray());
-        using var response = await SendAuthenticated(path, content);
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+        await AssertRefused(path, content, "invalid_request");
     }
 
     [Theory]
     [MemberData(nameof(FormEndpoints))]
     public async Task Form_endpoints_must_refuse_text_plain_with_invalid_request(string path)
     {
-        using var response = await SendAuthenticated(path, new StringContent("grant_type=client_credentials&token=x", Encoding.UTF8, "text/plain"));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+        await AssertRefused(path, new StringContent("grant_type=client_credentials&token=x", Encoding.UTF8, "text/plain"), "invalid_request");
     }
 
     [Theory]
@@ -84,18 +78,14 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [MemberData(nameof(AllPostEndpoints))]
     public async Task Every_endpoint_must_refuse_a_body_over_64_KiB_with_400(string path)
     {
-        using var response = await SendAuthenticated(path, Oversized(path, BodyLimit + 1, knownLength: true));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, ErrorForBadFraming(path));
+        await AssertRefused(path, Oversized(path, BodyLimit + 1, knownLength: true), ErrorForBadFraming(path));
     }
 
     [Theory]
     [MemberData(nameof(AllPostEndpoints))]
     public async Task Every_endpoint_must_refuse_a_streamed_body_over_64_KiB_without_content_length(string path)
     {
-        using var response = await SendAuthenticated(path, Oversized(path, 4 * BodyLimit, knownLength: false));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, ErrorForBadFraming(path));
+        await AssertRefused(path, Oversized(path, 4 * BodyLimit, knownLength: false), ErrorForBadFraming(path));
     }
 
     [Fact]
@@ -117,9 +107,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [InlineData("grant_type=client_credentials&client_id=a&client_id=a")]
     public async Task Token_endpoint_must_refuse_a_repeated_parameter_with_invalid_request(string body)
     {
-        using var response = await SendAuthenticated(TestHost.TokenPath, FormBody(body));
-
-        var error = await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+        var error = await AssertRefused(TestHost.TokenPath, FormBody(body), "invalid_request");
         Assert.Contains("more than once", error.GetProperty("error_description").GetString(), StringComparison.Ordinal);
     }
 
@@ -130,9 +118,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [InlineData("/oauth/revoke", "token=a&token_type_hint=x&token_type_hint=y")]
     public async Task Introspection_and_revocation_must_refuse_a_repeated_parameter_with_invalid_request(string path, string body)
     {
-        using var response = await SendAuthenticated(path, FormBody(body));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+        await AssertRefused(path, FormBody(body), "invalid_request");
     }
 
     [Theory]
@@ -142,9 +128,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [InlineData("GRANT_TYPE=client_credentials")]
     public async Task Token_endpoint_must_refuse_a_missing_grant_type_with_invalid_request(string body)
     {
-        using var response = await SendAuthenticated(TestHost.TokenPath, FormBody(body));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+        await AssertRefused(TestHost.TokenPath, FormBody(body), "invalid_request");
     }
 
     [Theory]
@@ -156,9 +140,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     [InlineData("%")]
     public async Task Token_endpoint_must_refuse_an_unknown_grant_type_with_unsupported_grant_type(string grantType)
     {
-        using var response = await SendAuthenticated(TestHost.TokenPath, TestHost.Form(("grant_type", grantType)));
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "unsupported_grant_type");
+        await AssertRefused(TestHost.TokenPath, TestHost.Form(("grant_type", grantType)), "unsupported_grant_type");
     }
 
     [Fact]
@@ -205,9 +187,7 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
     {
         var content = new ByteArrayContent([0xFF, 0xFE, 0x00, 0x3D, 0xC3, 0x28, 0x26, 0x80]);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
-        using var response = await SendAuthenticated(path, content);
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+        await AssertRefused(path, content, "invalid_request");
     }
 
 

@@ -17,9 +17,7 @@ public sealed class BrowserFlowTests(Fixtures.FlowKestrelFixture fixture, ITestO
     [SkippableFact]
     public async Task Browser_flow_must_sign_in_show_consent_and_return_a_code_that_exchanges_with_pkce()
     {
-        RequireBrowser();
-        var user = await Host.CreateUser(TestHost.NewUsername("browser"));
-        var client = await Host.RegisterCodeClient(name: "Browser Test App");
+        var (user, client) = await UserAndClient("browser", "Browser Test App");
         var pkce = Pkce.New();
         var state = "state-" + Guid.NewGuid().ToString("N");
 
@@ -51,9 +49,7 @@ public sealed class BrowserFlowTests(Fixtures.FlowKestrelFixture fixture, ITestO
     [SkippableFact]
     public async Task Browser_flow_must_not_show_the_consent_page_again_for_the_same_user_client_and_scopes()
     {
-        RequireBrowser();
-        var user = await Host.CreateUser(TestHost.NewUsername("browser"));
-        var client = await Host.RegisterCodeClient(name: "Browser Second Run App");
+        var (user, client) = await UserAndClient("browser", "Browser Second Run App");
 
         var first = await RunFlow(client, user, Pkce.New(), "first", "allow");
         Assert.True(first.ConsentShown, "The first run must show the consent page.");
@@ -75,9 +71,7 @@ public sealed class BrowserFlowTests(Fixtures.FlowKestrelFixture fixture, ITestO
     [SkippableFact]
     public async Task Browser_flow_must_return_access_denied_with_state_and_iss_when_the_user_denies()
     {
-        RequireBrowser();
-        var user = await Host.CreateUser(TestHost.NewUsername("denier"));
-        var client = await Host.RegisterCodeClient(name: "Browser Denied App");
+        var (user, client) = await UserAndClient("denier", "Browser Denied App");
 
         var run = await RunFlow(client, user, Pkce.New(), "deny-state", "deny");
 
@@ -210,6 +204,14 @@ public sealed class BrowserFlowTests(Fixtures.FlowKestrelFixture fixture, ITestO
             .Any(dir => File.Exists(Path.Combine(dir, program)));
 
     /// <summary>Skips without the browser tooling; under CI=true a missing browser is a failure, never a skip.</summary>
+    /// <summary>Skips the test without a browser; otherwise a new user and a new code client for one flow.</summary>
+    private async Task<(TestUser User, RegisteredClient Client)> UserAndClient(string usernamePrefix, string clientName)
+    {
+        RequireBrowser();
+        var user = await Host.CreateUser(TestHost.NewUsername(usernamePrefix));
+        return (user, await Host.RegisterCodeClient(name: clientName));
+    }
+
     private static void RequireBrowser()
     {
         if (Missing.Value is not { } problem)

@@ -150,9 +150,7 @@ public sealed class EventIngestHttpTests(TestHostFixture fixture) : EventIngestS
         using var second = await IngestAsAdmin(Envelope(change: e => e["idempotency_key"] = "body-" + Guid.NewGuid().ToString("N")), key);
         using var other = await IngestAsAdmin(Envelope(), key + "-other");
 
-        await AssertAnswer(first, "accepted", key);
-        await AssertAnswer(second, "duplicate", key);
-        Assert.Equal("accepted", (await Answer(other)).Status);
+        await AssertDeduplicated(key, first, second, other);
     }
 
     [Fact]
@@ -164,10 +162,8 @@ public sealed class EventIngestHttpTests(TestHostFixture fixture) : EventIngestS
         using var second = await IngestAsAdmin(Envelope(change: e => e["idempotency_key"] = key));
         using var byHeader = await IngestAsAdmin(Envelope(change: e => e["idempotency_key"] = key), "header-" + Guid.NewGuid().ToString("N"));
 
-        await AssertAnswer(first, "accepted", key);
-        await AssertAnswer(second, "duplicate", key);
         // The header wins over the body: another key, so another event.
-        Assert.Equal("accepted", (await Answer(byHeader)).Status);
+        await AssertDeduplicated(key, first, second, byHeader);
     }
 
     [Fact]
@@ -183,5 +179,13 @@ public sealed class EventIngestHttpTests(TestHostFixture fixture) : EventIngestS
         Assert.Equal(("duplicate", eventId, eventId), await Answer(second));
         // The body key wins over the event id: another key, so another event.
         Assert.Equal("accepted", (await Answer(withKey)).Status);
+    }
+
+    /// <summary>The first send under <paramref name="key"/> is accepted, the second is a duplicate of it, and <paramref name="otherKey"/> (sent under another key) is accepted anew.</summary>
+    private static async Task AssertDeduplicated(string key, HttpResponseMessage first, HttpResponseMessage second, HttpResponseMessage otherKey)
+    {
+        await AssertAnswer(first, "accepted", key);
+        await AssertAnswer(second, "duplicate", key);
+        Assert.Equal("accepted", (await Answer(otherKey)).Status);
     }
 }

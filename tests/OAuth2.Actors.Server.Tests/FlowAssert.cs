@@ -39,6 +39,13 @@ public static class FlowAssert
     public static void NotServerError(HttpResponseMessage response, string body) =>
         Assert.True((int)response.StatusCode < 500, $"The server failed ({(int)response.StatusCode}): {body}");
 
+    /// <summary>An <c>authorization_code_expired</c> event was emitted for <paramref name="client"/>, with <paramref name="reason"/> (expired, replayed).</summary>
+    public static async Task CodeExpiredEvent(TestHost host, RegisteredClient client, string reason)
+    {
+        var events = await host.WaitForEventsOfType("authorization_code_expired", e => Str(e, "client_id") == client.ClientId);
+        Assert.Equal(reason, Meta(events[0], "reason"));
+    }
+
     public static string Meta(JsonElement e, string key) =>
         e.GetProperty("metadata").TryGetProperty(key, out var v) ? v.GetString() ?? string.Empty : string.Empty;
 

@@ -6,10 +6,7 @@ public sealed class PasswordGrantDisabledTests(TestHostFixture fixture) : HostTe
     [Fact]
     public async Task PasswordGrant_must_be_unsupported_by_default()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient(confidential: true);
-
-        using var response = await Host.PasswordGrant(client, user.Username, user.Password);
+        using var response = await PasswordGrantTests.PasswordGrantByACodeClient(Host);
 
         OAuthAssert.Error(response, HttpStatusCode.BadRequest, "unsupported_grant_type");
     }

@@ -62,10 +62,7 @@ public sealed class PasswordGrantTests(Fixtures.FlowPasswordGrantFixture fixture
     [Fact]
     public async Task PasswordGrant_must_be_refused_to_a_client_not_registered_for_it()
     {
-        var user = await Host.CreateUser();
-        var client = await Host.RegisterCodeClient(confidential: true);
-
-        using var response = await Host.PasswordGrant(client, user.Username, user.Password);
+        using var response = await PasswordGrantByACodeClient(Host);
 
         OAuthAssert.Error(response, HttpStatusCode.BadRequest, "unauthorized_client");
     }
@@ -121,6 +118,14 @@ public sealed class PasswordGrantTests(Fixtures.FlowPasswordGrantFixture fixture
 
         OAuthAssert.Error(right, HttpStatusCode.BadRequest, "invalid_grant");
         await Host.WaitForEventsOfType("user_authentication_failed", e => FlowAssert.Str(e, "user_id") == user.UserId && FlowAssert.Meta(e, "reason") == "locked_out");
+    }
+
+    /// <summary>A new user's password grant requested by a confidential client registered for the authorization code grant only.</summary>
+    internal static async Task<TokenResponse> PasswordGrantByACodeClient(TestHost host)
+    {
+        var user = await host.CreateUser();
+        var client = await host.RegisterCodeClient(confidential: true);
+        return await host.PasswordGrant(client, user.Username, user.Password);
     }
 
     private async Task<RegisteredClient> PasswordClient() =>

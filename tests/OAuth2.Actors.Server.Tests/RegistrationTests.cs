@@ -114,9 +114,7 @@ public sealed class RegistrationTests(TestHostFixture fixture) : HostTests<TestH
     [Fact]
     public async Task Registration_must_refuse_a_public_client_for_client_credentials()
     {
-        using var response = await Post(new { token_endpoint_auth_method = "none", grant_types = new[] { "client_credentials" } });
-
-        var error = await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+        var error = await AssertRefusedMetadata(new { token_endpoint_auth_method = "none", grant_types = new[] { "client_credentials" } });
         Assert.Contains("public client", error.GetProperty("error_description").GetString(), StringComparison.Ordinal);
     }
 
@@ -179,9 +177,7 @@ public sealed class RegistrationTests(TestHostFixture fixture) : HostTests<TestH
     [InlineData("implicit")]
     public async Task Registration_must_refuse_an_unsupported_grant_type_with_invalid_client_metadata(string grantType)
     {
-        using var response = await Post(new { grant_types = new[] { grantType } });
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+        await AssertRefusedMetadata(new { grant_types = new[] { grantType } });
     }
 
     [Theory]
@@ -190,17 +186,13 @@ public sealed class RegistrationTests(TestHostFixture fixture) : HostTests<TestH
     [InlineData("tls_client_auth")]
     public async Task Registration_must_refuse_an_unsupported_auth_method_with_invalid_client_metadata(string method)
     {
-        using var response = await Post(new { token_endpoint_auth_method = method });
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+        await AssertRefusedMetadata(new { token_endpoint_auth_method = method });
     }
 
     [Fact]
     public async Task Registration_must_refuse_response_types_without_the_authorization_code_grant()
     {
-        using var response = await Post(new { grant_types = new[] { "client_credentials" }, response_types = new[] { "code" } });
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+        await AssertRefusedMetadata(new { grant_types = new[] { "client_credentials" }, response_types = new[] { "code" } });
     }
 
     [Theory]
@@ -209,17 +201,13 @@ public sealed class RegistrationTests(TestHostFixture fixture) : HostTests<TestH
     [InlineData("caf\u00e9")]
     public async Task Registration_must_refuse_a_scope_outside_the_rfc_6749_syntax(string scope)
     {
-        using var response = await Post(new { scope });
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+        await AssertRefusedMetadata(new { scope });
     }
 
     [Fact]
     public async Task Registration_must_refuse_a_client_name_longer_than_200_characters()
     {
-        using var response = await Post(new { client_name = new string('n', 201) });
-
-        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+        await AssertRefusedMetadata(new { client_name = new string('n', 201) });
     }
 
     [Theory]
@@ -229,9 +217,7 @@ public sealed class RegistrationTests(TestHostFixture fixture) : HostTests<TestH
     [InlineData("events:ingest")]
     public async Task Registration_must_refuse_a_reserved_scope_without_a_token(string scope)
     {
-        using var response = await Post(new { scope });
-
-        var error = await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+        var error = await AssertRefusedMetadata(new { scope });
         Assert.Contains("scope", error.GetProperty("error_description").GetString(), StringComparison.Ordinal);
     }
 
@@ -276,6 +262,13 @@ public sealed class RegistrationTests(TestHostFixture fixture) : HostTests<TestH
             Json("""{"grant_types":["client_credentials"],"logo_uri":"https://app.example.com/logo.png","contacts":["ops@example.com"],"software_id":"x"}"""));
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    /// <summary>Registers <paramref name="metadata"/> and asserts a 400 invalid_client_metadata; returns the error body.</summary>
+    private async Task<JsonElement> AssertRefusedMetadata(object metadata)
+    {
+        using var response = await Post(metadata);
+        return await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
 
     private async Task<HttpResponseMessage> Post(object metadata, string? bearer = null)
