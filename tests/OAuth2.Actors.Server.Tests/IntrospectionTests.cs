@@ -176,7 +176,7 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
     {
         var token = await Host.AccessToken(_client);
 
-        using var response = await Host.Client.PostAsync(TestHost.IntrospectionPath, TestHost.Form(("token", token)));
+        using var response = await Host.PostForm(TestHost.IntrospectionPath, null, ("token", token));
 
         await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
     }
@@ -208,10 +208,7 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
     [Fact]
     public async Task Introspection_without_a_token_parameter_must_answer_invalid_request()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.IntrospectionPath) { Content = TestHost.Form(("token_type_hint", "access_token")) };
-        request.Headers.Authorization = ClientCredentialsTests.Basic(_resourceServer.ClientId, _resourceServer.ClientSecret);
-
-        using var response = await Host.Client.SendAsync(request);
+        using var response = await Host.PostForm(TestHost.IntrospectionPath, _resourceServer, ("token_type_hint", "access_token"));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }

@@ -120,7 +120,7 @@ public sealed class RevocationTests(TestHostFixture fixture) : HostTests<TestHos
     {
         var token = await Host.AccessToken(_owner);
 
-        using var response = await Host.Client.PostAsync(TestHost.RevocationPath, TestHost.Form(("token", token)));
+        using var response = await Host.PostForm(TestHost.RevocationPath, null, ("token", token));
 
         await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
         using var introspection = await Host.Introspect(token);
@@ -142,10 +142,7 @@ public sealed class RevocationTests(TestHostFixture fixture) : HostTests<TestHos
     [Fact]
     public async Task Revocation_without_a_token_parameter_must_answer_invalid_request()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.RevocationPath) { Content = TestHost.Form(("token_type_hint", "access_token")) };
-        request.Headers.Authorization = ClientCredentialsTests.Basic(_owner.ClientId, _owner.ClientSecret);
-
-        using var response = await Host.Client.SendAsync(request);
+        using var response = await Host.PostForm(TestHost.RevocationPath, _owner, ("token_type_hint", "access_token"));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
     }

@@ -110,6 +110,19 @@ public sealed partial class TestHost : IAsyncDisposable
 
     public string HostLog(int lines = 40) => Logs.Tail(lines);
 
+    /// <summary>Posts a form to <paramref name="path"/>, authenticated as <paramref name="client"/> with HTTP Basic, or not at all.</summary>
+    public async Task<HttpResponseMessage> PostForm(string path, RegisteredClient? client, params (string Key, string Value)[] form)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Form(form) };
+        if (client is not null)
+        {
+            var credentials = $"{Uri.EscapeDataString(client.ClientId)}:{Uri.EscapeDataString(client.ClientSecret ?? string.Empty)}";
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(credentials)));
+        }
+
+        return await Client.SendAsync(request);
+    }
+
     /// <summary>Sends <paramref name="content"/> to <paramref name="path"/> with an optional bearer token.</summary>
     public async Task<HttpResponseMessage> Send(HttpMethod method, string path, string? bearer, HttpContent? content = null, params (string Name, string Value)[] headers)
     {
