@@ -115,7 +115,7 @@ public static class EventEndpoints
             return null;
         }
 
-        return HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply), http.Response);
+        return HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response);
     }
 
     private static (EventQuery? Query, string? Problem) ParseQuery(IQueryCollection query)

@@ -52,6 +52,12 @@ public static class HttpOutcomes
     public static IResult Problem(OAuthError error, HttpResponse response) =>
         Results.Problem(statusCode: Apply(error, response), title: error.Error, detail: error.Description);
 
-    /// <summary>A reply no endpoint expects is a bug of the server: 500 server_error, never a guess.</summary>
-    public static OAuthError Unexpected(OAuthReply reply) => OAuthError.Failed;
+    /// <summary>A reply the endpoint does not expect is a bug of the server: logged, counted, answered 500 server_error.</summary>
+    public static OAuthError Unexpected(OAuthReply reply, HttpContext http)
+    {
+        http.RequestServices.GetRequiredService<ServerFailures>().Record();
+        http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HttpOutcomes))
+            .LogError("{Path} got a reply it does not handle: {ReplyType}", http.Request.Path.Value, reply.GetType().Name);
+        return OAuthError.Failed;
+    }
 }

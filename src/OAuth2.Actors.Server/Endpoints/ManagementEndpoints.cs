@@ -71,7 +71,7 @@ public static class ManagementEndpoints
             case OAuthError error:
                 return HttpOutcomes.Problem(error, http.Response);
             default:
-                return HttpOutcomes.Problem(HttpOutcomes.Unexpected(reply), http.Response);
+                return HttpOutcomes.Problem(HttpOutcomes.Unexpected(reply, http), http.Response);
         }
     }
 

@@ -24,7 +24,7 @@ public static class OAuthResults
             case ClientRegistrationSucceeded r:
                 return Results.Json(r.Response, RequestReader.Json, statusCode: StatusCodes.Status201Created);
             default:
-                return From(HttpOutcomes.Unexpected(reply), response);
+                return From(HttpOutcomes.Unexpected(reply, response.HttpContext), response);
         }
     }
 
