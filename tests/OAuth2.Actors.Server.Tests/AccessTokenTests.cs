@@ -16,7 +16,6 @@ public sealed class AccessTokenTests(Fixtures.ShortTokenLifetimeServerFixture fi
         _jwks = new JsonWebKeySet(await Host.JwksJson());
     }
 
-
     [Fact]
     public async Task Access_token_must_verify_against_the_jwks_with_issuer_and_audience()
     {

@@ -10,7 +10,6 @@ public abstract class BadInputSuite(TestHostFixture fixture) : HostTests<TestHos
 
     protected RegisteredClient Client { get; private set; } = null!;
 
-
     protected HttpClient Http => Host.Client;
 
     public static TheoryData<string> FormEndpoints => new() { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath };
@@ -18,7 +17,6 @@ public abstract class BadInputSuite(TestHostFixture fixture) : HostTests<TestHos
     public static TheoryData<string> AllPostEndpoints => new() { TestHost.TokenPath, TestHost.IntrospectionPath, TestHost.RevocationPath, TestHost.RegistrationPath };
 
     public override async Task InitializeAsync() => Client = await Host.Register(scope: "read");
-
 
     /// <summary>POSTs <paramref name="content"/> to <paramref name="path"/> as the registered client (HTTP Basic, except for registration).</summary>
     protected async Task<HttpResponseMessage> SendAuthenticated(string path, HttpContent content)

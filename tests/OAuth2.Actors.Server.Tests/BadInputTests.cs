@@ -190,7 +190,6 @@ public sealed class BadInputTests(TestHostFixture fixture) : BadInputSuite(fixtu
         await AssertRefused(path, content, "invalid_request");
     }
 
-
     // ---- error_description charset (RFC 6749 5.2) ------------------------------------------------------------
 
     [Theory]

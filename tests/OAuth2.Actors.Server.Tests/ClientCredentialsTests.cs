@@ -7,7 +7,6 @@ public sealed class ClientCredentialsTests(TestHostFixture fixture) : HostTests<
 
     public override async Task InitializeAsync() => _client = await Host.Register(scope: "read write");
 
-
     [Fact]
     public async Task Token_endpoint_must_issue_a_jwt_for_client_credentials()
     {

@@ -15,7 +15,6 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
         _resourceServer = await Host.Register(scope: "introspect");
     }
 
-
     [Fact]
     public async Task Introspection_must_describe_an_active_token()
     {

@@ -12,7 +12,6 @@ public sealed class RevocationTests(TestHostFixture fixture) : HostTests<TestHos
         _other = await Host.Register(scope: "read");
     }
 
-
     [Theory]
     [InlineData("unknown-token")]
     [InlineData("a.b.c")]

@@ -1,4 +1,3 @@
-
 namespace OAuth2.Actors.Auth;
 
 /// <summary>A request to <c>/oauth/token</c>: what the Authorization header presented and the form as received.</summary>

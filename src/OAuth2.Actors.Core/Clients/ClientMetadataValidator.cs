@@ -1,4 +1,3 @@
-
 namespace OAuth2.Actors.Clients;
 
 /// <summary>Client metadata after validation and defaulting (RFC 7591 2).</summary>

@@ -1,4 +1,3 @@
-
 namespace OAuth2.Actors.Clients;
 
 /// <summary>Commands and queries addressed to one client entity through the <c>clients</c> shard region.</summary>

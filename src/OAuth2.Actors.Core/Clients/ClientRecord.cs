@@ -1,4 +1,3 @@
-
 namespace OAuth2.Actors.Clients;
 
 /// <summary>A registered client as kept in the journal: metadata and hashes, never a secret in clear.</summary>

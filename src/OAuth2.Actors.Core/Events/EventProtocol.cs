@@ -1,4 +1,3 @@
-
 namespace OAuth2.Actors.Events;
 
 /// <summary>Wrap a plugin in a sink actor and add it to the broadcast router.</summary>

@@ -1,4 +1,3 @@
-
 namespace OAuth2.Actors.Users;
 
 /// <summary>Commands and queries addressed to one user entity (by normalized username) through the <c>users</c> shard region.</summary>

@@ -1,4 +1,3 @@
-
 namespace OAuth2.Actors.Server.Endpoints;
 
 /// <summary>

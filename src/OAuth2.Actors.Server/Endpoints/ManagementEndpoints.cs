@@ -90,7 +90,6 @@ public static class ManagementEndpoints
 
     private static object Body(UserView u) => new { user_id = u.UserId, username = u.Username, email = u.Email, created_at = u.CreatedAt };
 
-
     private sealed record NewUserBody(string? Username, string? Password, string? Email);
 
     private sealed record ClientUpdateBody(

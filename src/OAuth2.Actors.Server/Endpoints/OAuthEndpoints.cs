@@ -48,5 +48,4 @@ public static class OAuthEndpoints
         var reply = await gateway.Send(message(AuthorizationHeader.Of(http), form, http.ToRequestContext()), http.RequestAborted);
         return OAuthResults.From(reply, http.Response);
     }
-
 }

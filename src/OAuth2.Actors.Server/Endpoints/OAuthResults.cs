@@ -1,4 +1,3 @@
-
 namespace OAuth2.Actors.Server.Endpoints;
 
 /// <summary>Maps actor replies to HTTP responses (RFC 6749 5.1/5.2, RFC 7662 2.2, RFC 7009 2.2, RFC 7591 3.2).</summary>

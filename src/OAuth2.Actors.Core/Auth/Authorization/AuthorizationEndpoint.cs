@@ -1,4 +1,3 @@
-
 namespace OAuth2.Actors.Auth.Authorization;
 
 /// <summary>

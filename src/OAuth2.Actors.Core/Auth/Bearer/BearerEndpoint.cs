@@ -1,4 +1,3 @@
-
 namespace OAuth2.Actors.Auth.Bearer;
 
 /// <summary>The bearer check of the server's own protected endpoints (<c>/events</c>, <c>/events/ingest</c>).</summary>

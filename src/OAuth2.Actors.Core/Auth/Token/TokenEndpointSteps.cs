@@ -1,4 +1,3 @@
-
 namespace OAuth2.Actors.Auth.Token;
 
 /// <summary>RFC 6749 5.2 unsupported_grant_type: a grant type is required and must be one this server serves.</summary>
