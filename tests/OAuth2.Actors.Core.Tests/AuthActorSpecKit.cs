@@ -22,7 +22,7 @@ public abstract class AuthActorSpecKit : PersistenceSpec
     protected IActorRef StartAuth(ServerSettings? settings = null, params ITokenGrant[] extraGrants)
     {
         var services = new AuthServices(
-            settings ?? SpecSupport.Settings(), _time, new EventPublisher(_events.Ref, _time, "spec"), _clients.Ref, _tokens.Ref,
+            settings ?? SpecSupport.Settings(), _time, new EventPublisher(SpecSupport.EnvelopesTo(Sys, _events), _time, "spec"), _clients.Ref, _tokens.Ref,
             ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, NoLogger.Instance);
         ITokenGrant[] grants = [new ClientCredentialsGrant(), new AuthorizationCodeGrant(), new RefreshTokenGrant(), new PasswordGrant(), .. extraGrants];
         return Sys.ActorOf(AuthActor.Props(services, new TokenGrants(grants), _failures));

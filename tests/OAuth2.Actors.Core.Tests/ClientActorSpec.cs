@@ -19,7 +19,7 @@ public class ClientActorSpec : PersistenceSpec
     }
 
     private Task<IActorRef> StartClientAsync(string clientId) =>
-        _shard.ChildActorOfAsync(ClientActor.Props(clientId, _settings, _time, new EventPublisher(_events.Ref, _time, "spec")));
+        _shard.ChildActorOfAsync(ClientActor.Props(clientId, _settings, _time, new EventPublisher(SpecSupport.EnvelopesTo(Sys, _events), _time, "spec")));
 
     private async Task<ClientRegistrationResponse> RegisterAsync(IActorRef client, string clientId, ClientMetadata? metadata = null, bool privileged = false)
     {

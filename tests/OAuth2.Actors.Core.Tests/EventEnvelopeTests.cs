@@ -171,7 +171,7 @@ public class EventEnvelopeTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     {
         var time = new FakeTimeProvider(Start);
         var events = CreateTestProbe();
-        var publisher = new EventPublisher(events.Ref, time, "spec-producer");
+        var publisher = new EventPublisher(SpecSupport.EnvelopesTo(Sys, events), time, "spec-producer");
         var context = new RequestContext("corr-1", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "vendor=1", "127.0.0.1");
 
         publisher.Publish(EventType.TokenCreated, context, "billing", metadata: new Dictionary<string, string> { ["scope"] = "read" });
@@ -198,7 +198,7 @@ public class EventEnvelopeTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     public async Task EventPublisher_must_mark_internal_operations_and_carry_severity_and_error()
     {
         var events = CreateTestProbe();
-        var publisher = new EventPublisher(events.Ref, new FakeTimeProvider(Start), "spec");
+        var publisher = new EventPublisher(SpecSupport.EnvelopesTo(Sys, events), new FakeTimeProvider(Start), "spec");
 
         publisher.Publish(EventType.ClientValidated, RequestContext.Internal("boot"), "admin", severity: EventSeverity.Warning, error: "invalid_client");
         publisher.Publish(EventType.TokenExpired, null);

@@ -13,7 +13,7 @@ public class EventPublisherTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task EventPublisher_must_carry_the_source_and_the_remote_address_of_a_request_in_the_attributes()
     {
-        var publisher = new EventPublisher(TestActor, _time, "spec");
+        var publisher = new EventPublisher(SpecSupport.EnvelopesTo(Sys, TestActor), _time, "spec");
 
         publisher.Publish(EventType.TokenCreated, new RequestContext("corr-1", RemoteAddress: "203.0.113.7"), "billing");
 
@@ -26,12 +26,32 @@ public class EventPublisherTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task EventPublisher_must_leave_out_the_remote_address_of_internal_work()
     {
-        var publisher = new EventPublisher(TestActor, _time, "spec");
+        var publisher = new EventPublisher(SpecSupport.EnvelopesTo(Sys, TestActor), _time, "spec");
 
         publisher.Publish(EventType.ClientRegistered, RequestContext.Internal("bootstrap"), "admin");
 
         var envelope = await ExpectMsgAsync<EventEnvelope>();
         Assert.Equal("internal", envelope.Attributes["source"]);
         Assert.False(envelope.Attributes.ContainsKey("remote_address"));
+    }
+
+    [Fact]
+    public async Task EventPublisher_must_hand_the_event_actor_every_envelope_in_order_in_batches()
+    {
+        var publisher = new EventPublisher(TestActor, _time, "spec");
+
+        for (var i = 0; i < 500; i++)
+        {
+            publisher.Publish(EventType.TokenCreated, null, "client-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var received = new List<EventEnvelope>();
+        while (received.Count < 500)
+        {
+            received.AddRange((await ExpectMsgAsync<EventBatch>()).Events);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => "client-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)), received.Select(e => e.Event.ClientId));
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 }

@@ -1,7 +1,9 @@
 using System.Text;
+using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
 using Akka.Persistence;
+using OAuth2.Actors.Events;
 
 namespace OAuth2.Actors.Core.Tests;
 
@@ -12,6 +14,12 @@ internal static class SpecSupport
 
     /// <summary>A fixed, whole-second start so unix-second claims compare exactly.</summary>
     public static readonly DateTimeOffset Start = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// Where an actor under test publishes its events: publishers hand the EventActor batches, and this relay (the one
+    /// the EventActor puts in front of a user's sink actor) gives <paramref name="probe"/> each envelope on its own.
+    /// </summary>
+    public static IActorRef EnvelopesTo(ActorSystem system, IActorRef probe) => system.ActorOf(EventSinkRelay.Props(probe));
 
     public static readonly RequestContext Context = RequestContext.Internal("spec");
 

@@ -28,7 +28,7 @@ public class TokenActorSpec : ClusterSpec
 
     private Task<IActorRef> StartTokenActorAsync(ServerSettings? settings = null) =>
         // The probe "pool" is the parent, standing in for the round-robin pool router.
-        _pool.ChildActorOfAsync(TokenActor.Props(settings ?? SpecSupport.Settings(), _time, _keys.Ref, _revocations.Ref, new EventPublisher(_events.Ref, _time, "spec")));
+        _pool.ChildActorOfAsync(TokenActor.Props(settings ?? SpecSupport.Settings(), _time, _keys.Ref, _revocations.Ref, new EventPublisher(SpecSupport.EnvelopesTo(Sys, _events), _time, "spec")));
 
     /// <summary>Answers the key request and every bucket request, as the key entity and the 16 revocation buckets would.</summary>
     private async Task LoadAsync(IReadOnlyDictionary<string, long>? revoked = null)

@@ -16,6 +16,7 @@ public sealed class EventActor : ReceiveActor
     private readonly IdempotencyWindow _seen;
     private readonly Dictionary<string, IActorRef> _pluginSinks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> _actorSinks = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, IActorRef> _relays = new();
     private readonly IEventPlugin[] _initialPlugins;
     private IActorRef _router = ActorRefs.Nobody;
     private long _sinkNumber;
@@ -29,22 +30,27 @@ public sealed class EventActor : ReceiveActor
         _seen = new IdempotencyWindow(settings.DedupWindow, settings.DedupCapacity);
         _initialPlugins = plugins.ToArray();
 
-        Receive<EventEnvelope>(Route);
+        Receive<EventBatch>(Route);
+        Receive<EventEnvelope>(e => Route(new EventBatch([e])));
         Receive<RegisterEventPlugin>(RegisterPlugin);
         Receive<RegisterEventSink>(RegisterSink);
         Receive<UnregisterEventSink>(u =>
         {
             var replyTo = Sender;
-            if (_actorSinks.Remove(u.Name, out var sink) || _pluginSinks.Remove(u.Name, out sink))
+            if (_actorSinks.Remove(u.Name, out var sink))
             {
                 Context.Unwatch(sink);
+                DropRelay(sink);
+            }
+            else if (_pluginSinks.Remove(u.Name, out sink))
+            {
+                // A plugin's sink actor is ours: stop it (its stream drains no further).
                 _router.Tell(new RemoveRoutee(Routee.FromActorRef(sink)));
-                if (sink.Path.Parent.Equals(Self.Path))
-                {
-                    // A plugin's sink actor is ours: stop it (its stream drains no further).
-                    Context.Stop(sink);
-                }
+                Context.Stop(sink);
+            }
 
+            if (sink is not null)
+            {
                 // Answer once the router no longer has it, so no event sent after the answer reaches it.
                 _router.Ask<Routees>(GetRoutees.Instance, TimeSpan.FromSeconds(5))
                     .ContinueWith(_ => replyTo.Tell(new EventSinkUnregistered(u.Name)), TaskScheduler.Default);
@@ -103,16 +109,27 @@ public sealed class EventActor : ReceiveActor
         return sink;
     }
 
-    private void Route(EventEnvelope envelope)
+    private void Route(EventBatch batch)
     {
-        if (!_settings.Filter.Allows(envelope.Event.EventType))
+        var allowed = batch;
+        var filter = _settings.Filter;
+        foreach (var envelope in batch.Events)
         {
-            _filtered++;
-            return;
+            if (!filter.Allows(envelope.Event.EventType))
+            {
+                // Rare (a filter is set and this batch meets it): build the batch of those that pass.
+                var passing = batch.Events.Where(e => filter.Allows(e.Event.EventType)).ToArray();
+                _filtered += batch.Events.Count - passing.Length;
+                allowed = passing.Length == 0 ? null : new EventBatch(passing);
+                break;
+            }
         }
 
-        _published++;
-        _router.Tell(envelope, ActorRefs.NoSender);
+        if (allowed is not null)
+        {
+            _published += allowed.Events.Count;
+            _router.Tell(allowed, ActorRefs.NoSender);
+        }
     }
 
     private void RegisterPlugin(RegisterEventPlugin register)
@@ -137,9 +154,12 @@ public sealed class EventActor : ReceiveActor
             return;
         }
 
+        // The router carries batches; the relay hands the user's actor one EventEnvelope at a time, as documented.
+        var relay = Context.ActorOf(EventSinkRelay.Props(register.Sink), $"relay-{Uri.EscapeDataString(register.Name)}-{++_sinkNumber}");
         _actorSinks[register.Name] = register.Sink;
+        _relays[register.Sink] = relay;
         Context.Watch(register.Sink);
-        AddRoutee(register.Sink, register.Name);
+        AddRoutee(relay, register.Name);
     }
 
     private void AddRoutee(IActorRef sink, string name)
@@ -160,7 +180,16 @@ public sealed class EventActor : ReceiveActor
             _log.Info("Event sink {Sink} stopped; removed from the router", name);
         }
 
-        _router.Tell(new RemoveRoutee(Routee.FromActorRef(sink)));
+        DropRelay(sink);
+    }
+
+    private void DropRelay(IActorRef sink)
+    {
+        if (_relays.Remove(sink, out var relay))
+        {
+            _router.Tell(new RemoveRoutee(Routee.FromActorRef(relay)));
+            Context.Stop(relay);
+        }
     }
 
     private void Ingest(IngestEvent ingest)
@@ -179,7 +208,7 @@ public sealed class EventActor : ReceiveActor
             return;
         }
 
-        Route(envelope);
+        Route(new EventBatch([envelope]));
         Sender.Tell(new IngestAccepted(key, envelope.Event.Id));
     }
 

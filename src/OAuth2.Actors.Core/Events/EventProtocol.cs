@@ -1,5 +1,11 @@
 namespace OAuth2.Actors.Events;
 
+/// <summary>
+/// Envelopes in the order they were published, as the publishers hand them to the EventActor and the EventActor to
+/// the plugin sinks: one message per batch instead of one per event (a batch is often a single envelope).
+/// </summary>
+public sealed record EventBatch(IReadOnlyList<EventEnvelope> Events);
+
 /// <summary>Wrap a plugin in a sink actor and add it to the broadcast router.</summary>
 public sealed record RegisterEventPlugin(IEventPlugin Plugin);
 

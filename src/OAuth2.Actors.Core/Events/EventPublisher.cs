@@ -1,13 +1,21 @@
+using System.Collections.Concurrent;
 using Akka.Actor;
 using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Events;
 
 /// <summary>
-/// How AuthActor, TokenActor and ClientActor emit events: build the envelope and <c>Tell</c> the EventActor.
+/// How AuthActor, TokenActor and ClientActor emit events: build the envelope and hand it to the EventActor.
 /// Never blocks, never throws, never waits: publishing is best-effort and off the request path.
 /// </summary>
-public sealed class EventPublisher
+/// <remarks>
+/// Envelopes are queued here and reach the EventActor as an <see cref="EventBatch"/>: the first envelope into an
+/// empty queue schedules one flush on the thread pool, and whatever has been published by the time it runs goes in
+/// the same batch. Under load that is many envelopes per message, so the pipeline wakes once per batch rather than
+/// once per event (each wake-up of an idle actor is a thread-pool dispatch); when idle, a batch is one envelope and
+/// the delay is one dispatch. One publisher is shared by every actor of a node (<see cref="Hosting.OAuth2Setup"/>).
+/// </remarks>
+public sealed class EventPublisher : IThreadPoolWorkItem
 {
     public static readonly EventPublisher None = new(ActorRefs.Nobody, TimeProvider.System, "none", enabled: false);
 
@@ -19,6 +27,8 @@ public sealed class EventPublisher
     private readonly IActorRef _eventActor;
     private readonly TimeProvider _time;
     private readonly string _producer;
+    private readonly ConcurrentQueue<EventEnvelope> _pending = new();
+    private int _flushScheduled;
 
     public EventPublisher(IActorRef eventActor, TimeProvider time, string producer, bool enabled = true)
     {
@@ -46,7 +56,7 @@ public sealed class EventPublisher
 
         var now = _time.GetUtcNow();
         var attributes = Attributes(context);
-        var envelope = new EventEnvelope(
+        _pending.Enqueue(new EventEnvelope(
             new AuthEvent(Guid.NewGuid().ToString(), type, now, severity, userId, clientId, metadata ?? NoMetadata, error),
             null,
             context?.TraceParent,
@@ -54,8 +64,33 @@ public sealed class EventPublisher
             context?.CorrelationId,
             _producer,
             now,
-            attributes);
-        _eventActor.Tell(envelope, ActorRefs.NoSender);
+            attributes));
+
+        // The envelope is queued before the flag is read: a flush that has already cleared the flag either takes it
+        // or, if it had finished draining, this call schedules the next one. No envelope waits for a later event.
+        if (Interlocked.Exchange(ref _flushScheduled, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    /// <summary>Sends everything queued so far to the EventActor as one batch.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        Interlocked.Exchange(ref _flushScheduled, 0);
+        var count = _pending.Count;
+        if (count == 0)
+        {
+            return;
+        }
+
+        var batch = new List<EventEnvelope>(count);
+        while (_pending.TryDequeue(out var envelope))
+        {
+            batch.Add(envelope);
+        }
+
+        _eventActor.Tell(new EventBatch(batch), ActorRefs.NoSender);
     }
 
     /// <summary>Where the event came from: <c>source</c>, and for a request the address it came from (<c>remote_address</c>, as the host saw it).</summary>

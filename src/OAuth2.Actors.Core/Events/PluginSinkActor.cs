@@ -36,11 +36,11 @@ public sealed class PluginSinkActor : ReceiveActor
             SingleWriter = true,
         });
 
-        Receive<EventEnvelope>(e =>
+        Receive<EventBatch>(batch =>
         {
-            if (!_queue.Writer.TryWrite(e))
+            foreach (var e in batch.Events)
             {
-                if (Interlocked.Increment(ref _dropped) % 10_000 == 1)
+                if (!_queue.Writer.TryWrite(e) && Interlocked.Increment(ref _dropped) % 10_000 == 1)
                 {
                     _log.Warning("Event sink {Sink} is full ({Capacity} buffered): dropping new events", _plugin.Name, bufferSize);
                 }

@@ -8,8 +8,25 @@ namespace OAuth2.Actors.Hosting;
 /// <summary>What every feature's actors are built from: the validated settings, the clock and the event settings.</summary>
 public sealed record OAuth2Setup(ServerSettings Settings, TimeProvider Time, EventSettings Events)
 {
-    /// <summary>The publisher an actor emits its events through (to the node's EventActor).</summary>
-    public EventPublisher Publisher(IActorRegistry registry) => registry.EventPublisher(Time, Events);
+    private EventPublisher? _publisher;
+
+    /// <summary>The publisher every actor of the node emits its events through (to the node's EventActor): one, shared, so its batches are the node's.</summary>
+    public EventPublisher Publisher(IActorRegistry registry)
+    {
+        if (_publisher is { } publisher)
+        {
+            return publisher;
+        }
+
+        publisher = registry.EventPublisher(Time, Events);
+        if (publisher.Enabled)
+        {
+            // Asked before the EventActor was registered, it is the no-op one: not kept, so a later call gets the real one.
+            publisher = Interlocked.CompareExchange(ref _publisher, publisher, null) ?? publisher;
+        }
+
+        return publisher;
+    }
 }
 
 public static class ShardedEntities

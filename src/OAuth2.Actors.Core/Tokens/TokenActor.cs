@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.DistributedData;
 using Akka.Event;
@@ -15,8 +16,9 @@ namespace OAuth2.Actors.Tokens;
 /// It serves nothing until both are loaded, so a restarted node never calls a revoked token active.
 /// The ES256 work itself (signing, and the signature check of a token not in the cache) runs on the thread pool, as
 /// many at a time as there are cores, rather than queueing behind the routee: it needs nothing but the key, which is
-/// immutable. What depends on the actor's state (the cache, expiry against the clock, revocation) stays in the actor,
-/// and revocation is checked when the answer goes out, so a revocation this routee has seen by then always wins.
+/// immutable. The answer to a fresh check goes out from there too (no trip back through the mailbox): the cache and the
+/// revocation view are safe to read from any thread, only this actor writes the revocations, and revocation is checked
+/// when the answer goes out, so a revocation this routee has recorded by then always wins.
 /// </summary>
 public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 {
@@ -29,13 +31,15 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private readonly IActorRef _revocations;
     private readonly EventPublisher _events;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    // Thread-safe (the JWT bearer handler shares one per application); used from pool threads.
+    // Verified signatures, keyed by the token text: a hit skips the signature check, never the expiry or revocation
+    // check. Filled from pool threads as checks complete; cleared when it reaches its limit.
+    private readonly ConcurrentDictionary<string, ActiveToken> _verified = new(StringComparer.Ordinal);
+    private int _verifiedCount;
 
-    // Verified signatures, keyed by the token text: a hit skips the signature check, never the expiry or revocation check.
-    private readonly Dictionary<string, ActiveToken> _verified = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _revokedHere = new(StringComparer.Ordinal);
+    // Revocations: written by this actor only, read by the answers that go out from pool threads.
+    private readonly ConcurrentDictionary<string, long> _revokedHere = new(StringComparer.Ordinal);
     private readonly HashSet<int> _bucketsPending = Enumerable.Range(0, RevocationBuckets.Count).ToHashSet();
-    private LWWDictionary<string, long> _replicatedRevocations = LWWDictionary<string, long>.Empty;
+    private volatile LWWDictionary<string, long> _replicatedRevocations = LWWDictionary<string, long>.Empty;
     private SigningKeyMaterial? _key;
     private TokenValidationParameters? _validation;
 
@@ -95,20 +99,11 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<IssueAccessToken>(Issue);
         Receive<IntrospectToken>(Introspect);
-        Receive<Verified>(v =>
-        {
-            if (v.Token is not null)
-            {
-                Remember(v.Request.Token, v.Token);
-            }
-
-            v.ReplyTo.Tell(Answer(v.Token, v.Request.Context));
-        });
         Receive<RevokeToken>(Revoke);
         Receive<RevokeByKey>(RevokeKey);
         Receive<RevokedLocally>(m => _revokedHere[m.Jti] = m.ExpiresAtUnix);
         // Not recorded, so not revoked: keep this routee consistent with its siblings.
-        Receive<RevocationFailed>(m => _revokedHere.Remove(m.Key));
+        Receive<RevocationFailed>(m => _revokedHere.TryRemove(m.Key, out _));
         Receive<GetJsonWebKeys>(_ => Sender.Tell(new CurrentJsonWebKeys([_key!.PublicJwk])));
         Receive<GetTokenServiceStatus>(_ => Sender.Tell(new TokenServiceStatus(true, _key!.KeyId, _key.Algorithm)));
         Receive<InitTick>(_ => PruneExpired());
@@ -227,11 +222,29 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         var replyTo = Sender;
         var validation = _validation!;
         var audience = _settings.Audience;
-        Task.Run(() => AccessTokenJwt.Verify(request.Token, validation, audience))
-            .PipeTo(Self, Self, active => new Verified(request, active, replyTo), _ => new Verified(request, null, replyTo));
+        Task.Run(() =>
+        {
+            ActiveToken? active;
+            try
+            {
+                active = AccessTokenJwt.Verify(request.Token, validation, audience);
+            }
+            catch (Exception e)
+            {
+                replyTo.Tell(new Status.Failure(e));
+                return;
+            }
+
+            if (active is not null)
+            {
+                Remember(request.Token, active);
+            }
+
+            replyTo.Tell(Answer(active, request.Context));
+        });
     }
 
-    /// <summary>Expiry and revocation of a token whose signature checked out (null: it did not).</summary>
+    /// <summary>Expiry and revocation of a token whose signature checked out (null: it did not). Safe on any thread.</summary>
     private IntrospectionResult Answer(ActiveToken? active, RequestContext context)
     {
         if (active is null)
@@ -362,8 +375,9 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 
     private void Remember(string token, ActiveToken active)
     {
-        if (_verified.Count >= VerifiedCacheLimit)
+        if (Interlocked.Increment(ref _verifiedCount) > VerifiedCacheLimit)
         {
+            Volatile.Write(ref _verifiedCount, 0);
             _verified.Clear();
         }
 
@@ -373,16 +387,16 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private void PruneExpired()
     {
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        foreach (var jti in _revokedHere.Where(kv => kv.Value <= now).Select(kv => kv.Key).ToArray())
+        foreach (var (jti, expiresAt) in _revokedHere)
         {
-            _revokedHere.Remove(jti);
+            if (expiresAt <= now)
+            {
+                _revokedHere.TryRemove(jti, out _);
+            }
         }
     }
 
     private sealed record RevocationFailed(string Key);
-
-    /// <summary>A signature check done on the pool, back in the actor for the cache, expiry and revocation.</summary>
-    private sealed record Verified(IntrospectToken Request, ActiveToken? Token, IActorRef ReplyTo);
 
     private sealed record InitTick
     {
