@@ -18,8 +18,8 @@ public class ClientActorSpec : PersistenceSpec
         _shard = CreateTestProbe("shard");
     }
 
-    private Task<IActorRef> StartClientAsync(string clientId) =>
-        _shard.ChildActorOfAsync(ClientActor.Props(clientId, _settings, _time, new EventPublisher(SpecSupport.EnvelopesTo(Sys, _events), _time, "spec")));
+    private Task<IActorRef> StartClientAsync(string clientId, ClientCacheInvalidation? invalidation = null) =>
+        _shard.ChildActorOfAsync(ClientActor.Props(clientId, _settings, _time, new EventPublisher(SpecSupport.EnvelopesTo(Sys, _events), _time, "spec"), invalidation));
 
     private async Task<ClientRegistrationResponse> RegisterAsync(IActorRef client, string clientId, ClientMetadata? metadata = null, bool privileged = false)
     {
@@ -38,6 +38,37 @@ public class ClientActorSpec : PersistenceSpec
     {
         client.Tell(new AuthenticateClient(clientId, secret, ClientAuthMethods.ClientSecretBasic, SpecSupport.Context), TestActor);
         return await ExpectMsgAsync<object>();
+    }
+
+    [Theory]
+    [InlineData("delete")]
+    [InlineData("update")]
+    [InlineData("bootstrap")]
+    public async Task ClientActor_must_clear_the_nodes_cached_authentication_before_it_answers_a_change(string change)
+    {
+        var cache = new ClientAuthenticationCache(TimeSpan.FromMinutes(1), _time);
+        Sys.ActorOf(ClientCacheActor.Props(cache), ClientCacheActor.Name);
+        var client = await StartClientAsync("billing", new ClientCacheInvalidation(TimeSpan.FromSeconds(3)));
+        var secret = change == "bootstrap" ? "bootstrap-secret-0123456789abcdefghij" : (await RegisterAsync(client, "billing")).ClientSecret!;
+        if (change == "bootstrap")
+        {
+            await EnsureBootstrapAsync(client, "billing", secret);
+        }
+
+        var authenticated = Assert.IsType<ClientAuthenticated>(await AuthenticateAsync(client, "billing", secret));
+        cache.Remember("billing", secret, authenticated.Client, cache.Epoch);
+        var admin = new ClientManagementAccess(null, Admin: true);
+
+        object command = change switch
+        {
+            "delete" => new DeleteClient("billing", admin, SpecSupport.Context),
+            "update" => new UpdateClientConfiguration("billing", admin, new ClientMetadata(ClientName: "Renamed", Scope: "read"), "billing", null, SpecSupport.Context),
+            _ => new EnsureBootstrapClient("billing", "another-bootstrap-secret-0123456789ab"),
+        };
+        client.Tell(command, TestActor);
+        await ExpectMsgAsync<object>(m => m is ClientDeleted or ClientConfiguration or BootstrapClientReady);
+
+        Assert.Null(cache.TryAuthenticate("billing", secret));
     }
 
     [Fact]

@@ -34,7 +34,10 @@ public static class AuthHosting
                 registry.Get<UserDirectoryActor>(),
                 registry.Get<AuthorizationCodeActor>(),
                 registry.Get<RefreshFamilyActor>(),
-                NoLogger.Instance);
+                NoLogger.Instance)
+            {
+                ClientCache = setup.ClientCache,
+            };
             registry.Register<AuthActor>(system.ActorOf(AuthActor.Props(services, grants, failures), "auth"));
         });
 }

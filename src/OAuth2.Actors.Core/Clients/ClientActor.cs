@@ -18,17 +18,19 @@ public sealed class ClientActor : ReceivePersistentActor
     private readonly ServerSettings _settings;
     private readonly TimeProvider _time;
     private readonly EventPublisher _events;
+    private readonly ClientCacheInvalidation _invalidation;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ClientRecord? _state;
     private ClientRecord? _viewOf;
     private ClientView? _view;
 
-    public ClientActor(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events)
+    public ClientActor(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation invalidation)
     {
         _clientId = clientId;
         _settings = settings;
         _time = time;
         _events = events;
+        _invalidation = invalidation;
 
         Recover<ClientCreated>(e => _state = e.Client);
         Recover<ClientCredentialsReplaced>(e => _state = e.Client);
@@ -67,8 +69,8 @@ public sealed class ClientActor : ReceivePersistentActor
 
     public override string PersistenceId => $"client-{_clientId}";
 
-    public static Props Props(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events) =>
-        Akka.Actor.Props.Create(() => new ClientActor(clientId, settings, time, events));
+    public static Props Props(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation? invalidation = null) =>
+        Akka.Actor.Props.Create(() => new ClientActor(clientId, settings, time, events, invalidation ?? ClientCacheInvalidation.None));
 
     private void Authenticate(AuthenticateClient command)
     {
@@ -82,15 +84,7 @@ public sealed class ClientActor : ReceivePersistentActor
 
         if (failure is null)
         {
-            if (_events.Enabled)
-            {
-                _events.Publish(EventType.ClientValidated, command.Context, _clientId, metadata: new Dictionary<string, string>
-                {
-                    ["success"] = "true",
-                    ["auth_method"] = command.Method,
-                });
-            }
-
+            ClientAuthenticationEvents.Succeeded(_events, command.Context, _clientId, command.Method);
             Sender.Tell(new ClientAuthenticated(View(_state!)));
             return;
         }
@@ -217,7 +211,7 @@ public sealed class ClientActor : ReceivePersistentActor
                 ["bootstrap"] = "true",
                 ["updated"] = e is ClientCredentialsReplaced ? "true" : "false",
             });
-            replyTo.Tell(new BootstrapClientReady(_clientId));
+            AnswerOnceForgotten(replyTo, new BootstrapClientReady(_clientId));
         });
     }
 
@@ -309,7 +303,7 @@ public sealed class ClientActor : ReceivePersistentActor
         {
             _state = e.Client;
             _log.Info("Client {ClientId} configuration updated", _clientId);
-            replyTo.Tell(new ClientConfiguration(Configuration(record)));
+            AnswerOnceForgotten(replyTo, new ClientConfiguration(Configuration(record)));
         });
     }
 
@@ -332,11 +326,26 @@ public sealed class ClientActor : ReceivePersistentActor
                 ["client_name"] = deleted.ClientName ?? string.Empty,
                 ["by"] = command.Access.Admin ? "admin" : "registration_access_token",
             });
-            replyTo.Tell(new ClientDeleted(_clientId));
+            AnswerOnceForgotten(replyTo, new ClientDeleted(_clientId));
         });
     }
 
     private const string BootstrapScope = $"{Scopes.Admin} {Scopes.EventsRead} {Scopes.EventsIngest}";
+
+    /// <summary>
+    /// Answers a change once no node's authentication cache remembers the client as it was (so a rotated secret or a
+    /// deleted client is refused everywhere by the time the change is confirmed).
+    /// </summary>
+    private void AnswerOnceForgotten(IActorRef replyTo, object reply)
+    {
+        if (_invalidation.Timeout <= TimeSpan.Zero)
+        {
+            replyTo.Tell(reply);
+            return;
+        }
+
+        _invalidation.Everywhere(Context.System, _clientId, _log).ContinueWith(_ => replyTo.Tell(reply), TaskScheduler.Default);
+    }
 
     /// <summary>An id nobody registered should not keep an entity (and its recovery) alive.</summary>
     private void PassivateIfEmpty()

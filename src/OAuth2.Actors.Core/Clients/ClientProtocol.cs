@@ -71,3 +71,8 @@ public sealed record ClientCredentialsReplaced(ClientRecord Client) : IClientEve
 public sealed record ClientMetadataReplaced(ClientRecord Client) : IClientEvent;
 
 public sealed record ClientRemoved(string ClientId, DateTimeOffset At) : IClientEvent;
+
+/// <summary>To a node's <see cref="ClientCacheActor"/>: the client changed; forget its cached authentication.</summary>
+public sealed record InvalidateClientCache(string ClientId);
+
+public sealed record ClientCacheInvalidated(string ClientId);

@@ -5,8 +5,23 @@ namespace OAuth2.Actors.Clients;
 
 public static class ClientsHosting
 {
-    /// <summary>Registered clients: one persistent entity each, sharded across the cluster.</summary>
-    public static AkkaConfigurationBuilder WithClients(this AkkaConfigurationBuilder builder, OAuth2Setup setup) =>
-        builder.WithEntity<ClientActor, IClientCommand>("clients", c => c.ClientId, 100,
-            (registry, id) => ClientActor.Props(id, setup.Settings, setup.Time, setup.Publisher(registry)));
+    /// <summary>
+    /// Registered clients: one persistent entity each, sharded across the cluster; and on every node the cache of recent
+    /// successful authentications with the actor through which the entities invalidate it.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithClients(this AkkaConfigurationBuilder builder, OAuth2Setup setup)
+    {
+        var invalidation = setup.ClientCache.Enabled
+            ? new ClientCacheInvalidation(ClientCacheInvalidationTimeout(setup))
+            : ClientCacheInvalidation.None;
+        return builder
+            .WithActors((system, registry) =>
+                registry.Register<ClientCacheActor>(system.ActorOf(ClientCacheActor.Props(setup.ClientCache), ClientCacheActor.Name)))
+            .WithEntity<ClientActor, IClientCommand>("clients", c => c.ClientId, 100,
+                (registry, id) => ClientActor.Props(id, setup.Settings, setup.Time, setup.Publisher(registry), invalidation));
+    }
+
+    // A node that cannot confirm within a second is unreachable; waiting longer only delays the change's answer.
+    private static TimeSpan ClientCacheInvalidationTimeout(OAuth2Setup setup) =>
+        setup.Settings.RequestTimeout < TimeSpan.FromSeconds(1) ? setup.Settings.RequestTimeout : TimeSpan.FromSeconds(1);
 }

@@ -33,6 +33,13 @@ public sealed record ServerSettings
     /// </summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a node trusts a client authentication it has seen succeed without asking the client's entity again
+    /// (OAUTH2_CLIENT_CACHE_SECONDS; zero: always ask). A change to the client clears it everywhere before it is
+    /// answered; this bounds what a node that was unreachable at that moment keeps.
+    /// </summary>
+    public TimeSpan ClientCacheTtl { get; init; } = TimeSpan.FromSeconds(60);
+
     public TimeSpan AuthorizationCodeTtl { get; init; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan RefreshTokenTtl { get; init; } = TimeSpan.FromDays(30);

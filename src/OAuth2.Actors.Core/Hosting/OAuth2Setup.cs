@@ -1,5 +1,6 @@
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
+using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
 
@@ -9,6 +10,11 @@ namespace OAuth2.Actors.Hosting;
 public sealed record OAuth2Setup(ServerSettings Settings, TimeProvider Time, EventSettings Events)
 {
     private EventPublisher? _publisher;
+
+    /// <summary>The node's cache of recent successful client authentications (off when <see cref="ServerSettings.ClientCacheTtl"/> is zero).</summary>
+    public ClientAuthenticationCache ClientCache { get; } = Settings.ClientCacheTtl > TimeSpan.Zero
+        ? new ClientAuthenticationCache(Settings.ClientCacheTtl, Time)
+        : ClientAuthenticationCache.Disabled;
 
     /// <summary>The publisher every actor of the node emits its events through (to the node's EventActor): one, shared, so its batches are the node's.</summary>
     public EventPublisher Publisher(IActorRegistry registry)

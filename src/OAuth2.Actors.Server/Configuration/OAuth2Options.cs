@@ -62,6 +62,11 @@ public sealed class OAuth2Options
     [Range(1, 120)]
     public int RequestTimeoutSeconds { get; set; } = Seconds(Defaults.RequestTimeout);
 
+    /// <summary>How long a node reuses a client authentication it saw succeed (0: ask the client's entity every time).</summary>
+    [ConfigurationKeyName("OAUTH2_CLIENT_CACHE_SECONDS")]
+    [Range(0, 3600)]
+    public int ClientCacheSeconds { get; set; } = Seconds(Defaults.ClientCacheTtl);
+
     /// <summary>Cluster: this node's remoting address. Port 0 picks a free port (single node).</summary>
     [ConfigurationKeyName("OAUTH2_CLUSTER_HOST")]
     public string ClusterHost { get; set; } = "127.0.0.1";
@@ -129,6 +134,7 @@ public sealed class OAuth2Options
         Issuer = EffectiveIssuer,
         AccessTokenTtl = TimeSpan.FromSeconds(AccessTokenTtlSeconds),
         RequestTimeout = TimeSpan.FromSeconds(RequestTimeoutSeconds),
+        ClientCacheTtl = TimeSpan.FromSeconds(ClientCacheSeconds),
         SigningAlgorithm = SigningAlgorithm,
         SigningKeyFile = string.IsNullOrWhiteSpace(SigningKeyFile) ? null : SigningKeyFile,
         RegistrationInitialAccessToken = string.IsNullOrEmpty(RegistrationInitialAccessToken) ? null : RegistrationInitialAccessToken,

@@ -1,4 +1,5 @@
 using Akka.Event;
+using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
 
@@ -20,5 +21,8 @@ public sealed record AuthServices(
     IActorRef RefreshFamilies,
     ILoggingAdapter Log)
 {
+    /// <summary>The node's cache of recent successful client authentications (<see cref="ClientAuthenticationCache"/>).</summary>
+    public ClientAuthenticationCache ClientCache { get; init; } = ClientAuthenticationCache.Disabled;
+
     public Task<T> Ask<T>(IActorRef actor, object message) => actor.Ask<T>(message, Settings.RequestTimeout);
 }

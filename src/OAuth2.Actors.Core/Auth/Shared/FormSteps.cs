@@ -60,9 +60,20 @@ public sealed class AuthenticateClient<TContext> : IEndpointStep<TContext>
             return;
         }
 
+        // A recent success with the same credentials, and the client unchanged since: no trip to its entity.
+        var cache = services.ClientCache;
+        if (cache.TryAuthenticate(presented.ClientId, presented.Secret) is { } known)
+        {
+            ClientAuthenticationEvents.Succeeded(services.Events, context.Request, presented.ClientId, presented.Method);
+            context.Client = known;
+            return;
+        }
+
+        var epoch = cache.Epoch;
         var reply = await services.Ask<object>(services.Clients, new Clients.AuthenticateClient(presented.ClientId, presented.Secret, presented.Method, context.Request));
         if (reply is ClientAuthenticated ok)
         {
+            cache.Remember(presented.ClientId, presented.Secret, ok.Client, epoch);
             context.Client = ok.Client;
             return;
         }

@@ -1,0 +1,79 @@
+using Akka.Cluster;
+using Akka.Event;
+
+namespace OAuth2.Actors.Clients;
+
+/// <summary>
+/// One per node, at <c>/user/client-auth-cache</c>: drops a client from the node's <see cref="ClientAuthenticationCache"/>
+/// when its entity (on whichever node) says the client changed, and confirms it.
+/// </summary>
+public sealed class ClientCacheActor : ReceiveActor
+{
+    public const string Name = "client-auth-cache";
+
+    public ClientCacheActor(ClientAuthenticationCache cache)
+    {
+        Receive<InvalidateClientCache>(m =>
+        {
+            cache.Invalidate(m.ClientId);
+            Sender.Tell(new ClientCacheInvalidated(m.ClientId));
+        });
+    }
+
+    public static Props Props(ClientAuthenticationCache cache) => Akka.Actor.Props.Create(() => new ClientCacheActor(cache));
+}
+
+/// <summary>
+/// How a client entity makes every node forget a client before it answers a change: it asks the cache actor of every
+/// cluster member (this node included) and waits for each to confirm, at most <see cref="Timeout"/>. A member that does
+/// not confirm in time (unreachable) is named in a warning; its entry expires with the cache's time to live.
+/// </summary>
+public sealed class ClientCacheInvalidation(TimeSpan timeout)
+{
+    /// <summary>No cache anywhere (OAUTH2_CLIENT_CACHE_SECONDS=0, or an actor under test): nothing to wait for.</summary>
+    public static readonly ClientCacheInvalidation None = new(TimeSpan.Zero);
+
+    public TimeSpan Timeout { get; } = timeout;
+
+    public async Task Everywhere(ActorSystem system, string clientId, ILoggingAdapter log)
+    {
+        if (Timeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var addresses = Members(system);
+        var message = new InvalidateClientCache(clientId);
+        var confirmations = addresses
+            .Select(address => system.ActorSelection(new RootActorPath(address) / "user" / ClientCacheActor.Name).Ask<ClientCacheInvalidated>(message, Timeout))
+            .ToArray();
+        try
+        {
+            await Task.WhenAll(confirmations);
+        }
+        catch (Exception)
+        {
+            var missing = addresses.Where((_, i) => !confirmations[i].IsCompletedSuccessfully).ToArray();
+            log.Warning(
+                "Client {ClientId} changed but {Count} node(s) did not confirm dropping its cached authentication within {Timeout}: {Nodes}; they may accept its previous credentials until the cache entry expires",
+                clientId, missing.Length, Timeout, string.Join(", ", missing.Select(a => a.ToString())));
+        }
+    }
+
+    /// <summary>Every member that may serve requests, and this node even before it has joined.</summary>
+    private static Address[] Members(ActorSystem system)
+    {
+        if (system is not ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider })
+        {
+            return [((ExtendedActorSystem)system).Provider.DefaultAddress];
+        }
+
+        var cluster = Cluster.Get(system);
+        return cluster.State.Members
+            .Where(m => m.Status is not (MemberStatus.Down or MemberStatus.Removed))
+            .Select(m => m.Address)
+            .Append(cluster.SelfAddress)
+            .Distinct()
+            .ToArray();
+    }
+}
