@@ -54,7 +54,7 @@ public sealed class AuthActor : ReceiveActor
     private OAuthReply Failed(Exception exception)
     {
         var cause = exception is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : exception;
-        if (cause is AskTimeoutException or OperationCanceledException)
+        if (cause is AskTimeoutException or TimeoutException or OperationCanceledException)
         {
             _log.Warning("A request did not complete within the request timeout: {Cause}", cause.Message);
             return OAuthError.TimedOut;

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Server.Hosting;
@@ -23,9 +24,10 @@ public sealed class OAuthGateway(IRequiredActor<AuthActor> auth, IRequiredActor<
     {
         try
         {
-            return await auth.ActorRef.Ask<OAuthReply>(request, _timeout, cancellationToken);
+            // The AuthActor is on this node: no need for Akka's Ask bookkeeping.
+            return await auth.ActorRef.AskLocal<OAuthReply>(request, _timeout, cancellationToken);
         }
-        catch (AskTimeoutException)
+        catch (TimeoutException)
         {
             return OAuthError.TimedOut;
         }

@@ -61,7 +61,7 @@ public static class BearerTokens
     /// <summary>The token's claims when it is an active access token of this server, else null.</summary>
     public static async Task<ActiveToken?> Active(AuthServices services, string bearer, RequestContext request)
     {
-        var result = await services.Ask<IntrospectionResult>(services.Tokens, new IntrospectToken(bearer, request));
+        var result = await services.AskTokens<IntrospectionResult>(new IntrospectToken(bearer, request));
         return result is { Active: true, Token: { } token } ? token : null;
     }
 

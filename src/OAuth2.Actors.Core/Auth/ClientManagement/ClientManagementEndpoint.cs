@@ -43,7 +43,7 @@ public static class ClientManagementEndpoint
             if (reply is ClientDeleted)
             {
                 // Deleting a client makes its tokens inactive at once, on every node.
-                await services.Ask<OAuthReply>(services.Tokens, new RevokeByKey(RevokeByKey.Client(request.ClientId), RevocationReason.ClientDeleted.ToWire(), request.Context));
+                await services.AskTokens<OAuthReply>(new RevokeByKey(RevokeByKey.Client(request.ClientId), RevocationReason.ClientDeleted.ToWire(), request.Context));
             }
 
             context.Complete(reply);

@@ -32,7 +32,7 @@ public static class IntrospectionEndpoint
         public async ValueTask Handle(IntrospectionContext context)
         {
             var services = context.Services;
-            context.Complete(await services.Ask<IntrospectionResult>(services.Tokens, new IntrospectToken(context.Form.Get(Parameters.Token)!, context.Request)));
+            context.Complete(await services.AskTokens<IntrospectionResult>(new IntrospectToken(context.Form.Get(Parameters.Token)!, context.Request)));
         }
     }
 }

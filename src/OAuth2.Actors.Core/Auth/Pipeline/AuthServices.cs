@@ -2,6 +2,7 @@ using Akka.Event;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
+using OAuth2.Actors.Hosting;
 
 namespace OAuth2.Actors.Auth.Pipeline;
 
@@ -25,4 +26,7 @@ public sealed record AuthServices(
     public ClientAuthenticationCache ClientCache { get; init; } = ClientAuthenticationCache.Disabled;
 
     public Task<T> Ask<T>(IActorRef actor, object message) => actor.Ask<T>(message, Settings.RequestTimeout);
+
+    /// <summary>The node's token actors, a pool on every node: asked without Akka's Ask bookkeeping (<see cref="LocalAsk"/>).</summary>
+    public Task<T> AskTokens<T>(object message) => Tokens.AskLocal<T>(message, Settings.RequestTimeout);
 }

@@ -35,7 +35,7 @@ public static class RevocationEndpoint
 
             if (revoked.Existed)
             {
-                await services.Ask<OAuthReply>(services.Tokens, new RevokeByKey(RevokeByKey.Grant(familyId), RevocationReason.RefreshTokenRevoked.ToWire(), context.Request));
+                await services.AskTokens<OAuthReply>(new RevokeByKey(RevokeByKey.Grant(familyId), RevocationReason.RefreshTokenRevoked.ToWire(), context.Request));
             }
 
             context.Complete(RevocationAccepted.Instance);
@@ -47,7 +47,7 @@ public static class RevocationEndpoint
         public async ValueTask Handle(RevocationContext context)
         {
             var services = context.Services;
-            context.Complete(await services.Ask<OAuthReply>(services.Tokens, new RevokeToken(
+            context.Complete(await services.AskTokens<OAuthReply>(new RevokeToken(
                 context.Token, context.Form.Get(Parameters.TokenTypeHint), context.AuthenticatedClient.ClientId, context.Request)));
         }
     }

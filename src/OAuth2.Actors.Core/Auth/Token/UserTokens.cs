@@ -25,7 +25,7 @@ public static class UserTokens
             refreshToken = token;
         }
 
-        var issued = await services.Ask<AccessTokenIssued>(services.Tokens, new IssueAccessToken(
+        var issued = await services.AskTokens<AccessTokenIssued>(new IssueAccessToken(
             grant.UserId, client.ClientId, grant.Scope, grant.GrantType, context.Request, grant.UserId, grant.GrantId, refreshToken is not null));
         return context.Issued(issued, grant.Scope, refreshToken);
     }
@@ -45,6 +45,6 @@ public static class UserTokens
             await services.Ask<RefreshFamilyRevoked>(services.RefreshFamilies, new RevokeRefreshFamily(grantId, null, reason, request));
         }
 
-        await services.Ask<OAuthReply>(services.Tokens, new RevokeByKey(RevokeByKey.Grant(grantId), reason.ToWire(), request));
+        await services.AskTokens<OAuthReply>(new RevokeByKey(RevokeByKey.Grant(grantId), reason.ToWire(), request));
     }
 }

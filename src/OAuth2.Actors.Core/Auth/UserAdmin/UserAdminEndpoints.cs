@@ -80,7 +80,7 @@ public static class UserAdminEndpoints
         }
 
         // The user's tokens stop working now, not at their expiry.
-        await services.Ask<OAuthReply>(services.Tokens, new RevokeByKey(RevokeByKey.User(deleted.UserId), RevocationReason.UserDeleted.ToWire(), request.Context));
+        await services.AskTokens<OAuthReply>(new RevokeByKey(RevokeByKey.User(deleted.UserId), RevocationReason.UserDeleted.ToWire(), request.Context));
         return new UserAccountDeleted(deleted.Username);
     }
 }

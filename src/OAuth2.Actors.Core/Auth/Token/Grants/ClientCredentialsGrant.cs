@@ -22,7 +22,7 @@ public sealed class ClientCredentialsGrant : ITokenGrant
         }
 
         var services = context.Services;
-        var issued = await services.Ask<AccessTokenIssued>(services.Tokens, new IssueAccessToken(client.ClientId, client.ClientId, scope, GrantType, context.Request));
+        var issued = await services.AskTokens<AccessTokenIssued>(new IssueAccessToken(client.ClientId, client.ClientId, scope, GrantType, context.Request));
         return context.Issued(issued, scope);
     }
 }

@@ -36,7 +36,7 @@ public sealed class RefreshTokenGrant : ITokenGrant
                     return new OAuthError(Errors.InvalidGrant, Describe(RefreshRejection.Revoked));
                 }
 
-                var issued = await services.Ask<AccessTokenIssued>(services.Tokens, new IssueAccessToken(
+                var issued = await services.AskTokens<AccessTokenIssued>(new IssueAccessToken(
                     rotated.UserId, client.ClientId, rotated.Scope, GrantType, context.Request, rotated.UserId, familyId, HasRefreshToken: true));
                 return context.Issued(issued, rotated.Scope, rotated.NewRefreshToken);
             case RefreshRejected { Reason: RefreshRejection.ReuseDetected }:
