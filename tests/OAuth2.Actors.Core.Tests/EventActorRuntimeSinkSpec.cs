@@ -38,10 +38,8 @@ public class EventActorRuntimeSinkSpec(ITestOutputHelper output) : EventActorSpe
     public async Task EventActor_must_stop_delivering_to_an_unregistered_sink()
     {
         var events = StartEventActor();
-        var leaving = CreateTestProbe();
-        var staying = CreateTestProbe();
-        await RegisterSinkAsync(events, "leaving", leaving.Ref);
-        await RegisterSinkAsync(events, "staying", staying.Ref);
+        var leaving = await SinkProbeAsync(events, "leaving");
+        var staying = await SinkProbeAsync(events, "staying");
 
         var unregistered = await events.Ask<EventSinkUnregistered>(new UnregisterEventSink("leaving"), AskTimeout);
         Assert.Equal("leaving", unregistered.Name);
@@ -117,9 +115,8 @@ public class EventActorRuntimeSinkSpec(ITestOutputHelper output) : EventActorSpe
     public async Task EventActor_must_keep_the_first_sink_when_a_name_is_registered_twice()
     {
         var events = StartEventActor();
-        var first = CreateTestProbe();
+        var first = await SinkProbeAsync(events, "same");
         var second = CreateTestProbe();
-        await RegisterSinkAsync(events, "same", first.Ref);
         var refused = await events.Ask<EventSinkRejected>(new RegisterEventSink("same", second.Ref), TimeSpan.FromSeconds(5));
         Assert.Equal("same", refused.Name);
 

@@ -80,11 +80,9 @@ public class EventActorSpec(ITestOutputHelper output) : EventActorSpecBase(outpu
     public async Task EventActor_must_fan_out_every_event_to_every_sink()
     {
         var events = StartEventActor();
-        var first = CreateTestProbe();
-        var second = CreateTestProbe();
+        var first = await SinkProbeAsync(events, "first");
+        var second = await SinkProbeAsync(events, "second");
         var store = new InMemoryEventPlugin(100);
-        await RegisterSinkAsync(events, "first", first.Ref);
-        await RegisterSinkAsync(events, "second", second.Ref);
         await RegisterPluginAsync(events, store);
 
         var sent = Enumerable.Range(0, 10).Select(i => Envelope(EventType.TokenCreated, id: "e" + i)).ToArray();

@@ -4,15 +4,15 @@ public class EventIdempotencyWindowTests
 {
     private static readonly DateTimeOffset T0 = EventSpecSupport.Start;
 
+    private const bool New = true;
+    private const bool Duplicate = false;
+
     [Fact]
     public void IdempotencyWindow_must_answer_new_once_and_duplicate_after()
     {
         var window = new IdempotencyWindow(TimeSpan.FromMinutes(1), 10);
 
-        Assert.True(window.TryRemember("a", T0));
-        Assert.False(window.TryRemember("a", T0.AddSeconds(1)));
-        Assert.True(window.TryRemember("b", T0.AddSeconds(2)));
-        Assert.False(window.TryRemember("b", T0.AddSeconds(3)));
+        AssertSightings(window, ("a", 0, New), ("a", 1, Duplicate), ("b", 2, New), ("b", 3, Duplicate));
         Assert.Equal(2, window.Count);
     }
 
@@ -21,9 +21,7 @@ public class EventIdempotencyWindowTests
     {
         var window = new IdempotencyWindow(TimeSpan.FromMinutes(1), 10);
 
-        Assert.True(window.TryRemember("Key", T0));
-        Assert.True(window.TryRemember("key", T0));
-        Assert.True(window.TryRemember("key ", T0));
+        AssertSightings(window, ("Key", 0, New), ("key", 0, New), ("key ", 0, New));
         Assert.Equal(3, window.Count);
     }
 
@@ -31,13 +29,11 @@ public class EventIdempotencyWindowTests
     public void IdempotencyWindow_must_treat_a_key_as_new_once_the_window_has_passed()
     {
         var window = new IdempotencyWindow(TimeSpan.FromMinutes(1), 10);
-        Assert.True(window.TryRemember("a", T0));
+        AssertSightings(window, ("a", 0, New));
 
-        Assert.False(window.TryRemember("a", T0.AddSeconds(59.999)));
-        Assert.True(window.TryRemember("a", T0.AddMinutes(1)));
+        AssertSightings(window, ("a", 59.999, Duplicate), ("a", 60, New));
         // Remembered again from the new sighting.
-        Assert.False(window.TryRemember("a", T0.AddSeconds(119)));
-        Assert.True(window.TryRemember("a", T0.AddMinutes(2)));
+        AssertSightings(window, ("a", 119, Duplicate), ("a", 120, New));
     }
 
     [Fact]
@@ -61,23 +57,19 @@ public class EventIdempotencyWindowTests
     public void IdempotencyWindow_must_evict_the_least_recently_used_key_when_full_not_clear_everything()
     {
         var window = new IdempotencyWindow(TimeSpan.FromHours(1), 3);
-        Assert.True(window.TryRemember("a", T0));
-        Assert.True(window.TryRemember("b", T0.AddSeconds(1)));
-        Assert.True(window.TryRemember("c", T0.AddSeconds(2)));
+        AssertSightings(window, ("a", 0, New), ("b", 1, New), ("c", 2, New));
         // "a" is used again, so "b" is now the least recently used.
-        Assert.False(window.TryRemember("a", T0.AddSeconds(3)));
+        AssertSightings(window, ("a", 3, Duplicate));
 
-        Assert.True(window.TryRemember("d", T0.AddSeconds(4)));
+        AssertSightings(window, ("d", 4, New));
 
         Assert.Equal(3, window.Count);
-        Assert.False(window.TryRemember("a", T0.AddSeconds(5)));
-        Assert.False(window.TryRemember("c", T0.AddSeconds(6)));
-        Assert.False(window.TryRemember("d", T0.AddSeconds(7)));
+        AssertSightings(window, ("a", 5, Duplicate), ("c", 6, Duplicate), ("d", 7, Duplicate));
         Assert.Equal(3, window.Count);
         // "b" was evicted: new again (which in turn evicts the least recently used, "a").
-        Assert.True(window.TryRemember("b", T0.AddSeconds(8)));
+        AssertSightings(window, ("b", 8, New));
         Assert.Equal(3, window.Count);
-        Assert.True(window.TryRemember("a", T0.AddSeconds(9)));
+        AssertSightings(window, ("a", 9, New));
     }
 
     [Fact]
@@ -104,16 +96,23 @@ public class EventIdempotencyWindowTests
     public void IdempotencyWindow_must_forget_expired_keys_before_evicting_live_ones()
     {
         var window = new IdempotencyWindow(TimeSpan.FromSeconds(10), 2);
-        Assert.True(window.TryRemember("a", T0));
-        Assert.True(window.TryRemember("b", T0.AddSeconds(5)));
+        AssertSightings(window, ("a", 0, New), ("b", 5, New));
         // A duplicate sighting of "a" does not extend its window: it stays first seen at T0.
-        Assert.False(window.TryRemember("a", T0.AddSeconds(9)));
+        AssertSightings(window, ("a", 9, Duplicate));
 
         // At T0+11 "a" has expired, "b" (seen at T0+5) has not: adding "c" must drop "a", not "b".
-        Assert.True(window.TryRemember("c", T0.AddSeconds(11)));
+        AssertSightings(window, ("c", 11, New));
 
-        Assert.False(window.TryRemember("b", T0.AddSeconds(12)));
-        Assert.False(window.TryRemember("c", T0.AddSeconds(12)));
+        AssertSightings(window, ("b", 12, Duplicate), ("c", 12, Duplicate));
         Assert.Equal(2, window.Count);
+    }
+
+    /// <summary>Offers each key to the window, in order, at its time in seconds after T0, and checks that the window calls it new or a duplicate.</summary>
+    private static void AssertSightings(IdempotencyWindow window, params (string Key, double Seconds, bool New)[] sightings)
+    {
+        foreach (var (key, seconds, isNew) in sightings)
+        {
+            Assert.True(window.TryRemember(key, T0.AddSeconds(seconds)) == isNew, $"\"{key}\" at T0+{seconds}s: expected {(isNew ? "new" : "a duplicate")}");
+        }
     }
 }

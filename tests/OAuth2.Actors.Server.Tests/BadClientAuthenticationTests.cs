@@ -39,8 +39,7 @@ public sealed class BadClientAuthenticationTests(TestHostFixture fixture) : BadI
 
         using var response = await Http.SendAsync(request);
 
-        await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
-        Assert.Equal("Basic", response.Headers.WwwAuthenticate.Single().Scheme);
+        await OAuthAssert.Unauthorized(response, "invalid_client", "Basic");
     }
 
     [Theory]

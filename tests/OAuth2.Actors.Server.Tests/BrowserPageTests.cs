@@ -47,8 +47,7 @@ public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHo
         Assert.Contains("samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(user.Password, cookie, StringComparison.Ordinal);
 
-        using var signedIn = await browser.Get("/auth/login");
-        var html = await signedIn.Content.ReadAsStringAsync();
+        var html = await browser.LoginPageHtml();
         Assert.Contains(user.Username, html, StringComparison.Ordinal);
         Assert.Contains("action=\"/auth/logout\"", html, StringComparison.Ordinal);
     }
@@ -159,8 +158,7 @@ public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHo
         Assert.DoesNotContain(user.Password, html, StringComparison.Ordinal);
 
         // And no session was started behind the scenes.
-        using var signedIn = await browser.Get("/auth/login");
-        Assert.DoesNotContain("action=\"/auth/logout\"", await signedIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("action=\"/auth/logout\"", await browser.LoginPageHtml(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -168,8 +166,7 @@ public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHo
     {
         var user = await Host.CreateUser();
         using var attacker = Host.NewBrowser();
-        using var page = await attacker.Get("/auth/login");
-        var token = TestBrowser.Csrf(await page.Content.ReadAsStringAsync());
+        var token = await attacker.LoginCsrf();
         using var victim = Host.NewBrowser();
 
         using var response = await victim.Http.PostAsync("/auth/login", TestHost.Form(("__csrf", token), ("username", user.Username), ("password", user.Password)));
@@ -193,8 +190,7 @@ public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHo
         Assert.False(string.IsNullOrEmpty(TestBrowser.Csrf(html)));
 
         // Still signed in.
-        using var again = await browser.Get("/auth/login");
-        Assert.Contains("action=\"/auth/logout\"", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("action=\"/auth/logout\"", await browser.LoginPageHtml(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -224,8 +220,7 @@ public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHo
         using var response = await browser.Http.PostAsync("/auth/logout", TestHost.Form(("x", "y")));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        using var again = await browser.Get("/auth/login");
-        Assert.Contains("action=\"/auth/logout\"", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("action=\"/auth/logout\"", await browser.LoginPageHtml(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -251,8 +246,7 @@ public sealed class BrowserPageTests(TestHostFixture fixture) : HostTests<TestHo
 
         Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
-        using var login = await browser.Get("/auth/login");
-        Assert.DoesNotContain("/auth/register", await login.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("/auth/register", await browser.LoginPageHtml(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,8 +19,7 @@ public sealed class BrowserSignUpTests(Fixtures.FlowSignUpFixture fixture) : Hos
         Assert.False(string.IsNullOrEmpty(TestBrowser.Csrf(html)));
         Assert.Equal("/oauth/authorize?client_id=a", TestBrowser.HiddenFields(html).Single(f => f.Key == "returnUrl").Value);
 
-        using var login = await browser.Get("/auth/login");
-        Assert.Contains("href=\"/auth/register\"", await login.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("href=\"/auth/register\"", await browser.LoginPageHtml(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -187,8 +187,7 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
 
         using var response = await Host.Introspect(token, _resourceServer with { ClientSecret = "wrong-secret" });
 
-        OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_client");
-        Assert.Equal("Basic", response.HttpResponse!.Headers.WwwAuthenticate.Single().Scheme);
+        OAuthAssert.Unauthorized(response, "invalid_client", "Basic");
         Assert.False(response.IsActive);
     }
 

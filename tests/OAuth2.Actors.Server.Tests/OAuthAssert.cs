@@ -32,6 +32,22 @@ public static class OAuthAssert
         return json;
     }
 
+    /// <summary>A 401 <see cref="Error(HttpResponseMessage, HttpStatusCode, string)"/> with exactly one challenge, of <paramref name="scheme"/>.</summary>
+    public static async Task<JsonElement> Unauthorized(HttpResponseMessage response, string error, string scheme)
+    {
+        var json = await Error(response, HttpStatusCode.Unauthorized, error);
+        Assert.Equal(scheme, response.Headers.WwwAuthenticate.Single().Scheme);
+        return json;
+    }
+
+    /// <summary>The same checks for a response read by the client library.</summary>
+    public static JsonElement Unauthorized(ProtocolResponse response, string error, string scheme)
+    {
+        var json = Error(response, HttpStatusCode.Unauthorized, error);
+        Assert.Equal(scheme, response.HttpResponse!.Headers.WwwAuthenticate.Single().Scheme);
+        return json;
+    }
+
     /// <summary>
     /// The body is an RFC 6749 5.2 error object; the error code is checked against the RFC's character set, and so is
     /// the description when <paramref name="strictDescription"/> is set (the server currently echoes request input

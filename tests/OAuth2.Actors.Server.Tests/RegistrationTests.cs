@@ -242,8 +242,7 @@ public sealed class RegistrationTests(TestHostFixture fixture) : HostTests<TestH
 
         using var response = await Post(new { scope = "read" }, bearer: token);
 
-        await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_token");
-        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        await OAuthAssert.Unauthorized(response, "invalid_token", "Bearer");
     }
 
     [Fact]

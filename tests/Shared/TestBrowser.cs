@@ -52,12 +52,15 @@ public sealed partial class TestBrowser(TestHost host, HttpClient http) : IDispo
         return await Http.PostAsync("/auth/login", new FormUrlEncodedContent(fields));
     }
 
-    /// <summary>A valid CSRF token (and its cookie in this browser) from the login page.</summary>
-    public async Task<string> LoginCsrf()
+    /// <summary>The login page as this browser sees it (signed in or not), and the cookies it sets.</summary>
+    public async Task<string> LoginPageHtml()
     {
         using var page = await Get("/auth/login");
-        return Csrf(await page.Content.ReadAsStringAsync());
+        return await page.Content.ReadAsStringAsync();
     }
+
+    /// <summary>A valid CSRF token (and its cookie in this browser) from the login page.</summary>
+    public async Task<string> LoginCsrf() => Csrf(await LoginPageHtml());
 
     public async Task SignIn(TestUser user)
     {
