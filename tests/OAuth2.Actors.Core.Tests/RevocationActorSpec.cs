@@ -2,11 +2,19 @@ using Akka.DistributedData;
 
 namespace OAuth2.Actors.Core.Tests;
 
-public class RevocationActorSpec(ITestOutputHelper output) : ClusterSpec(output)
+public class RevocationActorSpec : ClusterSpec
 {
     private const int Bucket = 3;
 
     private readonly FakeTimeProvider _time = new(SpecSupport.Start);
+    private readonly RevocationView _view = new();
+
+    public RevocationActorSpec(ITestOutputHelper output)
+        : base(output)
+    {
+        // This node's view, which a bucket pushes each new revocation to before answering.
+        Sys.ActorOf(RevocationViewActor.Props(_view, CreateTestProbe("buckets").Ref, _time), RevocationViewActor.Name);
+    }
 
     private long In(TimeSpan span) => (_time.GetUtcNow() + span).ToUnixTimeSeconds();
 
@@ -110,6 +118,43 @@ public class RevocationActorSpec(ITestOutputHelper output) : ClusterSpec(output)
     }
 
     [Fact]
+    public async Task RevocationActor_must_have_every_nodes_view_confirm_a_revocation_before_it_answers()
+    {
+        var bucket = StartBucket();
+
+        await RecordAsync(bucket, "jti-1", In(TimeSpan.FromMinutes(5)));
+
+        Assert.True(_view.IsRevoked("jti-1"));
+    }
+
+    [Fact]
+    public async Task RevocationActor_must_hand_out_its_revocations_in_pages()
+    {
+        var bucket = StartBucket();
+        var exp = In(TimeSpan.FromHours(1));
+        const int count = GetRevocations.PageSize + 500;
+        for (var i = 0; i < count; i++)
+        {
+            bucket.Tell(new RecordRevocation(Bucket, $"jti-{i:D5}", exp, "billing"), TestActor);
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            await ExpectMsgAsync<RevocationRecorded>();
+        }
+
+        bucket.Tell(new GetRevocations(Bucket), TestActor);
+        var first = await ExpectMsgAsync<CurrentRevocations>();
+        Assert.Equal(GetRevocations.PageSize, first.Entries.Count);
+        Assert.Equal(GetRevocations.PageSize, first.NextFrom);
+        bucket.Tell(new GetRevocations(Bucket, first.NextFrom!.Value), TestActor);
+        var second = await ExpectMsgAsync<CurrentRevocations>();
+        Assert.Equal(500, second.Entries.Count);
+        Assert.Null(second.NextFrom);
+        Assert.Equal(count, first.Entries.Keys.Union(second.Entries.Keys).Count());
+    }
+
+    [Fact]
     public async Task RevocationActor_must_replicate_a_revocation_through_distributed_data()
     {
         var bucket = StartBucket();
@@ -121,8 +166,9 @@ public class RevocationActorSpec(ITestOutputHelper output) : ClusterSpec(output)
         await AwaitAssertAsync(
             async () =>
             {
-                var reply = await replicator.Ask<IGetResponse>(Dsl.Get(RevocationActor.ReplicatedKey, ReadLocal.Instance), TimeSpan.FromSeconds(3));
-                var data = Assert.IsType<GetSuccess>(reply).Get(RevocationActor.ReplicatedKey);
+                var key = RevocationView.ReplicatedKeyOf("jti-1");
+                var reply = await replicator.Ask<IGetResponse>(Dsl.Get(key, ReadLocal.Instance), TimeSpan.FromSeconds(3));
+                var data = Assert.IsType<GetSuccess>(reply).Get(key);
                 Assert.True(data.TryGetValue("jti-1", out var replicatedExp));
                 Assert.Equal(exp, replicatedExp);
             },

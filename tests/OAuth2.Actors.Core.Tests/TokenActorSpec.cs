@@ -1,6 +1,4 @@
 using Akka.Cluster;
-using Akka.DistributedData;
-using Akka.Routing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -16,6 +14,7 @@ public class TokenActorSpec : ClusterSpec
     private readonly TestProbe _revocations;
     private readonly TestProbe _pool;
     private readonly TestProbe _events;
+    private readonly RevocationView _revoked = new();
 
     public TokenActorSpec(ITestOutputHelper output)
         : base(output)
@@ -28,40 +27,22 @@ public class TokenActorSpec : ClusterSpec
 
     private Task<IActorRef> StartTokenActorAsync(ServerSettings? settings = null) =>
         // The probe "pool" is the parent, standing in for the round-robin pool router.
-        _pool.ChildActorOfAsync(TokenActor.Props(settings ?? SpecSupport.Settings(), _time, _keys.Ref, _revocations.Ref, new EventPublisher(SpecSupport.EnvelopesTo(Sys, _events), _time, "spec")));
+        _pool.ChildActorOfAsync(TokenActor.Props(settings ?? SpecSupport.Settings(), _time, _keys.Ref, _revocations.Ref, _revoked, new EventPublisher(SpecSupport.EnvelopesTo(Sys, _events), _time, "spec")));
 
-    /// <summary>Answers the key request and every bucket request, as the key entity and the 16 revocation buckets would.</summary>
+    /// <summary>Answers the key request as the key entity would; the node's revocation view is loaded with <paramref name="revoked"/>.</summary>
     private async Task LoadAsync(IReadOnlyDictionary<string, long>? revoked = null)
     {
+        foreach (var (key, exp) in revoked ?? new Dictionary<string, long>())
+        {
+            _revoked.Confirm(key, exp);
+        }
+
+        _revoked.MarkLoaded();
         var keyRequest = await _keys.ExpectMsgAsync<GetSigningKey>();
         Assert.Equal(GetSigningKey.Default, keyRequest.KeyName);
         Assert.Equal(SigningAlgorithm.ES256, keyRequest.Algorithm);
         _keys.Reply(new CurrentSigningKey(keyRequest.KeyName, Pem));
-
-        foreach (var (bucket, replyTo) in await ReceiveBucketRequestsAsync())
-        {
-            replyTo.Tell(new CurrentRevocations(bucket, EntriesOf(bucket, revoked)), _revocations.Ref);
-        }
     }
-
-    private async Task<IReadOnlyList<(int Bucket, IActorRef ReplyTo)>> ReceiveBucketRequestsAsync()
-    {
-        var requests = new Dictionary<int, IActorRef>();
-        while (requests.Count < RevocationBuckets.Count)
-        {
-            // The actor asks again every second while it waits, so a request may come twice.
-            var request = await _revocations.ExpectMsgAsync<GetRevocations>();
-            requests.TryAdd(request.Bucket, _revocations.LastSender);
-        }
-
-        Assert.Equal(Enumerable.Range(0, RevocationBuckets.Count), requests.Keys.Order());
-        return requests.Select(kv => (kv.Key, kv.Value)).ToArray();
-    }
-
-    private static Dictionary<string, long> EntriesOf(int bucket, IReadOnlyDictionary<string, long>? revoked) =>
-        (revoked ?? new Dictionary<string, long>())
-            .Where(kv => RevocationBuckets.Of(kv.Key) == bucket)
-            .ToDictionary(kv => kv.Key, kv => kv.Value);
 
     private async Task<IActorRef> StartReadyTokenActorAsync(IReadOnlyDictionary<string, long>? revoked = null, ServerSettings? settings = null)
     {
@@ -118,20 +99,13 @@ public class TokenActorSpec : ClusterSpec
     }
 
     [Fact]
-    public async Task TokenActor_must_stash_requests_until_the_key_and_every_revocation_bucket_are_loaded()
+    public async Task TokenActor_must_stash_requests_until_the_key_and_the_nodes_revocations_are_loaded()
     {
         var tokens = await StartTokenActorAsync();
         tokens.Tell(new IssueAccessToken("billing", "billing", "read", GrantTypes.ClientCredentials, SpecSupport.Context), TestActor);
 
         var keyRequest = await _keys.ExpectMsgAsync<GetSigningKey>();
-        var buckets = await ReceiveBucketRequestsAsync();
-        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
-
         _keys.Reply(new CurrentSigningKey(keyRequest.KeyName, Pem));
-        foreach (var (bucket, replyTo) in buckets.Skip(1))
-        {
-            replyTo.Tell(new CurrentRevocations(bucket, new Dictionary<string, long>()), _revocations.Ref);
-        }
 
         tokens.Tell(GetTokenServiceStatus.Instance, TestActor);
         var status = await ExpectMsgAsync<TokenServiceStatus>();
@@ -139,8 +113,7 @@ public class TokenActorSpec : ClusterSpec
         Assert.Equal(Key.KeyId, status.KeyId);
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
 
-        var (lastBucket, lastReplyTo) = buckets[0];
-        lastReplyTo.Tell(new CurrentRevocations(lastBucket, new Dictionary<string, long>()), _revocations.Ref);
+        _revoked.MarkLoaded();
 
         var issued = await ExpectMsgAsync<AccessTokenIssued>();
         Assert.False(string.IsNullOrEmpty(issued.AccessToken));
@@ -149,21 +122,16 @@ public class TokenActorSpec : ClusterSpec
     }
 
     [Fact]
-    public async Task TokenActor_must_ask_again_for_what_it_has_not_received()
+    public async Task TokenActor_must_ask_again_for_the_key_until_it_has_it()
     {
         await StartTokenActorAsync();
-        var keyRequest = await _keys.ExpectMsgAsync<GetSigningKey>();
-        _keys.Reply(new CurrentSigningKey(keyRequest.KeyName, Pem));
-        var buckets = await ReceiveBucketRequestsAsync();
-        foreach (var (bucket, replyTo) in buckets.Where(b => b.Bucket != 7))
-        {
-            replyTo.Tell(new CurrentRevocations(bucket, new Dictionary<string, long>()), _revocations.Ref);
-        }
+        await _keys.ExpectMsgAsync<GetSigningKey>();
 
-        // Only the unanswered bucket is asked again, and the key not at all.
-        var again = await _revocations.ExpectMsgAsync<GetRevocations>(TimeSpan.FromSeconds(5));
-        Assert.Equal(7, again.Bucket);
-        await _keys.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        var again = await _keys.ExpectMsgAsync<GetSigningKey>(TimeSpan.FromSeconds(5));
+        _keys.Reply(new CurrentSigningKey(again.KeyName, Pem));
+        _revoked.MarkLoaded();
+
+        await _keys.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(1500));
     }
 
     [Fact]
@@ -281,9 +249,8 @@ public class TokenActorSpec : ClusterSpec
 
         await ExpectMsgAsync<RevocationAccepted>();
         Assert.Equal(IntrospectionResult.Inactive, await IntrospectAsync(tokens, issued.AccessToken));
-        // The pool siblings are told too.
-        var broadcast = (Broadcast)await _pool.FishForMessageAsync(m => m is Broadcast);
-        Assert.Equal(new RevokedLocally(issued.Jti, exp), broadcast.Message);
+        // In the node's view, which every token actor of the node reads.
+        Assert.True(_revoked.IsRevoked(issued.Jti));
     }
 
     [Fact]
@@ -296,37 +263,21 @@ public class TokenActorSpec : ClusterSpec
         await _revocations.FishForMessageAsync(m => m is RecordRevocation);
 
         await this.ExpectOAuthErrorAsync(Errors.TemporarilyUnavailable, FailureKind.Unavailable);
+        // Not recorded, so not revoked.
+        Assert.False(_revoked.IsRevoked(issued.Jti));
+        Assert.True((await IntrospectAsync(tokens, issued.AccessToken)).Active);
     }
 
     [Fact]
-    public async Task TokenActor_must_treat_a_revocation_from_a_pool_sibling_as_revoked()
+    public async Task TokenActor_must_treat_a_revocation_the_node_learned_from_elsewhere_as_revoked()
     {
         var tokens = await StartReadyTokenActorAsync();
         var issued = await IssueAsync(tokens);
+        Assert.True((await IntrospectAsync(tokens, issued.AccessToken)).Active);
 
-        tokens.Tell(new RevokedLocally(issued.Jti, issued.ExpiresAt.ToUnixTimeSeconds()), _pool.Ref);
+        _revoked.Confirm(issued.Jti, issued.ExpiresAt.ToUnixTimeSeconds());
 
         Assert.Equal(IntrospectionResult.Inactive, await IntrospectAsync(tokens, issued.AccessToken));
-    }
-
-    [Fact]
-    public async Task TokenActor_must_treat_a_revocation_replicated_from_another_node_as_revoked()
-    {
-        var tokens = await StartReadyTokenActorAsync();
-        var issued = await IssueAsync(tokens);
-        var cluster = Cluster.Get(Sys);
-
-        DistributedData.Get(Sys).Replicator.Tell(Dsl.Update(
-            RevocationActor.ReplicatedKey,
-            LWWDictionary<string, long>.Empty,
-            WriteLocal.Instance,
-            d => d.SetItem(cluster, issued.Jti, issued.ExpiresAt.ToUnixTimeSeconds())), TestActor);
-        await ExpectMsgAsync<UpdateSuccess>();
-
-        await AwaitAssertAsync(
-            async () => Assert.False((await IntrospectAsync(tokens, issued.AccessToken)).Active),
-            TimeSpan.FromSeconds(5),
-            TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]

@@ -1,5 +1,5 @@
-using Akka.Cluster;
 using Akka.Event;
+using OAuth2.Actors.Hosting;
 
 namespace OAuth2.Actors.Clients;
 
@@ -42,38 +42,7 @@ public sealed class ClientCacheInvalidation(TimeSpan timeout)
             return;
         }
 
-        var addresses = Members(system);
-        var message = new InvalidateClientCache(clientId);
-        var confirmations = addresses
-            .Select(address => system.ActorSelection(new RootActorPath(address) / "user" / ClientCacheActor.Name).Ask<ClientCacheInvalidated>(message, Timeout))
-            .ToArray();
-        try
-        {
-            await Task.WhenAll(confirmations);
-        }
-        catch (Exception)
-        {
-            var missing = addresses.Where((_, i) => !confirmations[i].IsCompletedSuccessfully).ToArray();
-            log.Warning(
-                "Client {ClientId} changed but {Count} node(s) did not confirm dropping its cached authentication within {Timeout}: {Nodes}; they may accept its previous credentials until the cache entry expires",
-                clientId, missing.Length, Timeout, string.Join(", ", missing.Select(a => a.ToString())));
-        }
-    }
-
-    /// <summary>Every member that may serve requests, and this node even before it has joined.</summary>
-    private static Address[] Members(ActorSystem system)
-    {
-        if (system is not ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider })
-        {
-            return [((ExtendedActorSystem)system).Provider.DefaultAddress];
-        }
-
-        var cluster = Cluster.Get(system);
-        return cluster.State.Members
-            .Where(m => m.Status is not (MemberStatus.Down or MemberStatus.Removed))
-            .Select(m => m.Address)
-            .Append(cluster.SelfAddress)
-            .Distinct()
-            .ToArray();
+        var missing = await EveryMember.AskAll<ClientCacheInvalidated>(system, ClientCacheActor.Name, new InvalidateClientCache(clientId), Timeout);
+        EveryMember.WarnMissing(log, missing, $"that they forgot the cached authentication of client {clientId} (they may accept its previous credentials until the entry expires)", Timeout);
     }
 }

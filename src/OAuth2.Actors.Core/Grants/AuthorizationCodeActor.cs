@@ -1,4 +1,5 @@
 using Akka.Cluster.Sharding;
+using Akka.Persistence;
 using OAuth2.Actors.Events;
 
 namespace OAuth2.Actors.Grants;
@@ -6,45 +7,73 @@ namespace OAuth2.Actors.Grants;
 /// <summary>
 /// One authorization code, a sharded entity named by the code's hash. Redemptions of a code are serialized here,
 /// so exactly one succeeds however many arrive at once; any later one is a replay and revokes what the code
-/// granted (RFC 6749 4.1.2). Codes live seconds, so they are kept in memory only, never in the journal.
+/// granted (RFC 6749 4.1.2). The code and its redemption are journaled: a code survives a shard hand-off, a node's
+/// death and passivation, and a replay is recognised as one whenever it comes.
 /// </summary>
-public sealed class AuthorizationCodeActor : ReceiveActor
+public sealed class AuthorizationCodeActor : ReceivePersistentActor
 {
+    private readonly string _codeId;
     private readonly TimeProvider _time;
     private readonly EventPublisher _events;
     private CodeGrant? _grant;
     private bool _redeemed;
 
-    public AuthorizationCodeActor(TimeProvider time, EventPublisher events)
+    public AuthorizationCodeActor(string codeId, TimeProvider time, EventPublisher events)
     {
+        _codeId = codeId;
         _time = time;
         _events = events;
 
-        Receive<CreateCode>(c =>
-        {
-            _grant = c.Grant;
-            Context.SetReceiveTimeout((c.Grant.ExpiresAt - _time.GetUtcNow()) + TimeSpan.FromMinutes(5));
-            _events.Publish(EventType.AuthorizationCodeCreated, c.Context, c.Grant.ClientId, c.Grant.UserId, new Dictionary<string, string>
-            {
-                ["scope"] = c.Grant.Scope,
-                ["redirect_uri"] = c.Grant.RedirectUri,
-                ["code_challenge_method"] = c.Grant.CodeChallenge is null ? "none" : CodeChallengeMethods.S256,
-                ["grant_id"] = c.Grant.GrantId,
-            });
-            Sender.Tell(new CodeCreated(c.CodeId));
-        });
-        Receive<RedeemCode>(Redeem);
-        Receive<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
+        Recover<CodeIssued>(e => _grant = e.Grant);
+        Recover<CodeConsumed>(_ => _redeemed = true);
+        Command<CreateCode>(Create);
+        Command<RedeemCode>(Redeem);
+        Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(StopEntity.Instance)));
+        Command<StopEntity>(_ => Context.Stop(Self));
     }
 
-    public static Props Props(TimeProvider time, EventPublisher events) => Akka.Actor.Props.Create(() => new AuthorizationCodeActor(time, events));
+    public override string PersistenceId => $"authorization-code-{_codeId}";
+
+    public static Props Props(string codeId, TimeProvider time, EventPublisher events) =>
+        Akka.Actor.Props.Create(() => new AuthorizationCodeActor(codeId, time, events));
+
+    protected override void OnReplaySuccess()
+    {
+        // An idle code entity goes: one that was never issued at once, an issued one a while after its expiry (it
+        // comes back from the journal if the code is presented again).
+        Context.SetReceiveTimeout(_grant is null ? TimeSpan.FromSeconds(30) : TimeSpan.FromMinutes(2));
+    }
+
+    private void Create(CreateCode c)
+    {
+        if (_grant is not null)
+        {
+            // Code ids are hashes of 256 random bits: a second issue is a bug, never a reason to overwrite the first.
+            Sender.Tell(new Status.Failure(new InvalidOperationException("This authorization code was already issued.")));
+            return;
+        }
+
+        var replyTo = Sender;
+        Persist(new CodeIssued(c.Grant), e =>
+        {
+            _grant = e.Grant;
+            _events.Publish(EventType.AuthorizationCodeCreated, c.Context, e.Grant.ClientId, e.Grant.UserId, new Dictionary<string, string>
+            {
+                ["scope"] = e.Grant.Scope,
+                ["redirect_uri"] = e.Grant.RedirectUri,
+                ["code_challenge_method"] = e.Grant.CodeChallenge is null ? "none" : CodeChallengeMethods.S256,
+                ["grant_id"] = e.Grant.GrantId,
+            });
+            replyTo.Tell(new CodeCreated(c.CodeId));
+        });
+    }
 
     private void Redeem(RedeemCode r)
     {
         if (_grant is null)
         {
             Sender.Tell(new CodeRejected(CodeRejection.Unknown, null));
-            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            Context.Parent.Tell(new Passivate(StopEntity.Instance));
             return;
         }
 
@@ -78,8 +107,14 @@ public sealed class AuthorizationCodeActor : ReceiveActor
             return;
         }
 
-        _redeemed = true;
-        _events.Publish(EventType.AuthorizationCodeValidated, r.Context, _grant.ClientId, _grant.UserId, metadata);
-        Sender.Tell(new CodeRedeemed(_grant));
+        // Journaled before it is answered: once a client holds tokens for this code, no restart forgets it was used.
+        var replyTo = Sender;
+        var grant = _grant;
+        Persist(new CodeConsumed(_time.GetUtcNow()), _ =>
+        {
+            _redeemed = true;
+            _events.Publish(EventType.AuthorizationCodeValidated, r.Context, grant.ClientId, grant.UserId, metadata);
+            replyTo.Tell(new CodeRedeemed(grant));
+        });
     }
 }

@@ -16,6 +16,12 @@ public sealed record CodeGrant(
     string? CodeChallenge,
     DateTimeOffset ExpiresAt);
 
+/// <summary>Journaled: a code was issued for this grant.</summary>
+public sealed record CodeIssued(CodeGrant Grant);
+
+/// <summary>Journaled: the code was redeemed (any later presentation is a replay).</summary>
+public sealed record CodeConsumed(DateTimeOffset At);
+
 public interface ICodeCommand
 {
     string CodeId { get; }

@@ -3,6 +3,7 @@ using Akka.Hosting;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
+using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Hosting;
 
@@ -10,6 +11,9 @@ namespace OAuth2.Actors.Hosting;
 public sealed record OAuth2Setup(ServerSettings Settings, TimeProvider Time, EventSettings Events)
 {
     private EventPublisher? _publisher;
+
+    /// <summary>What this node knows is revoked, shared by its token actors (filled by the <see cref="RevocationViewActor"/>).</summary>
+    public RevocationView Revocations { get; } = new();
 
     /// <summary>The node's cache of recent successful client authentications (off when <see cref="ServerSettings.ClientCacheTtl"/> is zero).</summary>
     public ClientAuthenticationCache ClientCache { get; } = Settings.ClientCacheTtl > TimeSpan.Zero
@@ -52,5 +56,6 @@ public static class ShardedEntities
             typeName,
             (_, registry) => id => props(registry, id),
             new KeyedMessageExtractor<TCommand>(key, maxShards),
-            new ShardOptions());
+            // On a hand-off the entities stop the way they passivate, never in the middle of a persist (PoisonPill).
+            new ShardOptions { HandOffStopMessage = StopEntity.Instance });
 }

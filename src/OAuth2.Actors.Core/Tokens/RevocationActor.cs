@@ -2,17 +2,22 @@ using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
 using Akka.Persistence;
+using OAuth2.Actors.Hosting;
 
 namespace OAuth2.Actors.Tokens;
 
 /// <summary>
-/// One bucket of the revocation list (revoked access-token jtis until they expire), a sharded persistent entity.
-/// The journal makes revocations survive restarts; Distributed Data carries each new one to the token actors of
-/// every node, so introspection itself never touches the journal.
+/// One bucket of the revocation list (revoked access-token jtis and client, grant or user keys, until the tokens they
+/// cover expire), a sharded persistent entity. The journal makes revocations survive restarts. A new revocation is
+/// pushed to every node's <see cref="RevocationViewActor"/> and confirmed before the revoke is answered (at most
+/// <see cref="PushTimeout"/>, so an unreachable node costs a revoke one second, not a failure), and written to
+/// Distributed Data, which brings it to nodes that could not confirm and to nodes that join later. Introspection
+/// itself never touches the journal.
 /// </summary>
 public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
 {
-    public static readonly LWWDictionaryKey<string, long> ReplicatedKey = new("revoked-access-tokens");
+    /// <summary>How long a revoke waits for the nodes to confirm; a node that has not by then learns it by gossip.</summary>
+    public static readonly TimeSpan PushTimeout = TimeSpan.FromSeconds(1);
 
     // Shorter than the sharding passivation timeout, so even a mostly idle bucket purges.
     private const int SnapshotEvery = 500;
@@ -44,29 +49,14 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
             }
         });
 
+        Command<StopEntity>(_ => Context.Stop(Self)); // the shard's hand-off and passivation message
         Command<RecordRevocation>(Record);
-        Command<GetRevocations>(_ => Sender.Tell(new CurrentRevocations(_bucket, new Dictionary<string, long>(_revoked))));
+        Command<GetRevocations>(g => Sender.Tell(Page(g.From)));
         Command<PurgeTick>(_ => PurgeExpired());
         Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Revocation bucket {Bucket}: snapshot failed", _bucket));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(f => _log.Warning(f.Cause, "Revocation bucket {Bucket}: journal cleanup failed", _bucket));
-        Command<UpdateSuccess>(s =>
-        {
-            if (s.Request is PendingReply pending)
-            {
-                pending.ReplyTo.Tell(pending.Reply);
-            }
-        });
-        Command<IUpdateFailure>(f =>
-        {
-            // Not every node acknowledged in time: the revocation is journaled and spreads by gossip; answer anyway.
-            _log.Warning("Revocation bucket {Bucket}: not every node acknowledged a revocation in time ({Failure})", _bucket, f.GetType().Name);
-            if (f.Request is PendingReply pending)
-            {
-                pending.ReplyTo.Tell(pending.Reply);
-            }
-        });
         Command<IUpdateResponse>(r => _log.Debug("Revocation bucket {Bucket}: replication answered {Response}", _bucket, r));
     }
 
@@ -93,11 +83,26 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
         if (expired.Length > 0)
         {
             Purge(now);
-            _replicator.Tell(Dsl.Update(
-                ReplicatedKey,
-                LWWDictionary<string, long>.Empty,
-                WriteLocal.Instance,
-                d => expired.Aggregate(d, (acc, jti) => acc.Remove(_cluster, jti))));
+            Unreplicate(expired);
+        }
+    }
+
+    /// <summary>The bucket's entries in key order from <paramref name="from"/>, one page at a time.</summary>
+    private CurrentRevocations Page(int from)
+    {
+        var page = _revoked.OrderBy(kv => kv.Key, StringComparer.Ordinal).Skip(from).Take(GetRevocations.PageSize)
+            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var next = from + page.Count;
+        return new CurrentRevocations(_bucket, from, page, next < _revoked.Count ? next : null);
+    }
+
+    private void Unreplicate(IEnumerable<string> keys)
+    {
+        foreach (var group in keys.GroupBy(RevocationView.ReplicatedKeyOf))
+        {
+            var removed = group.ToArray();
+            _replicator.Tell(Dsl.Update(group.Key, LWWDictionary<string, long>.Empty, WriteLocal.Instance,
+                d => removed.Aggregate(d, (acc, key) => acc.Remove(_cluster, key))));
         }
     }
 
@@ -113,14 +118,19 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
         Persist(new TokenRevocationRecorded(command.Jti, command.ExpiresAtUnix, command.ClientId), e =>
         {
             _revoked[e.Jti] = e.ExpiresAtUnix;
-            // Reaching every node's replica before answering is what makes the revocation immediate cluster-wide;
-            // if a node is unreachable the write still lands locally and spreads by gossip.
-            _replicator.Tell(Dsl.Update(
-                ReplicatedKey,
-                LWWDictionary<string, long>.Empty,
-                new WriteAll(TimeSpan.FromSeconds(3)),
-                new PendingReply(replyTo, new RevocationRecorded(e.Jti, e.ExpiresAtUnix)),
+
+            // Gossip brings it to every node in time (and to nodes that join later); the push below is what makes it
+            // immediate: each reachable node has it in its view by the time the revoke is answered.
+            _replicator.Tell(Dsl.Update(RevocationView.ReplicatedKeyOf(e.Jti), LWWDictionary<string, long>.Empty, WriteLocal.Instance,
                 d => d.SetItem(_cluster, e.Jti, e.ExpiresAtUnix)));
+            var system = Context.System;
+            var log = _log;
+            EveryMember.AskAll<RevocationPushed>(system, RevocationViewActor.Name, new PushRevocation(e.Jti, e.ExpiresAtUnix), PushTimeout)
+                .ContinueWith(t =>
+                {
+                    EveryMember.WarnMissing(log, t.IsCompletedSuccessfully ? t.Result : [], "a revocation (they learn it by gossip within seconds)", PushTimeout);
+                    replyTo.Tell(new RevocationRecorded(e.Jti, e.ExpiresAtUnix));
+                }, TaskScheduler.Default);
             if (LastSequenceNr % SnapshotEvery == 0)
             {
                 SaveSnapshot(new Dictionary<string, long>(_revoked));
@@ -140,11 +150,7 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
         Persist(new RevocationsPurged(now), e =>
         {
             Purge(e.Before);
-            _replicator.Tell(Dsl.Update(
-                ReplicatedKey,
-                LWWDictionary<string, long>.Empty,
-                WriteLocal.Instance,
-                d => expired.Aggregate(d, (acc, jti) => acc.Remove(_cluster, jti))));
+            Unreplicate(expired);
             SaveSnapshot(new Dictionary<string, long>(_revoked));
         });
     }
@@ -156,8 +162,6 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
             _revoked.Remove(jti);
         }
     }
-
-    private sealed record PendingReply(IActorRef ReplyTo, object Reply);
 
     private sealed record PurgeTick
     {

@@ -18,6 +18,7 @@ public sealed class SigningKeyActor : ReceivePersistentActor
     {
         _name = name;
         Recover<SigningKeyGenerated>(e => _key = e);
+        Command<StopEntity>(_ => Context.Stop(Self)); // the shard's hand-off and passivation message
         Command<GetSigningKey>(Get);
     }
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
-using Akka.DistributedData;
 using Akka.Event;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -13,7 +12,8 @@ namespace OAuth2.Actors.Tokens;
 /// <summary>
 /// Issues, checks and revokes access tokens (RFC 9068 JWTs). Runs as a pool on every node: signing and
 /// verification are CPU work with no shared state but the key and the revocation view, which each routee holds.
-/// It serves nothing until both are loaded, so a restarted node never calls a revoked token active.
+/// It serves nothing until both are loaded (the node's <see cref="RevocationView"/> has read every bucket), so a
+/// restarted or newly joined node never calls a revoked token active.
 /// The ES256 work itself (signing, and the signature check of a token not in the cache) runs on the thread pool, as
 /// many at a time as there are cores, rather than queueing behind the routee: it needs nothing but the key, which is
 /// immutable. The answer to a fresh check goes out from there too (no trip back through the mailbox): the cache and the
@@ -24,11 +24,13 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 {
     private const int VerifiedCacheLimit = 10_000;
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LoadPollInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly ServerSettings _settings;
     private readonly TimeProvider _time;
     private readonly IActorRef _keys;
     private readonly IActorRef _revocations;
+    private readonly RevocationView _revoked;
     private readonly EventPublisher _events;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     // Verified signatures, keyed by the token text: a hit skips the signature check, never the expiry or revocation
@@ -36,15 +38,13 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private readonly ConcurrentDictionary<string, ActiveToken> _verified = new(StringComparer.Ordinal);
     private int _verifiedCount;
 
-    // Revocations: written by this actor only, read by the answers that go out from pool threads.
-    private readonly ConcurrentDictionary<string, long> _revokedHere = new(StringComparer.Ordinal);
-    private readonly HashSet<int> _bucketsPending = Enumerable.Range(0, RevocationBuckets.Count).ToHashSet();
-    private volatile LWWDictionary<string, long> _replicatedRevocations = LWWDictionary<string, long>.Empty;
+    private int _initTicks;
     private SigningKeyMaterial? _key;
     private TokenValidationParameters? _validation;
 
-    public TokenActor(ServerSettings settings, TimeProvider time, IActorRef keys, IActorRef revocations, EventPublisher events)
+    public TokenActor(ServerSettings settings, TimeProvider time, IActorRef keys, IActorRef revocations, RevocationView revoked, EventPublisher events)
     {
+        _revoked = revoked;
         _events = events;
         _settings = settings;
         _time = time;
@@ -57,19 +57,18 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ServerSettings settings, TimeProvider time, IActorRef keys, IActorRef revocations, EventPublisher events) =>
-        Akka.Actor.Props.Create(() => new TokenActor(settings, time, keys, revocations, events));
+    public static Props Props(ServerSettings settings, TimeProvider time, IActorRef keys, IActorRef revocations, RevocationView revoked, EventPublisher events) =>
+        Akka.Actor.Props.Create(() => new TokenActor(settings, time, keys, revocations, revoked, events));
 
     protected override void PreStart()
     {
-        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(RevocationActor.ReplicatedKey, Self));
         if (_settings.SigningKeyFile is { } file)
         {
             UseKey(SigningKeyMaterial.FromPem(File.ReadAllText(file)));
         }
 
         RequestMissing();
-        Timers.StartPeriodicTimer("init", InitTick.Instance, RetryInterval);
+        Timers.StartPeriodicTimer("init", InitTick.Instance, LoadPollInterval);
     }
 
     private void Initializing()
@@ -79,19 +78,16 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             UseKey(SigningKeyMaterial.FromPem(k.Pem));
             BecomeReadyWhenLoaded();
         });
-        Receive<CurrentRevocations>(r =>
+        Receive<InitTick>(_ =>
         {
-            foreach (var (jti, exp) in r.Entries)
+            if (++_initTicks % (int)(RetryInterval / LoadPollInterval) == 0)
             {
-                _revokedHere[jti] = exp;
+                RequestMissing();
             }
 
-            _bucketsPending.Remove(r.Bucket);
             BecomeReadyWhenLoaded();
         });
-        Receive<InitTick>(_ => RequestMissing());
         Receive<GetTokenServiceStatus>(_ => Sender.Tell(new TokenServiceStatus(false, _key?.KeyId)));
-        CommonHandlers();
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -101,26 +97,10 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         Receive<IntrospectToken>(Introspect);
         Receive<RevokeToken>(Revoke);
         Receive<RevokeByKey>(RevokeKey);
-        Receive<RevokedLocally>(m => _revokedHere[m.Jti] = m.ExpiresAtUnix);
-        // Not recorded, so not revoked: keep this routee consistent with its siblings.
-        Receive<RevocationFailed>(m => _revokedHere.TryRemove(m.Key, out _));
         Receive<GetJsonWebKeys>(_ => Sender.Tell(new CurrentJsonWebKeys([_key!.PublicJwk])));
         Receive<GetTokenServiceStatus>(_ => Sender.Tell(new TokenServiceStatus(true, _key!.KeyId, _key.Algorithm)));
-        Receive<InitTick>(_ => PruneExpired());
+        Receive<InitTick>(_ => { });
         Receive<CurrentSigningKey>(_ => { });
-        Receive<CurrentRevocations>(_ => { });
-        CommonHandlers();
-    }
-
-    private void CommonHandlers()
-    {
-        Receive<Changed>(c =>
-        {
-            if (c.Key.Equals(RevocationActor.ReplicatedKey))
-            {
-                _replicatedRevocations = c.Get(RevocationActor.ReplicatedKey);
-            }
-        });
     }
 
     private void RequestMissing()
@@ -129,21 +109,17 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         {
             _keys.Tell(new GetSigningKey(GetSigningKey.Default, _settings.SigningAlgorithm));
         }
-
-        foreach (var bucket in _bucketsPending)
-        {
-            _revocations.Tell(new GetRevocations(bucket));
-        }
     }
 
+    /// <summary>Serves once it has the key and the node's revocation view has read every bucket.</summary>
     private void BecomeReadyWhenLoaded()
     {
-        if (_key is null || _bucketsPending.Count > 0)
+        if (_key is null || !_revoked.IsLoaded)
         {
             return;
         }
 
-        Timers.StartPeriodicTimer("init", InitTick.Instance, TimeSpan.FromMinutes(1));
+        Timers.Cancel("init");
         Become(Ready);
         Stash.UnstashAll();
     }
@@ -319,8 +295,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         || (token.GrantId is not null && IsRevokedKey(RevokeByKey.Grant(token.GrantId)))
         || (UserOf(token) is { } user && IsRevokedKey(RevokeByKey.User(user)));
 
-    private bool IsRevokedKey(string key) =>
-        _revokedHere.ContainsKey(key) || _replicatedRevocations.ContainsKey(key);
+    private bool IsRevokedKey(string key) => _revoked.IsRevoked(key);
 
     private void RevokeKey(RevokeByKey request)
     {
@@ -329,28 +304,28 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     }
 
     /// <summary>
-    /// Records a revocation (a jti or a key) in its bucket, effective here at once; once recorded, tells the pool's
-    /// siblings (other nodes learn through Distributed Data), answers the asker, and runs <paramref name="afterRecorded"/>.
-    /// A revocation that could not be recorded is undone here and answered temporarily_unavailable.
+    /// Records a revocation (a jti or a key) in its bucket, effective on this node at once; once recorded (and confirmed
+    /// by every reachable node), answers the asker and runs <paramref name="afterRecorded"/>. A revocation that could not
+    /// be recorded is undone here and answered temporarily_unavailable.
     /// </summary>
     private void Record(string key, long expiresAtUnix, string owner, Action? afterRecorded)
     {
         var replyTo = Sender;
-        var self = Self;
-        var router = Context.Parent;
-        _revokedHere[key] = expiresAtUnix;
+        var revoked = _revoked;
+        revoked.Confirm(key, expiresAtUnix);
         _revocations.Ask<RevocationRecorded>(RecordRevocation.For(key, expiresAtUnix, owner), _settings.RequestTimeout)
             .ContinueWith(t =>
             {
                 if (t.IsCompletedSuccessfully)
                 {
-                    router.Tell(new Akka.Routing.Broadcast(new RevokedLocally(key, expiresAtUnix)), self);
+                    // The bucket answers once every reachable node has confirmed it (RevocationActor).
                     replyTo.Tell(RevocationAccepted.Instance);
                     afterRecorded?.Invoke();
                 }
                 else
                 {
-                    self.Tell(new RevocationFailed(key));
+                    // Not recorded, so not revoked: not answered as revoked either.
+                    revoked.Withdraw(key);
                     replyTo.Tell(new OAuthError(Errors.TemporarilyUnavailable, "The revocation could not be recorded; retry.", FailureKind.Unavailable));
                 }
             }, TaskScheduler.Default);
@@ -383,20 +358,6 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 
         _verified[token] = active;
     }
-
-    private void PruneExpired()
-    {
-        var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        foreach (var (jti, expiresAt) in _revokedHere)
-        {
-            if (expiresAt <= now)
-            {
-                _revokedHere.TryRemove(jti, out _);
-            }
-        }
-    }
-
-    private sealed record RevocationFailed(string Key);
 
     private sealed record InitTick
     {

@@ -51,8 +51,13 @@ public sealed record GetTokenServiceStatus
 
 public sealed record TokenServiceStatus(bool Ready, string? KeyId, string? Algorithm = null);
 
-/// <summary>Sent by a token actor to its pool siblings so revocations this node recorded are visible on the next request.</summary>
-internal sealed record RevokedLocally(string Jti, long ExpiresAtUnix);
+/// <summary>
+/// From the revocation bucket that recorded a revocation to every node's <see cref="RevocationViewActor"/>, before the
+/// revoke is answered; confirmed with <see cref="RevocationPushed"/>.
+/// </summary>
+public sealed record PushRevocation(string Key, long ExpiresAtUnix);
+
+public sealed record RevocationPushed(string Key);
 
 // ---- signing key entity -------------------------------------------------------------------------------------
 
@@ -92,9 +97,15 @@ public sealed record RecordRevocation(int Bucket, string Jti, long ExpiresAtUnix
 
 public sealed record RevocationRecorded(string Jti, long ExpiresAtUnix);
 
-public sealed record GetRevocations(int Bucket) : IRevocationCommand;
+/// <summary>A page of a bucket's revocations, from position <paramref name="From"/> in key order.</summary>
+public sealed record GetRevocations(int Bucket, int From = 0) : IRevocationCommand
+{
+    /// <summary>Entries per page: a page stays well inside a remoting frame however many revocations are in force.</summary>
+    public const int PageSize = 1000;
+}
 
-public sealed record CurrentRevocations(int Bucket, IReadOnlyDictionary<string, long> Entries);
+/// <summary>One page; <paramref name="NextFrom"/> is where the next one starts, null on the last.</summary>
+public sealed record CurrentRevocations(int Bucket, int From, IReadOnlyDictionary<string, long> Entries, int? NextFrom = null);
 
 public sealed record TokenRevocationRecorded(string Jti, long ExpiresAtUnix, string ClientId);
 

@@ -8,8 +8,8 @@ namespace OAuth2.Actors.Tokens;
 public static class TokensHosting
 {
     /// <summary>
-    /// Access tokens: the signing key and the revocation buckets as sharded persistent entities, and a pool of
-    /// <paramref name="routees"/> token actors on this node that sign, verify and revoke.
+    /// Access tokens: the signing key and the revocation buckets as sharded persistent entities; on this node, the view
+    /// of what is revoked and a pool of <paramref name="routees"/> token actors that sign, verify and revoke.
     /// </summary>
     public static AkkaConfigurationBuilder WithTokens(this AkkaConfigurationBuilder builder, OAuth2Setup setup, int routees) => builder
         .WithEntity<SigningKeyActor, ISigningKeyCommand>("signing-keys", c => c.KeyName, 10, (_, id) => SigningKeyActor.Props(id))
@@ -17,8 +17,10 @@ public static class TokensHosting
             (_, id) => RevocationActor.Props(int.Parse(id, CultureInfo.InvariantCulture), setup.Time))
         .WithActors((system, registry) =>
         {
+            registry.Register<RevocationViewActor>(system.ActorOf(
+                RevocationViewActor.Props(setup.Revocations, registry.Get<RevocationActor>(), setup.Time), RevocationViewActor.Name));
             var tokens = system.ActorOf(
-                TokenActor.Props(setup.Settings, setup.Time, registry.Get<SigningKeyActor>(), registry.Get<RevocationActor>(), setup.Publisher(registry))
+                TokenActor.Props(setup.Settings, setup.Time, registry.Get<SigningKeyActor>(), registry.Get<RevocationActor>(), setup.Revocations, setup.Publisher(registry))
                     .WithRouter(new RoundRobinPool(routees)),
                 "tokens");
             registry.Register<TokenActor>(tokens);

@@ -248,6 +248,7 @@ public sealed class UserDirectoryActor : ReceivePersistentActor
                 }
             }
         });
+        Command<StopEntity>(_ => Context.Stop(Self)); // the shard's hand-off and passivation message
         Command<ListUser>(l => Persist(new UserListed(l.User), e =>
         {
             _users[Usernames.Normalize(e.User.Username)] = e.User;

@@ -52,5 +52,10 @@ public sealed record DatabaseSettings(string ProviderName, string ConnectionStri
         throw new FormatException("OAUTH2_DATABASE_URL must be a postgres:// URL, a 'Host=...' or a 'Data Source=...' connection string.");
     }
 
+    /// <summary>A new, unopened connection to the database (for the server's own tables and the readiness probe).</summary>
+    public System.Data.Common.DbConnection CreateConnection() => IsSqlite
+        ? new Microsoft.Data.Sqlite.SqliteConnection(ConnectionString)
+        : new Npgsql.NpgsqlConnection(ConnectionString);
+
     public override string ToString() => $"DatabaseSettings {{ ProviderName = {ProviderName} }}";
 }

@@ -75,9 +75,16 @@ public sealed class OAuth2Options
     [Range(0, 65535)]
     public int ClusterPort { get; set; }
 
+    /// <summary>The host name other nodes reach this one by, when it differs from the bind address (a container binding 0.0.0.0 advertises its pod or host name).</summary>
+    [ConfigurationKeyName("OAUTH2_CLUSTER_PUBLIC_HOST")]
+    public string? ClusterPublicHost { get; set; }
+
     /// <summary>Comma-separated seed nodes (<c>akka.tcp://oauth2@host:port</c>); empty: this node forms a one-node cluster.</summary>
     [ConfigurationKeyName("OAUTH2_CLUSTER_SEEDS")]
     public string? ClusterSeeds { get; set; }
+
+    /// <summary>The seed nodes, one per entry of <see cref="ClusterSeeds"/>.</summary>
+    public string[] SeedNodes => (ClusterSeeds ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     [ConfigurationKeyName("OAUTH2_TOKEN_ACTORS")]
     [Range(0, 64)]

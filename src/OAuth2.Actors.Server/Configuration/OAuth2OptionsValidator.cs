@@ -62,13 +62,28 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
             failures.Add("OAUTH2_DEFAULT_CLIENT_SCOPE must not contain admin or events:* scopes.");
         }
 
+        DatabaseSettings? database = null;
         try
         {
-            DatabaseSettings.From(options);
+            database = DatabaseSettings.From(options);
         }
         catch (FormatException e)
         {
             failures.Add(e.Message);
+        }
+
+        if (options.SeedNodes.Length > 0)
+        {
+            // Nodes of one cluster must share their state and their name: refuse what would silently split them.
+            if (database is { IsSqlite: true })
+            {
+                failures.Add("OAUTH2_CLUSTER_SEEDS is set but the database is SQLite, a file of this node's own: entities that move between nodes would lose their history and each node could make its own signing key. Set OAUTH2_DATABASE_URL to the PostgreSQL database the nodes share.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.Issuer))
+            {
+                failures.Add("OAUTH2_CLUSTER_SEEDS is set but OAUTH2_ISSUER is not: every node must issue and accept tokens under the same issuer. Set OAUTH2_ISSUER to the public URL of the cluster.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -40,8 +40,7 @@ public static class ActorSystemSetup
             var events = pipeline.Settings;
             var time = sp.GetRequiredService<TimeProvider>();
             var database = DatabaseSettings.From(options);
-            var seeds = (options.ClusterSeeds ?? string.Empty)
-                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var seeds = options.SeedNodes;
 
             if (database.IsSqlite)
             {
@@ -56,7 +55,7 @@ public static class ActorSystemSetup
                 .AddHocon(HoconDefaults.Load("akka.conf"), HoconAddMode.Append)
                 .AddHocon(SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
                 .ConfigureLoggers(l => l.AddLoggerFactory())
-                .WithRemoting(options.ClusterHost, options.ClusterPort)
+                .WithRemoting(options.ClusterHost, options.ClusterPort, string.IsNullOrWhiteSpace(options.ClusterPublicHost) ? null : options.ClusterPublicHost)
                 .WithClustering(new ClusterOptions { SeedNodes = seeds })
                 .WithEventActor(events, time, pipeline.Plugins)
                 .WithClients(setup)

@@ -1,6 +1,4 @@
 using System.Data.Common;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace OAuth2.Actors.Server.Hosting;
 
@@ -15,9 +13,7 @@ public sealed class PersistenceProbe(IOptions<OAuth2Options> options, ILogger<Pe
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
         try
         {
-            await using DbConnection connection = _database.IsSqlite
-                ? new SqliteConnection(_database.ConnectionString)
-                : new NpgsqlConnection(_database.ConnectionString);
+            await using var connection = _database.CreateConnection();
             await connection.OpenAsync(timeout.Token);
             await using var command = connection.CreateCommand();
             command.CommandText = "SELECT 1";

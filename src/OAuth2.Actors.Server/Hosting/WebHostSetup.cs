@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OAuth2.Actors.Server.Pages;
 
@@ -34,10 +33,11 @@ public static class WebHostSetup
             kestrel.Limits.MaxRequestBodySize = Math.Max(options.Value.MaxRequestBodyBytes * 2L, 1024 * 1024);
         });
 
-        // Session cookies and CSRF tokens are protected by keys kept beside the data, so sessions survive a restart.
+        // Session cookies and CSRF tokens are protected by keys kept in the server's database: they survive a restart,
+        // and every node of a cluster reads what another node wrote.
         services.AddDataProtection().SetApplicationName("oauth2-actors");
-        services.AddOptions<KeyManagementOptions>().Configure<IOptions<OAuth2Options>, ILoggerFactory>((keys, options, logs) =>
-            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(Path.GetFullPath(options.Value.DataDirectory), "keys")), logs));
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<OAuth2Options>>((keys, options) =>
+            keys.XmlRepository = new DatabaseXmlRepository(DatabaseSettings.From(options.Value)));
 
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme).Configure<IOptions<OAuth2Options>>((o, options) =>
