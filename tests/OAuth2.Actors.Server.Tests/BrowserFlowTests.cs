@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Server.Tests;
@@ -88,142 +87,21 @@ public sealed class BrowserFlowTests(Fixtures.FlowKestrelFixture fixture, ITestO
         Assert.True(again.ConsentShown, "A denied request must not be remembered as consent.");
     }
 
-    // ---- running the script ---------------------------------------------------------------------------------------
+    private Task<BrowserFlowRun> RunFlow(RegisteredClient client, TestUser user, Pkce pkce, string state, string decision) =>
+        BrowserFlowScript.Run(
+            Host.Issuer,
+            Host.Issuer + TestBrowser.AuthorizeQuery(client, pkce, scope: "read write", state: state),
+            client.RedirectUri,
+            user,
+            decision,
+            output,
+            () => Host.HostLog());
 
-    private sealed record FlowRun(bool Ok, string FinalUrl, bool LoginShown, bool ConsentShown, string ConsentText, string Raw);
-
-    private async Task<FlowRun> RunFlow(RegisteredClient client, TestUser user, Pkce pkce, string state, string decision)
-    {
-        var authorizeUrl = Host.Issuer + TestBrowser.AuthorizeQuery(client, pkce, scope: "read write", state: state);
-        var shots = Path.Combine(Path.GetTempPath(), "oauth2-actors-browser-shots", Guid.NewGuid().ToString("N"));
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = RepositoryRoot.Value,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in new[]
-                 {
-                     Path.Combine("tests", "browser", "flow.mjs"),
-                     "--base-url", Host.Issuer,
-                     "--authorize-url", authorizeUrl,
-                     "--redirect-uri", client.RedirectUri,
-                     "--username", user.Username,
-                     "--password", user.Password,
-                     "--decision", decision,
-                     "--screenshots", shots,
-                     "--timeout-ms", "90000",
-                 })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["OAUTH2_TEST_CHROMIUM"] = Chromium;
-
-        int exitCode;
-        string outText, errText;
-        try
-        {
-            (exitCode, outText, errText) = await ChildProcess.Run(start, RunDeadline);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"flow.mjs: {e.Message}\nHost log:\n{Host.HostLog()}", e);
-        }
-
-        output.WriteLine($"flow.mjs ({decision}) exit {exitCode}: {outText.Trim()}");
-        if (errText.Length > 0)
-        {
-            output.WriteLine("stderr: " + errText.Trim());
-        }
-
-        var line = outText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
-        Assert.True(line is not null, $"flow.mjs printed nothing (exit {exitCode}). stderr: {errText}");
-        using var json = JsonDocument.Parse(line!);
-        var root = json.RootElement;
-        Assert.True(exitCode == 0 && root.GetProperty("ok").GetBoolean(), $"flow.mjs failed (exit {exitCode}): {line}\nstderr: {errText}\nHost log:\n{Host.HostLog()}");
-        if (root.TryGetProperty("screenshots", out var screenshots))
-        {
-            foreach (var shot in screenshots.EnumerateObject())
-            {
-                output.WriteLine($"screenshot {shot.Name}: {shot.Value.GetString()}");
-                Assert.True(File.Exists(shot.Value.GetString()), $"The {shot.Name} screenshot was not written.");
-            }
-        }
-
-        return new FlowRun(
-            true,
-            root.GetProperty("finalUrl").GetString()!,
-            root.GetProperty("loginShown").GetBoolean(),
-            root.GetProperty("consentShown").GetBoolean(),
-            FlowAssert.Str(root, "consentText") ?? string.Empty,
-            line!);
-    }
-
-    // ---- prerequisites -----------------------------------------------------------------------------------------------
-
-    private static string Chromium =>
-        Environment.GetEnvironmentVariable("OAUTH2_TEST_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
-
-    private static readonly Lazy<string> RepositoryRoot = new(() =>
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OAuth2.Actors.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"OAuth2.Actors.sln not found above {AppContext.BaseDirectory}.");
-    });
-
-    private static readonly Lazy<string?> Missing = new(() =>
-    {
-        var problems = new List<string>();
-        if (!File.Exists(Path.Combine(RepositoryRoot.Value, "tests", "browser", "node_modules", "playwright-core", "package.json")))
-        {
-            problems.Add("tests/browser/node_modules is missing (run `npm ci` in tests/browser)");
-        }
-
-        if (!File.Exists(Chromium))
-        {
-            problems.Add($"Chromium is missing at {Chromium} (apt-get install chromium, or set OAUTH2_TEST_CHROMIUM)");
-        }
-
-        if (!OnPath("node"))
-        {
-            problems.Add("node is not on PATH");
-        }
-
-        return problems.Count == 0 ? null : string.Join("; ", problems) + ". `bash .ci/services/browser.sh start` installs both.";
-    });
-
-    private static bool OnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, program)));
-
-    /// <summary>Skips without the browser tooling; under CI=true a missing browser is a failure, never a skip.</summary>
     /// <summary>Skips the test without a browser; otherwise a new user and a new code client for one flow.</summary>
     private async Task<(TestUser User, RegisteredClient Client)> UserAndClient(string usernamePrefix, string clientName)
     {
-        RequireBrowser();
+        BrowserFlowScript.Require();
         var user = await Host.CreateUser(TestHost.NewUsername(usernamePrefix));
         return (user, await Host.RegisterCodeClient(name: clientName));
-    }
-
-    private static void RequireBrowser()
-    {
-        if (Missing.Value is not { } problem)
-        {
-            return;
-        }
-
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Assert.Fail("CI=true but the browser tests cannot run: " + problem);
-        }
-
-        Skip.If(true, "Browser tests skipped: " + problem);
     }
 }

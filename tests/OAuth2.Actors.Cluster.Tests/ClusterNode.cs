@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace OAuth2.Actors.Cluster.Tests;
+
+/// <summary>
+/// One real server process of a test cluster (the server as built beside the tests, started with <c>dotnet</c>), with
+/// its own HTTP port, remoting port and data directory, and its output kept for the failure messages.
+/// </summary>
+public sealed class ClusterNode : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> _environment;
+    private readonly StringBuilder _output = new();
+    private readonly Lock _outputLock = new();
+    private Process? _process;
+
+    public ClusterNode(string name, IReadOnlyDictionary<string, string> environment)
+    {
+        Name = name;
+        HttpPort = TestCluster.FreePort();
+        ClusterPort = TestCluster.FreePort();
+        DataDirectory = Path.Combine(Path.GetTempPath(), "oauth2-cluster-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        _environment = new Dictionary<string, string>(environment)
+        {
+            ["OAUTH2_SERVER_HOST"] = "127.0.0.1",
+            ["OAUTH2_SERVER_PORT"] = HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OAUTH2_CLUSTER_HOST"] = "127.0.0.1",
+            ["OAUTH2_CLUSTER_PORT"] = ClusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OAUTH2_DATA_DIR"] = DataDirectory,
+        };
+        Http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public string Name { get; }
+
+    public int HttpPort { get; }
+
+    public int ClusterPort { get; }
+
+    public string DataDirectory { get; }
+
+    public string Url => $"http://127.0.0.1:{HttpPort}";
+
+    public string ClusterAddress => $"akka.tcp://oauth2@127.0.0.1:{ClusterPort}";
+
+    /// <summary>A client for this node only (no cookies: flows that need them bring their own).</summary>
+    public HttpClient Http { get; }
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
+    public void Set(string name, string value) => _environment[name] = value;
+
+    public void Start()
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(ServerAssembly.Value);
+        start.WorkingDirectory = Path.GetDirectoryName(ServerAssembly.Value)!;
+        foreach (var (key, value) in _environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        Append($"---- {Name} started (pid {process.Id}) ----");
+        _process = process;
+    }
+
+    /// <summary>kill -9: no shutdown, no leaving the cluster.</summary>
+    public async Task Kill()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>SIGTERM, as an orchestrator stops a node, and waits for it to exit.</summary>
+    public async Task Terminate(TimeSpan within)
+    {
+        if (_process is not { HasExited: false } process)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(within);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name} did not stop within {within} of SIGTERM.\n{Log()}");
+        }
+    }
+
+    /// <summary>Waits for the process to end by itself (a node that must refuse to start).</summary>
+    public async Task<int> WaitForExit(TimeSpan within)
+    {
+        using var deadline = new CancellationTokenSource(within);
+        await _process!.WaitForExitAsync(deadline.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>The node's /ready body when it answers 200, else null.</summary>
+    public async Task<JsonElement?> Ready()
+    {
+        try
+        {
+            using var response = await Http.GetAsync("/ready");
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                return null;
+            }
+
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return json.RootElement.Clone();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Ready, and seeing <paramref name="members"/> members up and none unreachable.</summary>
+    public async Task<bool> ReadyWith(int members)
+    {
+        if (await Ready() is not { } ready)
+        {
+            return false;
+        }
+
+        var cluster = ready.GetProperty("checks").GetProperty("cluster");
+        return cluster.GetProperty("members").TryGetProperty("up", out var up) && up.GetInt32() == members
+            && cluster.GetProperty("unreachable").GetArrayLength() == 0;
+    }
+
+    public string Log(int lines = 60)
+    {
+        lock (_outputLock)
+        {
+            var all = _output.ToString().Split('\n');
+            return $"==== {Name} ({Url}, {ClusterAddress}) ====\n" + string.Join('\n', all.TakeLast(lines));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Kill();
+        _process?.Dispose();
+        Http.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_outputLock)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    /// <summary>The server as built beside this test assembly (same configuration): src/OAuth2.Actors.Server/bin/{Configuration}/net10.0.</summary>
+    private static readonly Lazy<string> ServerAssembly = new(() =>
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = testBin.Name;
+        var configuration = testBin.Parent!.Name;
+        for (var dir = testBin; dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "src", "OAuth2.Actors.Server", "bin", configuration, framework, "OAuth2.Actors.Server.dll");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException($"OAuth2.Actors.Server.dll ({configuration}/{framework}) not found above {AppContext.BaseDirectory}: build the solution first.");
+    });
+}

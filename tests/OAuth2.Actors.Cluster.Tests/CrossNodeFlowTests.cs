@@ -1,0 +1,173 @@
+using Xunit.Abstractions;
+
+namespace OAuth2.Actors.Cluster.Tests;
+
+/// <summary>
+/// Three nodes sharing PostgreSQL and one issuer act as one authorization server: every step of every flow may land
+/// on any node.
+/// </summary>
+public sealed class CrossNodeFlowTests(ClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ClusterFixture>
+{
+    [SkippableFact]
+    public async Task A_client_registered_on_one_node_gets_a_token_on_another_that_introspects_active_on_the_third()
+    {
+        var (n1, n2, n3) = Nodes();
+        var client = await TestCluster.Register(n1);
+
+        var token = await TestCluster.AccessToken(n2, client);
+
+        Assert.True(await TestCluster.IsActive(n3, token));
+        Assert.True(await TestCluster.IsActive(n1, token));
+    }
+
+    [SkippableFact]
+    public async Task Every_node_signs_with_the_one_key_every_node_publishes()
+    {
+        var cluster = fixture.Require();
+        var keys = new HashSet<string>();
+        foreach (var node in cluster.Nodes)
+        {
+            using var jwks = JsonDocument.Parse(await node.Http.GetStringAsync("/.well-known/jwks.json"));
+            keys.Add(Assert.Single(jwks.RootElement.GetProperty("keys").EnumerateArray()).GetProperty("kid").GetString()!);
+        }
+
+        Assert.Single(keys);
+    }
+
+    [SkippableFact]
+    public async Task A_token_revoked_on_one_node_is_inactive_on_every_other_node_when_the_revoke_answers()
+    {
+        var (n1, n2, n3) = Nodes();
+        var client = await TestCluster.Register(n2);
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var token = await TestCluster.AccessToken(n3, client);
+            Assert.True(await TestCluster.IsActive(n2, token));
+            Assert.True(await TestCluster.IsActive(n3, token));
+
+            await TestCluster.Revoke(n1, token, client);
+
+            // No waiting: the revoke answered only once every reachable node had it.
+            Assert.False(await TestCluster.IsActive(n2, token), $"attempt {attempt}: still active on node2");
+            Assert.False(await TestCluster.IsActive(n3, token), $"attempt {attempt}: still active on node3");
+            Assert.False(await TestCluster.IsActive(n1, token), $"attempt {attempt}: still active on node1");
+        }
+    }
+
+    [SkippableFact]
+    public async Task Sign_in_consent_code_redemption_and_refresh_each_work_on_a_different_node()
+    {
+        var (n1, n2, n3) = Nodes();
+        var user = await TestCluster.CreateUser(n1);
+        var client = await TestCluster.RegisterCodeClient(n2);
+        var pkce = Pkce.New();
+        using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
+        using var browser = new HttpClient(handler);
+
+        // The authorization request on node 1 sends the browser to sign in.
+        using var authorize = await browser.GetAsync(n1.Url + TestBrowser.AuthorizeQuery(client, pkce, "read write", "cross-node"));
+        Assert.Equal(HttpStatusCode.Redirect, authorize.StatusCode);
+        var returnUrl = TestBrowser.QueryValue(TestBrowser.Location(authorize)!, "returnUrl")!;
+
+        // The sign-in form comes from node 2 and is posted to node 3 (its CSRF token and cookie were made on node 2).
+        using var loginPage = await browser.GetAsync(n2.Url + "/auth/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        var csrf = TestBrowser.Csrf(await loginPage.Content.ReadAsStringAsync());
+        using var login = await browser.PostAsync(n3.Url + "/auth/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__csrf"] = csrf,
+            ["username"] = user.Username,
+            ["password"] = user.Password,
+            ["returnUrl"] = returnUrl,
+        }));
+        Assert.True(login.StatusCode == HttpStatusCode.Redirect, $"sign-in on node3: {(int)login.StatusCode} {await login.Content.ReadAsStringAsync()}");
+
+        // The session made on node 3 shows the consent page on node 1; the consent is posted to node 2.
+        using var consentPage = await browser.GetAsync(n1.Url + returnUrl);
+        var html = await consentPage.Content.ReadAsStringAsync();
+        Assert.True(consentPage.StatusCode == HttpStatusCode.OK, $"consent page on node1: {(int)consentPage.StatusCode} {html}");
+        var fields = TestBrowser.HiddenFields(html);
+        fields.Add(KeyValuePair.Create("decision", "allow"));
+        using var consent = await browser.PostAsync(n2.Url + "/oauth/authorize", new FormUrlEncodedContent(fields));
+        var redirect = TestBrowser.Location(consent);
+        Assert.True(consent.StatusCode == HttpStatusCode.Redirect && redirect!.StartsWith(TestCluster.RedirectUri, StringComparison.Ordinal), $"consent on node2: {(int)consent.StatusCode} {redirect}");
+        var code = new AuthorizeResponse(redirect!).Code!;
+
+        // The code is redeemed on node 3 and the refresh token used on node 1.
+        using var tokens = await n3.Http.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
+        {
+            Address = "/oauth/token",
+            ClientId = client.ClientId,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            Code = code,
+            RedirectUri = TestCluster.RedirectUri,
+            CodeVerifier = pkce.Verifier,
+        });
+        Assert.False(tokens.IsError, $"code on node3: {tokens.Error} {tokens.Raw}");
+        using var refreshed = await n1.Http.RequestRefreshTokenAsync(new RefreshTokenRequest
+        {
+            Address = "/oauth/token",
+            ClientId = client.ClientId,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            RefreshToken = tokens.RefreshToken!,
+        });
+        Assert.False(refreshed.IsError, $"refresh on node1: {refreshed.Error} {refreshed.Raw}");
+        Assert.True(await TestCluster.IsActive(n2, refreshed.AccessToken!));
+
+        // A replay of the code on node 2 is recognised as one, and revokes what it granted.
+        using var replay = await n2.Http.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
+        {
+            Address = "/oauth/token",
+            ClientId = client.ClientId,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            Code = code,
+            RedirectUri = TestCluster.RedirectUri,
+            CodeVerifier = pkce.Verifier,
+        });
+        Assert.Equal("invalid_grant", replay.Error);
+        Assert.False(await TestCluster.IsActive(n3, refreshed.AccessToken!));
+    }
+
+    [SkippableFact]
+    public async Task The_browser_flow_in_chromium_works_behind_a_balancer_that_sends_each_request_to_another_node()
+    {
+        BrowserFlowScript.Require();
+        var cluster = fixture.Require();
+        var user = await TestCluster.CreateUser(cluster.Nodes[0]);
+        var client = await TestCluster.RegisterCodeClient(cluster.Nodes[1]);
+        var pkce = Pkce.New();
+        var served = cluster.Proxy.Served.Count;
+
+        var run = await BrowserFlowScript.Run(
+            cluster.Issuer,
+            cluster.Issuer + TestBrowser.AuthorizeQuery(client, pkce, "read write", "chromium-cross-node"),
+            TestCluster.RedirectUri,
+            user,
+            "allow",
+            output,
+            cluster.Logs);
+
+        Assert.True(run.LoginShown && run.ConsentShown, run.Raw);
+        var response = new AuthorizeResponse(run.FinalUrl);
+        Assert.False(response.IsError, run.FinalUrl);
+        Assert.Equal(cluster.Issuer, response.Issuer);
+        var nodesUsed = cluster.Proxy.Served.Skip(served).Distinct().Count();
+        Assert.Equal(cluster.Nodes.Count, nodesUsed);
+        using var http = new HttpClient { BaseAddress = new Uri(cluster.Issuer) };
+        using var tokens = await http.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
+        {
+            Address = "/oauth/token",
+            ClientId = client.ClientId,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            Code = response.Code!,
+            RedirectUri = TestCluster.RedirectUri,
+            CodeVerifier = pkce.Verifier,
+        });
+        Assert.False(tokens.IsError, $"{tokens.Error} {tokens.Raw}");
+    }
+
+    private (ClusterNode, ClusterNode, ClusterNode) Nodes()
+    {
+        var nodes = fixture.Require().Nodes;
+        return (nodes[0], nodes[1], nodes[2]);
+    }
+}

@@ -1,0 +1,187 @@
+using System.Net.Http.Json;
+using System.Net.Sockets;
+
+namespace OAuth2.Actors.Cluster.Tests;
+
+/// <summary>
+/// Three (by default) real server processes on 127.0.0.1 sharing one fresh PostgreSQL database and one issuer (the
+/// round-robin proxy's URL, as behind a load balancer), joined through static seeds; started once per test class.
+/// The OAuth2 helpers take the node to call, so a test says where each step lands.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    public const string AdminClientId = "cluster-admin";
+    public const string AdminClientSecret = "cluster-admin-secret-0123456789abcdefghijklmnop";
+    public const string Password = "correct horse battery staple";
+    public const string RedirectUri = "https://client.example/callback";
+
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(120);
+
+    private TestCluster(ClusterDatabase database, IReadOnlyList<ClusterNode> nodes, RoundRobinProxy proxy)
+    {
+        Database = database;
+        Nodes = nodes;
+        Proxy = proxy;
+    }
+
+    public ClusterDatabase Database { get; }
+
+    public IReadOnlyList<ClusterNode> Nodes { get; }
+
+    public RoundRobinProxy Proxy { get; }
+
+    public string Issuer => Proxy.Url;
+
+    public static RegisteredClient Admin { get; } = new(AdminClientId, AdminClientSecret);
+
+    public static async Task<TestCluster> Start(int size = 3)
+    {
+        var database = await ClusterDatabase.Create();
+        var proxyPort = FreePort();
+        var common = new Dictionary<string, string>
+        {
+            ["OAUTH2_ISSUER"] = $"http://127.0.0.1:{proxyPort}",
+            ["OAUTH2_DATABASE_URL"] = database.Url,
+            ["OAUTH2_BOOTSTRAP_ADMIN_CLIENT_ID"] = AdminClientId,
+            ["OAUTH2_BOOTSTRAP_ADMIN_CLIENT_SECRET"] = AdminClientSecret,
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__OAuth2.Actors"] = "Information",
+        };
+        var nodes = Enumerable.Range(1, size).Select(i => new ClusterNode($"node{i}", common)).ToArray();
+        var seeds = string.Join(',', nodes.Select(n => n.ClusterAddress));
+        foreach (var node in nodes)
+        {
+            node.Set("OAUTH2_CLUSTER_SEEDS", seeds);
+            node.Start();
+        }
+
+        var proxy = await RoundRobinProxy.Start(nodes, proxyPort);
+        var cluster = new TestCluster(database, nodes, proxy);
+        await cluster.WaitUntilFormed(nodes, StartDeadline);
+        return cluster;
+    }
+
+    /// <summary>Every one of <paramref name="nodes"/> is ready and sees exactly them, all up.</summary>
+    public async Task WaitUntilFormed(IReadOnlyCollection<ClusterNode> nodes, TimeSpan within)
+    {
+        try
+        {
+            await Eventually.Until(
+                async () => (await Task.WhenAll(nodes.Select(n => n.ReadyWith(nodes.Count)))).All(ok => ok),
+                $"{nodes.Count} nodes ready, each seeing {nodes.Count} members up",
+                within);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + "\n" + Logs(), e);
+        }
+    }
+
+    public string Logs() => string.Join("\n", Nodes.Select(n => n.Log()));
+
+    // ---- OAuth2 calls, each on the node given --------------------------------------------------------------------
+
+    public static async Task<RegisteredClient> Register(ClusterNode node, string scope = "read write")
+    {
+        using var response = await node.Http.RegisterClientAsync(new DynamicClientRegistrationRequest
+        {
+            Address = "/clients/register",
+            Document = new DynamicClientRegistrationDocument { ClientName = "cluster client", Scope = scope, GrantTypes = { "client_credentials" } },
+        });
+        Assert.True(response.HttpStatusCode == HttpStatusCode.Created, $"registration on {node.Name}: {(int)response.HttpStatusCode} {response.Raw}");
+        return new RegisteredClient(response.ClientId!, response.ClientSecret)
+        {
+            RegistrationAccessToken = response.RegistrationAccessToken ?? string.Empty,
+            RegistrationClientUri = response.RegistrationClientUri ?? string.Empty,
+        };
+    }
+
+    public static async Task<RegisteredClient> RegisterCodeClient(ClusterNode node)
+    {
+        var document = new DynamicClientRegistrationDocument
+        {
+            ClientName = "cluster browser app",
+            Scope = "read write",
+            GrantTypes = { "authorization_code", "refresh_token" },
+            ResponseTypes = { "code" },
+            RedirectUris = { new Uri(RedirectUri) },
+            TokenEndpointAuthenticationMethod = "none",
+        };
+        using var response = await node.Http.RegisterClientAsync(new DynamicClientRegistrationRequest { Address = "/clients/register", Document = document });
+        Assert.True(response.HttpStatusCode == HttpStatusCode.Created, $"registration on {node.Name}: {(int)response.HttpStatusCode} {response.Raw}");
+        return new RegisteredClient(response.ClientId!, null) { RedirectUri = RedirectUri };
+    }
+
+    public static Task<TokenResponse> Token(ClusterNode node, RegisteredClient client, string? scope = null) =>
+        node.Http.RequestClientCredentialsTokenAsync(new ClientCredentialsTokenRequest
+        {
+            Address = "/oauth/token",
+            ClientId = client.ClientId,
+            ClientSecret = client.ClientSecret,
+            Scope = scope,
+        });
+
+    public static async Task<string> AccessToken(ClusterNode node, RegisteredClient client)
+    {
+        using var response = await Token(node, client);
+        Assert.False(response.IsError, $"token on {node.Name}: {response.Error} {response.Raw}");
+        return response.AccessToken!;
+    }
+
+    public static async Task<bool> IsActive(ClusterNode node, string token)
+    {
+        using var response = await node.Http.IntrospectTokenAsync(new TokenIntrospectionRequest
+        {
+            Address = "/oauth/introspect",
+            ClientId = AdminClientId,
+            ClientSecret = AdminClientSecret,
+            Token = token,
+        });
+        Assert.False(response.IsError, $"introspection on {node.Name}: {response.Error} {response.Raw}");
+        return response.IsActive;
+    }
+
+    public static async Task Revoke(ClusterNode node, string token, RegisteredClient owner)
+    {
+        using var response = await node.Http.RevokeTokenAsync(new TokenRevocationRequest
+        {
+            Address = "/oauth/revoke",
+            ClientId = owner.ClientId,
+            ClientSecret = owner.ClientSecret,
+            Token = token,
+            TokenTypeHint = "access_token",
+        });
+        Assert.False(response.IsError, $"revocation on {node.Name}: {response.Error} {response.Raw}");
+    }
+
+    public static async Task<TestUser> CreateUser(ClusterNode node)
+    {
+        var admin = await AccessToken(node, Admin);
+        var username = TestHost.NewUsername("cluster");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/api/users") { Content = JsonContent.Create(new { username, password = Password }) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", admin);
+        using var response = await node.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"user on {node.Name}: {(int)response.StatusCode} {body}");
+        using var json = JsonDocument.Parse(body);
+        return new TestUser(json.RootElement.GetProperty("user_id").GetString()!, username, Password);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Proxy.DisposeAsync();
+        foreach (var node in Nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        await Database.DisposeAsync();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
