@@ -1,18 +1,24 @@
 namespace OAuth2.Actors.Cluster.Tests;
 
 /// <summary>One three-node cluster for a whole test class (started once: a cluster takes tens of seconds to form).</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private TestCluster? _cluster;
 
-    public TestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster did not start (see the first test's failure).");
+    public ClusterFixture()
+        : this(new Dictionary<string, string>())
+    {
+    }
+
+    protected ClusterFixture(IReadOnlyDictionary<string, string> settings) => _settings = settings;
 
     public async Task InitializeAsync()
     {
-        // Without PostgreSQL (a developer's machine) the tests skip, and in CI they fail, in ClusterDatabase.Create.
+        // Without PostgreSQL (a developer's machine) the tests skip, and in CI they fail, in Require.
         if (Environment.GetEnvironmentVariable("OAUTH2_TEST_POSTGRES_URL") is { Length: > 0 })
         {
-            _cluster = await TestCluster.Start();
+            _cluster = await TestCluster.Start(3, _settings);
         }
     }
 
@@ -32,6 +38,22 @@ public sealed class ClusterFixture : IAsyncLifetime
             _ = OAuth2.Actors.Events.Tests.Support.BrokerEnvironment.Require("OAUTH2_TEST_POSTGRES_URL", "PostgreSQL", ".ci/services/postgres.sh");
         }
 
-        return Cluster;
+        return _cluster ?? throw new InvalidOperationException("The cluster did not start.");
     }
 }
+
+/// <summary>
+/// A cluster that loses nodes. The client authentication cache is off here, so every token request reaches its
+/// client's entity and the tests measure entities moving, not a cache hiding them.
+/// </summary>
+public sealed class RestartingClusterFixture() : ClusterFixture(new Dictionary<string, string> { ["OAUTH2_CLIENT_CACHE_SECONDS"] = "0" });
+
+/// <summary>
+/// As <see cref="RestartingClusterFixture"/>, with a two-second request timeout, so that a request that reached the
+/// dead node answers quickly and is tried again: the recovery time is then measured to within a couple of seconds.
+/// </summary>
+public sealed class KilledNodeClusterFixture() : ClusterFixture(new Dictionary<string, string>
+{
+    ["OAUTH2_CLIENT_CACHE_SECONDS"] = "0",
+    ["OAUTH2_REQUEST_TIMEOUT_SECONDS"] = "2",
+});

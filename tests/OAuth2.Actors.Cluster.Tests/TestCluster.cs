@@ -34,7 +34,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     public static RegisteredClient Admin { get; } = new(AdminClientId, AdminClientSecret);
 
-    public static async Task<TestCluster> Start(int size = 3)
+    public static async Task<TestCluster> Start(int size = 3, IReadOnlyDictionary<string, string>? settings = null)
     {
         var database = await ClusterDatabase.Create();
         var proxyPort = FreePort();
@@ -47,6 +47,11 @@ public sealed class TestCluster : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__OAuth2.Actors"] = "Information",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            common[key] = value;
+        }
+
         var nodes = Enumerable.Range(1, size).Select(i => new ClusterNode($"node{i}", common)).ToArray();
         var seeds = string.Join(',', nodes.Select(n => n.ClusterAddress));
         foreach (var node in nodes)
@@ -58,7 +63,37 @@ public sealed class TestCluster : IAsyncDisposable
         var proxy = await RoundRobinProxy.Start(nodes, proxyPort);
         var cluster = new TestCluster(database, nodes, proxy);
         await cluster.WaitUntilFormed(nodes, StartDeadline);
+        await cluster.WarmUp();
         return cluster;
+    }
+
+    /// <summary>
+    /// The first registration and token of a new cluster allocate shards and create the journal's tables; on a busy
+    /// machine that can take longer than a short request timeout. Done once here, so the tests measure the cluster.
+    /// </summary>
+    private async Task WarmUp()
+    {
+        foreach (var node in Nodes)
+        {
+            await Eventually.Until(
+                async () =>
+                {
+                    using var response = await node.Http.RegisterClientAsync(new DynamicClientRegistrationRequest
+                    {
+                        Address = "/clients/register",
+                        Document = new DynamicClientRegistrationDocument { ClientName = "warm-up", Scope = "read", GrantTypes = { "client_credentials" } },
+                    });
+                    if (response.HttpStatusCode != HttpStatusCode.Created)
+                    {
+                        return false;
+                    }
+
+                    using var token = await Token(node, new RegisteredClient(response.ClientId!, response.ClientSecret));
+                    return !token.IsError;
+                },
+                $"a first registration and token on {node.Name}",
+                TimeSpan.FromSeconds(60));
+        }
     }
 
     /// <summary>Every one of <paramref name="nodes"/> is ready and sees exactly them, all up.</summary>
@@ -94,6 +129,32 @@ public sealed class TestCluster : IAsyncDisposable
             RegistrationAccessToken = response.RegistrationAccessToken ?? string.Empty,
             RegistrationClientUri = response.RegistrationClientUri ?? string.Empty,
         };
+    }
+
+    public static async Task<List<RegisteredClient>> RegisterMany(int count, ClusterNode node)
+    {
+        var clients = new List<RegisteredClient>();
+        for (var i = 0; i < count; i++)
+        {
+            clients.Add(await Register(node, "read"));
+        }
+
+        return clients;
+    }
+
+    /// <summary>The first of <paramref name="clients"/> that gets a token on <paramref name="node"/> at once, and the token.</summary>
+    public static async Task<(RegisteredClient Client, string Token)> FirstServedClient(ClusterNode node, IEnumerable<RegisteredClient> clients)
+    {
+        foreach (var client in clients)
+        {
+            using var response = await Token(node, client);
+            if (!response.IsError)
+            {
+                return (client, response.AccessToken!);
+            }
+        }
+
+        throw new InvalidOperationException($"No client got a token on {node.Name}.");
     }
 
     public static async Task<RegisteredClient> RegisterCodeClient(ClusterNode node)

@@ -70,7 +70,7 @@ public sealed class AuthenticateClient<TContext> : IEndpointStep<TContext>
         }
 
         var epoch = cache.Epoch;
-        var reply = await services.Ask<object>(services.Clients, new Clients.AuthenticateClient(presented.ClientId, presented.Secret, presented.Method, context.Request));
+        var reply = await services.AskIdempotent<object>(services.Clients, new Clients.AuthenticateClient(presented.ClientId, presented.Secret, presented.Method, context.Request));
         if (reply is ClientAuthenticated ok)
         {
             cache.Remember(presented.ClientId, presented.Secret, ok.Client, epoch);
