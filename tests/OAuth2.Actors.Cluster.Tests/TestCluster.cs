@@ -17,16 +17,22 @@ public sealed class TestCluster : IAsyncDisposable
 
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(120);
 
-    private TestCluster(ClusterDatabase database, IReadOnlyList<ClusterNode> nodes, RoundRobinProxy proxy)
+    private readonly List<ClusterNode> _nodes;
+    private readonly IReadOnlyDictionary<string, string> _common;
+    private readonly string _seeds;
+
+    private TestCluster(ClusterDatabase database, IEnumerable<ClusterNode> nodes, RoundRobinProxy proxy, IReadOnlyDictionary<string, string> common, string seeds)
     {
         Database = database;
-        Nodes = nodes;
+        _nodes = nodes.ToList();
         Proxy = proxy;
+        _common = common;
+        _seeds = seeds;
     }
 
     public ClusterDatabase Database { get; }
 
-    public IReadOnlyList<ClusterNode> Nodes { get; }
+    public IReadOnlyList<ClusterNode> Nodes => _nodes;
 
     public RoundRobinProxy Proxy { get; }
 
@@ -61,7 +67,7 @@ public sealed class TestCluster : IAsyncDisposable
         }
 
         var proxy = await RoundRobinProxy.Start(nodes, proxyPort);
-        var cluster = new TestCluster(database, nodes, proxy);
+        var cluster = new TestCluster(database, nodes, proxy, common, seeds);
         await cluster.WaitUntilFormed(nodes, StartDeadline);
         await cluster.WarmUp();
         return cluster;
@@ -94,6 +100,17 @@ public sealed class TestCluster : IAsyncDisposable
                 $"a first registration and token on {node.Name}",
                 TimeSpan.FromSeconds(60));
         }
+    }
+
+    /// <summary>Starts one more node with the same settings and seeds (not in the balancer's rotation); returns once it is ready in the cluster.</summary>
+    public async Task<ClusterNode> Join(TimeSpan within)
+    {
+        var node = new ClusterNode($"node{_nodes.Count + 1}", _common);
+        node.Set("OAUTH2_CLUSTER_SEEDS", _seeds);
+        _nodes.Add(node);
+        node.Start();
+        await WaitUntilFormed(_nodes, within);
+        return node;
     }
 
     /// <summary>Every one of <paramref name="nodes"/> is ready and sees exactly them, all up.</summary>
