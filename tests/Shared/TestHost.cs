@@ -12,7 +12,9 @@ namespace OAuth2.Actors.Testing;
 /// in memory or on a real Kestrel socket on a loopback port (for a real browser), with a test's OAUTH2_* settings and
 /// optional extra services. The OAuth2 calls (TestHost.OAuth.cs), the user and page helpers (TestHost.Users.cs) and the
 /// event reads (TestHost.Events.cs) are the one set every suite uses. Disposing it stops the host and its actor system;
-/// <see cref="Restart"/> starts it again on the same directory.
+/// <see cref="Restart"/> starts it again on the same directory. When the tests run on PostgreSQL (<see cref="TestDatabases"/>)
+/// and the settings name no OAUTH2_DATABASE_URL, the host journals to a fresh database of its own, kept across
+/// <see cref="Restart"/> and dropped when the host is disposed.
 /// </summary>
 public sealed partial class TestHost : IAsyncDisposable
 {
@@ -27,15 +29,17 @@ public sealed partial class TestHost : IAsyncDisposable
     private readonly Action<IServiceCollection>? _services;
     private readonly bool _kestrel;
     private bool _ownsDirectory;
+    private bool _ownsDatabase;
     private bool _disposed;
 
-    private TestHost(TestServerFactory factory, IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services, bool kestrel, bool ownsDirectory)
+    private TestHost(TestServerFactory factory, IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services, bool kestrel, bool ownsDirectory, bool ownsDatabase)
     {
         _factory = factory;
         _settings = settings;
         _services = services;
         _kestrel = kestrel;
         _ownsDirectory = ownsDirectory;
+        _ownsDatabase = ownsDatabase;
         Issuer = kestrel ? settings["OAUTH2_ISSUER"]! : InMemoryIssuer;
         DataDirectory = settings["OAUTH2_DATA_DIR"]!;
         Client = NewHttpClient(cookies: false);
@@ -66,7 +70,8 @@ public sealed partial class TestHost : IAsyncDisposable
         {
             try
             {
-                return await Start(Defaults(dataDirectory, settings, kestrel), services, kestrel, ownsDirectory: false);
+                var defaults = Defaults(dataDirectory, settings, kestrel);
+                return await Start(defaults, services, kestrel, ownsDirectory: false, ownsDatabase: await AddDatabase(defaults));
             }
             catch (IOException e) when (kestrel && attempt < 3 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
             {
@@ -76,16 +81,35 @@ public sealed partial class TestHost : IAsyncDisposable
     }
 
     /// <summary>Starts the server on a fresh data directory of its own, removed when the host is disposed.</summary>
-    public static Task<TestHost> Start(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null) =>
-        Start(Defaults(DataDirectories.New(), settings, kestrel: false), services, kestrel: false, ownsDirectory: true);
+    public static async Task<TestHost> Start(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
+    {
+        var defaults = Defaults(DataDirectories.New(), settings, kestrel: false);
+        bool ownsDatabase;
+        try
+        {
+            ownsDatabase = await AddDatabase(defaults);
+        }
+        catch
+        {
+            DataDirectories.Delete(defaults["OAUTH2_DATA_DIR"]!);
+            throw;
+        }
 
-    /// <summary>Stops this host and starts the server again on the same data directory with the same settings.</summary>
+        return await Start(defaults, services, kestrel: false, ownsDirectory: true, ownsDatabase);
+    }
+
+    /// <summary>
+    /// Stops this host and starts the server again on the same data directory (and the same database) with the same
+    /// settings.
+    /// </summary>
     public async Task<TestHost> Restart()
     {
-        var owns = _ownsDirectory;
+        var ownsDirectory = _ownsDirectory;
+        var ownsDatabase = _ownsDatabase;
         _ownsDirectory = false;
+        _ownsDatabase = false;
         await DisposeAsync();
-        return await Start(_settings, _services, _kestrel, owns);
+        return await Start(_settings, _services, _kestrel, ownsDirectory, ownsDatabase);
     }
 
     /// <summary>Stops the host (once: a host already stopped by <see cref="Restart"/> may be disposed again).</summary>
@@ -102,6 +126,11 @@ public sealed partial class TestHost : IAsyncDisposable
         if (_ownsDirectory)
         {
             DataDirectories.Delete(DataDirectory);
+        }
+
+        if (_ownsDatabase)
+        {
+            await TestDatabases.Drop(_settings["OAUTH2_DATABASE_URL"]!);
         }
     }
 
@@ -143,7 +172,7 @@ public sealed partial class TestHost : IAsyncDisposable
     public static FormUrlEncodedContent Form(params (string Key, string Value)[] values) =>
         new(values.Select(v => KeyValuePair.Create(v.Key, v.Value)));
 
-    private static async Task<TestHost> Start(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services, bool kestrel, bool ownsDirectory)
+    private static async Task<TestHost> Start(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services, bool kestrel, bool ownsDirectory, bool ownsDatabase)
     {
         var factory = new TestServerFactory(settings, services);
         TestHost? host = null;
@@ -157,7 +186,7 @@ public sealed partial class TestHost : IAsyncDisposable
                 factory.StartServer();
             }
 
-            host = new TestHost(factory, settings, services, kestrel, ownsDirectory);
+            host = new TestHost(factory, settings, services, kestrel, ownsDirectory, ownsDatabase);
             var admin = host;
             admin._adminToken = new CachedToken(await ServerReadiness.WaitUntilUsable(host.Client, () => admin.RequestToken(AdminClientId, AdminClientSecret), StartDeadline, factory.Logs), TimeSpan.FromSeconds(5));
             return host;
@@ -174,6 +203,11 @@ public sealed partial class TestHost : IAsyncDisposable
                 if (ownsDirectory)
                 {
                     DataDirectories.Delete(settings["OAUTH2_DATA_DIR"]!);
+                }
+
+                if (ownsDatabase)
+                {
+                    await TestDatabases.Drop(settings["OAUTH2_DATABASE_URL"]!);
                 }
             }
 
@@ -208,6 +242,21 @@ public sealed partial class TestHost : IAsyncDisposable
         }
 
         return settings;
+    }
+
+    /// <summary>
+    /// On PostgreSQL, a fresh database for a host whose settings name none (a test that sets its own OAUTH2_DATABASE_URL
+    /// keeps it): true when one was created, the host's to drop.
+    /// </summary>
+    private static async Task<bool> AddDatabase(Dictionary<string, string?> settings)
+    {
+        if (TestDatabases.PostgresAdminUrl is null || settings.ContainsKey("OAUTH2_DATABASE_URL"))
+        {
+            return false;
+        }
+
+        settings["OAUTH2_DATABASE_URL"] = await TestDatabases.Create();
+        return true;
     }
 
     private HttpClient NewHttpClient(bool cookies) =>

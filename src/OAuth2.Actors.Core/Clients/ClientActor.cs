@@ -67,7 +67,7 @@ public sealed class ClientActor : ReceivePersistentActor
         Command<DeleteClient>(Delete);
     }
 
-    public override string PersistenceId => $"client-{_clientId}";
+    public override string PersistenceId => PersistenceIds.For("client-", _clientId);
 
     public static Props Props(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation? invalidation = null) =>
         Akka.Actor.Props.Create(() => new ClientActor(clientId, settings, time, events, invalidation ?? ClientCacheInvalidation.None));

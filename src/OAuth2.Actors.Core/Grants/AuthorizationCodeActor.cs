@@ -32,7 +32,7 @@ public sealed class AuthorizationCodeActor : ReceivePersistentActor
         Command<StopEntity>(_ => Context.Stop(Self));
     }
 
-    public override string PersistenceId => $"authorization-code-{_codeId}";
+    public override string PersistenceId => PersistenceIds.For("authorization-code-", _codeId);
 
     public static Props Props(string codeId, TimeProvider time, EventPublisher events) =>
         Akka.Actor.Props.Create(() => new AuthorizationCodeActor(codeId, time, events));

@@ -38,7 +38,7 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         Command<RevokeRefreshFamily>(Revoke);
     }
 
-    public override string PersistenceId => $"refresh-family-{_familyId}";
+    public override string PersistenceId => PersistenceIds.For("refresh-family-", _familyId);
 
     public static Props Props(string familyId, ServerSettings settings, TimeProvider time, EventPublisher events) =>
         Akka.Actor.Props.Create(() => new RefreshFamilyActor(familyId, settings, time, events));

@@ -55,7 +55,7 @@ public sealed class UserActor : ReceivePersistentActor
         Command<GrantConsent>(Grant);
     }
 
-    public override string PersistenceId => $"user-{_username}";
+    public override string PersistenceId => PersistenceIds.For("user-", _username);
 
     public static Props Props(string username, ServerSettings settings, TimeProvider time, EventPublisher events, IActorRef directory) =>
         Akka.Actor.Props.Create(() => new UserActor(username, settings, time, events, directory));
