@@ -4,6 +4,7 @@ using Akka.Cluster;
 using Akka.Configuration;
 using Akka.Persistence;
 using OAuth2.Actors.Events;
+using OAuth2.Actors.Serialization;
 
 namespace OAuth2.Actors.Core.Tests;
 
@@ -23,14 +24,16 @@ internal static class SpecSupport
 
     public static readonly RequestContext Context = RequestContext.Internal("spec");
 
-    /// <summary>In-memory journal and snapshot store (the default snapshot store writes files).</summary>
+    /// <summary>In-memory journal and snapshot store (the default snapshot store writes files), and the host's serialization.</summary>
     public static readonly Config Persistence = ConfigurationFactory.ParseString("""
         akka.loglevel = WARNING
         # Generous for a loaded CI machine; passing expectations return as soon as the message arrives.
         akka.test.single-expect-default = 10s
         akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        """);
+        # Every message goes through its serializer, as it would between nodes (the host's bindings, below).
+        akka.actor.serialize-messages = on
+        """).WithFallback(OAuth2MessageSerializer.Configuration);
 
     /// <summary>A one-node cluster, needed by Distributed Data (token actors and revocation buckets).</summary>
     public static readonly Config Cluster = ConfigurationFactory.ParseString("""

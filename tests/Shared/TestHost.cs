@@ -229,6 +229,9 @@ public sealed partial class TestHost : IAsyncDisposable
             ["OAUTH2_TOKEN_ACTORS"] = "2",
             // Two cores shared with other builds: generous internal deadlines.
             ["OAUTH2_REQUEST_TIMEOUT_SECONDS"] = "30",
+            // Every message goes through its serializer, as it would between nodes: a message that would not survive
+            // the wire fails here, on one node.
+            ["OAUTH2_AKKA_SERIALIZE_MESSAGES"] = "on",
         };
         if (kestrel)
         {

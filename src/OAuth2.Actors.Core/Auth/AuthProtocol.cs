@@ -1,37 +1,39 @@
 namespace OAuth2.Actors.Auth;
 
+// The host's requests to its own node's AuthActor and the replies (LocalAsk) never leave the node: no serialization check.
+
 /// <summary>A request to <c>/oauth/token</c>: what the Authorization header presented and the form as received.</summary>
-public sealed record TokenEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context)
+public sealed record TokenEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"TokenEndpointRequest {{ CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>A request to <c>/oauth/introspect</c> (RFC 7662).</summary>
-public sealed record IntrospectionEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context)
+public sealed record IntrospectionEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"IntrospectionEndpointRequest {{ CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>A request to <c>/oauth/revoke</c> (RFC 7009).</summary>
-public sealed record RevocationEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context)
+public sealed record RevocationEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"RevocationEndpointRequest {{ CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>A request to <c>/clients/register</c> (RFC 7591).</summary>
-public sealed record RegistrationEndpointRequest(PresentedAuthorization Authorization, ClientMetadata Metadata, RequestContext Context)
+public sealed record RegistrationEndpointRequest(PresentedAuthorization Authorization, ClientMetadata Metadata, RequestContext Context) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"RegistrationEndpointRequest {{ CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>Check a Bearer access token for one of the given scopes (for the server's own protected endpoints).</summary>
-public sealed record AuthorizeBearer(PresentedAuthorization Authorization, IReadOnlyList<string> AnyOfScopes, RequestContext Context)
+public sealed record AuthorizeBearer(PresentedAuthorization Authorization, IReadOnlyList<string> AnyOfScopes, RequestContext Context) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"AuthorizeBearer {{ Scopes = {string.Join(" ", AnyOfScopes)} }}";
 }
 
 /// <summary>The bearer token was valid and carried a required scope.</summary>
-public sealed record BearerAuthorized(ActiveToken Token) : OAuthReply;
+public sealed record BearerAuthorized(ActiveToken Token) : OAuthReply, INoSerializationVerificationNeeded;
 
 /// <summary>The signed-in user, as the host's cookie session knows them.</summary>
 public sealed record SessionUser(string UserId, string Username);
@@ -50,64 +52,64 @@ public enum ConsentDecision
 /// <c>/oauth/authorize</c> (RFC 6749 4.1.1). <paramref name="Decision"/> is null for the GET, or the consent page's
 /// answer when it posts back the same parameters.
 /// </summary>
-public sealed record AuthorizeEndpointRequest(OAuthParameters Parameters, SessionUser? User, ConsentDecision? Decision, RequestContext Context);
+public sealed record AuthorizeEndpointRequest(OAuthParameters Parameters, SessionUser? User, ConsentDecision? Decision, RequestContext Context) : INoSerializationVerificationNeeded;
 
 /// <summary>Errors about the client or redirect URI: shown to the user, never redirected (RFC 6749 4.1.2.1).</summary>
-public sealed record AuthorizeErrorPage(string Error, string Description) : OAuthReply;
+public sealed record AuthorizeErrorPage(string Error, string Description) : OAuthReply, INoSerializationVerificationNeeded;
 
 /// <summary>Send the browser to the client: with a code, or with an error (RFC 6749 4.1.2, 4.1.2.1; iss per RFC 9207).</summary>
-public sealed record AuthorizeRedirect(string Location) : OAuthReply
+public sealed record AuthorizeRedirect(string Location) : OAuthReply, INoSerializationVerificationNeeded
 {
     public override string ToString() => "AuthorizeRedirect";
 }
 
-public sealed record AuthorizeLoginRequired : OAuthReply
+public sealed record AuthorizeLoginRequired : OAuthReply, INoSerializationVerificationNeeded
 {
     public static readonly AuthorizeLoginRequired Instance = new();
 }
 
-public sealed record AuthorizeConsentRequired(string ClientId, string ClientName, IReadOnlyList<string> Scopes) : OAuthReply;
+public sealed record AuthorizeConsentRequired(string ClientId, string ClientName, IReadOnlyList<string> Scopes) : OAuthReply, INoSerializationVerificationNeeded;
 
-public sealed record LoginRequest(string Username, string Password, RequestContext Context)
+public sealed record LoginRequest(string Username, string Password, RequestContext Context) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"LoginRequest {{ Username = {Username} }}";
 }
 
-public sealed record LoginSucceeded(SessionUser User) : OAuthReply;
+public sealed record LoginSucceeded(SessionUser User) : OAuthReply, INoSerializationVerificationNeeded;
 
 /// <summary>One message for every failure (unknown user, wrong password, locked out).</summary>
-public sealed record LoginFailed(string Message) : OAuthReply;
+public sealed record LoginFailed(string Message) : OAuthReply, INoSerializationVerificationNeeded;
 
-public sealed record LogoutRequest(SessionUser User, RequestContext Context);
+public sealed record LogoutRequest(SessionUser User, RequestContext Context) : INoSerializationVerificationNeeded;
 
-public sealed record LoggedOut : OAuthReply
+public sealed record LoggedOut : OAuthReply, INoSerializationVerificationNeeded
 {
     public static readonly LoggedOut Instance = new();
 }
 
-public sealed record SignUpRequest(string Username, string Password, string? Email, RequestContext Context)
+public sealed record SignUpRequest(string Username, string Password, string? Email, RequestContext Context) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"SignUpRequest {{ Username = {Username} }}";
 }
 
 // ---- admin API (ProblemDetails, not OAuth errors) ----------------------------------------------------------
 
-public sealed record AdminCreateUser(PresentedAuthorization Authorization, string? Username, string? Password, string? Email, RequestContext Context)
+public sealed record AdminCreateUser(PresentedAuthorization Authorization, string? Username, string? Password, string? Email, RequestContext Context) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"AdminCreateUser {{ Username = {Username} }}";
 }
 
-public sealed record AdminListUsers(PresentedAuthorization Authorization, RequestContext Context);
+public sealed record AdminListUsers(PresentedAuthorization Authorization, RequestContext Context) : INoSerializationVerificationNeeded;
 
-public sealed record AdminGetUser(PresentedAuthorization Authorization, string Username, RequestContext Context);
+public sealed record AdminGetUser(PresentedAuthorization Authorization, string Username, RequestContext Context) : INoSerializationVerificationNeeded;
 
-public sealed record AdminDeleteUser(PresentedAuthorization Authorization, string Username, RequestContext Context);
+public sealed record AdminDeleteUser(PresentedAuthorization Authorization, string Username, RequestContext Context) : INoSerializationVerificationNeeded;
 
-public sealed record UserAccount(Users.UserView User) : OAuthReply;
+public sealed record UserAccount(Users.UserView User) : OAuthReply, INoSerializationVerificationNeeded;
 
-public sealed record UserAccounts(IReadOnlyList<Users.UserView> Users) : OAuthReply;
+public sealed record UserAccounts(IReadOnlyList<Users.UserView> Users) : OAuthReply, INoSerializationVerificationNeeded;
 
-public sealed record UserAccountDeleted(string Username) : OAuthReply;
+public sealed record UserAccountDeleted(string Username) : OAuthReply, INoSerializationVerificationNeeded;
 
 /// <summary>A failure of a non-OAuth endpoint, rendered as ProblemDetails.</summary>
 public sealed record AdminFailure(FailureKind Kind, string Title, string Detail) : OAuthReply;
@@ -128,7 +130,7 @@ public sealed record ClientManagementRequest(
     ClientMetadata? Metadata,
     string? BodyClientId,
     string? BodyClientSecret,
-    RequestContext Context)
+    RequestContext Context) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"ClientManagementRequest {{ ClientId = {ClientId}, Operation = {Operation} }}";
 }

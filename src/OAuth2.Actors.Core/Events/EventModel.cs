@@ -68,6 +68,7 @@ public sealed record AuthEvent(
     IReadOnlyDictionary<string, string> Metadata,
     string? Error);
 
+// Handed to this node's sinks (on its own by the EventSinkRelay), never to another node: no serialization check.
 /// <summary>The transport-ready envelope, exactly the seed's shape (snake_case on the wire).</summary>
 public sealed record EventEnvelope(
     AuthEvent Event,
@@ -77,7 +78,7 @@ public sealed record EventEnvelope(
     string? CorrelationId,
     string Producer,
     DateTimeOffset ProducedAt,
-    IReadOnlyDictionary<string, string> Attributes)
+    IReadOnlyDictionary<string, string> Attributes) : INoSerializationVerificationNeeded
 {
     /// <summary>What deduplicates this event downstream: the idempotency key, else the event id.</summary>
     [JsonIgnore]

@@ -1,36 +1,38 @@
 namespace OAuth2.Actors.Events;
 
+// The event pipeline is per node (plugins and actor references in its messages): none of these leaves the node.
+
 /// <summary>
 /// Envelopes in the order they were published, as the publishers hand them to the EventActor and the EventActor to
 /// the plugin sinks: one message per batch instead of one per event (a batch is often a single envelope).
 /// </summary>
-public sealed record EventBatch(IReadOnlyList<EventEnvelope> Events);
+public sealed record EventBatch(IReadOnlyList<EventEnvelope> Events) : INoSerializationVerificationNeeded;
 
 /// <summary>Wrap a plugin in a sink actor and add it to the broadcast router.</summary>
-public sealed record RegisterEventPlugin(IEventPlugin Plugin);
+public sealed record RegisterEventPlugin(IEventPlugin Plugin) : INoSerializationVerificationNeeded;
 
 /// <summary>Add a user's own sink actor to the broadcast router; it is dropped when it stops.</summary>
-public sealed record RegisterEventSink(string Name, IActorRef Sink);
+public sealed record RegisterEventSink(string Name, IActorRef Sink) : INoSerializationVerificationNeeded;
 
-public sealed record UnregisterEventSink(string Name);
+public sealed record UnregisterEventSink(string Name) : INoSerializationVerificationNeeded;
 
-public sealed record EventSinkRegistered(string Name);
+public sealed record EventSinkRegistered(string Name) : INoSerializationVerificationNeeded;
 
-public sealed record EventSinkUnregistered(string Name);
+public sealed record EventSinkUnregistered(string Name) : INoSerializationVerificationNeeded;
 
 /// <summary>The registration was refused (a sink with that name exists); the sink receives nothing.</summary>
-public sealed record EventSinkRejected(string Name, string Reason);
+public sealed record EventSinkRejected(string Name, string Reason) : INoSerializationVerificationNeeded;
 
-public sealed record GetEventHealth
+public sealed record GetEventHealth : INoSerializationVerificationNeeded
 {
     public static readonly GetEventHealth Instance = new();
 }
 
-public sealed record EventHealth(bool Enabled, long Published, long Filtered, IReadOnlyList<SinkHealth> Sinks);
+public sealed record EventHealth(bool Enabled, long Published, long Filtered, IReadOnlyList<SinkHealth> Sinks) : INoSerializationVerificationNeeded;
 
-public sealed record SinkHealth(string Name, string Kind, bool Healthy, long Delivered, long Failed, long Dropped, long Buffered, IReadOnlyDictionary<string, long>? Counters = null);
+public sealed record SinkHealth(string Name, string Kind, bool Healthy, long Delivered, long Failed, long Dropped, long Buffered, IReadOnlyDictionary<string, long>? Counters = null) : INoSerializationVerificationNeeded;
 
-internal sealed record GetSinkHealth
+internal sealed record GetSinkHealth : INoSerializationVerificationNeeded
 {
     public static readonly GetSinkHealth Instance = new();
 }
@@ -40,26 +42,26 @@ internal sealed record GetSinkHealth
 /// batches in flight). Sent by the coordinated shutdown before the actor system stops, so a restart or a rolling
 /// deploy does not throw away events a sink is still holding (during a broker outage, say).
 /// </summary>
-public sealed record DrainEventSinks(TimeSpan Timeout);
+public sealed record DrainEventSinks(TimeSpan Timeout) : INoSerializationVerificationNeeded;
 
 /// <summary>What each plugin sink still held when the drain ended (empty when everything was delivered).</summary>
-public sealed record EventSinksDrained(IReadOnlyDictionary<string, long> Undelivered)
+public sealed record EventSinksDrained(IReadOnlyDictionary<string, long> Undelivered) : INoSerializationVerificationNeeded
 {
     public long Remaining => Undelivered.Values.Sum();
 }
 
-internal sealed record DrainSink(TimeSpan Timeout);
+internal sealed record DrainSink(TimeSpan Timeout) : INoSerializationVerificationNeeded;
 
-internal sealed record SinkDrained(string Name, long Remaining);
+internal sealed record SinkDrained(string Name, long Remaining) : INoSerializationVerificationNeeded;
 
-public sealed record QueryEvents(EventQuery Query);
+public sealed record QueryEvents(EventQuery Query) : INoSerializationVerificationNeeded;
 
-public sealed record EventsFound(IReadOnlyList<EventEnvelope> Events);
+public sealed record EventsFound(IReadOnlyList<EventEnvelope> Events) : INoSerializationVerificationNeeded;
 
 /// <summary>An envelope sent to <c>/events/ingest</c> by an external producer, not yet validated.</summary>
-public sealed record IngestEvent(IncomingEnvelope Envelope, string? IdempotencyKeyHeader, string? CorrelationId);
+public sealed record IngestEvent(IncomingEnvelope Envelope, string? IdempotencyKeyHeader, string? CorrelationId) : INoSerializationVerificationNeeded;
 
-public abstract record IngestReply;
+public abstract record IngestReply : INoSerializationVerificationNeeded;
 
 public sealed record IngestAccepted(string IdempotencyKey, string EventId) : IngestReply;
 

@@ -102,11 +102,12 @@ public sealed record OAuthError(string Error, string Description, FailureKind Ki
         new(Errors.InvalidClient, "Client authentication failed.", FailureKind.Unauthenticated, basicAttempted ? AuthChallenge.Basic : null);
 }
 
+// TokenIssued, IntrospectionResult and RevocationAccepted come from this node's AuthActor and token actors only: no serialization check.
 /// <summary>RFC 6749 5.1 successful token response.</summary>
-public sealed record TokenIssued(string AccessToken, string TokenType, long ExpiresIn, string? Scope, string? RefreshToken) : OAuthReply;
+public sealed record TokenIssued(string AccessToken, string TokenType, long ExpiresIn, string? Scope, string? RefreshToken) : OAuthReply, INoSerializationVerificationNeeded;
 
 /// <summary>RFC 7662 response body: only <c>active=false</c> for anything not active.</summary>
-public sealed record IntrospectionResult(bool Active, ActiveToken? Token) : OAuthReply
+public sealed record IntrospectionResult(bool Active, ActiveToken? Token) : OAuthReply, INoSerializationVerificationNeeded
 {
     public static readonly IntrospectionResult Inactive = new(false, null);
 }
@@ -127,7 +128,7 @@ public sealed record ActiveToken(
 }
 
 /// <summary>RFC 7009: revocation succeeded, or the token was unknown; both answer 200.</summary>
-public sealed record RevocationAccepted : OAuthReply
+public sealed record RevocationAccepted : OAuthReply, INoSerializationVerificationNeeded
 {
     public static readonly RevocationAccepted Instance = new();
 }

@@ -166,7 +166,7 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private sealed record PurgeTick
+    private sealed record PurgeTick : INoSerializationVerificationNeeded
     {
         public static readonly PurgeTick Instance = new();
     }

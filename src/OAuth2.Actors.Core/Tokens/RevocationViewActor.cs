@@ -105,7 +105,7 @@ public sealed class RevocationViewActor : ReceiveActor, IWithTimers
         }
     }
 
-    private sealed record Tick
+    private sealed record Tick : INoSerializationVerificationNeeded
     {
         public static readonly Tick Instance = new();
     }

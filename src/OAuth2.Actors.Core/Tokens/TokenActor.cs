@@ -359,7 +359,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         _verified[token] = active;
     }
 
-    private sealed record InitTick
+    private sealed record InitTick : INoSerializationVerificationNeeded
     {
         public static readonly InitTick Instance = new();
     }

@@ -2,14 +2,15 @@ using OAuth2.Actors.Configuration;
 
 namespace OAuth2.Actors.Tokens;
 
+// To and from this node's pool of token actors only (LocalAsk), down to the signing-key and revocation sections: no serialization check.
 /// <summary>Issue a signed access token (RFC 9068) for a client or a user.</summary>
-public sealed record IssueAccessToken(string Subject, string ClientId, string Scope, string GrantType, RequestContext Context, string? UserId = null, string? GrantId = null, bool HasRefreshToken = false);
+public sealed record IssueAccessToken(string Subject, string ClientId, string Scope, string GrantType, RequestContext Context, string? UserId = null, string? GrantId = null, bool HasRefreshToken = false) : INoSerializationVerificationNeeded;
 
 /// <summary>
 /// Make every live access token matching a key inactive at once: <c>client:{id}</c> (client deleted),
 /// <c>sub:{userId}</c> (user deleted), <c>grant:{id}</c> (code replayed, refresh family closed).
 /// </summary>
-public sealed record RevokeByKey(string Key, string Reason, RequestContext Context)
+public sealed record RevokeByKey(string Key, string Reason, RequestContext Context) : INoSerializationVerificationNeeded
 {
     public static string Client(string clientId) => "client:" + clientId;
 
@@ -18,38 +19,38 @@ public sealed record RevokeByKey(string Key, string Reason, RequestContext Conte
     public static string Grant(string grantId) => "grant:" + grantId;
 }
 
-public sealed record AccessTokenIssued(string AccessToken, string Jti, DateTimeOffset ExpiresAt)
+public sealed record AccessTokenIssued(string AccessToken, string Jti, DateTimeOffset ExpiresAt) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"AccessTokenIssued {{ Jti = {Jti}, ExpiresAt = {ExpiresAt:O} }}";
 }
 
 /// <summary>Check a token: answers an <see cref="IntrospectionResult"/>.</summary>
-public sealed record IntrospectToken(string Token, RequestContext Context)
+public sealed record IntrospectToken(string Token, RequestContext Context) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"IntrospectToken {{ CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>RFC 7009 revocation by the client that authenticated: answers <see cref="RevocationAccepted"/> or an <see cref="OAuthError"/>.</summary>
-public sealed record RevokeToken(string Token, string? TokenTypeHint, string ClientId, RequestContext Context)
+public sealed record RevokeToken(string Token, string? TokenTypeHint, string ClientId, RequestContext Context) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"RevokeToken {{ ClientId = {ClientId}, CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>The public keys for the JWKS endpoint.</summary>
-public sealed record GetJsonWebKeys
+public sealed record GetJsonWebKeys : INoSerializationVerificationNeeded
 {
     public static readonly GetJsonWebKeys Instance = new();
 }
 
-public sealed record CurrentJsonWebKeys(IReadOnlyList<IReadOnlyDictionary<string, string>> Keys);
+public sealed record CurrentJsonWebKeys(IReadOnlyList<IReadOnlyDictionary<string, string>> Keys) : INoSerializationVerificationNeeded;
 
 /// <summary>Is this node's token actor ready (signing key and revocations loaded)?</summary>
-public sealed record GetTokenServiceStatus
+public sealed record GetTokenServiceStatus : INoSerializationVerificationNeeded
 {
     public static readonly GetTokenServiceStatus Instance = new();
 }
 
-public sealed record TokenServiceStatus(bool Ready, string? KeyId, string? Algorithm = null);
+public sealed record TokenServiceStatus(bool Ready, string? KeyId, string? Algorithm = null) : INoSerializationVerificationNeeded;
 
 /// <summary>
 /// From the revocation bucket that recorded a revocation to every node's <see cref="RevocationViewActor"/>, before the

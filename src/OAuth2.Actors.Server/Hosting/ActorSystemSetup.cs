@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Persistence.Sql;
 using Akka.Remote.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OAuth2.Actors.Auth.Token;
 using OAuth2.Actors.Clients;
@@ -11,6 +12,7 @@ using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
 using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Grants;
+using OAuth2.Actors.Serialization;
 using OAuth2.Actors.Tokens;
 using OAuth2.Actors.Users;
 
@@ -54,6 +56,7 @@ public static class ActorSystemSetup
                 .AddHocon(PersistenceConfig(database), HoconAddMode.Prepend)
                 .AddHocon(HoconDefaults.Load("akka.conf"), HoconAddMode.Append)
                 .AddHocon(SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
+                .WithOAuth2Serialization(SerializeAllMessages(sp))
                 .ConfigureLoggers(l => l.AddLoggerFactory())
                 .WithRemoting(options.ClusterHost, options.ClusterPort, string.IsNullOrWhiteSpace(options.ClusterPublicHost) ? null : options.ClusterPublicHost)
                 .WithClustering(new ClusterOptions { SeedNodes = seeds })
@@ -96,6 +99,10 @@ public static class ActorSystemSetup
 
         return ConfigurationFactory.ParseString($"akka.persistence {{\n{Store("journal", "Journal.SqlWriteJournal")}\n{Store("snapshot-store", "Snapshot.SqlSnapshotStore")}\n}}");
     }
+
+    /// <summary>OAUTH2_AKKA_SERIALIZE_MESSAGES=on: the test hosts serialize every message, to prove what crosses nodes survives it.</summary>
+    private static bool SerializeAllMessages(IServiceProvider sp) =>
+        string.Equals(sp.GetRequiredService<IConfiguration>()["OAUTH2_AKKA_SERIALIZE_MESSAGES"], "on", StringComparison.OrdinalIgnoreCase);
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }

@@ -1,0 +1,123 @@
+using OAuth2.Actors.Grants;
+using OAuth2.Actors.Users;
+
+namespace OAuth2.Actors.Core.Tests;
+
+/// <summary>
+/// An instance of every cross-node message, every optional member set (so a member the serializer drops shows), and
+/// the variants with the optional members left out.
+/// </summary>
+internal static class MessageSamples
+{
+    /// <summary>Not a whole second, not UTC: both must survive.</summary>
+    private static readonly DateTimeOffset At = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.FromHours(2)).AddTicks(1234567);
+
+    private static readonly RequestContext Context = new("corr-1", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "vendor=x", "10.0.0.1", "http");
+
+    private static readonly ClientMetadata Metadata = new(
+        ["https://app.example/cb", "https://app.example/cb2"], [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken], ["code"], ClientAuthMethods.ClientSecretBasic, "read write", "App");
+
+    private static readonly ClientRegistrationResponse Response = new(
+        "client-1", "secret", 1_700_000_000, 0, "registration-token", "https://auth.example/clients/client-1",
+        ["https://app.example/cb"], [GrantTypes.AuthorizationCode], ["code"], ClientAuthMethods.ClientSecretBasic, "read", "App");
+
+    private static readonly ClientView View = new("client-1", "App", ["https://app.example/cb"], [GrantTypes.ClientCredentials], ["code"], ClientAuthMethods.ClientSecretPost, "read write");
+
+    private static readonly ClientManagementAccess Access = new("registration-token", false);
+
+    private static readonly UserView User = new("user-1", "Alice", "alice@example.test", At);
+
+    private static readonly CodeGrant Grant = new("grant-1", "client-1", "user-1", "alice", "https://app.example/cb", true, "read", "challenge", At);
+
+    public static IReadOnlyList<object> All { get; } =
+    [
+        StopEntity.Instance,
+        new OAuthError(Errors.InvalidToken, "Bad token.", FailureKind.Unauthenticated, new AuthChallenge(ChallengeScheme.Bearer, Errors.InvalidToken, "admin"), "https://errors.example/1"),
+        new AdminFailure(FailureKind.Conflict, "User exists", "A user with this username already exists."),
+
+        new RegisterClient("client-1", Metadata, true, Context),
+        new EnsureBootstrapClient("admin", "admin-secret"),
+        new AuthenticateClient("client-1", "secret", ClientAuthMethods.ClientSecretBasic, Context),
+        new GetClient("client-1"),
+        new ReadClientConfiguration("client-1", Access),
+        new UpdateClientConfiguration("client-1", Access, Metadata, "client-1", "secret", Context),
+        new DeleteClient("client-1", new ClientManagementAccess(null, true), Context),
+        new ClientRegistrationSucceeded(Response),
+        new ClientConfiguration(Response),
+        new ClientDeleted("client-1"),
+        new ClientAuthenticated(View),
+        new ClientAuthenticationFailed("client-1", ClientAuthenticationFailure.PublicClientPresentedSecret),
+        new CurrentClient("client-1", View),
+        new BootstrapClientReady("admin"),
+        new InvalidateClientCache("client-1"),
+        new ClientCacheInvalidated("client-1"),
+
+        new CreateUser("alice", "password-1", "alice@example.test", Context),
+        new AuthenticateUser("alice", "password-1", "password", "client-1", Context),
+        new GetUser("alice"),
+        new DeleteUser("alice", Context),
+        new CheckConsent("alice", "client-1", ["read", "write"]),
+        new GrantConsent("alice", "client-1", ["read"]),
+        new UserCreated(User),
+        new UserRejected(UserRejection.UnknownUser, "No such user."),
+        new UserAuthenticated(User),
+        new UserAuthenticationRejected("locked_out"),
+        new CurrentUser(User),
+        new UserDeleted("alice", "user-1"),
+        new ConsentStatus(true),
+        new ConsentRecorded(),
+        new ListUser(User),
+        new UnlistUser("alice"),
+        GetUsers.Instance,
+        new CurrentUsers([User, User with { UserId = "user-2", Username = "bob", Email = null }]),
+
+        new CreateCode("code-1", Grant, Context),
+        new RedeemCode("code-1", "client-1", "https://app.example/cb", "verifier", Context),
+        new CodeCreated("code-1"),
+        new CodeRedeemed(Grant),
+        new CodeRejected(CodeRejection.RedirectUriMismatch, "grant-1"),
+
+        new StartRefreshFamily("family-1", "client-1", "user-1", "read write", "hash", At, "alice"),
+        new UseRefreshToken("family-1", "secret", "client-1", ["read"], Context),
+        new RevokeRefreshFamily("family-1", "client-1", RevocationReason.AuthorizationCodeReplay, Context, "secret"),
+        new RefreshFamilyStarted("family-1"),
+        new RefreshRotated("family-1", "family-1.next", "user-1", "read", At, "alice"),
+        new RefreshRejected(RefreshRejection.ReuseDetected),
+        new RefreshFamilyRevoked("family-1", true, true),
+
+        new GetSigningKey(GetSigningKey.Default, SigningAlgorithm.RS256),
+        new CurrentSigningKey(GetSigningKey.Default, "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n"),
+
+        new RecordRevocation(7, "jti-1", 1_900_000_000, "client-1"),
+        new GetRevocations(7, GetRevocations.PageSize),
+        new RevocationRecorded("jti-1", 1_900_000_000),
+        new CurrentRevocations(7, 0, new Dictionary<string, long> { ["jti-1"] = 1_900_000_000, ["grant:g"] = long.MaxValue }, 2),
+        new PushRevocation("sub:user-1", 1_900_000_000),
+        new RevocationPushed("sub:user-1"),
+    ];
+
+    /// <summary>The optional members left out, and the shared instances the code sends.</summary>
+    public static IReadOnlyList<object> Variants { get; } =
+    [
+        OAuthError.TimedOut,
+        OAuthError.InvalidClient(basicAttempted: true),
+        new RegisterClient("client-2", new ClientMetadata(), false, RequestContext.Internal("corr-2")),
+        new AuthenticateClient("client-2", null, ClientAuthMethods.None, RequestContext.Internal("corr-2")),
+        new UpdateClientConfiguration("client-2", new ClientManagementAccess(null, true), new ClientMetadata(Scope: "read"), null, null, Context),
+        new ClientRegistrationSucceeded(Response with { ClientSecret = null, RegistrationAccessToken = null, ClientName = null }),
+        new CurrentClient("client-2", null),
+        new CreateUser("bob", "password-2", null, Context),
+        new AuthenticateUser("bob", "password-2", "form", null, Context),
+        new CheckConsent("bob", "client-2", []),
+        new CurrentUser(null),
+        new UserDeleted("bob", null),
+        new CurrentUsers([]),
+        new CreateCode("code-2", Grant with { RedirectUriGiven = false, CodeChallenge = null }, Context),
+        new RedeemCode("code-2", "client-2", null, null, Context),
+        new CodeRejected(CodeRejection.Unknown, null),
+        new StartRefreshFamily("family-2", "client-2", "user-2", "read", "hash", At),
+        new RevokeRefreshFamily("family-2", null, RevocationReason.UserDeleted, Context),
+        new RefreshRotated("family-2", "family-2.next", "user-2", "read", At),
+        new CurrentRevocations(0, 1000, new Dictionary<string, long>()),
+    ];
+}
