@@ -118,7 +118,9 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        Persist(new TokenRevocationRecorded(command.Jti, command.ExpiresAtUnix, command.ClientId), e =>
+        // PersistAsync: the bucket goes on taking revocations while the journal writes earlier ones (it batches them),
+        // instead of one write at a time; each is still answered only once it is journaled (and pushed).
+        PersistAsync(new TokenRevocationRecorded(command.Jti, command.ExpiresAtUnix, command.ClientId), e =>
         {
             _revoked[e.Jti] = e.ExpiresAtUnix;
 
