@@ -55,7 +55,7 @@ public static class ActorSystemSetup
                 .AddHocon(HoconDefaults.Load("akka.conf"), HoconAddMode.Append)
                 .AddHocon(SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
                 .ConfigureLoggers(l => l.AddLoggerFactory())
-                .WithRemoting(options.ClusterHost, options.ClusterPort, string.IsNullOrWhiteSpace(options.ClusterPublicHost) ? null : options.ClusterPublicHost)
+                .WithClusterTransport(options)
                 .WithClustering(new ClusterOptions { SeedNodes = seeds })
                 .WithEventActor(events, time, pipeline.Plugins)
                 .WithClients(setup)
