@@ -14,6 +14,7 @@ builder.Services.AddSingleton<RequestReader>();
 builder.Services.AddSingleton<IOAuthGateway, OAuthGateway>();
 builder.Services.AddSingleton<PersistenceProbe>();
 builder.Services.AddHostedService<BootstrapService>();
+builder.Services.AddHostedService<ClusterTransportWarning>();
 builder.Services.AddProblemDetails();
 builder.Services.AddOAuth2Eventing(builder.Configuration);
 builder.Services.AddOAuth2ActorSystem();

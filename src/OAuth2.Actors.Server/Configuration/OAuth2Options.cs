@@ -79,12 +79,24 @@ public sealed class OAuth2Options
     [ConfigurationKeyName("OAUTH2_CLUSTER_PUBLIC_HOST")]
     public string? ClusterPublicHost { get; set; }
 
-    /// <summary>Comma-separated seed nodes (<c>akka.tcp://oauth2@host:port</c>); empty: this node forms a one-node cluster.</summary>
+    /// <summary>Comma-separated seed nodes (<c>akka.tcp://oauth2@host:port</c>, <c>akka.ssl.tcp://</c> with TLS); empty: this node forms a one-node cluster.</summary>
     [ConfigurationKeyName("OAUTH2_CLUSTER_SEEDS")]
     public string? ClusterSeeds { get; set; }
 
     /// <summary>The seed nodes, one per entry of <see cref="ClusterSeeds"/>.</summary>
     public string[] SeedNodes => (ClusterSeeds ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>
+    /// The cluster's certificate and private key, a PKCS#12 file (.pfx/.p12). Set: Akka.Remote speaks TLS and a node
+    /// accepts a peer only if the peer presents this very certificate, so only holders of the file can join or send;
+    /// seeds are then <c>akka.ssl.tcp://</c> addresses. Unset: remoting is plain TCP (fine on loopback only).
+    /// </summary>
+    [ConfigurationKeyName("OAUTH2_CLUSTER_TLS_CERT_FILE")]
+    public string? ClusterTlsCertFile { get; set; }
+
+    /// <summary>The password of <see cref="ClusterTlsCertFile"/>; empty for a file without one.</summary>
+    [ConfigurationKeyName("OAUTH2_CLUSTER_TLS_CERT_PASSWORD")]
+    public string? ClusterTlsCertPassword { get; set; }
 
     [ConfigurationKeyName("OAUTH2_TOKEN_ACTORS")]
     [Range(0, 64)]

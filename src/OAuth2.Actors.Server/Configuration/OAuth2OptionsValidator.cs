@@ -86,6 +86,8 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
             }
         }
 
+        failures.AddRange(ClusterTransport.Problems(options));
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -58,7 +58,7 @@ public static class ActorSystemSetup
                 .AddHocon(SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
                 .WithOAuth2Serialization(SerializeAllMessages(sp))
                 .ConfigureLoggers(l => l.AddLoggerFactory())
-                .WithRemoting(options.ClusterHost, options.ClusterPort, string.IsNullOrWhiteSpace(options.ClusterPublicHost) ? null : options.ClusterPublicHost)
+                .WithClusterTransport(options)
                 .WithClustering(new ClusterOptions { SeedNodes = seeds })
                 .WithEventActor(events, time, pipeline.Plugins)
                 .WithClients(setup)
