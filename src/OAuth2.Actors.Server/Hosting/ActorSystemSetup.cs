@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Cluster.Hosting;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Persistence.Sql;
@@ -40,7 +39,6 @@ public static class ActorSystemSetup
             var events = pipeline.Settings;
             var time = sp.GetRequiredService<TimeProvider>();
             var database = DatabaseSettings.From(options);
-            var seeds = options.SeedNodes;
 
             if (database.IsSqlite)
             {
@@ -56,22 +54,13 @@ public static class ActorSystemSetup
                 .AddHocon(SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
                 .ConfigureLoggers(l => l.AddLoggerFactory())
                 .WithRemoting(options.ClusterHost, options.ClusterPort, string.IsNullOrWhiteSpace(options.ClusterPublicHost) ? null : options.ClusterPublicHost)
-                .WithClustering(new ClusterOptions { SeedNodes = seeds })
+                .WithClusterMembership(options)
                 .WithEventActor(events, time, pipeline.Plugins)
                 .WithClients(setup)
                 .WithTokens(setup, tokenActors)
                 .WithUsers(setup)
                 .WithGrants(setup)
-                .WithAuth(setup, sp.GetRequiredService<TokenGrants>(), sp.GetRequiredService<ServerFailures>())
-                .AddStartup((system, _) =>
-                {
-                    if (seeds.Length == 0)
-                    {
-                        // The embedded default: a one-node cluster, so sharding and Distributed Data run as they would across nodes.
-                        var cluster = Akka.Cluster.Cluster.Get(system);
-                        cluster.Join(cluster.SelfAddress);
-                    }
-                });
+                .WithAuth(setup, sp.GetRequiredService<TokenGrants>(), sp.GetRequiredService<ServerFailures>());
 
             extend?.Invoke(builder, sp);
         });
