@@ -13,6 +13,6 @@ public enum ClusterDiscovery
     /// <summary>Akka.Discovery's config provider: a fixed list of management endpoints.</summary>
     Config,
 
-    /// <summary>Akka.Discovery.KubernetesApi: the pods that match a label selector, listed from the Kubernetes API.</summary>
+    /// <summary>The pods that match a label selector, listed from the Kubernetes API (<see cref="Hosting.KubernetesPodDiscovery"/>).</summary>
     Kubernetes,
 }

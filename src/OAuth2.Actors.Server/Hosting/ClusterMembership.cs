@@ -2,7 +2,6 @@ using Akka;
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Discovery.Config.Hosting;
-using Akka.Discovery.KubernetesApi;
 using Akka.Hosting;
 using Akka.Management;
 using Akka.Management.Cluster.Bootstrap;
@@ -18,8 +17,8 @@ namespace OAuth2.Actors.Server.Hosting;
 public static class ClusterMembership
 {
     /// <summary>
-    /// The name bootstrap looks up in discovery (the config provider's service; <c>{0}</c> in a Kubernetes label
-    /// selector). Every node of one cluster uses the same, so it is fixed rather than a setting.
+    /// The name bootstrap looks up in discovery (the config provider's service). Every node of one cluster uses the
+    /// same, so it is fixed rather than a setting.
     /// </summary>
     public const string ServiceName = ActorSystemSetup.SystemName;
 
@@ -112,19 +111,12 @@ public static class ClusterMembership
         options.ClusterDiscovery switch
         {
             ClusterDiscovery.Config => builder.WithConfigDiscovery(ConfigDiscovery(options)),
-            ClusterDiscovery.Kubernetes => builder.WithKubernetesDiscovery(KubernetesDiscovery(options)),
+            ClusterDiscovery.Kubernetes => builder.AddHocon(KubernetesPodDiscovery.Hocon(options.ClusterDiscoveryPodLabelSelector, options.ClusterDiscoveryNamespace), HoconAddMode.Prepend),
             var other => throw new ArgumentOutOfRangeException(nameof(options), other, "Not a discovery method."),
         };
 
     internal static ConfigServiceDiscoveryOptions ConfigDiscovery(OAuth2Options options) => new()
     {
         Services = [new Service { Name = ServiceName, Endpoints = options.DiscoveryEndpoints }],
-    };
-
-    internal static KubernetesDiscoveryOptions KubernetesDiscovery(OAuth2Options options) => new()
-    {
-        PodLabelSelector = options.ClusterDiscoveryPodLabelSelector,
-        // Empty: the provider reads the pod's own namespace from its service account.
-        PodNamespace = string.IsNullOrWhiteSpace(options.ClusterDiscoveryNamespace) ? null : options.ClusterDiscoveryNamespace,
     };
 }
