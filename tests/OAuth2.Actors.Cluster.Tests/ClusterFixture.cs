@@ -4,6 +4,7 @@ namespace OAuth2.Actors.Cluster.Tests;
 public class ClusterFixture : IAsyncLifetime
 {
     private readonly IReadOnlyDictionary<string, string> _settings;
+    private readonly bool _discovery;
     private TestCluster? _cluster;
 
     public ClusterFixture()
@@ -11,14 +12,18 @@ public class ClusterFixture : IAsyncLifetime
     {
     }
 
-    protected ClusterFixture(IReadOnlyDictionary<string, string> settings) => _settings = settings;
+    protected ClusterFixture(IReadOnlyDictionary<string, string> settings, bool discovery = false)
+    {
+        _settings = settings;
+        _discovery = discovery;
+    }
 
     public async Task InitializeAsync()
     {
         // Without PostgreSQL (a developer's machine) the tests skip, and in CI they fail, in Require.
         if (Environment.GetEnvironmentVariable("OAUTH2_TEST_POSTGRES_URL") is { Length: > 0 })
         {
-            _cluster = await TestCluster.Start(3, _settings);
+            _cluster = await TestCluster.Start(3, _settings, _discovery);
         }
     }
 
@@ -57,3 +62,6 @@ public sealed class KilledNodeClusterFixture() : ClusterFixture(new Dictionary<s
     ["OAUTH2_CLIENT_CACHE_SECONDS"] = "0",
     ["OAUTH2_REQUEST_TIMEOUT_SECONDS"] = "2",
 });
+
+/// <summary>A cluster that forms by Akka.Management cluster bootstrap over config discovery: no node is given seeds.</summary>
+public sealed class DiscoveryClusterFixture() : ClusterFixture(new Dictionary<string, string>(), discovery: true);

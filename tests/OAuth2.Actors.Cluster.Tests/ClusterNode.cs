@@ -19,6 +19,7 @@ public sealed class ClusterNode : IAsyncDisposable
         Name = name;
         HttpPort = TestCluster.FreePort();
         ClusterPort = TestCluster.FreePort();
+        ManagementPort = TestCluster.FreePort();
         DataDirectory = Path.Combine(Path.GetTempPath(), "oauth2-cluster-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);
         _environment = new Dictionary<string, string>(environment)
         {
@@ -26,6 +27,7 @@ public sealed class ClusterNode : IAsyncDisposable
             ["OAUTH2_SERVER_PORT"] = HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["OAUTH2_CLUSTER_HOST"] = "127.0.0.1",
             ["OAUTH2_CLUSTER_PORT"] = ClusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OAUTH2_MANAGEMENT_PORT"] = ManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["OAUTH2_DATA_DIR"] = DataDirectory,
         };
         Http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
@@ -36,6 +38,11 @@ public sealed class ClusterNode : IAsyncDisposable
     public int HttpPort { get; }
 
     public int ClusterPort { get; }
+
+    /// <summary>Akka.Management's port: used only when the cluster forms by discovery (bootstrap probes it).</summary>
+    public int ManagementPort { get; }
+
+    public string ManagementEndpoint => $"127.0.0.1:{ManagementPort}";
 
     public string DataDirectory { get; }
 

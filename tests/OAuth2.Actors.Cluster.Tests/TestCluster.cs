@@ -5,7 +5,8 @@ namespace OAuth2.Actors.Cluster.Tests;
 
 /// <summary>
 /// Three (by default) real server processes on 127.0.0.1 sharing one fresh PostgreSQL database and one issuer (the
-/// round-robin proxy's URL, as behind a load balancer), joined through static seeds; started once per test class.
+/// round-robin proxy's URL, as behind a load balancer), joined through static seeds or, with <c>discovery</c>, through
+/// cluster bootstrap over the config discovery of each other's management endpoints; started once per test class.
 /// The OAuth2 helpers take the node to call, so a test says where each step lands.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
@@ -40,7 +41,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     public static RegisteredClient Admin { get; } = new(AdminClientId, AdminClientSecret);
 
-    public static async Task<TestCluster> Start(int size = 3, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<TestCluster> Start(int size = 3, IReadOnlyDictionary<string, string>? settings = null, bool discovery = false)
     {
         var database = await ClusterDatabase.Create();
         var proxyPort = FreePort();
@@ -60,9 +61,20 @@ public sealed class TestCluster : IAsyncDisposable
 
         var nodes = Enumerable.Range(1, size).Select(i => new ClusterNode($"node{i}", common)).ToArray();
         var seeds = string.Join(',', nodes.Select(n => n.ClusterAddress));
+        var endpoints = string.Join(',', nodes.Select(n => n.ManagementEndpoint));
         foreach (var node in nodes)
         {
-            node.Set("OAUTH2_CLUSTER_SEEDS", seeds);
+            if (discovery)
+            {
+                node.Set("OAUTH2_CLUSTER_DISCOVERY", "config");
+                node.Set("OAUTH2_CLUSTER_DISCOVERY_ENDPOINTS", endpoints);
+                node.Set("OAUTH2_CLUSTER_REQUIRED_CONTACTS", size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                node.Set("OAUTH2_CLUSTER_SEEDS", seeds);
+            }
+
             node.Start();
         }
 

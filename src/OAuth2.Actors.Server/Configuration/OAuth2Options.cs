@@ -84,7 +84,42 @@ public sealed class OAuth2Options
     public string? ClusterSeeds { get; set; }
 
     /// <summary>The seed nodes, one per entry of <see cref="ClusterSeeds"/>.</summary>
-    public string[] SeedNodes => (ClusterSeeds ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    public string[] SeedNodes => List(ClusterSeeds);
+
+    /// <summary>
+    /// How nodes find each other: <c>seeds</c> (<see cref="ClusterSeeds"/>, or a one-node cluster), or Akka.Management
+    /// cluster bootstrap over an Akka.Discovery provider (<c>config</c>, <c>kubernetes</c>), for deployments whose
+    /// addresses are not known in advance.
+    /// </summary>
+    [ConfigurationKeyName("OAUTH2_CLUSTER_DISCOVERY")]
+    public ClusterDiscovery ClusterDiscovery { get; set; } = ClusterDiscovery.Seeds;
+
+    /// <summary>Discovery <c>config</c>: comma-separated <c>host:managementPort</c> of the nodes that may form the cluster.</summary>
+    [ConfigurationKeyName("OAUTH2_CLUSTER_DISCOVERY_ENDPOINTS")]
+    public string? ClusterDiscoveryEndpoints { get; set; }
+
+    /// <summary>The contact points, one per entry of <see cref="ClusterDiscoveryEndpoints"/>.</summary>
+    public string[] DiscoveryEndpoints => List(ClusterDiscoveryEndpoints);
+
+    /// <summary>Discovery <c>kubernetes</c>: the label selector of this server's pods.</summary>
+    [ConfigurationKeyName("OAUTH2_CLUSTER_DISCOVERY_POD_LABEL_SELECTOR")]
+    public string ClusterDiscoveryPodLabelSelector { get; set; } = "app=oauth2";
+
+    /// <summary>Discovery <c>kubernetes</c>: the namespace to list pods in; empty: the pod's own (from its service account).</summary>
+    [ConfigurationKeyName("OAUTH2_CLUSTER_DISCOVERY_NAMESPACE")]
+    public string? ClusterDiscoveryNamespace { get; set; }
+
+    /// <summary>Akka.Management's HTTP port (discovery only): bootstrap asks the contact points on it who is already in a cluster.</summary>
+    [ConfigurationKeyName("OAUTH2_MANAGEMENT_PORT")]
+    [Range(1, 65535)]
+    public int ManagementPort { get; set; } = 8558;
+
+    /// <summary>Discovery only: how many contact points bootstrap must see before the lowest of them forms a new cluster.</summary>
+    [ConfigurationKeyName("OAUTH2_CLUSTER_REQUIRED_CONTACTS")]
+    public int ClusterRequiredContacts { get; set; } = 2;
+
+    /// <summary>True when this node is meant to run with others (seeds, or any discovery): it then needs shared state and one issuer.</summary>
+    public bool IsMultiNode => SeedNodes.Length > 0 || ClusterDiscovery != ClusterDiscovery.Seeds;
 
     /// <summary>
     /// The cluster's certificate and private key, a PKCS#12 file (.pfx/.p12). Set: Akka.Remote speaks TLS and a node
@@ -168,4 +203,6 @@ public sealed class OAuth2Options
     };
 
     private static int Seconds(TimeSpan value) => (int)value.TotalSeconds;
+
+    private static string[] List(string? value) => (value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

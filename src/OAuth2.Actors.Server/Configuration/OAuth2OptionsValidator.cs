@@ -72,17 +72,20 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
             failures.Add(e.Message);
         }
 
-        if (options.SeedNodes.Length > 0)
+        ClusterMembershipRules(options, failures);
+
+        if (options.IsMultiNode)
         {
             // Nodes of one cluster must share their state and their name: refuse what would silently split them.
+            var cause = options.SeedNodes.Length > 0 ? "OAUTH2_CLUSTER_SEEDS is set" : $"OAUTH2_CLUSTER_DISCOVERY is '{Name(options.ClusterDiscovery)}'";
             if (database is { IsSqlite: true })
             {
-                failures.Add("OAUTH2_CLUSTER_SEEDS is set but the database is SQLite, a file of this node's own: entities that move between nodes would lose their history and each node could make its own signing key. Set OAUTH2_DATABASE_URL to the PostgreSQL database the nodes share.");
+                failures.Add($"{cause} but the database is SQLite, a file of this node's own: entities that move between nodes would lose their history and each node could make its own signing key. Set OAUTH2_DATABASE_URL to the PostgreSQL database the nodes share.");
             }
 
             if (string.IsNullOrWhiteSpace(options.Issuer))
             {
-                failures.Add("OAUTH2_CLUSTER_SEEDS is set but OAUTH2_ISSUER is not: every node must issue and accept tokens under the same issuer. Set OAUTH2_ISSUER to the public URL of the cluster.");
+                failures.Add($"{cause} but OAUTH2_ISSUER is not: every node must issue and accept tokens under the same issuer. Set OAUTH2_ISSUER to the public URL of the cluster.");
             }
         }
 
@@ -90,4 +93,61 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    /// <summary>Seeds or discovery, never both (two ways of joining would race), and a discovery that can find someone.</summary>
+    private static void ClusterMembershipRules(OAuth2Options options, List<string> failures)
+    {
+        if (options.ClusterRequiredContacts < 1)
+        {
+            failures.Add($"OAUTH2_CLUSTER_REQUIRED_CONTACTS is {options.ClusterRequiredContacts}: bootstrap needs at least 1 contact point (this node) before it forms a cluster.");
+        }
+
+        if (options.ClusterDiscovery == ClusterDiscovery.Seeds)
+        {
+            return;
+        }
+
+        if (options.SeedNodes.Length > 0)
+        {
+            failures.Add($"OAUTH2_CLUSTER_SEEDS is set and OAUTH2_CLUSTER_DISCOVERY is '{Name(options.ClusterDiscovery)}': a node joins either through seeds or through bootstrap, not both. Unset one of them.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClusterPublicHost) && options.ClusterHost is "0.0.0.0" or "::" or "*" or "+")
+        {
+            failures.Add($"OAUTH2_CLUSTER_HOST is '{options.ClusterHost}' (every interface) and OAUTH2_CLUSTER_PUBLIC_HOST is not set: bootstrap must know the address discovery returns for this node (in Kubernetes, the pod IP). Set OAUTH2_CLUSTER_PUBLIC_HOST.");
+        }
+
+        if (options.ClusterDiscovery == ClusterDiscovery.Config)
+        {
+            var endpoints = options.DiscoveryEndpoints;
+            if (endpoints.Length == 0)
+            {
+                failures.Add("OAUTH2_CLUSTER_DISCOVERY is 'config' but OAUTH2_CLUSTER_DISCOVERY_ENDPOINTS is empty: list every node's management endpoint, host:port, comma-separated.");
+            }
+
+            foreach (var endpoint in endpoints.Where(e => !IsHostAndPort(e)))
+            {
+                failures.Add($"OAUTH2_CLUSTER_DISCOVERY_ENDPOINTS entry '{endpoint}' is not host:port (the node's OAUTH2_MANAGEMENT_PORT).");
+            }
+
+            if (endpoints.Length > 0 && options.ClusterRequiredContacts > endpoints.Length)
+            {
+                failures.Add($"OAUTH2_CLUSTER_REQUIRED_CONTACTS is {options.ClusterRequiredContacts} but OAUTH2_CLUSTER_DISCOVERY_ENDPOINTS lists {endpoints.Length}: bootstrap would wait for ever.");
+            }
+        }
+
+        if (options.ClusterDiscovery == ClusterDiscovery.Kubernetes && string.IsNullOrWhiteSpace(options.ClusterDiscoveryPodLabelSelector))
+        {
+            failures.Add("OAUTH2_CLUSTER_DISCOVERY is 'kubernetes' but OAUTH2_CLUSTER_DISCOVERY_POD_LABEL_SELECTOR is empty: it would list every pod of the namespace.");
+        }
+    }
+
+    private static bool IsHostAndPort(string endpoint)
+    {
+        var colon = endpoint.LastIndexOf(':');
+        return colon > 0 && int.TryParse(endpoint.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && port is > 0 and <= 65535;
+    }
+
+    private static string Name(ClusterDiscovery discovery) => discovery.ToString().ToLowerInvariant();
 }

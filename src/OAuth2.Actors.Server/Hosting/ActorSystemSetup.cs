@@ -1,9 +1,7 @@
 using Akka.Actor;
-using Akka.Cluster.Hosting;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Persistence.Sql;
-using Akka.Remote.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OAuth2.Actors.Auth.Token;
@@ -42,7 +40,6 @@ public static class ActorSystemSetup
             var events = pipeline.Settings;
             var time = sp.GetRequiredService<TimeProvider>();
             var database = DatabaseSettings.From(options);
-            var seeds = options.SeedNodes;
 
             if (database.IsSqlite)
             {
@@ -59,22 +56,13 @@ public static class ActorSystemSetup
                 .WithOAuth2Serialization(SerializeAllMessages(sp))
                 .ConfigureLoggers(l => l.AddLoggerFactory())
                 .WithClusterTransport(options)
-                .WithClustering(new ClusterOptions { SeedNodes = seeds })
+                .WithClusterMembership(options)
                 .WithEventActor(events, time, pipeline.Plugins)
                 .WithClients(setup)
                 .WithTokens(setup, tokenActors)
                 .WithUsers(setup)
                 .WithGrants(setup)
-                .WithAuth(setup, sp.GetRequiredService<TokenGrants>(), sp.GetRequiredService<ServerFailures>())
-                .AddStartup((system, _) =>
-                {
-                    if (seeds.Length == 0)
-                    {
-                        // The embedded default: a one-node cluster, so sharding and Distributed Data run as they would across nodes.
-                        var cluster = Akka.Cluster.Cluster.Get(system);
-                        cluster.Join(cluster.SelfAddress);
-                    }
-                });
+                .WithAuth(setup, sp.GetRequiredService<TokenGrants>(), sp.GetRequiredService<ServerFailures>());
 
             extend?.Invoke(builder, sp);
         });
