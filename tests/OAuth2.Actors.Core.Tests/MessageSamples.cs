@@ -89,9 +89,9 @@ internal static class MessageSamples
         new CurrentSigningKey(GetSigningKey.Default, "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n"),
 
         new RecordRevocation(7, "jti-1", 1_900_000_000, "client-1"),
-        new GetRevocations(7, GetRevocations.PageSize),
+        new GetRevocations(7, 42, "jti-0"),
         new RevocationRecorded("jti-1", 1_900_000_000),
-        new CurrentRevocations(7, 0, new Dictionary<string, long> { ["jti-1"] = 1_900_000_000, ["grant:g"] = long.MaxValue }, 2),
+        new CurrentRevocations(7, 42, "jti-0", new Dictionary<string, long> { ["jti-1"] = 1_900_000_000, ["grant:g"] = long.MaxValue }, "jti-1", 57),
         new PushRevocation("sub:user-1", 1_900_000_000),
         new RevocationPushed("sub:user-1"),
     ];
@@ -118,6 +118,7 @@ internal static class MessageSamples
         new StartRefreshFamily("family-2", "client-2", "user-2", "read", "hash", At),
         new RevokeRefreshFamily("family-2", null, RevocationReason.UserDeleted, Context),
         new RefreshRotated("family-2", "family-2.next", "user-2", "read", At),
-        new CurrentRevocations(0, 1000, new Dictionary<string, long>()),
+        new GetRevocations(0),
+        new CurrentRevocations(0, 0, null, new Dictionary<string, long>(), null, 0),
     ];
 }

@@ -35,7 +35,7 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         nameof(UserConsentGranted), nameof(UserRemoved), nameof(UserListed), nameof(UserUnlisted),
         nameof(CodeIssued), nameof(CodeConsumed),
         nameof(RefreshFamilyOpened), nameof(RefreshTokenRotated), nameof(RefreshFamilyClosed),
-        nameof(SigningKeyGenerated), nameof(TokenRevocationRecorded), nameof(RevocationsPurged), "PurgeTick", "Tick",
+        nameof(SigningKeyGenerated), nameof(TokenRevocationRecorded), nameof(RevocationsPurged), "PurgeTick", "Tick", "PullTick", "Pull",
     ];
 
     private OAuth2MessageSerializer Serializer => (OAuth2MessageSerializer)Sys.Serialization.FindSerializerForType(typeof(StopEntity));

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Akka.DistributedData;
 
 namespace OAuth2.Actors.Tokens;
 
@@ -8,73 +7,39 @@ namespace OAuth2.Actors.Tokens;
 /// expired), shared by the node's token actors and safe to read from any thread.
 /// </summary>
 /// <remarks>
-/// Two sources, either one enough: <b>confirmed</b> entries, recorded on this node or pushed by the node that recorded
-/// them before it answered the revoke (so every reachable node has a revocation by the time the revoke answers); and
-/// the <b>replicated</b> entries of Distributed Data, spread over <see cref="ReplicatedKeyCount"/> keys so that no single
-/// key outgrows a remoting frame, which is how a node that was unreachable at that moment, or joins later, learns them.
-/// The token actors serve nothing until <see cref="IsLoaded"/>: every revocation bucket has been read from the journal.
+/// Filled by the node's <see cref="RevocationViewActor"/>: revocations recorded on this node, those the recording node
+/// pushed before it answered the revoke (so every reachable node has a revocation by the time the revoke answers), and
+/// what the actor pulls from every bucket every few seconds (so a node that was unreachable, or joins later, gets them
+/// all). The token actors serve nothing until <see cref="IsLoaded"/>: every bucket has been read from the journal once.
 /// </remarks>
 public sealed class RevocationView
 {
-    public const int ReplicatedKeyCount = 256;
-
-    private static readonly LWWDictionaryKey<string, long>[] Keys =
-        Enumerable.Range(0, ReplicatedKeyCount).Select(i => new LWWDictionaryKey<string, long>($"revocations-{i}")).ToArray();
-
-    private readonly ConcurrentDictionary<string, long> _confirmed = new(StringComparer.Ordinal);
-    private readonly LWWDictionary<string, long>[] _replicated = Enumerable.Repeat(LWWDictionary<string, long>.Empty, ReplicatedKeyCount).ToArray();
+    private readonly ConcurrentDictionary<string, long> _revoked = new(StringComparer.Ordinal);
     private volatile bool _loaded;
-
-    public static IReadOnlyList<LWWDictionaryKey<string, long>> ReplicatedKeys => Keys;
 
     /// <summary>Every revocation bucket has been read: no revocation recorded before this node started is missing.</summary>
     public bool IsLoaded => _loaded;
 
-    /// <summary>The Distributed Data key an entry is replicated under (stable across processes).</summary>
-    public static LWWDictionaryKey<string, long> ReplicatedKeyOf(string key) => Keys[IndexOf(key)];
+    public int Count => _revoked.Count;
 
-    public bool IsRevoked(string key) =>
-        _confirmed.ContainsKey(key) || Volatile.Read(ref _replicated[IndexOf(key)]).ContainsKey(key);
+    public bool IsRevoked(string key) => _revoked.ContainsKey(key);
 
-    public int ConfirmedCount => _confirmed.Count;
-
-    public void Confirm(string key, long expiresAtUnix) => _confirmed[key] = expiresAtUnix;
+    public void Confirm(string key, long expiresAtUnix) => _revoked[key] = expiresAtUnix;
 
     /// <summary>Takes back an entry whose recording failed (it was never answered as revoked).</summary>
-    public void Withdraw(string key) => _confirmed.TryRemove(key, out _);
-
-    public void Replicated(LWWDictionaryKey<string, long> key, LWWDictionary<string, long> entries)
-    {
-        var index = Array.IndexOf(Keys, key);
-        if (index >= 0)
-        {
-            Volatile.Write(ref _replicated[index], entries);
-        }
-    }
+    public void Withdraw(string key) => _revoked.TryRemove(key, out _);
 
     public void MarkLoaded() => _loaded = true;
 
-    /// <summary>Forgets confirmed entries whose tokens have all expired (replicated ones are removed by their bucket).</summary>
+    /// <summary>Forgets entries whose tokens have all expired.</summary>
     public void Prune(long nowUnix)
     {
-        foreach (var (key, expiresAt) in _confirmed)
+        foreach (var (key, expiresAt) in _revoked)
         {
             if (expiresAt <= nowUnix)
             {
-                _confirmed.TryRemove(key, out _);
+                _revoked.TryRemove(key, out _);
             }
         }
-    }
-
-    private static int IndexOf(string key)
-    {
-        // Stable across processes (string.GetHashCode is randomised per process).
-        var hash = 2166136261u;
-        foreach (var c in key)
-        {
-            hash = unchecked((hash ^ c) * 16777619u);
-        }
-
-        return (int)(hash % ReplicatedKeyCount);
     }
 }

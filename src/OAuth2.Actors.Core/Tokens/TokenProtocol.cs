@@ -98,15 +98,23 @@ public sealed record RecordRevocation(int Bucket, string Jti, long ExpiresAtUnix
 
 public sealed record RevocationRecorded(string Jti, long ExpiresAtUnix);
 
-/// <summary>A page of a bucket's revocations, from position <paramref name="From"/> in key order.</summary>
-public sealed record GetRevocations(int Bucket, int From = 0) : IRevocationCommand
+/// <summary>
+/// A page of a bucket's revocations recorded after journal position <paramref name="Since"/> (0: all of them), in key
+/// order after <paramref name="After"/> (null: from the first). Keys, not offsets, mark the pages, so entries added or
+/// purged between two pages never make one skip another.
+/// </summary>
+public sealed record GetRevocations(int Bucket, long Since = 0, string? After = null) : IRevocationCommand
 {
     /// <summary>Entries per page: a page stays well inside a remoting frame however many revocations are in force.</summary>
     public const int PageSize = 1000;
 }
 
-/// <summary>One page; <paramref name="NextFrom"/> is where the next one starts, null on the last.</summary>
-public sealed record CurrentRevocations(int Bucket, int From, IReadOnlyDictionary<string, long> Entries, int? NextFrom = null);
+/// <summary>
+/// One page; <paramref name="NextAfter"/> is where the next one starts (null on the last). <paramref name="AsOf"/> is
+/// the bucket's journal position when it answered: asking later with <c>Since = AsOf</c> of the first page gets only
+/// what was recorded since.
+/// </summary>
+public sealed record CurrentRevocations(int Bucket, long Since, string? After, IReadOnlyDictionary<string, long> Entries, string? NextAfter, long AsOf);
 
 public sealed record TokenRevocationRecorded(string Jti, long ExpiresAtUnix, string ClientId);
 
