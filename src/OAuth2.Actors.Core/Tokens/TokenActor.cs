@@ -5,6 +5,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
+using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Tokens;
@@ -313,7 +314,8 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         var replyTo = Sender;
         var revoked = _revoked;
         revoked.Confirm(key, expiresAtUnix);
-        _revocations.Ask<RevocationRecorded>(RecordRevocation.For(key, expiresAtUnix, owner), _settings.RequestTimeout)
+        // Recording a revocation twice records it once: safe to ask again if sharding dropped the first (IdempotentAsk).
+        _revocations.AskTwice<RevocationRecorded>(RecordRevocation.For(key, expiresAtUnix, owner), _settings.RequestTimeout)
             .ContinueWith(t =>
             {
                 if (t.IsCompletedSuccessfully)

@@ -25,28 +25,10 @@ public sealed record AuthServices(
     /// <summary>The node's cache of recent successful client authentications (<see cref="ClientAuthenticationCache"/>).</summary>
     public ClientAuthenticationCache ClientCache { get; init; } = ClientAuthenticationCache.Disabled;
 
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
-
     public Task<T> Ask<T>(IActorRef actor, object message) => actor.Ask<T>(message, Settings.RequestTimeout);
 
-    /// <summary>
-    /// For a question an entity may safely be asked twice (authenticate a client, read a record): when no answer has
-    /// come after a first share of the request timeout (at most 2 s), the question is sent again for the rest of it.
-    /// Sharding drops the messages it buffered for a shard whose hand-off is under way (a node leaving, a rebalance);
-    /// this turns such a loss into a short delay instead of a timed-out request. Never for commands that change state.
-    /// </summary>
-    public async Task<T> AskIdempotent<T>(IActorRef actor, object message)
-    {
-        var first = TimeSpan.FromTicks(Math.Min(Settings.RequestTimeout.Ticks / 2, RetryAfter.Ticks));
-        try
-        {
-            return await actor.Ask<T>(message, first);
-        }
-        catch (AskTimeoutException)
-        {
-            return await actor.Ask<T>(message, Settings.RequestTimeout - first);
-        }
-    }
+    /// <summary>For a question an entity may safely be asked twice (<see cref="IdempotentAsk"/>).</summary>
+    public Task<T> AskIdempotent<T>(IActorRef actor, object message) => actor.AskTwice<T>(message, Settings.RequestTimeout);
 
     /// <summary>The node's token actors, a pool on every node: asked without Akka's Ask bookkeeping (<see cref="LocalAsk"/>).</summary>
     public Task<T> AskTokens<T>(object message) => Tokens.AskLocal<T>(message, Settings.RequestTimeout);
