@@ -93,15 +93,7 @@ public sealed class CrossNodeFlowTests(ClusterFixture fixture, ITestOutputHelper
         var code = new AuthorizeResponse(redirect!).Code!;
 
         // The code is redeemed on node 3 and the refresh token used on node 1.
-        using var tokens = await n3.Http.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
-        {
-            Address = "/oauth/token",
-            ClientId = client.ClientId,
-            ClientCredentialStyle = ClientCredentialStyle.PostBody,
-            Code = code,
-            RedirectUri = TestCluster.RedirectUri,
-            CodeVerifier = pkce.Verifier,
-        });
+        using var tokens = await TestCluster.RedeemCode(n3.Http, client, code, pkce);
         Assert.False(tokens.IsError, $"code on node3: {tokens.Error} {tokens.Raw}");
         using var refreshed = await n1.Http.RequestRefreshTokenAsync(new RefreshTokenRequest
         {
@@ -114,15 +106,7 @@ public sealed class CrossNodeFlowTests(ClusterFixture fixture, ITestOutputHelper
         Assert.True(await TestCluster.IsActive(n2, refreshed.AccessToken!));
 
         // A replay of the code on node 2 is recognised as one, and revokes what it granted.
-        using var replay = await n2.Http.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
-        {
-            Address = "/oauth/token",
-            ClientId = client.ClientId,
-            ClientCredentialStyle = ClientCredentialStyle.PostBody,
-            Code = code,
-            RedirectUri = TestCluster.RedirectUri,
-            CodeVerifier = pkce.Verifier,
-        });
+        using var replay = await TestCluster.RedeemCode(n2.Http, client, code, pkce);
         Assert.Equal("invalid_grant", replay.Error);
         Assert.False(await TestCluster.IsActive(n3, refreshed.AccessToken!));
     }
@@ -153,15 +137,7 @@ public sealed class CrossNodeFlowTests(ClusterFixture fixture, ITestOutputHelper
         var nodesUsed = cluster.Proxy.Served.Skip(served).Distinct().Count();
         Assert.Equal(cluster.Nodes.Count, nodesUsed);
         using var http = new HttpClient { BaseAddress = new Uri(cluster.Issuer) };
-        using var tokens = await http.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
-        {
-            Address = "/oauth/token",
-            ClientId = client.ClientId,
-            ClientCredentialStyle = ClientCredentialStyle.PostBody,
-            Code = response.Code!,
-            RedirectUri = TestCluster.RedirectUri,
-            CodeVerifier = pkce.Verifier,
-        });
+        using var tokens = await TestCluster.RedeemCode(http, client, response.Code!, pkce);
         Assert.False(tokens.IsError, $"{tokens.Error} {tokens.Raw}");
     }
 

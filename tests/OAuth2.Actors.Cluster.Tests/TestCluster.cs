@@ -202,6 +202,18 @@ public sealed class TestCluster : IAsyncDisposable
         return new RegisteredClient(response.ClientId!, null) { RedirectUri = RedirectUri };
     }
 
+    /// <summary>The public code client redeems <paramref name="code"/> with its PKCE verifier at the token endpoint of <paramref name="http"/>.</summary>
+    public static Task<TokenResponse> RedeemCode(HttpClient http, RegisteredClient client, string code, Pkce pkce) =>
+        http.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
+        {
+            Address = "/oauth/token",
+            ClientId = client.ClientId,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            Code = code,
+            RedirectUri = RedirectUri,
+            CodeVerifier = pkce.Verifier,
+        });
+
     public static Task<TokenResponse> Token(ClusterNode node, RegisteredClient client, string? scope = null) =>
         node.Http.RequestClientCredentialsTokenAsync(new ClientCredentialsTokenRequest
         {

@@ -18,15 +18,11 @@ public sealed class ClusterMembershipTests
 {
     private const string Postgres = "postgres://oauth2@db.example/oauth2";
 
-    private static OAuth2Options Bind(params (string Key, string Value)[] values) =>
-        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build().Get<OAuth2Options>()!;
-
     /// <summary>A valid multi-node base (shared database, explicit issuer) plus <paramref name="values"/>.</summary>
     private static OAuth2Options Cluster(params (string Key, string Value)[] values) =>
-        Bind([("OAUTH2_DATABASE_URL", Postgres), ("OAUTH2_ISSUER", "https://id.example"), .. values]);
+        OptionsBinding.Bind([("OAUTH2_DATABASE_URL", Postgres), ("OAUTH2_ISSUER", "https://id.example"), .. values]);
 
-    private static IReadOnlyList<string> Failures(OAuth2Options options) =>
-        new OAuth2OptionsValidator().Validate(null, options) is { Failed: true } result ? result.Failures.ToList() : [];
+    private static IReadOnlyList<string> Failures(OAuth2Options options) => OptionsBinding.Failures(options);
 
     private static Config Hocon(OAuth2Options options)
     {
@@ -50,7 +46,7 @@ public sealed class ClusterMembershipTests
     [Fact]
     public void Options_must_bind_every_discovery_variable()
     {
-        var options = Bind(
+        var options = OptionsBinding.Bind(
             ("OAUTH2_CLUSTER_DISCOVERY", "kubernetes"),
             ("OAUTH2_CLUSTER_DISCOVERY_ENDPOINTS", " a:1, b:2 ,"),
             ("OAUTH2_CLUSTER_DISCOVERY_POD_LABEL_SELECTOR", "app.kubernetes.io/name=oauth2"),
@@ -130,7 +126,7 @@ public sealed class ClusterMembershipTests
     [InlineData("kubernetes")]
     public void Validator_must_refuse_sqlite_and_a_default_issuer_for_a_discovery_cluster(string method)
     {
-        var failures = Failures(Bind(("OAUTH2_CLUSTER_DISCOVERY", method), ("OAUTH2_CLUSTER_DISCOVERY_ENDPOINTS", "127.0.0.1:8558")));
+        var failures = Failures(OptionsBinding.Bind(("OAUTH2_CLUSTER_DISCOVERY", method), ("OAUTH2_CLUSTER_DISCOVERY_ENDPOINTS", "127.0.0.1:8558")));
 
         Assert.Contains(failures, f => f.StartsWith($"OAUTH2_CLUSTER_DISCOVERY is '{method}' but the database is SQLite", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith($"OAUTH2_CLUSTER_DISCOVERY is '{method}' but OAUTH2_ISSUER is not", StringComparison.Ordinal));
@@ -139,7 +135,7 @@ public sealed class ClusterMembershipTests
     [Fact]
     public void Validator_must_still_refuse_sqlite_and_a_default_issuer_for_seeds()
     {
-        var failures = Failures(Bind(("OAUTH2_CLUSTER_SEEDS", "akka.tcp://oauth2@127.0.0.1:4053")));
+        var failures = Failures(OptionsBinding.Bind(("OAUTH2_CLUSTER_SEEDS", "akka.tcp://oauth2@127.0.0.1:4053")));
 
         Assert.Contains(failures, f => f.StartsWith("OAUTH2_CLUSTER_SEEDS is set but the database is SQLite", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("OAUTH2_CLUSTER_SEEDS is set but OAUTH2_ISSUER is not", StringComparison.Ordinal));

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using OAuth2.Actors.Server.Configuration;
-
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>The settings a node of a cluster must agree on, refused at start (naming the setting) when they cannot work.</summary>
@@ -9,15 +6,7 @@ public sealed class ClusterOptionsTests
     private const string Seeds = "akka.tcp://oauth2@10.0.0.1:4053,akka.tcp://oauth2@10.0.0.2:4053";
     private const string Postgres = "postgres://oauth2:secret@db.internal:5432/oauth2";
 
-    private static IReadOnlyList<string> Failures(params (string Key, string Value)[] values)
-    {
-        var options = new ConfigurationBuilder()
-            .AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value)))
-            .Build()
-            .Get<OAuth2Options>() ?? new OAuth2Options();
-        var result = new OAuth2OptionsValidator().Validate(null, options);
-        return result.Failed ? result.Failures.ToArray() : [];
-    }
+    private static IReadOnlyList<string> Failures(params (string Key, string Value)[] values) => OptionsBinding.Failures(OptionsBinding.Bind(values));
 
     [Fact]
     public void A_node_with_seeds_must_refuse_sqlite_naming_the_database_setting()
@@ -53,10 +42,7 @@ public sealed class ClusterOptionsTests
     [Fact]
     public void The_advertised_host_must_be_bound_apart_from_the_bind_address()
     {
-        var options = new ConfigurationBuilder()
-            .AddInMemoryCollection([KeyValuePair.Create("OAUTH2_CLUSTER_HOST", (string?)"0.0.0.0"), KeyValuePair.Create("OAUTH2_CLUSTER_PUBLIC_HOST", (string?)"oauth2-1.oauth2.svc")])
-            .Build()
-            .Get<OAuth2Options>()!;
+        var options = OptionsBinding.Bind(("OAUTH2_CLUSTER_HOST", "0.0.0.0"), ("OAUTH2_CLUSTER_PUBLIC_HOST", "oauth2-1.oauth2.svc"));
 
         Assert.Equal("0.0.0.0", options.ClusterHost);
         Assert.Equal("oauth2-1.oauth2.svc", options.ClusterPublicHost);

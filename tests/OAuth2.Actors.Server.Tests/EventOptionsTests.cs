@@ -10,11 +10,8 @@ public sealed class EventOptionsTests
 {
     private const string Kafka = "kafka";
 
-    private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
-        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();
-
     private static EventPipelineSetup Build(IEnumerable<IEventBackend>? compiled = null, params (string Key, string Value)[] values) =>
-        EventPipelineSetup.Build(Configuration(values), compiled ?? []);
+        EventPipelineSetup.Build(OptionsBinding.Configuration(values), compiled ?? []);
 
     [Fact]
     public void EventOptions_must_default_to_enabled_in_memory_allow_all()
@@ -34,7 +31,7 @@ public sealed class EventOptionsTests
     [Fact]
     public void EventOptions_must_bind_every_oauth2_events_variable()
     {
-        var options = Configuration(
+        var options = OptionsBinding.Configuration(
             ("OAUTH2_EVENTS_ENABLED", "false"),
             ("OAUTH2_EVENTS_BACKEND", "console,in_memory"),
             ("OAUTH2_EVENTS_FILTER_MODE", "exclude"),

@@ -19,12 +19,7 @@ public sealed class ClusterTlsOptionsTests : IDisposable
     [Fact]
     public void Validator_must_accept_a_readable_certificate_with_its_key_and_tls_seeds()
     {
-        var options = Tls(_certificates.Create("cluster"));
-        options.ClusterSeeds = "akka.ssl.tcp://oauth2@node-1:4053, akka.ssl.tcp://oauth2@node-2:4053";
-        options.DatabaseUrl = "Host=db;Database=oauth2";
-        options.Issuer = "https://auth.example";
-
-        Assert.Empty(Failures(options));
+        Assert.Empty(Failures(Clustered(Tls(_certificates.Create("cluster")), "akka.ssl.tcp://oauth2@node-1:4053, akka.ssl.tcp://oauth2@node-2:4053")));
     }
 
     [Fact]
@@ -54,13 +49,10 @@ public sealed class ClusterTlsOptionsTests : IDisposable
     [Fact]
     public void Validator_must_refuse_seeds_of_the_other_scheme_and_a_password_without_a_file()
     {
-        var tls = Tls(_certificates.Create("cluster"));
-        tls.ClusterSeeds = "akka.tcp://oauth2@node-1:4053";
-        tls.DatabaseUrl = "Host=db;Database=oauth2";
-        tls.Issuer = "https://auth.example";
+        var tls = Clustered(Tls(_certificates.Create("cluster")), "akka.tcp://oauth2@node-1:4053");
         Assert.Contains("must be an akka.ssl.tcp:// address", Assert.Single(Failures(tls)), StringComparison.Ordinal);
 
-        var plain = new OAuth2Options { ClusterSeeds = "akka.ssl.tcp://oauth2@node-1:4053", DatabaseUrl = "Host=db;Database=oauth2", Issuer = "https://auth.example" };
+        var plain = Clustered(new OAuth2Options(), "akka.ssl.tcp://oauth2@node-1:4053");
         Assert.Contains("is a TLS address but OAUTH2_CLUSTER_TLS_CERT_FILE is not set", Assert.Single(Failures(plain)), StringComparison.Ordinal);
 
         var passwordOnly = new OAuth2Options { ClusterTlsCertPassword = "secret" };
@@ -126,9 +118,17 @@ public sealed class ClusterTlsOptionsTests : IDisposable
         Assert.Contains(error.Failures, f => f.Contains("OAUTH2_CLUSTER_TLS_CERT_PASSWORD (wrong password", StringComparison.Ordinal));
     }
 
+    /// <summary>The options of a node of a cluster on PostgreSQL with an explicit issuer, joining <paramref name="seeds"/>.</summary>
+    private static OAuth2Options Clustered(OAuth2Options options, string seeds)
+    {
+        options.ClusterSeeds = seeds;
+        options.DatabaseUrl = "Host=db;Database=oauth2";
+        options.Issuer = "https://auth.example";
+        return options;
+    }
+
     private static OAuth2Options Tls(string file, string? password = TestCertificates.Password) =>
         new() { ClusterTlsCertFile = file, ClusterTlsCertPassword = password };
 
-    private static IReadOnlyList<string> Failures(OAuth2Options options) =>
-        new OAuth2OptionsValidator().Validate(null, options) is { Failed: true } result ? result.Failures.ToList() : [];
+    private static IReadOnlyList<string> Failures(OAuth2Options options) => OptionsBinding.Failures(options);
 }
