@@ -49,9 +49,14 @@ public class ClusterFixture : IAsyncLifetime
 
 /// <summary>
 /// A cluster that loses nodes. The client authentication cache is off here, so every token request reaches its
-/// client's entity and the tests measure entities moving, not a cache hiding them.
+/// client's entity and the tests measure entities moving, not a cache hiding them. A code issued before the restart
+/// is redeemed after it, so codes live five minutes here.
 /// </summary>
-public sealed class RestartingClusterFixture() : ClusterFixture(new Dictionary<string, string> { ["OAUTH2_CLIENT_CACHE_SECONDS"] = "0" });
+public sealed class RestartingClusterFixture() : ClusterFixture(new Dictionary<string, string>
+{
+    ["OAUTH2_CLIENT_CACHE_SECONDS"] = "0",
+    ["OAUTH2_AUTHORIZATION_CODE_TTL"] = "300",
+});
 
 /// <summary>
 /// As <see cref="RestartingClusterFixture"/>, with a two-second request timeout, so that a request that reached the

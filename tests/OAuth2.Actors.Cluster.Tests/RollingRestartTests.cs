@@ -12,9 +12,19 @@ public sealed class RollingRestartTests(RestartingClusterFixture fixture, ITestO
     public async Task A_rolling_restart_under_load_fails_no_request_and_loses_nothing()
     {
         var cluster = fixture.Require();
-        var clients = await TestCluster.RegisterMany(Clients, cluster.Nodes[0]);
-        var revoked = await TestCluster.AccessToken(cluster.Nodes[1], clients[0]);
-        await TestCluster.Revoke(cluster.Nodes[1], revoked, clients[0]);
+        var (n1, n2, n3) = (cluster.Nodes[0], cluster.Nodes[1], cluster.Nodes[2]);
+        var clients = await TestCluster.RegisterMany(Clients, n1);
+        var revoked = await TestCluster.AccessToken(n2, clients[0]);
+        await TestCluster.Revoke(n2, revoked, clients[0]);
+
+        // State of every kind before the restart: a user, a code not yet redeemed, a refresh-token family.
+        var user = await TestCluster.CreateUser(n1);
+        var codeClient = await TestCluster.RegisterCodeClient(n2);
+        var pendingPkce = Pkce.New();
+        var pendingCode = await TestCluster.AuthorizeCode(user, codeClient, pendingPkce, n1, n2, n3, n1, n2);
+        var refreshPkce = Pkce.New();
+        using var family = await TestCluster.RedeemCode(n3.Http, codeClient, await TestCluster.AuthorizeCode(user, codeClient, refreshPkce, n2, n3, n1, n2, n3), refreshPkce);
+        Assert.False(family.IsError, family.Raw);
 
         using var load = new CancellationTokenSource();
         var failures = new List<string>();
@@ -71,7 +81,21 @@ public sealed class RollingRestartTests(RestartingClusterFixture fixture, ITestO
         Assert.True(failures.Count == 0, $"{failures.Count} requests failed during the rolling restart:\n{string.Join('\n', failures.Take(20))}\n{cluster.Logs()}");
         Assert.True(succeeded > 0);
 
-        // Nothing was lost: every client still authenticates on every node, and the revocation still holds.
+        // Nothing was lost: the code redeems, the refresh token rotates, the user signs in again (a new code), every
+        // client still authenticates on every node, and the revocation still holds.
+        using var redeemed = await TestCluster.RedeemCode(n1.Http, codeClient, pendingCode, pendingPkce);
+        Assert.False(redeemed.IsError, $"the code issued before the restart: {redeemed.Raw}");
+        using var rotated = await n2.Http.RequestRefreshTokenAsync(new RefreshTokenRequest
+        {
+            Address = "/oauth/token",
+            ClientId = codeClient.ClientId,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            RefreshToken = family.RefreshToken!,
+        });
+        Assert.False(rotated.IsError, $"the refresh token issued before the restart: {rotated.Raw}");
+        var again = Pkce.New();
+        using var signedInAgain = await TestCluster.RedeemCode(n3.Http, codeClient, await TestCluster.AuthorizeCode(user, codeClient, again, n3, n1, n2, n3, n1), again);
+        Assert.False(signedInAgain.IsError, signedInAgain.Raw);
         foreach (var node in cluster.Nodes)
         {
             foreach (var client in clients)

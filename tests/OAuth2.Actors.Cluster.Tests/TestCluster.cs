@@ -202,6 +202,47 @@ public sealed class TestCluster : IAsyncDisposable
         return new RegisteredClient(response.ClientId!, null) { RedirectUri = RedirectUri };
     }
 
+    /// <summary>
+    /// The authorization-code flow as a browser makes it (cookies kept across nodes, as a browser keeps them for the
+    /// balancer's host), each step sent to the node named: the code the client receives (at once, without the consent
+    /// page, when the user has already consented to the client).
+    /// </summary>
+    public static async Task<string> AuthorizeCode(TestUser user, RegisteredClient client, Pkce pkce, ClusterNode authorizeOn, ClusterNode loginPageOn, ClusterNode loginPostOn, ClusterNode consentPageOn, ClusterNode consentPostOn)
+    {
+        using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
+        using var browser = new HttpClient(handler);
+        using var authorize = await browser.GetAsync(authorizeOn.Url + TestBrowser.AuthorizeQuery(client, pkce, "read write", "cluster"));
+        Assert.Equal(HttpStatusCode.Redirect, authorize.StatusCode);
+        var returnUrl = TestBrowser.QueryValue(TestBrowser.Location(authorize)!, "returnUrl")!;
+
+        using var loginPage = await browser.GetAsync(loginPageOn.Url + "/auth/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        var csrf = TestBrowser.Csrf(await loginPage.Content.ReadAsStringAsync());
+        using var login = await browser.PostAsync(loginPostOn.Url + "/auth/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__csrf"] = csrf,
+            ["username"] = user.Username,
+            ["password"] = user.Password,
+            ["returnUrl"] = returnUrl,
+        }));
+        Assert.True(login.StatusCode == HttpStatusCode.Redirect, $"sign-in on {loginPostOn.Name}: {(int)login.StatusCode} {await login.Content.ReadAsStringAsync()}");
+
+        using var consentPage = await browser.GetAsync(consentPageOn.Url + returnUrl);
+        if (consentPage.StatusCode == HttpStatusCode.Redirect && TestBrowser.Location(consentPage) is { } remembered && remembered.StartsWith(RedirectUri, StringComparison.Ordinal))
+        {
+            // The user consented to this client before: no consent page, the code at once.
+            return new AuthorizeResponse(remembered).Code!;
+        }
+
+        var html = await consentPage.Content.ReadAsStringAsync();
+        Assert.True(consentPage.StatusCode == HttpStatusCode.OK, $"consent page on {consentPageOn.Name}: {(int)consentPage.StatusCode} {html}");
+        var fields = TestBrowser.HiddenFields(html);
+        fields.Add(KeyValuePair.Create("decision", "allow"));
+        using var consent = await browser.PostAsync(consentPostOn.Url + "/oauth/authorize", new FormUrlEncodedContent(fields));
+        var redirect = TestBrowser.Location(consent);
+        Assert.True(consent.StatusCode == HttpStatusCode.Redirect && redirect!.StartsWith(RedirectUri, StringComparison.Ordinal), $"consent on {consentPostOn.Name}: {(int)consent.StatusCode} {redirect}");
+        return new AuthorizeResponse(redirect!).Code!;
+    }
+
     /// <summary>The public code client redeems <paramref name="code"/> with its PKCE verifier at the token endpoint of <paramref name="http"/>.</summary>
     public static Task<TokenResponse> RedeemCode(HttpClient http, RegisteredClient client, string code, Pkce pkce) =>
         http.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
