@@ -76,13 +76,7 @@ public sealed class CrossNodeFlowTests(ClusterFixture fixture, ITestOutputHelper
         // The code is redeemed on node 3 and the refresh token used on node 1.
         using var tokens = await TestCluster.RedeemCode(n3.Http, client, code, pkce);
         Assert.False(tokens.IsError, $"code on node3: {tokens.Error} {tokens.Raw}");
-        using var refreshed = await n1.Http.RequestRefreshTokenAsync(new RefreshTokenRequest
-        {
-            Address = "/oauth/token",
-            ClientId = client.ClientId,
-            ClientCredentialStyle = ClientCredentialStyle.PostBody,
-            RefreshToken = tokens.RefreshToken!,
-        });
+        using var refreshed = await TestCluster.Refresh(n1.Http, client, tokens.RefreshToken!);
         Assert.False(refreshed.IsError, $"refresh on node1: {refreshed.Error} {refreshed.Raw}");
         Assert.True(await TestCluster.IsActive(n2, refreshed.AccessToken!));
 

@@ -85,13 +85,7 @@ public sealed class RollingRestartTests(RestartingClusterFixture fixture, ITestO
         // client still authenticates on every node, and the revocation still holds.
         using var redeemed = await TestCluster.RedeemCode(n1.Http, codeClient, pendingCode, pendingPkce);
         Assert.False(redeemed.IsError, $"the code issued before the restart: {redeemed.Raw}");
-        using var rotated = await n2.Http.RequestRefreshTokenAsync(new RefreshTokenRequest
-        {
-            Address = "/oauth/token",
-            ClientId = codeClient.ClientId,
-            ClientCredentialStyle = ClientCredentialStyle.PostBody,
-            RefreshToken = family.RefreshToken!,
-        });
+        using var rotated = await TestCluster.Refresh(n2.Http, codeClient, family.RefreshToken!);
         Assert.False(rotated.IsError, $"the refresh token issued before the restart: {rotated.Raw}");
         var again = Pkce.New();
         using var signedInAgain = await TestCluster.RedeemCode(n3.Http, codeClient, await TestCluster.AuthorizeCode(user, codeClient, again, n3, n1, n2, n3, n1), again);

@@ -255,6 +255,16 @@ public sealed class TestCluster : IAsyncDisposable
             CodeVerifier = pkce.Verifier,
         });
 
+    /// <summary>The public code client rotates <paramref name="refreshToken"/> at the token endpoint of <paramref name="http"/>.</summary>
+    public static Task<TokenResponse> Refresh(HttpClient http, RegisteredClient client, string refreshToken) =>
+        http.RequestRefreshTokenAsync(new RefreshTokenRequest
+        {
+            Address = "/oauth/token",
+            ClientId = client.ClientId,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            RefreshToken = refreshToken,
+        });
+
     public static Task<TokenResponse> Token(ClusterNode node, RegisteredClient client, string? scope = null) =>
         node.Http.RequestClientCredentialsTokenAsync(new ClientCredentialsTokenRequest
         {
