@@ -40,7 +40,9 @@ public sealed class RedisOutageTests
             await service.Start();
             stopped = false;
             var outage = Enumerable.Range(0, OutageRequests).Select(i => $"outage-{i}").ToArray();
-            var entries = await RedisBroker.WaitFor(database, stream, e => e.HasAll("token_created", outage), TimeSpan.FromSeconds(60), $"all {OutageRequests} token_created events from the outage");
+            // Both events of every request: the sink delivers batches in parallel, so one request's client_validated may
+            // land after its token_created.
+            var entries = await RedisBroker.WaitFor(database, stream, e => e.HasAll("token_created", outage) && e.HasAll("client_validated", outage), TimeSpan.FromSeconds(60), $"all {OutageRequests} token_created and client_validated events from the outage");
             var outageEvents = entries.Where(e => e["correlation_id"].ToString().StartsWith("outage-", StringComparison.Ordinal)).ToArray();
             Assert.Equal(OutageRequests * 2, outageEvents.Select(e => e.Field("event_id")).Distinct().Count()); // client_validated + token_created each
             await OutageChecks.AssertRecovered(host, "redis", TimeSpan.FromSeconds(30));
