@@ -25,7 +25,9 @@ public sealed class ClientCredentialsTests(TestHostFixture fixture) : HostTests<
     [InlineData(ClientCredentialStyle.PostBody)]
     public async Task Token_endpoint_must_authenticate_with_client_secret_basic_and_client_secret_post(ClientCredentialStyle style)
     {
-        using var response = await Host.RequestToken(_client, style: style);
+        var client = await Host.RegisterFor(style);
+
+        using var response = await Host.RequestToken(client, style: style);
 
         Assert.False(response.IsError, response.Raw);
         Assert.False(string.IsNullOrEmpty(response.AccessToken));

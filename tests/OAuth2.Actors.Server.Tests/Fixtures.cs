@@ -6,8 +6,8 @@ namespace OAuth2.Actors.Server.Tests;
 /// </summary>
 public static class Fixtures
 {
-    /// <summary>Registration protected by an initial access token (RFC 7591 3).</summary>
-    public sealed class InitialAccessTokenServerFixture() : TestHostFixture(("OAUTH2_REGISTRATION_INITIAL_ACCESS_TOKEN", InitialAccessToken))
+    /// <summary>Registration as it is by default (closed), with an initial access token (RFC 7591 3).</summary>
+    public sealed class InitialAccessTokenServerFixture() : TestHostFixture(("OAUTH2_REGISTRATION_INITIAL_ACCESS_TOKEN", InitialAccessToken), ("OAUTH2_REGISTRATION_OPEN", null))
     {
         public const string InitialAccessToken = "initial-access-token-0123456789-abcdefghijklmnop";
     }

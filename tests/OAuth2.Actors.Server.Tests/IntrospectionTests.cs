@@ -60,12 +60,13 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
     public async Task Introspection_must_work_with_client_secret_post()
     {
         var token = await Host.AccessToken(_client);
+        var resourceServer = await Host.RegisterFor(ClientCredentialStyle.PostBody, scope: "introspect");
 
         using var response = await Host.Client.IntrospectTokenAsync(new TokenIntrospectionRequest
         {
             Address = Host.IntrospectionEndpoint,
-            ClientId = _resourceServer.ClientId,
-            ClientSecret = _resourceServer.ClientSecret,
+            ClientId = resourceServer.ClientId,
+            ClientSecret = resourceServer.ClientSecret,
             ClientCredentialStyle = ClientCredentialStyle.PostBody,
             Token = token,
         });

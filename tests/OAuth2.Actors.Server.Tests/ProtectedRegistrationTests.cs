@@ -73,17 +73,5 @@ public sealed class ProtectedRegistrationTests(Fixtures.InitialAccessTokenServer
         await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_token");
     }
 
-    private async Task<HttpResponseMessage> Post(string? bearer)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.RegistrationPath)
-        {
-            Content = JsonContent.Create(new { grant_types = new[] { "client_credentials" }, scope = "read" }),
-        };
-        if (bearer is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-        }
-
-        return await Host.Client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> Post(string? bearer) => RegistrationRequests.Post(Host, bearer, scope: "read");
 }

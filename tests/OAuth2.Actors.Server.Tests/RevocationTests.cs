@@ -39,7 +39,8 @@ public sealed class RevocationTests(TestHostFixture fixture) : HostTests<TestHos
     [InlineData(ClientCredentialStyle.PostBody)]
     public async Task Revocation_of_an_own_token_must_answer_200_and_make_it_inactive(ClientCredentialStyle style)
     {
-        var token = await Host.AccessToken(_owner);
+        var owner = await Host.RegisterFor(style);
+        var token = await Host.AccessToken(owner, style: style);
         using (var active = await Host.Introspect(token))
         {
             Assert.True(active.IsActive, active.Raw);
@@ -48,8 +49,8 @@ public sealed class RevocationTests(TestHostFixture fixture) : HostTests<TestHos
         using var response = await Host.Client.RevokeTokenAsync(new TokenRevocationRequest
         {
             Address = Host.RevocationEndpoint,
-            ClientId = _owner.ClientId,
-            ClientSecret = _owner.ClientSecret,
+            ClientId = owner.ClientId,
+            ClientSecret = owner.ClientSecret,
             ClientCredentialStyle = style,
             Token = token,
             TokenTypeHint = "access_token",

@@ -59,8 +59,12 @@ public sealed partial class TestHost
     // ---- registration -------------------------------------------------------------------------------------------
 
     /// <summary>Registers a confidential client_credentials client; throws <see cref="InvalidOperationException"/> when refused.</summary>
-    public Task<RegisteredClient> Register(string? scope = "read write", string? bearer = null, string? name = "integration test client", string? correlationId = null) =>
-        Register(new DynamicClientRegistrationDocument { ClientName = name, Scope = scope, GrantTypes = { "client_credentials" } }, bearer, correlationId);
+    public Task<RegisteredClient> Register(string? scope = "read write", string? bearer = null, string? name = "integration test client", string? correlationId = null, string? authMethod = null) =>
+        Register(new DynamicClientRegistrationDocument { ClientName = name, Scope = scope, GrantTypes = { "client_credentials" }, TokenEndpointAuthenticationMethod = authMethod }, bearer, correlationId);
+
+    /// <summary>A client_credentials client that authenticates the way <paramref name="style"/> does (client_secret_basic or client_secret_post).</summary>
+    public Task<RegisteredClient> RegisterFor(ClientCredentialStyle style, string scope = "read write") =>
+        Register(scope, authMethod: style == ClientCredentialStyle.PostBody ? "client_secret_post" : "client_secret_basic");
 
     /// <summary>A client_credentials client registered with <paramref name="scope"/> (by <paramref name="bearer"/>, if given) and an access token of it.</summary>
     public async Task<(RegisteredClient Client, string Token)> RegisterWithToken(string? scope = "read write", string? bearer = null)
@@ -73,14 +77,19 @@ public sealed partial class TestHost
     public async Task<RegisteredClient> RegisterAsAdmin(string scope, string name = "service client") =>
         await Register(scope, await AdminToken(), name);
 
-    /// <summary>Registers a client for the authorization_code grant (and refresh_token unless told otherwise).</summary>
-    public Task<RegisteredClient> RegisterCodeClient(
+    /// <summary>
+    /// Registers a client for the authorization_code grant (and refresh_token unless told otherwise), by the admin as a
+    /// deployment registers the apps it trusts; <paramref name="openly"/>: through open registration, without a token
+    /// (its redirect URIs are then not trusted until a user consents).
+    /// </summary>
+    public async Task<RegisteredClient> RegisterCodeClient(
         bool confidential = false,
         string scope = "read write",
         string[]? redirectUris = null,
         string[]? grantTypes = null,
         string name = "Flow test app",
-        string? bearer = null)
+        string? bearer = null,
+        bool openly = false)
     {
         var document = new DynamicClientRegistrationDocument
         {
@@ -103,7 +112,7 @@ public sealed partial class TestHost
             document.ResponseTypes.Add("code");
         }
 
-        return Register(document, bearer, correlationId: null);
+        return await Register(document, bearer ?? (openly ? null : await AdminToken()), correlationId: null);
     }
 
     private async Task<RegisteredClient> Register(DynamicClientRegistrationDocument document, string? bearer, string? correlationId)
@@ -144,9 +153,9 @@ public sealed partial class TestHost
         RequestToken(client.ClientId, client.ClientSecret, scope, style, correlationId, traceparent);
 
     /// <summary>An access token by client_credentials; fails the test when refused.</summary>
-    public async Task<string> AccessToken(RegisteredClient client, string? scope = null, string? correlationId = null, string? traceparent = null)
+    public async Task<string> AccessToken(RegisteredClient client, string? scope = null, string? correlationId = null, string? traceparent = null, ClientCredentialStyle style = ClientCredentialStyle.AuthorizationHeader)
     {
-        using var response = await RequestToken(client, scope, correlationId: correlationId, traceparent: traceparent);
+        using var response = await RequestToken(client, scope, style, correlationId, traceparent);
         Assert.False(response.IsError, $"{client.ClientId} could not get a token: {response.Error} {response.Raw}");
         return response.AccessToken!;
     }

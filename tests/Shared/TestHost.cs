@@ -22,6 +22,9 @@ public sealed partial class TestHost : IAsyncDisposable
     public const string AdminClientId = "test-admin";
     public const string AdminClientSecret = "test-admin-secret-0123456789-abcdefghijklmnopqr";
 
+    /// <summary>The scopes the suites' open registration allows (OAUTH2_REGISTRATION_ALLOWED_SCOPES).</summary>
+    public const string OpenScopes = "read write profile introspect";
+
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(120);
 
     private readonly TestServerFactory _factory;
@@ -232,6 +235,10 @@ public sealed partial class TestHost : IAsyncDisposable
             // Every message goes through its serializer, as it would between nodes: a message that would not survive
             // the wire fails here, on one node.
             ["OAUTH2_AKKA_SERIALIZE_MESSAGES"] = "on",
+            // The suites register most of their clients the way a public deployment with open registration would
+            // (RegistrationTests prove the closed default and the allow-list).
+            ["OAUTH2_REGISTRATION_OPEN"] = "true",
+            ["OAUTH2_REGISTRATION_ALLOWED_SCOPES"] = OpenScopes,
         };
         if (kestrel)
         {
@@ -239,9 +246,17 @@ public sealed partial class TestHost : IAsyncDisposable
             settings["OAUTH2_SERVER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        // A null value takes a default of the suites away: the server then runs on its own default for it.
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
-            settings[key] = value;
+            if (value is null)
+            {
+                settings.Remove(key);
+            }
+            else
+            {
+                settings[key] = value;
+            }
         }
 
         return settings;

@@ -19,23 +19,26 @@ public sealed class ClientActor : ReceivePersistentActor
     private readonly TimeProvider _time;
     private readonly EventPublisher _events;
     private readonly ClientCacheInvalidation _invalidation;
+    private readonly IActorRef _unusedClients;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ClientRecord? _state;
     private ClientRecord? _viewOf;
     private ClientView? _view;
 
-    public ClientActor(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation invalidation)
+    public ClientActor(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation invalidation, IActorRef unusedClients)
     {
         _clientId = clientId;
         _settings = settings;
         _time = time;
         _events = events;
         _invalidation = invalidation;
+        _unusedClients = unusedClients;
 
         Recover<ClientCreated>(e => _state = e.Client);
         Recover<ClientCredentialsReplaced>(e => _state = e.Client);
         Recover<ClientMetadataReplaced>(e => _state = e.Client);
         Recover<ClientRemoved>(_ => _state = null);
+        Recover<ClientFirstAuthenticated>(e => _state = _state is null ? null : _state with { FirstAuthenticatedAt = e.At });
         Recover<SnapshotOffer>(offer =>
         {
             if (offer.Snapshot is ClientRecord record)
@@ -48,9 +51,10 @@ public sealed class ClientActor : ReceivePersistentActor
         Command<StopEntity>(_ => Context.Stop(Self));
         Command<GetClient>(_ =>
         {
-            Sender.Tell(new CurrentClient(_clientId, _state?.ToView()));
+            Sender.Tell(new CurrentClient(_clientId, Current?.ToView()));
             PassivateIfEmpty();
         });
+        Command<ExpireUnusedClient>(Expire);
         Command<RegisterClient>(Register);
         Command<EnsureBootstrapClient>(EnsureBootstrap);
         Command<ReadClientConfiguration>(r =>
@@ -65,27 +69,56 @@ public sealed class ClientActor : ReceivePersistentActor
         });
         Command<UpdateClientConfiguration>(Update);
         Command<DeleteClient>(Delete);
+        Command<DeleteMessagesSuccess>(_ => PassivateIfEmpty());
+        Command<DeleteMessagesFailure>(f => _log.Warning("Could not delete the journal of expired client {ClientId}: {Error}", _clientId, f.Cause.Message));
     }
 
     public override string PersistenceId => PersistenceIds.For("client-", _clientId);
 
-    public static Props Props(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation? invalidation = null) =>
-        Akka.Actor.Props.Create(() => new ClientActor(clientId, settings, time, events, invalidation ?? ClientCacheInvalidation.None));
+    /// <param name="unusedClients">The <see cref="UnusedClientSweeper"/> told of every open registration while unused clients expire; null: none.</param>
+    public static Props Props(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation? invalidation = null, IActorRef? unusedClients = null) =>
+        Akka.Actor.Props.Create(() => new ClientActor(clientId, settings, time, events, invalidation ?? ClientCacheInvalidation.None, unusedClients ?? ActorRefs.Nobody));
+
+    /// <summary>The client, unless it expired unused (then it is removed, and answered as unknown from now on).</summary>
+    private ClientRecord? Current
+    {
+        get
+        {
+            if (_state is { } state && state.IsUnusedPast(_settings.UnusedClientTtl, _time.GetUtcNow()))
+            {
+                Self.Tell(new ExpireUnusedClient(_clientId));
+                return null;
+            }
+
+            return _state;
+        }
+    }
 
     private void Authenticate(AuthenticateClient command)
     {
-        ClientAuthenticationFailure? failure = _state switch
+        var state = Current;
+        ClientAuthenticationFailure? failure = state switch
         {
             null => ClientAuthenticationFailure.UnknownClient,
             { IsConfidential: false } => command.Secret is null ? null : ClientAuthenticationFailure.PublicClientPresentedSecret,
             _ when command.Secret is null => ClientAuthenticationFailure.MissingSecret,
-            _ => Secrets.Verify(command.Secret, _state.SecretHash) ? null : ClientAuthenticationFailure.WrongSecret,
+            // Checked after the secret would be, so a wrong method does not tell whether the secret was right.
+            _ when !Secrets.Verify(command.Secret, state.SecretHash) => ClientAuthenticationFailure.WrongSecret,
+            _ when command.Method != state.TokenEndpointAuthMethod => ClientAuthenticationFailure.WrongAuthMethod,
+            _ => null,
         };
 
         if (failure is null)
         {
             ClientAuthenticationEvents.Succeeded(_events, command.Context, _clientId, command.Method);
-            Sender.Tell(new ClientAuthenticated(View(_state!)));
+            Sender.Tell(new ClientAuthenticated(View(state!)));
+            if (state!.OpenlyRegistered && state.FirstAuthenticatedAt is null && _settings.UnusedClientTtl > TimeSpan.Zero)
+            {
+                // Once: from now on the client is in use and never expires unused.
+                PersistAsync(new ClientFirstAuthenticated(_clientId, _time.GetUtcNow().ToUnixTimeSeconds()), e =>
+                    _state = _state is null ? null : _state with { FirstAuthenticatedAt = e.At });
+            }
+
             return;
         }
 
@@ -120,7 +153,8 @@ public sealed class ClientActor : ReceivePersistentActor
             return;
         }
 
-        var (metadata, error) = ClientMetadataValidator.Validate(command.Metadata, _settings.DefaultClientScope, command.Privileged, _settings.SupportedGrantTypes);
+        var (metadata, error) = ClientMetadataValidator.Validate(
+            command.Metadata, _settings.DefaultClientScope, command.Privileged, _settings.SupportedGrantTypes, _settings.OpenRegistrationScopes);
         if (error is not null || metadata is null)
         {
             Sender.Tell(error!);
@@ -142,7 +176,8 @@ public sealed class ClientActor : ReceivePersistentActor
             metadata.Scope,
             secret is null ? null : Secrets.Hash(secret),
             Secrets.Hash(registrationToken),
-            issuedAt);
+            issuedAt,
+            OpenlyRegistered: !command.Privileged);
 
         var replyTo = Sender;
         Persist(new ClientCreated(record), e =>
@@ -159,6 +194,11 @@ public sealed class ClientActor : ReceivePersistentActor
                 ["redirect_uris"] = string.Join(" ", record.RedirectUris),
                 ["privileged"] = command.Privileged ? "true" : "false",
             });
+            if (record.OpenlyRegistered && _settings.UnusedClientTtl > TimeSpan.Zero)
+            {
+                _unusedClients.Tell(new TrackOpenRegistration(_clientId, issuedAt));
+            }
+
             replyTo.Tell(new ClientRegistrationSucceeded(new ClientRegistrationResponse(
                 _clientId,
                 secret,
@@ -221,13 +261,13 @@ public sealed class ClientActor : ReceivePersistentActor
 
     private OAuthError? Denied(ClientManagementAccess access)
     {
-        if (_state is null)
+        if (Current is not { } state)
         {
             PassivateIfEmpty();
             return access.Admin ? new OAuthError(Errors.InvalidClient, "No such client.", FailureKind.NotFound) : InvalidRegistrationToken;
         }
 
-        return access.Admin || Secrets.Verify(access.RegistrationToken, _state.RegistrationTokenHash) ? null : InvalidRegistrationToken;
+        return access.Admin || Secrets.Verify(access.RegistrationToken, state.RegistrationTokenHash) ? null : InvalidRegistrationToken;
     }
 
     private ClientRegistrationResponse Configuration(ClientRecord c) => new(
@@ -265,20 +305,15 @@ public sealed class ClientActor : ReceivePersistentActor
             return;
         }
 
-        var privileged = command.Access.Admin || current.ScopeList.Any(ClientMetadataValidator.ReservedScopes.Contains);
-        var (metadata, error) = ClientMetadataValidator.Validate(command.Metadata, _settings.DefaultClientScope, privileged, _settings.SupportedGrantTypes);
+        // A client's own registration token keeps the scopes it has and may add only what open registration could
+        // ask for; an admin grants anything.
+        var keptOrOpen = new HashSet<string>(current.ScopeList, StringComparer.Ordinal);
+        keptOrOpen.UnionWith(_settings.OpenRegistrationScopes);
+        var (metadata, error) = ClientMetadataValidator.Validate(
+            command.Metadata, _settings.DefaultClientScope, command.Access.Admin, _settings.SupportedGrantTypes, keptOrOpen);
         if (metadata is null)
         {
             Sender.Tell(error!);
-            return;
-        }
-
-        // A client's own registration token keeps the reserved scopes it has; only an admin grants new ones.
-        var added = metadata.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .FirstOrDefault(s => ClientMetadataValidator.ReservedScopes.Contains(s) && !current.ScopeList.Contains(s, StringComparer.Ordinal));
-        if (!command.Access.Admin && added is not null)
-        {
-            Sender.Tell(new OAuthError(Errors.InvalidClientMetadata, $"scope '{added}' may only be added with an admin access token."));
             return;
         }
 
@@ -327,6 +362,33 @@ public sealed class ClientActor : ReceivePersistentActor
                 ["by"] = command.Access.Admin ? "admin" : "registration_access_token",
             });
             AnswerOnceForgotten(replyTo, new ClientDeleted(_clientId));
+        });
+    }
+
+    private void Expire(ExpireUnusedClient command)
+    {
+        var replyTo = Sender == Self ? ActorRefs.Nobody : Sender;
+        if (_state is not { } state || !state.IsUnusedPast(_settings.UnusedClientTtl, _time.GetUtcNow()))
+        {
+            replyTo.Tell(new UnusedClientChecked(_clientId, Removed: false));
+            PassivateIfEmpty();
+            return;
+        }
+
+        Persist(new ClientRemoved(_clientId, _time.GetUtcNow()), _ =>
+        {
+            _state = null;
+            _log.Info("Client {ClientId} expired: registered openly and never used", _clientId);
+            _events.Publish(EventType.ClientDeleted, RequestContext.Internal(Guid.NewGuid().ToString()), _clientId, metadata: new Dictionary<string, string>
+            {
+                ["client_name"] = state.ClientName ?? string.Empty,
+                ["by"] = "expiry",
+                ["reason"] = "never authenticated",
+            });
+
+            // Nothing of it is kept: the journal of an expired client is deleted (its id is random and never reused).
+            DeleteMessages(LastSequenceNr);
+            AnswerOnceForgotten(replyTo, new UnusedClientChecked(_clientId, Removed: true));
         });
     }
 

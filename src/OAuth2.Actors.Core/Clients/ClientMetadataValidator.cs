@@ -24,7 +24,13 @@ public static class ClientMetadataValidator
     private const int MaxClientNameLength = 200;
     private const int MaxRedirectUris = 20;
 
-    public static (ValidatedClientMetadata? Metadata, OAuthError? Error) Validate(ClientMetadata metadata, string defaultScope, bool privileged, IReadOnlySet<string>? supportedGrants = null)
+    /// <param name="privileged">Authorised by the initial access token or an admin token: any scope.</param>
+    /// <param name="allowedScopes">
+    /// Otherwise, the scopes the registrant may ask for (open registration's allow-list, or what a client may keep and
+    /// add through its own registration token); null: any scope that is not reserved.
+    /// </param>
+    public static (ValidatedClientMetadata? Metadata, OAuthError? Error) Validate(
+        ClientMetadata metadata, string defaultScope, bool privileged, IReadOnlySet<string>? supportedGrants = null, IReadOnlySet<string>? allowedScopes = null)
     {
         supportedGrants ??= GrantTypes.Supported;
         // Step 1: auth method.
@@ -91,9 +97,10 @@ public static class ClientMetadataValidator
             return (null, new OAuthError(Errors.InvalidRedirectUri, "The authorization_code grant requires at least one redirect_uri."));
         }
 
-        if (method == ClientAuthMethods.None && grantTypes.Contains(GrantTypes.ClientCredentials))
+        if (method == ClientAuthMethods.None && grantTypes.FirstOrDefault(g => g is GrantTypes.ClientCredentials or GrantTypes.Password) is { } confidentialOnly)
         {
-            return Fail("A public client (token_endpoint_auth_method 'none') cannot use the client_credentials grant.");
+            // RFC 9700 2.4: the password grant must not be used at all; a public client, which cannot keep a secret, never gets it.
+            return Fail($"A public client (token_endpoint_auth_method 'none') cannot use the {confidentialOnly} grant.");
         }
 
         // Step 5: scope syntax and reserved scopes.
@@ -108,9 +115,15 @@ public static class ClientMetadataValidator
         }
 
         var reserved = scopes.FirstOrDefault(ReservedScopes.Contains);
-        if (reserved is not null && !privileged)
+        if (reserved is not null && !privileged && allowedScopes?.Contains(reserved) != true)
         {
             return Fail($"scope '{reserved}' may only be registered with an initial access token or an admin access token.");
+        }
+
+        if (!privileged && allowedScopes is not null && scopes.FirstOrDefault(s => !allowedScopes.Contains(s)) is { } refused)
+        {
+            return Fail($"scope '{refused}' may only be registered with an initial access token or an admin access token; "
+                + $"without one a client may ask for: {string.Join(' ', allowedScopes.Order(StringComparer.Ordinal))}.");
         }
 
         // Step 6: client name.

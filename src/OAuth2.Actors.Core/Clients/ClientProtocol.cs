@@ -72,6 +72,18 @@ public sealed record ClientMetadataReplaced(ClientRecord Client) : IClientEvent;
 
 public sealed record ClientRemoved(string ClientId, DateTimeOffset At) : IClientEvent;
 
+/// <summary>An openly registered client authenticated for the first time: it is in use, and no longer expires unused.</summary>
+public sealed record ClientFirstAuthenticated(string ClientId, long At) : IClientEvent;
+
+/// <summary>
+/// From the <see cref="UnusedClientSweeper"/>: remove the client if it was registered openly, never authenticated and is
+/// older than the unused-client lifetime. Answered with <see cref="UnusedClientChecked"/>.
+/// </summary>
+public sealed record ExpireUnusedClient(string ClientId) : IClientCommand;
+
+/// <summary><paramref name="Removed"/>: the client expired and is gone; false: it is in use, or gone already.</summary>
+public sealed record UnusedClientChecked(string ClientId, bool Removed);
+
 /// <summary>To a node's <see cref="ClientCacheActor"/>: the client changed; forget its cached authentication.</summary>
 public sealed record InvalidateClientCache(string ClientId);
 

@@ -11,7 +11,9 @@ public sealed record ClientRecord(
     string Scope,
     string? SecretHash,
     string? RegistrationTokenHash,
-    long IssuedAt)
+    long IssuedAt,
+    bool OpenlyRegistered = false,
+    long? FirstAuthenticatedAt = null)
 {
     public bool IsConfidential => TokenEndpointAuthMethod != ClientAuthMethods.None;
 
@@ -19,10 +21,17 @@ public sealed record ClientRecord(
 
     public IReadOnlyList<string> ScopeList => Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
-    public ClientView ToView() => new(ClientId, ClientName, RedirectUris, GrantTypes, ResponseTypes, TokenEndpointAuthMethod, Scope);
+    public ClientView ToView() => new(ClientId, ClientName, RedirectUris, GrantTypes, ResponseTypes, TokenEndpointAuthMethod, Scope, OpenlyRegistered);
+
+    /// <summary>Registered openly, never used, and older than <paramref name="ttl"/> (zero: never).</summary>
+    public bool IsUnusedPast(TimeSpan ttl, DateTimeOffset now) =>
+        ttl > TimeSpan.Zero && OpenlyRegistered && FirstAuthenticatedAt is null && now.ToUnixTimeSeconds() - IssuedAt >= (long)ttl.TotalSeconds;
 }
 
-/// <summary>What other actors may know of a client: no hashes.</summary>
+/// <summary>
+/// What other actors may know of a client: no hashes. <paramref name="OpenlyRegistered"/>: registered without a token,
+/// so its redirect URIs are whatever anyone chose (authorization errors are not redirected to them untrusted).
+/// </summary>
 public sealed record ClientView(
     string ClientId,
     string? ClientName,
@@ -30,7 +39,8 @@ public sealed record ClientView(
     IReadOnlyList<string> GrantTypes,
     IReadOnlyList<string> ResponseTypes,
     string TokenEndpointAuthMethod,
-    string Scope)
+    string Scope,
+    bool OpenlyRegistered = false)
 {
     public bool AllowsGrant(string grantType) => GrantTypes.Contains(grantType, StringComparer.Ordinal);
 

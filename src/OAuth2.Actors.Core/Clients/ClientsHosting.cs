@@ -7,7 +7,8 @@ public static class ClientsHosting
 {
     /// <summary>
     /// Registered clients: one persistent entity each, sharded across the cluster; and on every node the cache of recent
-    /// successful authentications with the actor through which the entities invalidate it.
+    /// successful authentications with the actor through which the entities invalidate it; and the one entity that
+    /// expires openly registered clients nobody used.
     /// </summary>
     public static AkkaConfigurationBuilder WithClients(this AkkaConfigurationBuilder builder, OAuth2Setup setup)
     {
@@ -18,7 +19,10 @@ public static class ClientsHosting
             .WithActors((system, registry) =>
                 registry.Register<ClientCacheActor>(system.ActorOf(ClientCacheActor.Props(setup.ClientCache), ClientCacheActor.Name)))
             .WithEntity<ClientActor, IClientCommand>("clients", c => c.ClientId, 100,
-                (registry, id) => ClientActor.Props(id, setup.Settings, setup.Time, setup.Publisher(registry), invalidation));
+                (registry, id) => ClientActor.Props(id, setup.Settings, setup.Time, setup.Publisher(registry), invalidation,
+                    setup.Settings.UnusedClientTtl > TimeSpan.Zero ? registry.Get<UnusedClientSweeper>() : null))
+            .WithEntity<UnusedClientSweeper, IUnusedClientsCommand>("unused-clients", _ => UnusedClientSweeper.EntityId, 1,
+                (registry, _) => UnusedClientSweeper.Props(setup.Settings, setup.Time, registry.Get<ClientActor>()));
     }
 
     // A node that cannot confirm within a second is unreachable; waiting longer only delays the change's answer.

@@ -21,8 +21,27 @@ public sealed record ServerSettings
     /// <summary>PEM file with the private signing key; when null the key is generated once and kept in the journal.</summary>
     public string? SigningKeyFile { get; init; }
 
-    /// <summary>When set, client registration requires it as a Bearer token (or an access token with scope admin).</summary>
+    /// <summary>Registration with it as the Bearer token is privileged: any scope, reserved ones included (an access token with scope admin works too).</summary>
     public string? RegistrationInitialAccessToken { get; init; }
+
+    /// <summary>
+    /// Registration without a token (RFC 7591 open registration). Off by default: then only the initial access token or
+    /// an admin access token registers clients.
+    /// </summary>
+    public bool RegistrationOpen { get; init; }
+
+    /// <summary>The scopes an open registration may ask for; null: the default client scope only.</summary>
+    public IReadOnlySet<string>? RegistrationAllowedScopes { get; init; }
+
+    /// <summary>
+    /// How long an openly registered client that never authenticated is kept (zero: for ever). Each open registration is
+    /// a journal write anyone can cause; this bounds what is kept of the ones nobody uses.
+    /// </summary>
+    public TimeSpan UnusedClientTtl { get; init; } = TimeSpan.Zero;
+
+    /// <summary>The scopes open registration may ask for: <see cref="RegistrationAllowedScopes"/>, else the default client scope.</summary>
+    public IReadOnlySet<string> OpenRegistrationScopes => RegistrationAllowedScopes
+        ?? new HashSet<string>(DefaultClientScope.Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
 
     /// <summary>Default scope of clients registered without one.</summary>
     public string DefaultClientScope { get; init; } = "read";

@@ -43,6 +43,9 @@ public enum ClientAuthenticationFailure
     PublicClientPresentedSecret,
     MissingSecret,
     WrongSecret,
+
+    /// <summary>The client authenticated another way than its registered <c>token_endpoint_auth_method</c>.</summary>
+    WrongAuthMethod,
 }
 
 /// <summary>Why a user could not be created or changed.</summary>
@@ -60,6 +63,7 @@ public static class Reasons
         ClientAuthenticationFailure.UnknownClient => "unknown client",
         ClientAuthenticationFailure.PublicClientPresentedSecret => "public client presented a secret",
         ClientAuthenticationFailure.MissingSecret => "missing client secret",
+        ClientAuthenticationFailure.WrongAuthMethod => "authentication method other than the registered one",
         _ => "wrong client secret",
     };
 

@@ -38,6 +38,10 @@ public static class MessageManifests
         (typeof(BootstrapClientReady), "cl-bootstrap-ready"),
         (typeof(InvalidateClientCache), "cl-cache-invalidate"),
         (typeof(ClientCacheInvalidated), "cl-cache-invalidated"),
+        (typeof(ExpireUnusedClient), "cl-expire-unused"),
+        (typeof(UnusedClientChecked), "cl-unused-checked"),
+        (typeof(TrackOpenRegistration), "uc-track"),
+        (typeof(SweepUnusedClients), "uc-sweep"),
 
         // Users (the "users" shard region) and the user directory.
         (typeof(CreateUser), "us-create"),

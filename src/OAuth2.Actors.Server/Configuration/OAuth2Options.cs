@@ -44,6 +44,23 @@ public sealed class OAuth2Options
     [ConfigurationKeyName("OAUTH2_REGISTRATION_INITIAL_ACCESS_TOKEN")]
     public string? RegistrationInitialAccessToken { get; set; }
 
+    /// <summary>Open registration (no token needed): off by default, warned about at start when on.</summary>
+    [ConfigurationKeyName("OAUTH2_REGISTRATION_OPEN")]
+    public bool RegistrationOpen { get; set; } = Defaults.RegistrationOpen;
+
+    /// <summary>Space- or comma-separated scopes an open registration may ask for; empty: the default client scope.</summary>
+    [ConfigurationKeyName("OAUTH2_REGISTRATION_ALLOWED_SCOPES")]
+    public string? RegistrationAllowedScopes { get; set; }
+
+    /// <summary>The allow-list as scopes (empty when not set).</summary>
+    public string[] RegistrationAllowedScopeList => (RegistrationAllowedScopes ?? string.Empty)
+        .Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Seconds an openly registered client that never authenticated is kept; 0: for ever.</summary>
+    [ConfigurationKeyName("OAUTH2_REGISTRATION_UNUSED_CLIENT_TTL_SECONDS")]
+    [Range(0, 365 * 86_400)]
+    public int UnusedClientTtlSeconds { get; set; } = Seconds(Defaults.UnusedClientTtl);
+
     [ConfigurationKeyName("OAUTH2_BOOTSTRAP_ADMIN_CLIENT_ID")]
     public string? BootstrapAdminClientId { get; set; }
 
@@ -193,6 +210,9 @@ public sealed class OAuth2Options
         SigningKeyFile = string.IsNullOrWhiteSpace(SigningKeyFile) ? null : SigningKeyFile,
         RegistrationInitialAccessToken = string.IsNullOrEmpty(RegistrationInitialAccessToken) ? null : RegistrationInitialAccessToken,
         DefaultClientScope = DefaultClientScope,
+        RegistrationOpen = RegistrationOpen,
+        RegistrationAllowedScopes = RegistrationAllowedScopeList is { Length: > 0 } allowed ? new HashSet<string>(allowed, StringComparer.Ordinal) : null,
+        UnusedClientTtl = TimeSpan.FromSeconds(UnusedClientTtlSeconds),
         AuthorizationCodeTtl = TimeSpan.FromSeconds(AuthorizationCodeTtlSeconds),
         RefreshTokenTtl = TimeSpan.FromSeconds(RefreshTokenTtlSeconds),
         RefreshTokenReuseLeeway = TimeSpan.FromSeconds(RefreshTokenReuseLeewaySeconds),

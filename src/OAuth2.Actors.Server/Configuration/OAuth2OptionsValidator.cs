@@ -62,6 +62,23 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
             failures.Add("OAUTH2_DEFAULT_CLIENT_SCOPE must not contain admin or events:* scopes.");
         }
 
+        if (options.RegistrationAllowedScopeList is { Length: > 0 } allowed)
+        {
+            if (!ScopeSyntax.TryParse(string.Join(' ', allowed), out _))
+            {
+                failures.Add($"OAUTH2_REGISTRATION_ALLOWED_SCOPES '{options.RegistrationAllowedScopes}' is not a valid scope list.");
+            }
+            else if (allowed.FirstOrDefault(ClientMetadataValidator.ReservedScopes.Contains) is { } reserved)
+            {
+                failures.Add($"OAUTH2_REGISTRATION_ALLOWED_SCOPES must not contain '{reserved}': reserved scopes are registered only with the initial access token or an admin token.");
+            }
+        }
+
+        if (options.UnusedClientTtlSeconds is > 0 and < 60)
+        {
+            failures.Add("OAUTH2_REGISTRATION_UNUSED_CLIENT_TTL_SECONDS must be 0 (keep every client) or at least 60.");
+        }
+
         DatabaseSettings? database = null;
         try
         {

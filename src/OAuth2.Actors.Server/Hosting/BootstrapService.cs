@@ -4,15 +4,26 @@ using OAuth2.Actors.Clients;
 
 namespace OAuth2.Actors.Server.Hosting;
 
-/// <summary>At start: creates or updates the bootstrap admin client, and warns when registration is open.</summary>
-public sealed partial class BootstrapService(IOptions<OAuth2Options> options, IRequiredActor<ClientActor> clients, ILogger<BootstrapService> logger) : BackgroundService
+/// <summary>At start: creates or updates the bootstrap admin client, warns when registration is open, and wakes the unused-client sweeper.</summary>
+public sealed partial class BootstrapService(
+    IOptions<OAuth2Options> options,
+    IRequiredActor<ClientActor> clients,
+    IRequiredActor<UnusedClientSweeper> unusedClients,
+    ILogger<BootstrapService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
-        if (string.IsNullOrEmpty(o.RegistrationInitialAccessToken))
+        if (o.RegistrationOpen)
         {
-            LogOpenRegistration(logger);
+            var allowed = o.RegistrationAllowedScopeList is { Length: > 0 } list ? string.Join(' ', list) : o.DefaultClientScope;
+            LogOpenRegistration(logger, allowed);
+        }
+
+        if (o.UnusedClientTtlSeconds > 0)
+        {
+            // The sweeper is an entity: started by its first message, this one after a restart.
+            (await unusedClients.GetAsync(stoppingToken)).Tell(SweepUnusedClients.Instance);
         }
 
         if (string.IsNullOrEmpty(o.BootstrapAdminClientId) || string.IsNullOrEmpty(o.BootstrapAdminClientSecret))
@@ -36,8 +47,8 @@ public sealed partial class BootstrapService(IOptions<OAuth2Options> options, IR
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "OAUTH2_REGISTRATION_INITIAL_ACCESS_TOKEN is not set: anyone who can reach /clients/register can register clients (reserved scopes still need an admin token).")]
-    private static partial void LogOpenRegistration(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OAUTH2_REGISTRATION_OPEN is true: anyone who can reach /clients/register can register clients, with scopes from {AllowedScopes} (other scopes need the initial access token or an admin token).")]
+    private static partial void LogOpenRegistration(ILogger logger, string allowedScopes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bootstrap admin client {ClientId} is ready")]
     private static partial void LogBootstrapReady(ILogger logger, string clientId);

@@ -28,8 +28,30 @@ public sealed class AuthorizationContext(AuthServices services, AuthorizeEndpoin
 
     public ClientView AuthorizedClient => Client ?? throw new InvalidOperationException("The client has not been identified by an earlier step.");
 
-    /// <summary>RFC 6749 4.1.2.1: once the redirect URI is known, errors go back to the client (with state and iss, RFC 9207).</summary>
-    public void Fail(string error, string description) => Complete(new AuthorizeRedirect(Redirects.Build(RedirectUri!, new()
+    /// <summary>
+    /// Whether errors may be redirected to <see cref="RedirectUri"/>: not for a client anyone could have registered with
+    /// any redirect URI, until the signed-in user has consented to it (RFC 9700 4.11.2, no open redirector).
+    /// </summary>
+    public bool RedirectUriTrusted { get; set; } = true;
+
+    /// <summary>
+    /// RFC 6749 4.1.2.1: once the redirect URI is known, errors go back to the client (with state and iss, RFC 9207);
+    /// to an untrusted one they are shown instead.
+    /// </summary>
+    public void Fail(string error, string description)
+    {
+        if (RedirectUriTrusted)
+        {
+            Redirect(error, description);
+        }
+        else
+        {
+            ShowError(error, description);
+        }
+    }
+
+    /// <summary>The error goes back to the client whatever the trust: the user chose it, on a page that named the client's host.</summary>
+    public void Redirect(string error, string description) => Complete(new AuthorizeRedirect(Redirects.Build(RedirectUri!, new()
     {
         ["error"] = error,
         ["error_description"] = description,

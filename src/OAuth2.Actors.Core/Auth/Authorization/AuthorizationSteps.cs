@@ -55,7 +55,26 @@ public sealed class IdentifyClientAndRedirectUri : IEndpointStep<AuthorizationCo
     }
 }
 
-/// <summary>RFC 6749 4.1.1: the request itself; from here on errors go back to the client.</summary>
+/// <summary>
+/// RFC 9700 4.11.2: a client registered openly has redirect URIs that anyone chose, so until the signed-in user has
+/// consented to it, errors are shown on the server's page instead of sending the browser there.
+/// </summary>
+public sealed class TrustRedirectUri : IEndpointStep<AuthorizationContext>
+{
+    public async ValueTask Handle(AuthorizationContext context)
+    {
+        if (!context.AuthorizedClient.OpenlyRegistered)
+        {
+            return;
+        }
+
+        var (services, user) = (context.Services, context.User);
+        context.RedirectUriTrusted = user is not null
+            && (await services.Ask<ConsentStatus>(services.Users, new CheckConsent(user.Username, context.AuthorizedClient.ClientId, []))).Granted;
+    }
+}
+
+/// <summary>RFC 6749 4.1.1: the request itself; from here on errors go back to the client (if it is trusted).</summary>
 public sealed class ValidateAuthorizationRequest : IEndpointStep<AuthorizationContext>
 {
     public ValueTask Handle(AuthorizationContext context)
@@ -148,7 +167,7 @@ public sealed class RequireConsent : IEndpointStep<AuthorizationContext>
         switch (context.Decision)
         {
             case ConsentDecision.Deny:
-                context.Fail(Errors.AccessDenied, "The user denied the request.");
+                context.Redirect(Errors.AccessDenied, "The user denied the request.");
                 break;
             case ConsentDecision.Allow:
                 if (await services.Ask<object>(services.Users, new GrantConsent(user.Username, client.ClientId, scopes)) is not ConsentRecorded)

@@ -3,7 +3,10 @@ using OAuth2.Actors.Clients;
 
 namespace OAuth2.Actors.Auth.Registration;
 
-/// <summary><c>/clients/register</c> (RFC 7591): open, or protected by an initial access token (RFC 7591 3.1).</summary>
+/// <summary>
+/// <c>/clients/register</c> (RFC 7591): with the initial access token (RFC 7591 3.1) or an admin access token, any
+/// scope; without a token only when open registration is on, and then only scopes from its allow-list.
+/// </summary>
 public static class RegistrationEndpoint
 {
     public static readonly EndpointPipeline<RegistrationContext> Pipeline = new(new CheckInitialAccessToken(), new RegisterWithClientEntity());
@@ -16,9 +19,10 @@ public static class RegistrationEndpoint
             var bearer = context.Authorization.BearerToken;
             if (bearer is null)
             {
-                if (services.Settings.RegistrationInitialAccessToken is not null)
+                // Closed unless the operator opened it (RFC 7591 3: the server may require an initial access token).
+                if (!services.Settings.RegistrationOpen)
                 {
-                    context.Reject(new OAuthError(Errors.InvalidToken, "Registration requires an initial access token.", FailureKind.Unauthenticated, AuthChallenge.BearerRequired));
+                    context.Reject(new OAuthError(Errors.InvalidToken, "Registration requires an initial access token or an admin access token.", FailureKind.Unauthenticated, AuthChallenge.BearerRequired));
                 }
 
                 return;

@@ -60,9 +60,10 @@ public sealed class AuthenticateClient<TContext> : IEndpointStep<TContext>
             return;
         }
 
-        // A recent success with the same credentials, and the client unchanged since: no trip to its entity.
+        // A recent success with the same credentials and method, and the client unchanged since: no trip to its entity
+        // (which decides, and publishes, anything else).
         var cache = services.ClientCache;
-        if (cache.TryAuthenticate(presented.ClientId, presented.Secret) is { } known)
+        if (cache.TryAuthenticate(presented.ClientId, presented.Secret) is { } known && known.TokenEndpointAuthMethod == presented.Method)
         {
             ClientAuthenticationEvents.Succeeded(services.Events, context.Request, presented.ClientId, presented.Method);
             context.Client = known;

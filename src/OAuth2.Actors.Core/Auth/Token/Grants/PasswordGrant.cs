@@ -20,6 +20,13 @@ public sealed class PasswordGrant : ITokenGrant
     {
         var (username, password) = (context.Form.Get(Parameters.Username)!, context.Form.Get(Parameters.Password)!);
         var client = context.AuthenticatedClient;
+        if (client.TokenEndpointAuthMethod == ClientAuthMethods.None)
+        {
+            // RFC 9700 2.4: a client that cannot keep a secret never handles the user's password (registration refuses
+            // it too; this covers clients registered before that rule).
+            return new OAuthError(Errors.UnauthorizedClient, "A public client may not use the password grant.");
+        }
+
         if (!ScopePolicy.TryGrant(client, context.Form.Get(Parameters.Scope), out var scope, out var error))
         {
             return error!;

@@ -1,0 +1,117 @@
+namespace OAuth2.Actors.Server.Tests;
+
+/// <summary>Registration exactly as a fresh install has it: no OAUTH2_REGISTRATION_* setting at all.</summary>
+public sealed class DefaultRegistrationFixture() : TestHostFixture(("OAUTH2_REGISTRATION_OPEN", null), ("OAUTH2_REGISTRATION_ALLOWED_SCOPES", null));
+
+/// <summary>Open registration with its default allow-list (the default client scope, <c>read</c>).</summary>
+public sealed class OpenRegistrationDefaultScopesFixture() : TestHostFixture(("OAUTH2_REGISTRATION_OPEN", "true"), ("OAUTH2_REGISTRATION_ALLOWED_SCOPES", null));
+
+/// <summary>Registration is closed unless the operator opens it (security review finding 1).</summary>
+public sealed class ClosedRegistrationTests(DefaultRegistrationFixture fixture) : HostTests<DefaultRegistrationFixture>(fixture)
+{
+    [Fact]
+    public async Task Registration_must_be_closed_by_default()
+    {
+        using var response = await RegistrationRequests.Post(Host, bearer: null, scope: "read");
+
+        await OAuthAssert.Unauthorized(response, "invalid_token", "Bearer");
+    }
+
+    [Fact]
+    public async Task Registration_must_accept_any_scope_with_an_admin_token_when_closed()
+    {
+        var client = await Host.Register(scope: "read payments:transfer", bearer: await Host.AdminToken());
+
+        Assert.Equal("read payments:transfer", client.Registration.GetProperty("scope").GetString());
+    }
+
+    [Fact]
+    public void Registration_must_not_warn_about_open_registration_when_closed()
+    {
+        Assert.DoesNotContain(Host.Logs.Warnings, w => w.Contains("OAUTH2_REGISTRATION_OPEN", StringComparison.Ordinal));
+    }
+}
+
+/// <summary>Open registration asks only for scopes on its allow-list (finding 1: registrants picked any scope).</summary>
+public sealed class OpenRegistrationScopeTests(OpenRegistrationDefaultScopesFixture fixture) : HostTests<OpenRegistrationDefaultScopesFixture>(fixture)
+{
+    [Theory]
+    [InlineData("write")]
+    [InlineData("payments:transfer")]
+    [InlineData("read payments:transfer")]
+    [InlineData("admin")]
+    [InlineData("events:read")]
+    public async Task Open_registration_must_refuse_a_scope_outside_the_allow_list(string scope)
+    {
+        using var response = await RegistrationRequests.Post(Host, bearer: null, scope: scope);
+
+        var error = await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+        Assert.Contains("initial access token or an admin access token", error.GetProperty("error_description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Open_registration_must_accept_the_allowed_scope_and_default_to_it()
+    {
+        var asked = await Host.Register(scope: "read");
+        var defaulted = await Host.Register(scope: null);
+
+        Assert.Equal("read", asked.Registration.GetProperty("scope").GetString());
+        Assert.Equal("read", defaulted.Registration.GetProperty("scope").GetString());
+    }
+
+    [Fact]
+    public async Task Open_registration_must_still_give_any_scope_to_an_admin_token()
+    {
+        var client = await Host.Register(scope: "write payments:transfer", bearer: await Host.AdminToken());
+
+        Assert.Equal("write payments:transfer", client.Registration.GetProperty("scope").GetString());
+    }
+
+    [Fact]
+    public async Task Open_registration_must_not_let_a_client_widen_its_scope_with_its_registration_token()
+    {
+        var client = await Host.Register(scope: "read");
+
+        using var response = await Host.Send(HttpMethod.Put, client.RegistrationClientUri, client.RegistrationAccessToken,
+            JsonContent.Create(new { client_id = client.ClientId, grant_types = new[] { "client_credentials" }, scope = "read payments:transfer" }));
+
+        await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+        using var token = await Host.RequestToken(client, scope: "payments:transfer");
+        OAuthAssert.Error(token, HttpStatusCode.BadRequest, "invalid_scope");
+    }
+
+    [Fact]
+    public async Task Open_registration_must_let_an_admin_widen_a_client_scope()
+    {
+        var client = await Host.Register(scope: "read");
+
+        using var response = await Host.Send(HttpMethod.Put, client.RegistrationClientUri, await Host.AdminToken(),
+            JsonContent.Create(new { client_id = client.ClientId, grant_types = new[] { "client_credentials" }, scope = "read payments:transfer" }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(string.IsNullOrEmpty(await Host.AccessToken(client, scope: "payments:transfer")));
+    }
+
+    [Fact]
+    public void Open_registration_must_be_warned_about_at_start()
+    {
+        Assert.Contains(Host.Logs.Warnings, w => w.Contains("OAUTH2_REGISTRATION_OPEN is true", StringComparison.Ordinal) && w.Contains("read", StringComparison.Ordinal));
+    }
+}
+
+internal static class RegistrationRequests
+{
+    public static async Task<HttpResponseMessage> Post(TestHost host, string? bearer, string scope)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.RegistrationPath)
+        {
+            Content = JsonContent.Create(new { grant_types = new[] { "client_credentials" }, scope }),
+        };
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        return await host.Client.SendAsync(request);
+    }
+}
