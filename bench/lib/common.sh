@@ -64,7 +64,8 @@ start_process() {
     fi
     exec env ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"} "$@" OAUTH2_SERVER_HOST=127.0.0.1 OAUTH2_SERVER_PORT="$port" \
       OAUTH2_DATA_DIR="$dir/data" OAUTH2_ISSUER="$ISSUER" OAUTH2_SIGNING_KEY_FILE="$KEY_FILE" \
-      OAUTH2_BOOTSTRAP_ADMIN_CLIENT_ID=bench-admin OAUTH2_BOOTSTRAP_ADMIN_CLIENT_SECRET="$ADMIN_SECRET" dotnet "$dll"
+      OAUTH2_BOOTSTRAP_ADMIN_CLIENT_ID=bench-admin OAUTH2_BOOTSTRAP_ADMIN_CLIENT_SECRET="$ADMIN_SECRET" \
+      OAUTH2_REGISTRATION_OPEN=true OAUTH2_REGISTRATION_ALLOWED_SCOPES="read write" dotnet "$dll"
   ) >"${P_LOG[$label]}" 2>&1 &
   P_PID[$label]=$!
   local probe=/ready; [[ $kind == bare ]] && probe=/health

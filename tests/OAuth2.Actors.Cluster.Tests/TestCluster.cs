@@ -51,6 +51,9 @@ public sealed class TestCluster : IAsyncDisposable
             ["OAUTH2_DATABASE_URL"] = database.Url,
             ["OAUTH2_BOOTSTRAP_ADMIN_CLIENT_ID"] = AdminClientId,
             ["OAUTH2_BOOTSTRAP_ADMIN_CLIENT_SECRET"] = AdminClientSecret,
+            // The clients of the suite register themselves, as with open registration on a public deployment.
+            ["OAUTH2_REGISTRATION_OPEN"] = "true",
+            ["OAUTH2_REGISTRATION_ALLOWED_SCOPES"] = "read write",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__OAuth2.Actors"] = "Information",
         };
