@@ -87,9 +87,9 @@ public class AuthActorEndpointsSpec(ITestOutputHelper output) : AuthActorSpecKit
     }
 
     [Fact]
-    public async Task AuthActor_must_require_the_initial_access_token_for_registration_when_configured()
+    public async Task AuthActor_must_require_the_initial_access_token_for_registration_when_closed()
     {
-        var auth = StartAuth(SpecSupport.Settings() with { RegistrationInitialAccessToken = "initial-token" });
+        var auth = StartAuth(SpecSupport.Settings() with { RegistrationInitialAccessToken = "initial-token", RegistrationOpen = false });
         var metadata = new ClientMetadata(Scope: Scopes.Admin);
 
         auth.Tell(new RegistrationEndpointRequest(PresentedAuthorization.None, metadata, SpecSupport.Context), TestActor);

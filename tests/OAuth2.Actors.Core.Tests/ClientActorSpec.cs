@@ -322,4 +322,77 @@ public class ClientActorSpec : PersistenceSpec
             }
         }
     }
+
+    [Fact]
+    public async Task ClientActor_must_refuse_a_method_other_than_the_registered_one_after_checking_the_secret()
+    {
+        var client = await StartClientAsync("billing");
+        var secret = (await RegisterAsync(client, "billing")).ClientSecret!;
+
+        client.Tell(new AuthenticateClient("billing", secret, ClientAuthMethods.ClientSecretPost, SpecSupport.Context), TestActor);
+        Assert.Equal(ClientAuthenticationFailure.WrongAuthMethod, (await ExpectMsgAsync<ClientAuthenticationFailed>()).Reason);
+
+        // A wrong secret is a wrong secret whatever the method: the method is not a hint that the secret was right.
+        client.Tell(new AuthenticateClient("billing", "wrong", ClientAuthMethods.ClientSecretPost, SpecSupport.Context), TestActor);
+        Assert.Equal(ClientAuthenticationFailure.WrongSecret, (await ExpectMsgAsync<ClientAuthenticationFailed>()).Reason);
+    }
+
+    [Fact]
+    public async Task ClientActor_must_refuse_a_scope_outside_the_allow_list_for_an_open_registration_only()
+    {
+        var privileged = await StartClientAsync("privileged");
+        var response = await RegisterAsync(privileged, "privileged", new ClientMetadata(Scope: "read payments:transfer"), privileged: true);
+        Assert.Equal("read payments:transfer", response.Scope);
+
+        var client = await StartClientAsync("open");
+        client.Tell(new RegisterClient("open", new ClientMetadata(Scope: "read payments:transfer"), Privileged: false, SpecSupport.Context), TestActor);
+        Assert.Equal(Errors.InvalidClientMetadata, (await ExpectMsgAsync<OAuthError>()).Error);
+    }
+
+    [Fact]
+    public async Task ClientActor_must_expire_an_openly_registered_client_that_never_authenticated()
+    {
+        var sweeper = CreateTestProbe();
+        var settings = _settings with { UnusedClientTtl = TimeSpan.FromHours(1) };
+        var publisher = new EventPublisher(SpecSupport.EnvelopesTo(Sys, _events), _time, "spec");
+        var unused = await _shard.ChildActorOfAsync(ClientActor.Props("unused", settings, _time, publisher, unusedClients: sweeper.Ref));
+        var used = await _shard.ChildActorOfAsync(ClientActor.Props("used", settings, _time, publisher, unusedClients: sweeper.Ref));
+        await RegisterAsync(unused, "unused");
+        Assert.Equal("unused", (await sweeper.ExpectMsgAsync<TrackOpenRegistration>()).ClientId);
+        var secret = (await RegisterAsync(used, "used")).ClientSecret!;
+        await sweeper.ExpectMsgAsync<TrackOpenRegistration>();
+        Assert.IsType<ClientAuthenticated>(await AuthenticateAsync(used, "used", secret));
+
+        // Not yet: an hour has not passed.
+        unused.Tell(new ExpireUnusedClient("unused"), TestActor);
+        Assert.False((await ExpectMsgAsync<UnusedClientChecked>()).Removed);
+
+        _time.Advance(TimeSpan.FromHours(1));
+        unused.Tell(new ExpireUnusedClient("unused"), TestActor);
+        Assert.True((await ExpectMsgAsync<UnusedClientChecked>()).Removed);
+        used.Tell(new ExpireUnusedClient("used"), TestActor);
+        Assert.False((await ExpectMsgAsync<UnusedClientChecked>()).Removed);
+
+        unused.Tell(new GetClient("unused"), TestActor);
+        Assert.Null((await ExpectMsgAsync<CurrentClient>()).Client);
+        used.Tell(new GetClient("used"), TestActor);
+        Assert.NotNull((await ExpectMsgAsync<CurrentClient>()).Client);
+    }
+
+    [Fact]
+    public async Task ClientActor_must_remember_across_a_restart_that_an_open_client_was_used()
+    {
+        var settings = _settings with { UnusedClientTtl = TimeSpan.FromHours(1) };
+        var publisher = new EventPublisher(SpecSupport.EnvelopesTo(Sys, _events), _time, "spec");
+        var client = await _shard.ChildActorOfAsync(ClientActor.Props("used", settings, _time, publisher));
+        var secret = (await RegisterAsync(client, "used")).ClientSecret!;
+        Assert.IsType<ClientAuthenticated>(await AuthenticateAsync(client, "used", secret));
+        await WatchAsync(client);
+        client.Tell(StopEntity.Instance);
+        await ExpectTerminatedAsync(client);
+
+        _time.Advance(TimeSpan.FromHours(2));
+        var restarted = await _shard.ChildActorOfAsync(ClientActor.Props("used", settings, _time, publisher));
+        Assert.IsType<ClientAuthenticated>(await AuthenticateAsync(restarted, "used", secret));
+    }
 }

@@ -51,6 +51,10 @@ internal static class MessageSamples
         new BootstrapClientReady("admin"),
         new InvalidateClientCache("client-1"),
         new ClientCacheInvalidated("client-1"),
+        new ExpireUnusedClient("client-1"),
+        new UnusedClientChecked("client-1", Removed: true),
+        new TrackOpenRegistration("client-1", 1_700_000_000),
+        SweepUnusedClients.Instance,
 
         new CreateUser("alice", "password-1", "alice@example.test", Context),
         new AuthenticateUser("alice", "password-1", "password", "client-1", Context),

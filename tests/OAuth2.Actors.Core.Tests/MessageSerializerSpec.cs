@@ -24,13 +24,14 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
     [
         typeof(ClientActor), typeof(UserActor), typeof(UserDirectoryActor), typeof(AuthorizationCodeActor), typeof(RefreshFamilyActor),
         typeof(SigningKeyActor), typeof(RevocationActor), typeof(ClientCacheActor), typeof(ClientCacheInvalidation), typeof(RevocationViewActor),
+        typeof(UnusedClientSweeper),
     ];
 
     /// <summary>What those actors build that never leaves them: journal events, their state, their own timer ticks.</summary>
     private static readonly string[] StaysInTheActor =
     [
         nameof(ClientCreated), nameof(ClientCredentialsReplaced), nameof(ClientMetadataReplaced), nameof(ClientRemoved), nameof(ClientRecord),
-        nameof(ClientCacheInvalidation),
+        nameof(ClientCacheInvalidation), nameof(ClientFirstAuthenticated), nameof(OpenRegistrationTracked), nameof(OpenRegistrationSettled),
         nameof(UserRecord), nameof(UserRegistered), nameof(UserLoginFailed), nameof(UserLoginSucceeded), nameof(UserLockedOut),
         nameof(UserConsentGranted), nameof(UserRemoved), nameof(UserListed), nameof(UserUnlisted),
         nameof(CodeIssued), nameof(CodeConsumed),

@@ -53,6 +53,8 @@ internal static class SpecSupport
         Issuer = Issuer,
         AccessTokenTtl = TimeSpan.FromMinutes(5),
         RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(3),
+        RegistrationOpen = true,
+        RegistrationAllowedScopes = new HashSet<string>(["read", "write"], StringComparer.Ordinal),
     };
 
     public static PresentedAuthorization Basic(string id, string secret) => PresentedAuthorization.Basic(id, secret);

@@ -115,3 +115,40 @@ internal static class RegistrationRequests
         return await host.Client.SendAsync(request);
     }
 }
+
+/// <summary>The registration settings are checked at start.</summary>
+public sealed class RegistrationOptionsTests
+{
+    [Theory]
+    [InlineData("read admin")]
+    [InlineData("events:ingest")]
+    public void Options_must_refuse_a_reserved_scope_in_the_open_registration_allow_list(string scopes)
+    {
+        var failures = OptionsBinding.Failures(OptionsBinding.Bind(("OAUTH2_REGISTRATION_OPEN", "true"), ("OAUTH2_REGISTRATION_ALLOWED_SCOPES", scopes)));
+
+        Assert.Contains(failures, f => f.Contains("OAUTH2_REGISTRATION_ALLOWED_SCOPES", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Options_must_bind_the_registration_settings_into_the_server_settings()
+    {
+        var options = OptionsBinding.Bind(("OAUTH2_REGISTRATION_OPEN", "true"), ("OAUTH2_REGISTRATION_ALLOWED_SCOPES", "read, write profile"), ("OAUTH2_REGISTRATION_UNUSED_CLIENT_TTL_SECONDS", "86400"));
+
+        var settings = options.ToSettings();
+
+        Assert.Empty(OptionsBinding.Failures(options));
+        Assert.True(settings.RegistrationOpen);
+        Assert.Equal(["profile", "read", "write"], settings.OpenRegistrationScopes.Order(StringComparer.Ordinal));
+        Assert.Equal(TimeSpan.FromDays(1), settings.UnusedClientTtl);
+    }
+
+    [Fact]
+    public void Options_must_keep_registration_closed_and_clients_for_ever_by_default()
+    {
+        var settings = OptionsBinding.Bind().ToSettings();
+
+        Assert.False(settings.RegistrationOpen);
+        Assert.Equal(["read"], settings.OpenRegistrationScopes);
+        Assert.Equal(TimeSpan.Zero, settings.UnusedClientTtl);
+    }
+}
