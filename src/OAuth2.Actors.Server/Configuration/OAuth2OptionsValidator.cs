@@ -62,6 +62,17 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
             failures.Add("OAUTH2_DEFAULT_CLIENT_SCOPE must not contain admin or events:* scopes.");
         }
 
+        var reserved = (options.ReservedScopes ?? string.Empty).Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+        if (reserved.Any(s => !ScopeSyntax.TryParse(s, out var parsed) || parsed.Length != 1))
+        {
+            failures.Add($"OAUTH2_RESERVED_SCOPES '{options.ReservedScopes}' is not a list of scopes (RFC 6749 3.3 scope tokens, separated by spaces or commas).");
+        }
+
+        if (options.SessionIdleTimeoutSeconds > options.SessionAbsoluteLifetimeSeconds)
+        {
+            failures.Add($"OAUTH2_SESSION_IDLE_TIMEOUT_SECONDS ({options.SessionIdleTimeoutSeconds}) must not exceed OAUTH2_SESSION_ABSOLUTE_LIFETIME_SECONDS ({options.SessionAbsoluteLifetimeSeconds}).");
+        }
+
         DatabaseSettings? database = null;
         try
         {

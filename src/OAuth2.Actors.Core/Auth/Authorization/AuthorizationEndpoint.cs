@@ -11,6 +11,7 @@ public static class AuthorizationEndpoint
         new ValidateAuthorizationRequest(),
         new ValidatePkce(),
         new RequireSignedInUser(),
+        new LimitScopeToUserRoles(),
         new RequireConsent(),
         new IssueAuthorizationCode());
 }
