@@ -25,7 +25,7 @@ internal static class MessageSamples
 
     private static readonly ClientManagementAccess Access = new("registration-token", false);
 
-    private static readonly UserView User = new("user-1", "Alice", "alice@example.test", At);
+    private static readonly UserView User = new("user-1", "Alice", "alice@example.test", At) { Roles = ["admin", "events:read"] };
 
     private static readonly CodeGrant Grant = new("grant-1", "client-1", "user-1", "alice", "https://app.example/cb", true, "read", "challenge", At);
 
@@ -56,7 +56,7 @@ internal static class MessageSamples
         new TrackOpenRegistration("client-1", 1_700_000_000),
         SweepUnusedClients.Instance,
 
-        new CreateUser("alice", "password-1", "alice@example.test", Context),
+        new CreateUser("alice", "password-1", "alice@example.test", Context) { Roles = ["admin"] },
         new AuthenticateUser("alice", "password-1", "password", "client-1", Context),
         new GetUser("alice"),
         new DeleteUser("alice", Context),
@@ -70,10 +70,20 @@ internal static class MessageSamples
         new UserDeleted("alice", "user-1"),
         new ConsentStatus(true),
         new ConsentRecorded(),
+        new SetUserRoles("alice", "user-1", ["admin", "events:read"], Context),
+        new UserRolesSet(User),
+        new StartSession("alice", "user-1"),
+        new CheckSession("alice", "user-1", 3),
+        new EndSessions("alice", "user-1", Context),
+        new SessionStarted(3),
+        new SessionStatus(true),
+        new SessionsEnded(true),
         new ListUser(User),
         new UnlistUser("alice"),
         GetUsers.Instance,
-        new CurrentUsers([User, User with { UserId = "user-2", Username = "bob", Email = null }]),
+        new CurrentUsers([User, User with { UserId = "user-2", Username = "bob", Email = null, Roles = [] }]),
+        new FindUserById("user-1"),
+        UserListingUpdated.Instance,
 
         new CreateCode("code-1", Grant, Context),
         new RedeemCode("code-1", "client-1", "https://app.example/cb", "verifier", Context),
@@ -114,6 +124,9 @@ internal static class MessageSamples
         new AuthenticateUser("bob", "password-2", "form", null, Context),
         new CheckConsent("bob", "client-2", []),
         new CurrentUser(null),
+        new CurrentUser(User with { Roles = [] }),
+        new SetUserRoles("bob", "user-2", [], Context),
+        new SessionStarted(null),
         new UserDeleted("bob", null),
         new CurrentUsers([]),
         new CreateCode("code-2", Grant with { RedirectUriGiven = false, CodeChallenge = null }, Context),

@@ -33,7 +33,7 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         nameof(ClientCreated), nameof(ClientCredentialsReplaced), nameof(ClientMetadataReplaced), nameof(ClientRemoved), nameof(ClientRecord),
         nameof(ClientCacheInvalidation), nameof(ClientFirstAuthenticated), nameof(OpenRegistrationTracked), nameof(OpenRegistrationSettled),
         nameof(UserRecord), nameof(UserRegistered), nameof(UserLoginFailed), nameof(UserLoginSucceeded), nameof(UserLockedOut),
-        nameof(UserConsentGranted), nameof(UserRemoved), nameof(UserListed), nameof(UserUnlisted),
+        nameof(UserConsentGranted), nameof(UserRemoved), nameof(UserRolesChanged), nameof(UserSessionsEnded), nameof(UserListed), nameof(UserUnlisted),
         nameof(CodeIssued), nameof(CodeConsumed),
         nameof(RefreshFamilyOpened), nameof(RefreshTokenRotated), nameof(RefreshFamilyClosed),
         nameof(SigningKeyGenerated), nameof(TokenRevocationRecorded), nameof(RevocationsPurged), "PurgeTick", "Tick", "PullTick", "Pull",

@@ -27,6 +27,7 @@ public sealed class BrowserFlowTests(Fixtures.FlowKestrelFixture fixture, ITestO
         Assert.Contains("Browser Test App", run.ConsentText, StringComparison.Ordinal);
         Assert.Contains("read", run.ConsentText, StringComparison.Ordinal);
         Assert.Contains("write", run.ConsentText, StringComparison.Ordinal);
+        Assert.Contains(new Uri(TestHost.RedirectUri).Host, run.ConsentText, StringComparison.Ordinal);
         var response = new AuthorizeResponse(run.FinalUrl);
         Assert.StartsWith(TestHost.RedirectUri + "?", run.FinalUrl, StringComparison.Ordinal);
         Assert.False(response.IsError, run.FinalUrl);

@@ -61,6 +61,34 @@ public sealed class ConsentTests(TestHostFixture fixture) : HostTests<TestHostFi
         Assert.False(string.IsNullOrEmpty(TestBrowser.Csrf(html)));
     }
 
+    [Theory]
+    [InlineData("https://client.example/callback", "client.example")]
+    [InlineData("https://app.example:8443/oauth/cb?tenant=1", "app.example:8443")]
+    [InlineData("http://127.0.0.1:51000/cb", "127.0.0.1:51000")]
+    [InlineData("com.example.app:/oauth2redirect", "com.example.app:")]
+    public async Task Consent_page_must_show_the_host_the_browser_will_be_sent_to(string redirectUri, string host)
+    {
+        var client = await Host.RegisterCodeClient(redirectUris: [redirectUri]);
+        using var browser = await Host.SignedInBrowser();
+
+        var html = await browser.ConsentPage(client);
+
+        FlowAssert.Contains(html, $"<strong class=\"redirect-host\">{System.Net.WebUtility.HtmlEncode(host)}</strong>", System.Net.WebUtility.HtmlEncode(redirectUri));
+    }
+
+    [Fact]
+    public async Task Consent_page_must_show_the_redirect_uri_the_request_named_among_several()
+    {
+        var client = await Host.RegisterCodeClient(redirectUris: ["https://one.example/cb", "https://two.example/cb"]);
+        using var browser = await Host.SignedInBrowser();
+
+        using var page = await browser.Get(TestBrowser.AuthorizeQuery(client, Pkce.New(), redirectUri: "https://two.example/cb"));
+        var html = await FlowAssert.Page(page);
+
+        FlowAssert.Contains(html, "<strong class=\"redirect-host\">two.example</strong>");
+        Assert.DoesNotContain("one.example", html, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Consent_post_must_be_refused_without_the_csrf_token()
     {

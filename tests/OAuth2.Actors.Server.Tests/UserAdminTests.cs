@@ -12,6 +12,7 @@ public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHost
         { "POST", Users },
         { "GET", Users + "/someone" },
         { "DELETE", Users + "/someone" },
+        { "PATCH", Users + "/someone" },
     };
 
     [Fact]
@@ -33,6 +34,154 @@ public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHost
         Assert.DoesNotContain(password, body, StringComparison.Ordinal);
         Assert.DoesNotContain("password", body, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("hash", body, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task UserAdmin_create_must_answer_a_location_that_reads_the_user_by_user_id()
+    {
+        var username = TestHost.NewUsername("located");
+
+        using var created = await Host.Send(HttpMethod.Post, Users, await Host.AdminToken(), JsonContent.Create(new { username, password = "created password 1" }));
+        var body = await created.Content.ReadAsStringAsync();
+
+        Assert.True(created.StatusCode == HttpStatusCode.Created, body);
+        using var json = JsonDocument.Parse(body);
+        var userId = json.RootElement.GetProperty("user_id").GetString()!;
+        Assert.NotNull(created.Headers.Location);
+        Assert.Equal($"{Host.Issuer}{Users}/{Uri.EscapeDataString(userId)}", created.Headers.Location!.AbsoluteUri);
+        using var read = await Host.Send(HttpMethod.Get, created.Headers.Location.PathAndQuery, await Host.AdminToken());
+        var readBody = await read.Content.ReadAsStringAsync();
+        Assert.True(read.StatusCode == HttpStatusCode.OK, readBody);
+        using var readJson = JsonDocument.Parse(readBody);
+        Assert.Equal(userId, readJson.RootElement.GetProperty("user_id").GetString());
+        Assert.Equal(username, readJson.RootElement.GetProperty("username").GetString());
+        Assert.Empty(readJson.RootElement.GetProperty("roles").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task UserAdmin_roles_must_round_trip_through_create_read_list_and_patch()
+    {
+        var username = TestHost.NewUsername("roles");
+        using var created = await Host.Send(HttpMethod.Post, Users, await Host.AdminToken(), JsonContent.Create(new { username, password = "created password 1", roles = new[] { "events:read", "admin", "admin" } }));
+        var body = await created.Content.ReadAsStringAsync();
+        Assert.True(created.StatusCode == HttpStatusCode.Created, body);
+        var userId = JsonDocument.Parse(body).RootElement.GetProperty("user_id").GetString()!;
+        Assert.Equal(["admin", "events:read"], Roles(body));
+
+        Assert.Equal(["admin", "events:read"], Roles(await Read($"{Users}/{userId}")));
+
+        using var patched = await Host.Send(HttpMethod.Patch, $"{Users}/{userId}", await Host.AdminToken(), JsonContent.Create(new { roles = new[] { "auditor" } }));
+        var patchedBody = await patched.Content.ReadAsStringAsync();
+        Assert.True(patched.StatusCode == HttpStatusCode.OK, patchedBody);
+        Assert.Equal(["auditor"], Roles(patchedBody));
+        Assert.Equal(["auditor"], Roles(await Read($"{Users}/{username}")));
+        using var list = JsonDocument.Parse(await Read(Users));
+        var listed = list.RootElement.GetProperty("users").EnumerateArray().Single(u => u.GetProperty("user_id").GetString() == userId);
+        Assert.Equal(["auditor"], listed.GetProperty("roles").EnumerateArray().Select(r => r.GetString()!).ToArray());
+
+        using var emptied = await Host.Send(HttpMethod.Patch, $"{Users}/{username}", await Host.AdminToken(), JsonContent.Create(new { roles = Array.Empty<string>() }));
+        Assert.Empty(Roles(await emptied.Content.ReadAsStringAsync()));
+
+        // A body without roles changes nothing and answers the user.
+        using var nothing = await Host.Send(HttpMethod.Patch, $"{Users}/{userId}", await Host.AdminToken(), new StringContent("{}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, nothing.StatusCode);
+    }
+
+    [Fact]
+    public async Task UserAdmin_must_read_and_delete_a_user_by_user_id_as_well_as_by_username()
+    {
+        var byId = await Host.CreateUser();
+        var byName = await Host.CreateUser();
+
+        Assert.Equal(byId.Username, JsonDocument.Parse(await Read($"{Users}/{byId.UserId}")).RootElement.GetProperty("username").GetString());
+        Assert.Equal(byName.UserId, JsonDocument.Parse(await Read($"{Users}/{byName.Username}")).RootElement.GetProperty("user_id").GetString());
+
+        using var deletedById = await Host.Send(HttpMethod.Delete, $"{Users}/{byId.UserId}", await Host.AdminToken());
+        using var deletedByName = await Host.Send(HttpMethod.Delete, $"{Users}/{byName.Username}", await Host.AdminToken());
+        Assert.Equal(HttpStatusCode.NoContent, deletedById.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, deletedByName.StatusCode);
+
+        foreach (var path in new[] { byId.UserId, byId.Username, byName.UserId, byName.Username })
+        {
+            using var gone = await Host.Send(HttpMethod.Get, $"{Users}/{path}", await Host.AdminToken());
+            await FlowAssert.Problem(gone, HttpStatusCode.NotFound);
+        }
+    }
+
+    [Fact]
+    public async Task UserAdmin_user_id_of_a_deleted_user_must_not_reach_a_new_user_of_the_same_name()
+    {
+        var old = await Host.CreateUser();
+        using (var deleted = await Host.Send(HttpMethod.Delete, $"{Users}/{old.UserId}", await Host.AdminToken()))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        var again = await Host.CreateUser(old.Username);
+
+        using var byOldId = await Host.Send(HttpMethod.Patch, $"{Users}/{old.UserId}", await Host.AdminToken(), JsonContent.Create(new { roles = new[] { "admin" } }));
+        await FlowAssert.Problem(byOldId, HttpStatusCode.NotFound);
+        Assert.Empty(Roles(await Read($"{Users}/{again.UserId}")));
+    }
+
+    [Theory]
+    [InlineData("{\"roles\":\"admin\"}")]
+    [InlineData("{\"roles\":[1]}")]
+    [InlineData("{\"roles\":null}")]
+    [InlineData("{\"roles\":[\"has space\"]}")]
+    [InlineData("{\"roles\":[\"\"]}")]
+    [InlineData("{\"roles\":[\"quote\\\"d\"]}")]
+    [InlineData("{\"roles\":[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]}")]
+    [InlineData("{\"roles\":[\"admin\"],\"username\":\"renamed\"}")]
+    [InlineData("{\"password\":\"a new password 1\"}")]
+    [InlineData("{\"roles\":[\"a\"],\"roles\":[\"b\"]}")]
+    [InlineData("[]")]
+    [InlineData("{")]
+    [InlineData("")]
+    public async Task UserAdmin_patch_must_answer_400_problem_for_bad_input(string json)
+    {
+        var user = await Host.CreateUser();
+
+        using var response = await Host.Send(HttpMethod.Patch, $"{Users}/{user.UserId}", await Host.AdminToken(), new StringContent(json, Encoding.UTF8, "application/json"));
+
+        await FlowAssert.Problem(response, HttpStatusCode.BadRequest);
+        Assert.Empty(Roles(await Read($"{Users}/{user.UserId}")));
+    }
+
+    [Fact]
+    public async Task UserAdmin_patch_must_answer_400_for_more_than_32_roles()
+    {
+        var user = await Host.CreateUser();
+        var roles = Enumerable.Range(0, 33).Select(i => $"role-{i}").ToArray();
+
+        using var response = await Host.Send(HttpMethod.Patch, $"{Users}/{user.UserId}", await Host.AdminToken(), JsonContent.Create(new { roles }));
+
+        await FlowAssert.Problem(response, HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [InlineData("no-such-user-here")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("a%01b")]
+    public async Task UserAdmin_patch_must_answer_404_problem_for_an_unknown_user(string user)
+    {
+        using var response = await Host.Send(HttpMethod.Patch, $"{Users}/{user}", await Host.AdminToken(), JsonContent.Create(new { roles = new[] { "admin" } }));
+
+        await FlowAssert.Problem(response, HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("{\"username\":\"valid-name\",\"password\":\"long enough password\",\"roles\":\"admin\"}")]
+    [InlineData("{\"username\":\"valid-name\",\"password\":\"long enough password\",\"roles\":[\"has space\"]}")]
+    [InlineData("{\"username\":\"valid-name\",\"password\":\"long enough password\",\"roles\":[null]}")]
+    [InlineData("{\"username\":\"valid-name\",\"password\":\"long enough password\",\"roles\":[{}]}")]
+    public async Task UserAdmin_create_must_answer_400_problem_for_bad_roles(string json)
+    {
+        json = json.Replace("valid-name", TestHost.NewUsername("v"), StringComparison.Ordinal);
+
+        using var response = await Host.Send(HttpMethod.Post, Users, await Host.AdminToken(), new StringContent(json, Encoding.UTF8, "application/json"));
+
+        await FlowAssert.Problem(response, HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -222,7 +371,7 @@ public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHost
     [MemberData(nameof(UserApiRequests))]
     public async Task UserAdmin_must_answer_401_without_a_token(string method, string path)
     {
-        using var response = await Host.Send(new HttpMethod(method), path, bearer: null, method == "POST" ? JsonContent.Create(new { username = "someone", password = "long enough password" }) : null);
+        using var response = await Host.Send(new HttpMethod(method), path, bearer: null, method is "POST" or "PATCH" ? JsonContent.Create(new { username = "someone", password = "long enough password" }) : null);
 
         await FlowAssert.Problem(response, HttpStatusCode.Unauthorized);
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.First().Scheme);
@@ -244,9 +393,23 @@ public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHost
         using var token = await Host.RequestToken(service.ClientId, service.ClientSecret!);
         Assert.False(token.IsError, token.Raw);
 
-        using var response = await Host.Send(new HttpMethod(method), path, token.AccessToken, method == "POST" ? JsonContent.Create(new { username = TestHost.NewUsername("x"), password = "long enough password" }) : null);
+        using var response = await Host.Send(new HttpMethod(method), path, token.AccessToken, method is "POST" or "PATCH" ? JsonContent.Create(new { username = TestHost.NewUsername("x"), password = "long enough password" }) : null);
 
         await FlowAssert.Problem(response, HttpStatusCode.Forbidden);
+    }
+
+    private async Task<string> Read(string path)
+    {
+        using var response = await Host.Send(HttpMethod.Get, path, await Host.AdminToken());
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path} answered {(int)response.StatusCode}: {body}");
+        return body;
+    }
+
+    private static string[] Roles(string userJson)
+    {
+        using var json = JsonDocument.Parse(userJson);
+        return json.RootElement.GetProperty("roles").EnumerateArray().Select(r => r.GetString()!).ToArray();
     }
 
     [Fact]

@@ -39,10 +39,12 @@ public sealed class AuthActor : ReceiveActor
         Endpoint<LoginRequest>(r => SignInEndpoints.Pipeline.Run(new SignInContext(services, r, r.Context)));
         Endpoint<SignUpRequest>(r => SignInEndpoints.Pipeline.Run(new SignInContext(services, r, r.Context)));
         Endpoint<LogoutRequest>(r => SignInEndpoints.Pipeline.Run(new SignInContext(services, r, r.Context)));
+        Endpoint<SessionCheckRequest>(r => SignInEndpoints.Pipeline.Run(new SignInContext(services, r, r.Context)));
         Endpoint<AdminCreateUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
         Endpoint<AdminListUsers>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
         Endpoint<AdminGetUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
         Endpoint<AdminDeleteUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
+        Endpoint<AdminUpdateUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
     }
 
     public static Props Props(AuthServices services, TokenGrants grants, ServerFailures failures) =>

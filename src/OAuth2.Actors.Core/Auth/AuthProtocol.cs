@@ -35,8 +35,16 @@ public sealed record AuthorizeBearer(PresentedAuthorization Authorization, IRead
 /// <summary>The bearer token was valid and carried a required scope.</summary>
 public sealed record BearerAuthorized(ActiveToken Token) : OAuthReply, INoSerializationVerificationNeeded;
 
-/// <summary>The signed-in user, as the host's cookie session knows them.</summary>
-public sealed record SessionUser(string UserId, string Username);
+/// <summary>
+/// The signed-in user, as the host's cookie session knows them: with the user's session epoch at sign-in, which a
+/// sign-out moves on (<see cref="Users.EndSessions"/>).
+/// </summary>
+public sealed record SessionUser(string UserId, string Username, int SessionEpoch = 0);
+
+/// <summary>Is this browser session still valid (the account exists and nobody signed it out since)?</summary>
+public sealed record SessionCheckRequest(SessionUser User, RequestContext Context) : INoSerializationVerificationNeeded;
+
+public sealed record SessionValid(bool Valid) : OAuthReply, INoSerializationVerificationNeeded;
 
 /// <summary>What the user answered on the consent page.</summary>
 public enum ConsentDecision
@@ -68,7 +76,8 @@ public sealed record AuthorizeLoginRequired : OAuthReply, INoSerializationVerifi
     public static readonly AuthorizeLoginRequired Instance = new();
 }
 
-public sealed record AuthorizeConsentRequired(string ClientId, string ClientName, IReadOnlyList<string> Scopes) : OAuthReply, INoSerializationVerificationNeeded;
+/// <summary>The consent page: who asks, for what, and where the browser will be sent with the answer.</summary>
+public sealed record AuthorizeConsentRequired(string ClientId, string ClientName, IReadOnlyList<string> Scopes, string RedirectUri) : OAuthReply, INoSerializationVerificationNeeded;
 
 public sealed record LoginRequest(string Username, string Password, RequestContext Context) : INoSerializationVerificationNeeded
 {
@@ -96,14 +105,25 @@ public sealed record SignUpRequest(string Username, string Password, string? Ema
 
 public sealed record AdminCreateUser(PresentedAuthorization Authorization, string? Username, string? Password, string? Email, RequestContext Context) : INoSerializationVerificationNeeded
 {
+    /// <summary>The roles to give (none when absent).</summary>
+    public IReadOnlyList<string?>? Roles { get; init; }
+
     public override string ToString() => $"AdminCreateUser {{ Username = {Username} }}";
 }
 
 public sealed record AdminListUsers(PresentedAuthorization Authorization, RequestContext Context) : INoSerializationVerificationNeeded;
 
+/// <summary><paramref name="Username"/> is the path's user: a user_id, or a username (the alias).</summary>
 public sealed record AdminGetUser(PresentedAuthorization Authorization, string Username, RequestContext Context) : INoSerializationVerificationNeeded;
 
+/// <summary><paramref name="Username"/> is the path's user: a user_id, or a username (the alias).</summary>
 public sealed record AdminDeleteUser(PresentedAuthorization Authorization, string Username, RequestContext Context) : INoSerializationVerificationNeeded;
+
+/// <summary>
+/// PATCH of a user (<paramref name="User"/> a user_id or a username): the fields given are changed, and only
+/// <c>roles</c> can be; <paramref name="Problem"/> is set when the body asked for anything else.
+/// </summary>
+public sealed record AdminUpdateUser(PresentedAuthorization Authorization, string User, IReadOnlyList<string?>? Roles, string? Problem, RequestContext Context) : INoSerializationVerificationNeeded;
 
 public sealed record UserAccount(Users.UserView User) : OAuthReply, INoSerializationVerificationNeeded;
 

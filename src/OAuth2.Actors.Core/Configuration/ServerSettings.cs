@@ -71,6 +71,12 @@ public sealed record ServerSettings
 
     public bool AllowPasswordGrant { get; init; }
 
+    /// <summary>
+    /// Scopes a user gets through a user grant (authorization code, password, and their refresh) only when holding a
+    /// role of the same name: <c>admin</c>, <c>events:read</c>, <c>events:ingest</c> and OAUTH2_RESERVED_SCOPES.
+    /// </summary>
+    public IReadOnlySet<string> ReservedScopes { get; init; } = Clients.ClientMetadataValidator.ReservedScopes;
+
     public int LockoutMaxFailures { get; init; } = 5;
 
     public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromMinutes(5);

@@ -10,7 +10,8 @@ namespace OAuth2.Actors.Users;
 /// <summary>
 /// One user account, addressed by normalized username through Akka.Cluster.Sharding and kept in the journal:
 /// the password hash (ASP.NET Core Identity's PBKDF2 hasher), failed-login counting and lockout, and the
-/// consents the user gave. Logins for one user are serialized here, which also slows parallel guessing.
+/// consents the user gave, the user's roles, and the session epoch that ends browser sessions on sign-out. Logins for
+/// one user are serialized here, which also slows parallel guessing.
 /// </summary>
 public sealed class UserActor : ReceivePersistentActor
 {
@@ -24,6 +25,7 @@ public sealed class UserActor : ReceivePersistentActor
     private UserRecord? _user;
     private int _failures;
     private DateTimeOffset _lockedUntil = DateTimeOffset.MinValue;
+    private int _sessionEpoch;
 
     private readonly string _username;
     private readonly ServerSettings _settings;
@@ -40,6 +42,8 @@ public sealed class UserActor : ReceivePersistentActor
         Recover<UserLockedOut>(e => Apply(e));
         Recover<UserConsentGranted>(e => Apply(e));
         Recover<UserRemoved>(e => Apply(e));
+        Recover<UserRolesChanged>(e => Apply(e));
+        Recover<UserSessionsEnded>(e => Apply(e));
 
         Command<StopEntity>(_ => Context.Stop(Self));
         Command<CreateUser>(Create);
@@ -53,6 +57,18 @@ public sealed class UserActor : ReceivePersistentActor
         Command<CheckConsent>(c => Sender.Tell(new ConsentStatus(
             _user is not null && _consents.TryGetValue(c.ClientId, out var granted) && c.Scopes.All(granted.Contains))));
         Command<GrantConsent>(Grant);
+        Command<SetUserRoles>(SetRoles);
+        Command<StartSession>(c =>
+        {
+            Sender.Tell(new SessionStarted(IsCurrent(c.UserId) ? _sessionEpoch : null));
+            PassivateIfEmpty();
+        });
+        Command<CheckSession>(c =>
+        {
+            Sender.Tell(new SessionStatus(IsCurrent(c.UserId) && c.Epoch == _sessionEpoch));
+            PassivateIfEmpty();
+        });
+        Command<EndSessions>(EndAllSessions);
     }
 
     public override string PersistenceId => PersistenceIds.For("user-", _username);
@@ -60,7 +76,9 @@ public sealed class UserActor : ReceivePersistentActor
     public static Props Props(string username, ServerSettings settings, TimeProvider time, EventPublisher events, IActorRef directory) =>
         Akka.Actor.Props.Create(() => new UserActor(username, settings, time, events, directory));
 
-    private static UserView View(UserRecord u) => new(u.UserId, u.Username, u.Email, u.CreatedAt);
+    private static UserView View(UserRecord u) => new(u.UserId, u.Username, u.Email, u.CreatedAt) { Roles = u.Roles };
+
+    private bool IsCurrent(string userId) => _user is not null && _user.UserId == userId;
 
     private void Apply(object e)
     {
@@ -94,6 +112,12 @@ public sealed class UserActor : ReceivePersistentActor
                 _user = null;
                 _consents.Clear();
                 break;
+            case UserRolesChanged r when _user is not null:
+                _user = _user with { Roles = r.Roles };
+                break;
+            case UserSessionsEnded s:
+                _sessionEpoch = Math.Max(_sessionEpoch, s.Epoch);
+                break;
         }
     }
 
@@ -107,15 +131,14 @@ public sealed class UserActor : ReceivePersistentActor
 
         var now = _time.GetUtcNow();
         var id = Clients.Secrets.NewClientId();
-        var record = new UserRecord(id, command.Username.Trim(), string.IsNullOrWhiteSpace(command.Email) ? null : command.Email.Trim(), string.Empty, now);
+        var record = new UserRecord(id, command.Username.Trim(), string.IsNullOrWhiteSpace(command.Email) ? null : command.Email.Trim(), string.Empty, now) { Roles = command.Roles };
         record = record with { PasswordHash = Hasher.HashPassword(record, command.Password) };
         var replyTo = Sender;
         Persist(new UserRegistered(record), e =>
         {
             Apply(e);
-            _directory.Tell(new ListUser(View(record)));
-            _log.Info("User {UserId} created", record.UserId);
-            replyTo.Tell(new UserCreated(View(record)));
+            _log.Info("User {UserId} created with roles [{Roles}]", record.UserId, string.Join(' ', record.Roles));
+            Listed(new ListUser(View(record)), new UserCreated(View(record)), replyTo);
         });
     }
 
@@ -197,11 +220,66 @@ public sealed class UserActor : ReceivePersistentActor
         Persist(new UserRemoved(_time.GetUtcNow()), e =>
         {
             Apply(e);
-            _directory.Tell(new UnlistUser(_username));
             _log.Info("User {UserId} deleted", user.UserId);
-            replyTo.Tell(new UserDeleted(_username, user.UserId));
+            Listed(new UnlistUser(_username), new UserDeleted(_username, user.UserId), replyTo);
         });
     }
+
+    private void SetRoles(SetUserRoles command)
+    {
+        if (!IsCurrent(command.UserId))
+        {
+            Sender.Tell(new UserRejected(UserRejection.UnknownUser, "No such user."));
+            PassivateIfEmpty();
+            return;
+        }
+
+        var replyTo = Sender;
+        var before = _user!.Roles;
+        if (before.SequenceEqual(command.Roles, StringComparer.Ordinal))
+        {
+            replyTo.Tell(new UserRolesSet(View(_user)));
+            return;
+        }
+
+        Persist(new UserRolesChanged(command.Roles, _time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            var user = _user!;
+            // The event model has no type for account changes: the log is where a role change is recorded.
+            _log.Info(
+                "User {UserId} roles changed from [{OldRoles}] to [{NewRoles}] (correlation {CorrelationId})",
+                user.UserId, string.Join(' ', before), string.Join(' ', user.Roles), command.Context.CorrelationId);
+            Listed(new ListUser(View(user)), new UserRolesSet(View(user)), replyTo);
+        });
+    }
+
+    private void EndAllSessions(EndSessions command)
+    {
+        if (!IsCurrent(command.UserId))
+        {
+            Sender.Tell(new SessionsEnded(false));
+            PassivateIfEmpty();
+            return;
+        }
+
+        var replyTo = Sender;
+        Persist(new UserSessionsEnded(_sessionEpoch + 1, _time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            replyTo.Tell(new SessionsEnded(true));
+        });
+    }
+
+    /// <summary>
+    /// Answers once the directory has written the change, so that what the admin API answered can be looked up by
+    /// user_id and listed at once, from any node; if the directory does not answer in time, answers all the same (the
+    /// account itself is written).
+    /// </summary>
+    private void Listed(IUserDirectoryCommand change, object reply, IActorRef replyTo) =>
+        _directory.Ask<UserListingUpdated>(change, _settings.RequestTimeout)
+            .ContinueWith(_ => reply, TaskScheduler.Default)
+            .PipeTo(replyTo);
 
     private void Grant(GrantConsent command)
     {
@@ -249,17 +327,30 @@ public sealed class UserDirectoryActor : ReceivePersistentActor
             }
         });
         Command<StopEntity>(_ => Context.Stop(Self)); // the shard's hand-off and passivation message
-        Command<ListUser>(l => Persist(new UserListed(l.User), e =>
+        Command<ListUser>(l =>
         {
-            _users[Usernames.Normalize(e.User.Username)] = e.User;
-            SnapshotNow();
-        }));
-        Command<UnlistUser>(u => Persist(new UserUnlisted(u.Username), e =>
+            var replyTo = Sender;
+            Persist(new UserListed(l.User), e =>
+            {
+                _users[Usernames.Normalize(e.User.Username)] = e.User;
+                SnapshotNow();
+                replyTo.Tell(UserListingUpdated.Instance);
+            });
+        });
+        Command<UnlistUser>(u =>
         {
-            _users.Remove(e.Username);
-            SnapshotNow();
-        }));
+            var replyTo = Sender;
+            Persist(new UserUnlisted(u.Username), e =>
+            {
+                _users.Remove(e.Username);
+                SnapshotNow();
+                replyTo.Tell(UserListingUpdated.Instance);
+            });
+        });
         Command<GetUsers>(_ => Sender.Tell(new CurrentUsers(_users.Values.ToArray())));
+
+        // A linear search: the directory serves the admin API only, and the list is in memory.
+        Command<FindUserById>(f => Sender.Tell(new CurrentUser(_users.Values.FirstOrDefault(u => u.UserId == f.UserId))));
         Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(_ => { });
         Command<DeleteMessagesSuccess>(_ => { });

@@ -38,8 +38,44 @@ public static class Usernames
     };
 }
 
+/// <summary>
+/// A user's roles: short names in the syntax of a scope token (RFC 6749 3.3), so that a role can be named after the
+/// reserved scope it lets the user have (<see cref="Auth.Shared.ScopePolicy.ForUser"/>).
+/// </summary>
+public static class UserRoles
+{
+    public const int MaxRoles = 32;
+    public const int MaxLength = 64;
+
+    /// <summary>The roles as stored (distinct, ordinal order), or why they are not acceptable.</summary>
+    public static string[]? Normalize(IEnumerable<string?>? roles, out string? problem)
+    {
+        problem = null;
+        var list = (roles ?? []).ToList();
+        if (list.Count > MaxRoles)
+        {
+            problem = $"roles may list at most {MaxRoles} roles.";
+            return null;
+        }
+
+        foreach (var role in list)
+        {
+            if (string.IsNullOrEmpty(role) || role.Length > MaxLength || !ScopeSyntax.TryParse(role, out var parts) || parts.Length != 1 || parts[0] != role)
+            {
+                problem = $"each role must be 1 to {MaxLength} characters of a scope token (no spaces, quotes or backslashes).";
+                return null;
+            }
+        }
+
+        return list.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray()!;
+    }
+}
+
 public sealed record CreateUser(string Username, string Password, string? Email, RequestContext Context) : IUserCommand
 {
+    /// <summary>Only the admin API gives roles; a user signing up gets none.</summary>
+    public string[] Roles { get; init; } = [];
+
     public override string ToString() => $"CreateUser {{ Username = {Username} }}";
 }
 
@@ -56,8 +92,24 @@ public sealed record CheckConsent(string Username, string ClientId, IReadOnlyLis
 
 public sealed record GrantConsent(string Username, string ClientId, IReadOnlyList<string> Scopes) : IUserCommand;
 
+/// <summary>Replaces the roles of the user <paramref name="UserId"/> (not of another account since created under the same name).</summary>
+public sealed record SetUserRoles(string Username, string UserId, string[] Roles, RequestContext Context) : IUserCommand;
+
+/// <summary>
+/// Browser sessions: a session carries the user's session epoch of its sign-in; <see cref="EndSessions"/> moves the
+/// epoch on, which ends every session signed in before, on every node (the entity is the one place that knows it).
+/// </summary>
+public sealed record StartSession(string Username, string UserId) : IUserCommand;
+
+public sealed record CheckSession(string Username, string UserId, int Epoch) : IUserCommand;
+
+public sealed record EndSessions(string Username, string UserId, RequestContext Context) : IUserCommand;
+
 /// <summary>What the rest of the system may know of a user: never the hash.</summary>
-public sealed record UserView(string UserId, string Username, string? Email, DateTimeOffset CreatedAt);
+public sealed record UserView(string UserId, string Username, string? Email, DateTimeOffset CreatedAt)
+{
+    public string[] Roles { get; init; } = [];
+}
 
 public sealed record UserCreated(UserView User);
 
@@ -76,9 +128,22 @@ public sealed record ConsentStatus(bool Granted);
 
 public sealed record ConsentRecorded;
 
+public sealed record UserRolesSet(UserView User);
+
+/// <summary>The session epoch a new session carries; null when there is no such user.</summary>
+public sealed record SessionStarted(int? Epoch);
+
+public sealed record SessionStatus(bool Active);
+
+public sealed record SessionsEnded(bool Ended);
+
 // ---- journal ------------------------------------------------------------------------------------------------
 
-public sealed record UserRecord(string UserId, string Username, string? Email, string PasswordHash, DateTimeOffset CreatedAt);
+public sealed record UserRecord(string UserId, string Username, string? Email, string PasswordHash, DateTimeOffset CreatedAt)
+{
+    /// <summary>Absent from events written before roles existed: no roles.</summary>
+    public string[] Roles { get; init; } = [];
+}
 
 public sealed record UserRegistered(UserRecord User);
 
@@ -92,6 +157,11 @@ public sealed record UserConsentGranted(string ClientId, string[] Scopes);
 
 public sealed record UserRemoved(DateTimeOffset At);
 
+public sealed record UserRolesChanged(string[] Roles, DateTimeOffset At);
+
+/// <summary>Every session signed in before is over; the epoch only ever grows (also across deletion and re-creation).</summary>
+public sealed record UserSessionsEnded(int Epoch, DateTimeOffset At);
+
 // ---- directory (one entity listing every user) ---------------------------------------------------------------
 
 public interface IUserDirectoryCommand;
@@ -103,6 +173,15 @@ public sealed record UnlistUser(string Username) : IUserDirectoryCommand;
 public sealed record GetUsers : IUserDirectoryCommand
 {
     public static readonly GetUsers Instance = new();
+}
+
+/// <summary>The user with this user_id, answered with <see cref="CurrentUser"/>.</summary>
+public sealed record FindUserById(string UserId) : IUserDirectoryCommand;
+
+/// <summary>The directory's answer to <see cref="ListUser"/> and <see cref="UnlistUser"/>: written.</summary>
+public sealed record UserListingUpdated
+{
+    public static readonly UserListingUpdated Instance = new();
 }
 
 public sealed record CurrentUsers(IReadOnlyList<UserView> Users);

@@ -183,6 +183,27 @@ public sealed class OAuth2Options
     [Range(1, 86_400)]
     public int LockoutSeconds { get; set; } = Seconds(Defaults.LockoutDuration);
 
+    /// <summary>
+    /// More scopes that, like admin and events:*, a user gets through a user grant only with a role of the same name
+    /// (space- or comma-separated).
+    /// </summary>
+    [ConfigurationKeyName("OAUTH2_RESERVED_SCOPES")]
+    public string? ReservedScopes { get; set; }
+
+    /// <summary>Every reserved scope: the built-in ones and <see cref="ReservedScopes"/>.</summary>
+    public IReadOnlySet<string> AllReservedScopes =>
+        new HashSet<string>(Defaults.ReservedScopes.Concat((ReservedScopes ?? string.Empty).Split([' ', ','], StringSplitOptions.RemoveEmptyEntries)), StringComparer.Ordinal);
+
+    /// <summary>How long a browser session lasts at most from its sign-in, however active (8 hours).</summary>
+    [ConfigurationKeyName("OAUTH2_SESSION_ABSOLUTE_LIFETIME_SECONDS")]
+    [Range(60, 30 * 86_400)]
+    public int SessionAbsoluteLifetimeSeconds { get; set; } = 8 * 3600;
+
+    /// <summary>How long a browser session lasts without use (sliding, renewed as it is used, within the absolute lifetime).</summary>
+    [ConfigurationKeyName("OAUTH2_SESSION_IDLE_TIMEOUT_SECONDS")]
+    [Range(60, 30 * 86_400)]
+    public int SessionIdleTimeoutSeconds { get; set; } = 3600;
+
     public string EffectiveIssuer
     {
         get
@@ -199,6 +220,10 @@ public sealed class OAuth2Options
 
     /// <summary>An https issuer: cookies are Secure and requests count as https even behind a TLS-terminating proxy.</summary>
     public bool IssuesOverHttps => EffectiveIssuer.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>An http issuer on a loopback address (a developer's machine): the one case where cookies are not Secure.</summary>
+    public bool IssuesOverLoopbackHttp =>
+        !IssuesOverHttps && Uri.TryCreate(EffectiveIssuer, UriKind.Absolute, out var issuer) && issuer.IsLoopback;
 
     public ServerSettings ToSettings() => new()
     {
@@ -218,6 +243,7 @@ public sealed class OAuth2Options
         RefreshTokenReuseLeeway = TimeSpan.FromSeconds(RefreshTokenReuseLeewaySeconds),
         RequirePkce = RequirePkce,
         AllowPasswordGrant = AllowPasswordGrant,
+        ReservedScopes = AllReservedScopes,
         LockoutMaxFailures = LockoutMaxFailures,
         LockoutDuration = TimeSpan.FromSeconds(LockoutSeconds),
     };

@@ -107,8 +107,24 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
         }
 
         failures.AddRange(ClusterTransport.Problems(options));
+        UserAndSessionRules(options, failures);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Extra reserved scopes in scope syntax, and a session idle timeout within its absolute lifetime.</summary>
+    private static void UserAndSessionRules(OAuth2Options options, List<string> failures)
+    {
+        var reserved = (options.ReservedScopes ?? string.Empty).Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+        if (reserved.Any(s => !ScopeSyntax.TryParse(s, out var parsed) || parsed.Length != 1))
+        {
+            failures.Add($"OAUTH2_RESERVED_SCOPES '{options.ReservedScopes}' is not a list of scopes (RFC 6749 3.3 scope tokens, separated by spaces or commas).");
+        }
+
+        if (options.SessionIdleTimeoutSeconds > options.SessionAbsoluteLifetimeSeconds)
+        {
+            failures.Add($"OAUTH2_SESSION_IDLE_TIMEOUT_SECONDS ({options.SessionIdleTimeoutSeconds}) must not exceed OAUTH2_SESSION_ABSOLUTE_LIFETIME_SECONDS ({options.SessionAbsoluteLifetimeSeconds}).");
+        }
     }
 
     /// <summary>Seeds or discovery, never both (two ways of joining would race), and a discovery that can find someone.</summary>

@@ -1,9 +1,13 @@
+using System.Text.Json;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Users;
 
 namespace OAuth2.Actors.Server.Endpoints;
 
-/// <summary>The admin user API (ProblemDetails errors) and RFC 7592 client configuration (OAuth error JSON).</summary>
+/// <summary>
+/// The admin user API (ProblemDetails errors; a user addressed by user_id, or by username as an alias) and RFC 7592
+/// client configuration (OAuth error JSON).
+/// </summary>
 public static class ManagementEndpoints
 {
     public static IEndpointRouteBuilder MapManagementEndpoints(this IEndpointRouteBuilder app)
@@ -16,7 +20,7 @@ public static class ManagementEndpoints
                 return Results.Problem(statusCode: 400, title: "Invalid user", detail: problem);
             }
 
-            return Admin(http, await gateway.Send(new AdminCreateUser(AuthorizationHeader.Of(http), body.Username, body.Password, body.Email, http.ToRequestContext()), http.RequestAborted));
+            return Admin(http, await gateway.Send(new AdminCreateUser(AuthorizationHeader.Of(http), body.Username, body.Password, body.Email, http.ToRequestContext()) { Roles = body.Roles }, http.RequestAborted));
         });
 
         app.MapGet("/admin/api/users", async (HttpContext http, IOAuthGateway gateway) =>
@@ -27,6 +31,19 @@ public static class ManagementEndpoints
 
         app.MapDelete("/admin/api/users/{username}", async (HttpContext http, string username, IOAuthGateway gateway) =>
             Admin(http, await gateway.Send(new AdminDeleteUser(AuthorizationHeader.Of(http), username, http.ToRequestContext()), http.RequestAborted)));
+
+        // Only roles can be changed: {"roles": [...]} replaces them; any other field is refused.
+        app.MapPatch("/admin/api/users/{user}", async (HttpContext http, string user, RequestReader reader, IOAuthGateway gateway) =>
+        {
+            var (body, problem) = await reader.ReadJson<Dictionary<string, JsonElement>>(http.Request, http.RequestAborted);
+            if (body is null)
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid user", detail: problem);
+            }
+
+            var (roles, refused) = RolesPatch(body);
+            return Admin(http, await gateway.Send(new AdminUpdateUser(AuthorizationHeader.Of(http), user, roles, refused, http.ToRequestContext()), http.RequestAborted));
+        });
 
         // /clients/register only takes POST; other methods must not fall through to the client configuration route.
         app.MapMethods("/clients/register", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete], () =>
@@ -58,10 +75,12 @@ public static class ManagementEndpoints
         http.Response.Headers.CacheControl = "no-store";
         switch (reply)
         {
+            case UserAccount account when http.Request.Method == HttpMethods.Post:
+                var issuer = http.RequestServices.GetRequiredService<IOptions<OAuth2Options>>().Value.EffectiveIssuer;
+                http.Response.Headers.Location = $"{issuer}/admin/api/users/{Uri.EscapeDataString(account.User.UserId)}";
+                return Results.Json(Body(account.User), RequestReader.Json, statusCode: 201);
             case UserAccount account:
-                return http.Request.Method == HttpMethods.Post
-                    ? Results.Json(Body(account.User), RequestReader.Json, statusCode: 201)
-                    : Results.Json(Body(account.User), RequestReader.Json);
+                return Results.Json(Body(account.User), RequestReader.Json);
             case UserAccounts accounts:
                 return Results.Json(new { users = accounts.Users.Select(Body) }, RequestReader.Json);
             case UserAccountDeleted:
@@ -88,9 +107,27 @@ public static class ManagementEndpoints
         return Results.Json(response, RequestReader.Json);
     }
 
-    private static object Body(UserView u) => new { user_id = u.UserId, username = u.Username, email = u.Email, created_at = u.CreatedAt };
+    private static object Body(UserView u) => new { user_id = u.UserId, username = u.Username, email = u.Email, roles = u.Roles, created_at = u.CreatedAt };
 
-    private sealed record NewUserBody(string? Username, string? Password, string? Email);
+    /// <summary>The roles of a PATCH body (null: not given), or why the body is refused.</summary>
+    private static (IReadOnlyList<string?>? Roles, string? Problem) RolesPatch(Dictionary<string, JsonElement> body)
+    {
+        if (body.Keys.FirstOrDefault(k => k != "roles") is { } other)
+        {
+            return (null, $"'{other}' cannot be changed; only roles can.");
+        }
+
+        if (!body.TryGetValue("roles", out var roles))
+        {
+            return (null, null);
+        }
+
+        return roles.ValueKind == JsonValueKind.Array && roles.EnumerateArray().All(r => r.ValueKind == JsonValueKind.String)
+            ? (roles.EnumerateArray().Select(r => r.GetString()).ToArray(), null)
+            : (null, "roles must be an array of strings.");
+    }
+
+    private sealed record NewUserBody(string? Username, string? Password, string? Email, IReadOnlyList<string?>? Roles);
 
     private sealed record ClientUpdateBody(
         string? ClientId,

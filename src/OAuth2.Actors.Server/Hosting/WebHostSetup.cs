@@ -42,28 +42,45 @@ public static class WebHostSetup
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme).Configure<IOptions<OAuth2Options>>((o, options) =>
         {
-            o.Cookie.Name = "oauth2.session";
+            // __Host-: the browser keeps it only if Secure, from this very host, for path / (no subdomain can set or shadow it).
+            o.Cookie.Name = options.Value.IssuesOverHttps ? "__Host-oauth2.session" : "oauth2.session";
+            o.Cookie.Path = "/";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.Cookie.SecurePolicy = SecurePolicy(options.Value);
             o.LoginPath = BrowserEndpoints.LoginPath;
             o.SlidingExpiration = true;
-            o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            o.ExpireTimeSpan = TimeSpan.FromSeconds(options.Value.SessionIdleTimeoutSeconds);
+            o.Events = new BrowserSessions(TimeSpan.FromSeconds(options.Value.SessionAbsoluteLifetimeSeconds));
         });
         services.AddAntiforgery();
         services.AddOptions<AntiforgeryOptions>().Configure<IOptions<OAuth2Options>>((o, options) =>
         {
-            o.Cookie.Name = "oauth2.csrf";
+            o.Cookie.Name = options.Value.IssuesOverHttps ? "__Host-oauth2.csrf" : "oauth2.csrf";
+            o.Cookie.Path = "/";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.SecurePolicy = SecurePolicy(options.Value);
+
+            // Not a credential (it only pairs a form with its browser), and antiforgery refuses to run over http with
+            // Always: Secure on https issuers, so the pages of an http issuer still answer (their session cookie is Secure).
+            o.Cookie.SecurePolicy = options.Value.IssuesOverHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             o.FormFieldName = "__csrf";
             o.SuppressXFrameOptionsHeader = true;
+        });
+        services.AddHsts(o =>
+        {
+            o.MaxAge = TimeSpan.FromDays(365);
+            o.IncludeSubDomains = false;
+            // The issuer decides (UseIssuerScheme): an https issuer on a loopback name is still an https issuer.
+            o.ExcludedHosts.Clear();
         });
         return builder;
     }
 
-    /// <summary>An https issuer is reached over https, even when TLS ends at a proxy in front of Kestrel: secure cookies need to know.</summary>
+    /// <summary>
+    /// An https issuer is reached over https, even when TLS ends at a proxy in front of Kestrel: secure cookies need to
+    /// know, and browsers are told to use https only from then on (HSTS, RFC 6797). Nothing of the kind for an http issuer.
+    /// </summary>
     public static IApplicationBuilder UseIssuerScheme(this WebApplication app)
     {
         if (app.Services.GetRequiredService<IOptions<OAuth2Options>>().Value.IssuesOverHttps)
@@ -73,13 +90,15 @@ public static class WebHostSetup
                 context.Request.Scheme = Uri.UriSchemeHttps;
                 return next(context);
             });
+            app.UseHsts();
         }
 
         return app;
     }
 
+    /// <summary>Secure always, except for an http issuer on loopback (a developer's machine, where the browser would drop it).</summary>
     private static CookieSecurePolicy SecurePolicy(OAuth2Options options) =>
-        options.IssuesOverHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+        options.IssuesOverLoopbackHttp ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
 
     private static OAuth2Options Validated(OAuth2Options options)
     {

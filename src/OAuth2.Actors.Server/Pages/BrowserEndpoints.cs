@@ -14,6 +14,7 @@ public static class BrowserEndpoints
     public const string LoginPath = "/auth/login";
     private const string UserIdClaim = "sub";
     private const string UsernameClaim = "name";
+    private const string SessionEpochClaim = "session_epoch";
 
     public static IEndpointRouteBuilder MapBrowserEndpoints(this IEndpointRouteBuilder app)
     {
@@ -148,6 +149,8 @@ public static class BrowserEndpoints
                 return Html.Page(http, "Allow access?", $"""
                     <p><strong>{Html.Encode(consent.ClientName)}</strong> asks to access your account with these permissions:</p>
                     <ul class="scopes">{scopes}</ul>
+                    <p class="redirect">Your answer will be sent to <strong class="redirect-host">{Html.Encode(RedirectHost(consent.RedirectUri))}</strong>
+                    (<code>{Html.Encode(consent.RedirectUri)}</code>). Allow only if you trust that site.</p>
                     <form method="post" action="/oauth/authorize">
                     {Html.Csrf(antiforgery, http)}
                     {hidden}
@@ -166,6 +169,12 @@ public static class BrowserEndpoints
                 return Html.Page(http, "Try again", Html.Error("Unexpected reply."), 500);
         }
     }
+
+    /// <summary>What the person must recognise: the host (with its port when not the default), or the scheme of an app's own URI.</summary>
+    public static string RedirectHost(string redirectUri) =>
+        Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri)
+            ? (uri.Host.Length > 0 ? (uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}") : uri.Scheme + ":")
+            : redirectUri;
 
     private static IResult LoginPage(HttpContext http, IAntiforgery antiforgery, OAuth2Options options, string? returnUrl, string? error, int status = 200)
     {
@@ -244,13 +253,27 @@ public static class BrowserEndpoints
 
     private static async Task SignIn(HttpContext http, SessionUser user)
     {
-        var identity = new ClaimsIdentity([new Claim(UserIdClaim, user.UserId), new Claim(UsernameClaim, user.Username)], CookieAuthenticationDefaults.AuthenticationScheme, UsernameClaim, null);
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(UserIdClaim, user.UserId),
+                new Claim(UsernameClaim, user.Username),
+                new Claim(SessionEpochClaim, user.SessionEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ],
+            CookieAuthenticationDefaults.AuthenticationScheme,
+            UsernameClaim,
+            null);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
     }
 
-    private static SessionUser? SessionUserOf(HttpContext http) =>
-        http.User.Identity?.IsAuthenticated == true && http.User.FindFirst(UserIdClaim)?.Value is { } id && http.User.FindFirst(UsernameClaim)?.Value is { } name
-            ? new SessionUser(id, name)
+    private static SessionUser? SessionUserOf(HttpContext http) => SessionUserOf(http.User);
+
+    /// <summary>The user a session cookie names; null for none, or for a cookie written before sessions had an epoch.</summary>
+    public static SessionUser? SessionUserOf(ClaimsPrincipal principal) =>
+        principal.Identity?.IsAuthenticated == true
+        && principal.FindFirst(UserIdClaim)?.Value is { } id
+        && principal.FindFirst(UsernameClaim)?.Value is { } name
+        && int.TryParse(principal.FindFirst(SessionEpochClaim)?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var epoch)
+            ? new SessionUser(id, name, epoch)
             : null;
 
     /// <summary>Only local paths are followed after sign-in: no scheme, no host, no protocol-relative or backslash tricks.</summary>

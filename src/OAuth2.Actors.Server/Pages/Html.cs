@@ -37,7 +37,8 @@ public static class Html
             button{margin-top:1.25rem;margin-right:.5rem;padding:.55rem 1.2rem;font-size:1rem;border-radius:4px;border:1px solid #0b57d0;background:#0b57d0;color:#fff;cursor:pointer}
             button.secondary{background:#fff;color:#0b57d0}
             .error{color:#b3261e;border:1px solid #b3261e;padding:.5rem;border-radius:4px}
-            ul.scopes{padding-left:1.2rem}code{background:#f1f1f1;padding:0 .2rem}
+            ul.scopes{padding-left:1.2rem}code{background:#f1f1f1;padding:0 .2rem;word-break:break-all}
+            .redirect-host{font-size:1.2rem}
             </style>
             </head>
             <body>

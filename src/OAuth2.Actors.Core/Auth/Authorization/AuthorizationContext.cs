@@ -9,6 +9,9 @@ public sealed class AuthorizationContext(AuthServices services, AuthorizeEndpoin
 
     public SessionUser? User { get; } = request.User;
 
+    /// <summary>The signed-in user's account as it is now (roles included), once <see cref="RequireSignedInUser"/> has read it.</summary>
+    public Users.UserView? Account { get; set; }
+
     /// <summary>Null for the GET; the consent page's <c>allow</c>/<c>deny</c> when it posts back.</summary>
     public ConsentDecision? Decision { get; } = request.Decision;
 

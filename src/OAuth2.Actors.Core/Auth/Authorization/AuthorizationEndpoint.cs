@@ -12,6 +12,7 @@ public static class AuthorizationEndpoint
         new ValidateAuthorizationRequest(),
         new ValidatePkce(),
         new RequireSignedInUser(),
+        new LimitScopeToUserRoles(),
         new RequireConsent(),
         new IssueAuthorizationCode());
 }

@@ -150,10 +150,32 @@ public sealed class RequireSignedInUser : IEndpointStep<AuthorizationContext>
         {
             context.Complete(context.Decision is null ? AuthorizeLoginRequired.Instance : new AuthorizeErrorPage(Errors.AccessDenied, "Sign in first."));
         }
-        else if (!await UserTokens.UserStillExists(context.Services, user.Username, user.UserId))
+        else if (await UserTokens.CurrentAccount(context.Services, user.Username, user.UserId) is { } account)
+        {
+            context.Account = account;
+        }
+        else
         {
             context.Complete(AuthorizeLoginRequired.Instance);
         }
+    }
+}
+
+/// <summary>Reserved scopes only for a user with the matching role: the consent page and the code carry what the user may have.</summary>
+public sealed class LimitScopeToUserRoles : IEndpointStep<AuthorizationContext>
+{
+    public ValueTask Handle(AuthorizationContext context)
+    {
+        if (ScopePolicy.ForUser(context.Scope!, context.Account!.Roles, context.Services.Settings.ReservedScopes, out var scope, out var error))
+        {
+            context.Scope = scope;
+        }
+        else
+        {
+            context.Fail(error!.Error, error.Description);
+        }
+
+        return ValueTask.CompletedTask;
     }
 }
 
@@ -180,7 +202,7 @@ public sealed class RequireConsent : IEndpointStep<AuthorizationContext>
                 var consent = await services.Ask<ConsentStatus>(services.Users, new CheckConsent(user.Username, client.ClientId, scopes));
                 if (!consent.Granted)
                 {
-                    context.Complete(new AuthorizeConsentRequired(client.ClientId, client.ClientName ?? client.ClientId, scopes));
+                    context.Complete(new AuthorizeConsentRequired(client.ClientId, client.ClientName ?? client.ClientId, scopes, context.RedirectUri!));
                 }
 
                 break;

@@ -31,4 +31,21 @@ public static class ScopePolicy
         scope = ScopeSyntax.Join(scopes);
         return true;
     }
+
+    /// <summary>
+    /// What a user may have of <paramref name="scope"/> (already allowed for the client) through a user grant: every
+    /// scope that is not reserved, and a reserved scope only with a role of the same name (role <c>admin</c> for scope
+    /// <c>admin</c>, role <c>events:read</c> for <c>events:read</c>). The rest is left out (RFC 6749 3.3: the
+    /// response's <c>scope</c> says what was granted); when nothing is left, <c>invalid_scope</c>.
+    /// </summary>
+    public static bool ForUser(string scope, IReadOnlyCollection<string> roles, IReadOnlySet<string> reserved, out string granted, out OAuthError? error)
+    {
+        var requested = scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var allowed = requested.Where(s => !reserved.Contains(s) || roles.Contains(s, StringComparer.Ordinal)).ToArray();
+        granted = ScopeSyntax.Join(allowed);
+        error = allowed.Length > 0 || requested.Length == 0
+            ? null
+            : new OAuthError(Errors.InvalidScope, "The user does not hold the role any of the requested scopes needs.");
+        return error is null;
+    }
 }

@@ -9,7 +9,10 @@ public sealed class SignInContext(AuthServices services, object message, Request
     public object Message { get; } = message;
 }
 
-/// <summary>The pages' account steps: one message for every sign-in failure (unknown user, wrong password, locked out).</summary>
+/// <summary>
+/// The pages' account steps: one message for every sign-in failure (unknown user, wrong password, locked out); the
+/// session epoch a new session carries, its check on every browser request, and sign-out ending the user's sessions.
+/// </summary>
 public static class SignInEndpoints
 {
     public const string LoginFailedMessage = "Invalid username or password.";
@@ -22,7 +25,8 @@ public static class SignInEndpoints
         {
             LoginRequest login => await Login(context.Services, login),
             SignUpRequest signUp => await SignUp(context.Services, signUp),
-            LogoutRequest logout => Logout(context.Services, logout),
+            LogoutRequest logout => await Logout(context.Services, logout),
+            SessionCheckRequest check => await CheckSession(context.Services, check),
             _ => throw new InvalidOperationException($"No account step for {context.Message.GetType().Name}."),
         });
     }
@@ -35,9 +39,15 @@ public static class SignInEndpoints
         }
 
         var reply = await services.Ask<object>(services.Users, new AuthenticateUser(request.Username, request.Password, "password_form", null, request.Context));
-        return reply is UserAuthenticated ok
-            ? new LoginSucceeded(new SessionUser(ok.User.UserId, ok.User.Username))
-            : new LoginFailed(LoginFailedMessage);
+        if (reply is not UserAuthenticated ok)
+        {
+            return new LoginFailed(LoginFailedMessage);
+        }
+
+        var session = await services.Ask<SessionStarted>(services.Users, new StartSession(ok.User.Username, ok.User.UserId));
+        return session.Epoch is { } epoch
+            ? new LoginSucceeded(new SessionUser(ok.User.UserId, ok.User.Username, epoch))
+            : new LoginFailed(LoginFailedMessage); // deleted in between
     }
 
     private static async Task<OAuthReply> SignUp(AuthServices services, SignUpRequest request)
@@ -49,15 +59,36 @@ public static class SignInEndpoints
 
         return await services.Ask<object>(services.Users, new CreateUser(request.Username, request.Password, request.Email, request.Context)) switch
         {
-            UserCreated created => new LoginSucceeded(new SessionUser(created.User.UserId, created.User.Username)),
+            UserCreated created => await NewSession(services, created.User),
             UserRejected rejected => new LoginFailed(rejected.Description),
             var other => throw new InvalidOperationException($"Unexpected answer to CreateUser: {other.GetType().Name}."),
         };
     }
 
-    private static OAuthReply Logout(AuthServices services, LogoutRequest request)
+    private static async Task<OAuthReply> NewSession(AuthServices services, UserView user)
     {
-        services.Events.Publish(EventType.UserLogout, request.Context, userId: request.User.UserId, metadata: new Dictionary<string, string> { ["username"] = request.User.Username });
+        var session = await services.Ask<SessionStarted>(services.Users, new StartSession(user.Username, user.UserId));
+        return new LoginSucceeded(new SessionUser(user.UserId, user.Username, session.Epoch ?? 0));
+    }
+
+    /// <summary>Sign-out ends the user's sessions on the server: a kept copy of the cookie no longer signs anyone in.</summary>
+    private static async Task<OAuthReply> Logout(AuthServices services, LogoutRequest request)
+    {
+        var user = request.User;
+        await services.Ask<SessionsEnded>(services.Users, new EndSessions(user.Username, user.UserId, request.Context));
+        services.Events.Publish(EventType.UserLogout, request.Context, userId: user.UserId, metadata: new Dictionary<string, string> { ["username"] = user.Username });
         return LoggedOut.Instance;
+    }
+
+    private static async Task<OAuthReply> CheckSession(AuthServices services, SessionCheckRequest request)
+    {
+        var user = request.User;
+        if (Usernames.Problem(user.Username) is not null)
+        {
+            return new SessionValid(false);
+        }
+
+        var status = await services.Ask<SessionStatus>(services.Users, new CheckSession(user.Username, user.UserId, user.SessionEpoch));
+        return new SessionValid(status.Active);
     }
 }

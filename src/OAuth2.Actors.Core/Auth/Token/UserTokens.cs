@@ -1,3 +1,4 @@
+using OAuth2.Actors.Auth.Shared;
 using OAuth2.Actors.Grants;
 using OAuth2.Actors.Tokens;
 using OAuth2.Actors.Users;
@@ -10,10 +11,19 @@ public sealed record UserGrant(string UserId, string Username, string Scope, str
 /// <summary>Tokens on behalf of a user, and the checks every user grant shares.</summary>
 public static class UserTokens
 {
-    /// <summary>An access token, and a refresh token (a new family) when the client may refresh.</summary>
-    public static async Task<OAuthReply> Issue(TokenRequestContext context, UserGrant grant)
+    /// <summary>
+    /// An access token, and a refresh token (a new family) when the client may refresh, for what <paramref name="user"/>
+    /// may have of the grant's scope (reserved scopes only with the matching role, <see cref="ScopePolicy.ForUser"/>).
+    /// </summary>
+    public static async Task<OAuthReply> Issue(TokenRequestContext context, UserGrant grant, UserView user)
     {
         var services = context.Services;
+        if (!ScopePolicy.ForUser(grant.Scope, user.Roles, services.Settings.ReservedScopes, out var scope, out var error))
+        {
+            return error!;
+        }
+
+        grant = grant with { Scope = scope };
         var client = context.AuthenticatedClient;
         string? refreshToken = null;
         if (client.AllowsGrant(GrantTypes.RefreshToken))
@@ -31,10 +41,19 @@ public static class UserTokens
     }
 
     /// <summary>A user deleted (or deleted and re-created under the same name) no longer holds the grants of the old account.</summary>
-    public static async Task<bool> UserStillExists(AuthServices services, string username, string userId)
+    public static async Task<bool> UserStillExists(AuthServices services, string username, string userId) =>
+        await CurrentAccount(services, username, userId) is not null;
+
+    /// <summary>
+    /// The account <paramref name="userId"/> as it is now (its roles included), or null when it no longer exists. Without
+    /// the username (a grant written before grants kept it), the user directory finds it by id.
+    /// </summary>
+    public static async Task<UserView?> CurrentAccount(AuthServices services, string? username, string userId)
     {
-        var current = await services.Ask<CurrentUser>(services.Users, new GetUser(username));
-        return current.User?.UserId == userId;
+        var current = username is null
+            ? await services.Ask<CurrentUser>(services.UserDirectory, new FindUserById(userId))
+            : await services.Ask<CurrentUser>(services.Users, new GetUser(username));
+        return current.User?.UserId == userId ? current.User : null;
     }
 
     /// <summary>Ends a grant at once: its refresh family and every access token issued under it, on every node.</summary>

@@ -13,7 +13,11 @@ public sealed class UserAdminContext(AuthServices services, object message, Pres
     public object Message { get; } = message;
 }
 
-/// <summary><c>/admin/api/users</c>: create, list, read and delete users (answers are ProblemDetails, not OAuth errors).</summary>
+/// <summary>
+/// <c>/admin/api/users</c>: create, list, read, change the roles of and delete users (answers are ProblemDetails, not
+/// OAuth errors). A user is addressed by the <c>user_id</c> the API answered, or by username (an alias; the
+/// user_id wins when a username happens to equal another user's id).
+/// </summary>
 public static class UserAdminEndpoints
 {
     private static readonly AdminFailure NoSuchUser = new(FailureKind.NotFound, "Not found", "No such user.");
@@ -31,6 +35,7 @@ public static class UserAdminEndpoints
             AdminListUsers => new UserAccounts((await context.Services.Ask<CurrentUsers>(context.Services.UserDirectory, GetUsers.Instance)).Users),
             AdminGetUser get => await Get(context.Services, get),
             AdminDeleteUser delete => await Delete(context.Services, delete),
+            AdminUpdateUser update => await Update(context.Services, update),
             _ => throw new InvalidOperationException($"No admin operation for {context.Message.GetType().Name}."),
         });
     }
@@ -47,7 +52,13 @@ public static class UserAdminEndpoints
             return new AdminFailure(FailureKind.BadRequest, "Invalid user", "email is not a valid address.");
         }
 
-        return await services.Ask<object>(services.Users, new CreateUser(request.Username!, request.Password!, request.Email, request.Context)) switch
+        var roles = UserRoles.Normalize(request.Roles, out var rolesProblem);
+        if (roles is null)
+        {
+            return new AdminFailure(FailureKind.BadRequest, "Invalid user", rolesProblem!);
+        }
+
+        return await services.Ask<object>(services.Users, new CreateUser(request.Username!, request.Password!, request.Email, request.Context) { Roles = roles }) switch
         {
             UserCreated created => new UserAccount(created.User),
             UserRejected rejected => new AdminFailure(FailureKind.Conflict, "User exists", rejected.Description),
@@ -55,25 +66,48 @@ public static class UserAdminEndpoints
         };
     }
 
-    private static async Task<OAuthReply> Get(AuthServices services, AdminGetUser request)
+    private static async Task<OAuthReply> Get(AuthServices services, AdminGetUser request) =>
+        await Find(services, request.Username) is { } user ? new UserAccount(user) : NoSuchUser;
+
+    private static async Task<OAuthReply> Update(AuthServices services, AdminUpdateUser request)
     {
-        if (Usernames.Problem(request.Username) is not null)
+        if (await Find(services, request.User) is not { } user)
         {
             return NoSuchUser;
         }
 
-        var current = await services.Ask<CurrentUser>(services.Users, new GetUser(request.Username));
-        return current.User is { } user ? new UserAccount(user) : NoSuchUser;
+        if (request.Problem is { } problem)
+        {
+            return new AdminFailure(FailureKind.BadRequest, "Invalid user", problem);
+        }
+
+        if (request.Roles is null)
+        {
+            return new UserAccount(user);
+        }
+
+        var roles = UserRoles.Normalize(request.Roles, out var rolesProblem);
+        if (roles is null)
+        {
+            return new AdminFailure(FailureKind.BadRequest, "Invalid user", rolesProblem!);
+        }
+
+        return await services.Ask<object>(services.Users, new SetUserRoles(user.Username, user.UserId, roles, request.Context)) switch
+        {
+            UserRolesSet set => new UserAccount(set.User),
+            UserRejected => NoSuchUser,
+            var other => throw new InvalidOperationException($"Unexpected answer to SetUserRoles: {other.GetType().Name}."),
+        };
     }
 
     private static async Task<OAuthReply> Delete(AuthServices services, AdminDeleteUser request)
     {
-        if (Usernames.Problem(request.Username) is not null)
+        if (await Find(services, request.Username) is not { } user)
         {
             return NoSuchUser;
         }
 
-        var deleted = await services.Ask<UserDeleted>(services.Users, new DeleteUser(request.Username, request.Context));
+        var deleted = await services.Ask<UserDeleted>(services.Users, new DeleteUser(user.Username, request.Context));
         if (deleted.UserId is null)
         {
             return NoSuchUser;
@@ -82,5 +116,27 @@ public static class UserAdminEndpoints
         // The user's tokens stop working now, not at their expiry.
         await services.AskTokens<OAuthReply>(new RevokeByKey(RevokeByKey.User(deleted.UserId), RevocationReason.UserDeleted.ToWire(), request.Context));
         return new UserAccountDeleted(deleted.Username);
+    }
+
+    /// <summary>The user the path names: by user_id (the user directory), else by username (the user's own entity).</summary>
+    private static async Task<UserView?> Find(AuthServices services, string idOrUsername)
+    {
+        if (idOrUsername.Length is > 0 and <= 64 && (await services.Ask<CurrentUser>(services.UserDirectory, new FindUserById(idOrUsername))).User is { } listed)
+        {
+            // The entity is the truth (the directory's copy may trail a change by a moment).
+            var byId = await services.Ask<CurrentUser>(services.Users, new GetUser(listed.Username));
+            if (byId.User?.UserId == listed.UserId)
+            {
+                return byId.User;
+            }
+        }
+
+        if (Usernames.Problem(idOrUsername) is not null)
+        {
+            return null;
+        }
+
+        var current = await services.Ask<CurrentUser>(services.Users, new GetUser(idOrUsername));
+        return current.User;
     }
 }

@@ -19,12 +19,12 @@ public sealed class AuthorizationCodeGrant : ITokenGrant
         switch (reply)
         {
             case CodeRedeemed { Grant: var grant }:
-                if (!await UserTokens.UserStillExists(services, grant.Username, grant.UserId))
+                if (await UserTokens.CurrentAccount(services, grant.Username, grant.UserId) is not { } user)
                 {
                     return new OAuthError(Errors.InvalidGrant, "The user of this authorization code no longer exists.");
                 }
 
-                return await UserTokens.Issue(context, new UserGrant(grant.UserId, grant.Username, grant.Scope, GrantType, grant.GrantId));
+                return await UserTokens.Issue(context, new UserGrant(grant.UserId, grant.Username, grant.Scope, GrantType, grant.GrantId), user);
             case CodeRejected { Reason: CodeRejection.Replayed, GrantIdToRevoke: { } grantId }:
                 // RFC 6749 4.1.2: a code used twice revokes what it granted.
                 await UserTokens.RevokeGrant(services, grantId, RevocationReason.AuthorizationCodeReplay, context.Request);

@@ -1,3 +1,4 @@
+using OAuth2.Actors.Auth.Shared;
 using OAuth2.Actors.Grants;
 using OAuth2.Actors.Tokens;
 
@@ -29,16 +30,22 @@ public sealed class RefreshTokenGrant : ITokenGrant
         switch (reply)
         {
             case RefreshRotated rotated:
-                if (rotated.Username is not null && !await UserTokens.UserStillExists(services, rotated.Username, rotated.UserId))
+                if (await UserTokens.CurrentAccount(services, rotated.Username, rotated.UserId) is not { } user)
                 {
                     // The user was deleted: the grant ends here, not at the refresh token's expiry.
                     await services.Ask<RefreshFamilyRevoked>(services.RefreshFamilies, new RevokeRefreshFamily(familyId, null, RevocationReason.UserDeleted, context.Request));
                     return new OAuthError(Errors.InvalidGrant, Describe(RefreshRejection.Revoked));
                 }
 
+                // Roles are checked again at every refresh: a role taken away narrows what the grant still gives.
+                if (!ScopePolicy.ForUser(rotated.Scope, user.Roles, services.Settings.ReservedScopes, out var scope, out var error))
+                {
+                    return error!;
+                }
+
                 var issued = await services.AskTokens<AccessTokenIssued>(new IssueAccessToken(
-                    rotated.UserId, client.ClientId, rotated.Scope, GrantType, context.Request, rotated.UserId, familyId, HasRefreshToken: true));
-                return context.Issued(issued, rotated.Scope, rotated.NewRefreshToken);
+                    rotated.UserId, client.ClientId, scope, GrantType, context.Request, rotated.UserId, familyId, HasRefreshToken: true));
+                return context.Issued(issued, scope, rotated.NewRefreshToken);
             case RefreshRejected { Reason: RefreshRejection.ReuseDetected }:
                 // The family closed itself; the access tokens of the grant go with it.
                 await UserTokens.RevokeGrant(services, familyId, RevocationReason.RefreshTokenReuse, context.Request, refreshFamily: false);
