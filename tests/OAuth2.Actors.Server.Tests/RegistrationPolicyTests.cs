@@ -130,6 +130,15 @@ public sealed class RegistrationOptionsTests
     }
 
     [Fact]
+    public void Options_must_refuse_an_operator_reserved_scope_in_the_open_registration_allow_list()
+    {
+        var failures = OptionsBinding.Failures(OptionsBinding.Bind(
+            ("OAUTH2_RESERVED_SCOPES", "payments:transfer"), ("OAUTH2_REGISTRATION_OPEN", "true"), ("OAUTH2_REGISTRATION_ALLOWED_SCOPES", "read payments:transfer")));
+
+        Assert.Contains(failures, f => f.Contains("OAUTH2_REGISTRATION_ALLOWED_SCOPES must not contain 'payments:transfer'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Options_must_bind_the_registration_settings_into_the_server_settings()
     {
         var options = OptionsBinding.Bind(("OAUTH2_REGISTRATION_OPEN", "true"), ("OAUTH2_REGISTRATION_ALLOWED_SCOPES", "read, write profile"), ("OAUTH2_REGISTRATION_UNUSED_CLIENT_TTL_SECONDS", "86400"));

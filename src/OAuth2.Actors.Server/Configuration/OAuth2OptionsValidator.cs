@@ -57,7 +57,7 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
         {
             failures.Add($"OAUTH2_DEFAULT_CLIENT_SCOPE '{options.DefaultClientScope}' is not a valid scope list.");
         }
-        else if (scopes.Any(ClientMetadataValidator.ReservedScopes.Contains))
+        else if (scopes.Any(options.AllReservedScopes.Contains))
         {
             failures.Add("OAUTH2_DEFAULT_CLIENT_SCOPE must not contain admin or events:* scopes.");
         }
@@ -68,7 +68,7 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
             {
                 failures.Add($"OAUTH2_REGISTRATION_ALLOWED_SCOPES '{options.RegistrationAllowedScopes}' is not a valid scope list.");
             }
-            else if (allowed.FirstOrDefault(ClientMetadataValidator.ReservedScopes.Contains) is { } reserved)
+            else if (allowed.FirstOrDefault(options.AllReservedScopes.Contains) is { } reserved)
             {
                 failures.Add($"OAUTH2_REGISTRATION_ALLOWED_SCOPES must not contain '{reserved}': reserved scopes are registered only with the initial access token or an admin token.");
             }
