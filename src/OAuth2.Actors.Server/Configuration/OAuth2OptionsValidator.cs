@@ -59,7 +59,7 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
         }
         else if (scopes.Any(options.AllReservedScopes.Contains))
         {
-            failures.Add("OAUTH2_DEFAULT_CLIENT_SCOPE must not contain admin or events:* scopes.");
+            failures.Add("OAUTH2_DEFAULT_CLIENT_SCOPE must not contain a reserved scope (admin, events:*, OAUTH2_RESERVED_SCOPES).");
         }
 
         if (options.RegistrationAllowedScopeList is { Length: > 0 } allowed)
