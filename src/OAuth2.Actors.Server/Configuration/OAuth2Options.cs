@@ -166,6 +166,10 @@ public sealed class OAuth2Options
     [Range(1, 86_400)]
     public int LockoutSeconds { get; set; } = Seconds(Defaults.LockoutDuration);
 
+    /// <summary>RFC 8707: the <c>aud</c> of access tokens requested without a <c>resource</c> (default: the issuer).</summary>
+    [ConfigurationKeyName("OAUTH2_DEFAULT_AUDIENCE")]
+    public string? DefaultAudience { get; set; }
+
     public string EffectiveIssuer
     {
         get
@@ -200,6 +204,7 @@ public sealed class OAuth2Options
         AllowPasswordGrant = AllowPasswordGrant,
         LockoutMaxFailures = LockoutMaxFailures,
         LockoutDuration = TimeSpan.FromSeconds(LockoutSeconds),
+        DefaultAudience = string.IsNullOrWhiteSpace(DefaultAudience) ? null : DefaultAudience,
     };
 
     private static int Seconds(TimeSpan value) => (int)value.TotalSeconds;

@@ -4,15 +4,22 @@ using OAuth2.Actors.Users;
 
 namespace OAuth2.Actors.Auth.Token;
 
-/// <summary>What a user granted a client: the user, the scope, how, and the grant that ties its tokens together.</summary>
-public sealed record UserGrant(string UserId, string Username, string Scope, string GrantType, string GrantId);
+/// <summary>
+/// What a user granted a client: the user, the scope, how, the grant that ties its tokens together, and the RFC 8707
+/// resources the grant named (null: none; its refresh tokens then get tokens for any resource the client may use).
+/// </summary>
+public sealed record UserGrant(string UserId, string Username, string Scope, string GrantType, string GrantId, IReadOnlyList<string>? Resources = null);
 
 /// <summary>Tokens on behalf of a user, and the checks every user grant shares.</summary>
 public static class UserTokens
 {
-    /// <summary>An access token, and a refresh token (a new family) when the client may refresh.</summary>
-    public static async Task<OAuthReply> Issue(TokenRequestContext context, UserGrant grant)
+    /// <summary>
+    /// An access token for <paramref name="target"/> (RFC 8707; null: the default audience and the grant's scope), and a
+    /// refresh token (a new family, holding the whole grant) when the client may refresh.
+    /// </summary>
+    public static async Task<OAuthReply> Issue(TokenRequestContext context, UserGrant grant, Resources.ResourceTarget? target = null)
     {
+        target ??= new Resources.ResourceTarget(null, grant.Scope);
         var services = context.Services;
         var client = context.AuthenticatedClient;
         string? refreshToken = null;
@@ -21,13 +28,13 @@ public static class UserTokens
             var (token, secret) = RefreshTokens.New(grant.GrantId);
             await services.Ask<RefreshFamilyStarted>(services.RefreshFamilies, new StartRefreshFamily(
                 grant.GrantId, client.ClientId, grant.UserId, grant.Scope, RefreshTokens.Hash(secret),
-                services.Time.GetUtcNow() + services.Settings.RefreshTokenTtl, grant.Username));
+                services.Time.GetUtcNow() + services.Settings.RefreshTokenTtl, grant.Username, grant.Resources));
             refreshToken = token;
         }
 
         var issued = await services.AskTokens<AccessTokenIssued>(new IssueAccessToken(
-            grant.UserId, client.ClientId, grant.Scope, grant.GrantType, context.Request, grant.UserId, grant.GrantId, refreshToken is not null));
-        return context.Issued(issued, grant.Scope, refreshToken);
+            grant.UserId, client.ClientId, target.Scope, grant.GrantType, context.Request, grant.UserId, grant.GrantId, refreshToken is not null, target.Audiences));
+        return context.Issued(issued, target.Scope, refreshToken);
     }
 
     /// <summary>A user deleted (or deleted and re-created under the same name) no longer holds the grants of the old account.</summary>
