@@ -32,6 +32,8 @@ public class ResourceRegistryActorSpec : ClusterSpec
     {
         var registry = StartRegistry();
         StartDirectory(registry);
+        // Loaded first, so the change is told as a newer version than the directory holds.
+        await AwaitConditionAsync(() => Task.FromResult(_directory.Snapshot is not null), TimeSpan.FromSeconds(5));
 
         var created = await CreateAsync(registry, Api());
 

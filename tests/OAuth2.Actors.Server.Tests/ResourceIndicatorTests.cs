@@ -186,6 +186,8 @@ public sealed class ResourceIndicatorTests(TestHostFixture fixture) : HostTests<
         var client = await Host.RegisterCodeClient();
         using var browser = Host.NewBrowser();
         var pkce = Pkce.New();
+        // The user has used the client before (a client nobody trusted yet may have its errors shown, not redirected).
+        Assert.NotNull((await browser.Authorize(client, user, pkce)).Code);
 
         var result = await browser.Authorize(client, user, pkce, query: WithResources(TestBrowser.AuthorizeQuery(client, pkce), ResourceServers.NewResource("unknown")));
 
