@@ -9,7 +9,7 @@ public class AuthActorEndpointsSpec(ITestOutputHelper output) : AuthActorSpecKit
     public async Task AuthActor_must_forward_introspection_of_a_confidential_client_to_the_token_actor()
     {
         var auth = StartAuth();
-        var active = new IntrospectionResult(true, new ActiveToken("jti-1", SpecSupport.Issuer, "billing", "billing", "read", SpecSupport.Issuer, SpecSupport.Start, SpecSupport.Start.AddMinutes(5)));
+        var active = new IntrospectionResult(true, new ActiveToken("jti-1", SpecSupport.Issuer, "billing", "billing", "read", [SpecSupport.Issuer], SpecSupport.Start, SpecSupport.Start.AddMinutes(5)));
 
         auth.Tell(new IntrospectionEndpointRequest(SpecSupport.Basic("billing", Secret), OAuthParameters.Of((Parameters.Token, "the.jwt.token")), SpecSupport.Context), TestActor);
         await AuthenticateAsync(new ClientAuthenticated(Client()));
@@ -62,7 +62,7 @@ public class AuthActorEndpointsSpec(ITestOutputHelper output) : AuthActorSpecKit
     public async Task AuthActor_must_authorize_a_bearer_token_only_with_a_required_scope()
     {
         var auth = StartAuth();
-        var token = new ActiveToken("jti-1", SpecSupport.Issuer, "ops", "ops", "events:read", SpecSupport.Issuer, SpecSupport.Start, SpecSupport.Start.AddMinutes(5));
+        var token = new ActiveToken("jti-1", SpecSupport.Issuer, "ops", "ops", "events:read", [SpecSupport.Issuer], SpecSupport.Start, SpecSupport.Start.AddMinutes(5));
 
         auth.Tell(new AuthorizeBearer(PresentedAuthorization.None, [Scopes.Admin], SpecSupport.Context), TestActor);
         var missing = await ExpectMsgAsync<OAuthError>();

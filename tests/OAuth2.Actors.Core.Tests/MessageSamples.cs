@@ -1,4 +1,5 @@
 using OAuth2.Actors.Grants;
+using OAuth2.Actors.Resources;
 using OAuth2.Actors.Users;
 
 namespace OAuth2.Actors.Core.Tests;
@@ -27,7 +28,11 @@ internal static class MessageSamples
 
     private static readonly UserView User = new("user-1", "Alice", "alice@example.test", At) { Roles = ["admin", "events:read"] };
 
-    private static readonly CodeGrant Grant = new("grant-1", "client-1", "user-1", "alice", "https://app.example/cb", true, "read", "challenge", At);
+    private static readonly CodeGrant Grant = new("grant-1", "client-1", "user-1", "alice", "https://app.example/cb", true, "read", "challenge", At, ["https://api.example", "urn:example:ledger"]);
+
+    private static readonly ResourceServer Api = new("rs-1", "https://api.example", ["read", "write"], "client-9", At, At.AddHours(1));
+
+    private static readonly ResourceServerSpec ApiSpec = new("https://api.example", ["read"], "client-9");
 
     public static IReadOnlyList<object> All { get; } =
     [
@@ -91,13 +96,25 @@ internal static class MessageSamples
         new CodeRedeemed(Grant),
         new CodeRejected(CodeRejection.RedirectUriMismatch, "grant-1"),
 
-        new StartRefreshFamily("family-1", "client-1", "user-1", "read write", "hash", At, "alice"),
+        new StartRefreshFamily("family-1", "client-1", "user-1", "read write", "hash", At, "alice", ["https://api.example"]),
         new UseRefreshToken("family-1", "secret", "client-1", ["read"], Context),
         new RevokeRefreshFamily("family-1", "client-1", RevocationReason.AuthorizationCodeReplay, Context, "secret"),
         new RefreshFamilyStarted("family-1"),
-        new RefreshRotated("family-1", "family-1.next", "user-1", "read", At, "alice"),
+        new RefreshRotated("family-1", "family-1.next", "user-1", "read", At, "alice", ["https://api.example"]),
         new RefreshRejected(RefreshRejection.ReuseDetected),
         new RefreshFamilyRevoked("family-1", true, true),
+        new InspectRefreshToken("family-1", "secret", "client-1"),
+        new RefreshTokenInspected(true, "client-1", "user-1", "read", ["https://api.example"], At, At.AddDays(30)),
+
+        new CreateResourceServer(ApiSpec, Context),
+        new UpdateResourceServer("rs-1", ApiSpec, Context),
+        new DeleteResourceServer("rs-1", Context),
+        GetResourceServers.Instance,
+        new ResourceServerSaved(Api),
+        new ResourceServerDeleted("rs-1"),
+        new CurrentResourceServers([Api, Api with { Id = "rs-2", Resource = "urn:example:ledger" }], 12),
+        new PushResourceServers(new CurrentResourceServers([Api], 12)),
+        new ResourceServersPushed(12),
 
         new GetSigningKey(GetSigningKey.Default, SigningAlgorithm.RS256),
         new CurrentSigningKey(GetSigningKey.Default, "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n"),
@@ -129,12 +146,14 @@ internal static class MessageSamples
         new SessionStarted(null),
         new UserDeleted("bob", null),
         new CurrentUsers([]),
-        new CreateCode("code-2", Grant with { RedirectUriGiven = false, CodeChallenge = null }, Context),
+        new CreateCode("code-2", Grant with { RedirectUriGiven = false, CodeChallenge = null, Resources = null }, Context),
         new RedeemCode("code-2", "client-2", null, null, Context),
         new CodeRejected(CodeRejection.Unknown, null),
         new StartRefreshFamily("family-2", "client-2", "user-2", "read", "hash", At),
         new RevokeRefreshFamily("family-2", null, RevocationReason.UserDeleted, Context),
         new RefreshRotated("family-2", "family-2.next", "user-2", "read", At),
+        RefreshTokenInspected.Inactive,
+        new CurrentResourceServers([], 0),
         new GetRevocations(0),
         new CurrentRevocations(0, 0, null, new Dictionary<string, long>(), null, 0),
     ];

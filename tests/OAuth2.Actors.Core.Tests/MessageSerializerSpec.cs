@@ -1,6 +1,7 @@
 using System.Runtime.Serialization;
 using System.Text;
 using OAuth2.Actors.Grants;
+using OAuth2.Actors.Resources;
 using OAuth2.Actors.Serialization;
 using OAuth2.Actors.Users;
 
@@ -16,7 +17,7 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
     private static readonly Type[] EntityCommands =
     [
         typeof(IClientCommand), typeof(IUserCommand), typeof(IUserDirectoryCommand), typeof(ICodeCommand),
-        typeof(IRefreshFamilyCommand), typeof(ISigningKeyCommand), typeof(IRevocationCommand),
+        typeof(IRefreshFamilyCommand), typeof(ISigningKeyCommand), typeof(IRevocationCommand), typeof(IResourceRegistryCommand),
     ];
 
     /// <summary>The entities, and the per-node actors other nodes ask (with what asks them).</summary>
@@ -25,6 +26,7 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         typeof(ClientActor), typeof(UserActor), typeof(UserDirectoryActor), typeof(AuthorizationCodeActor), typeof(RefreshFamilyActor),
         typeof(SigningKeyActor), typeof(RevocationActor), typeof(ClientCacheActor), typeof(ClientCacheInvalidation), typeof(RevocationViewActor),
         typeof(UnusedClientSweeper),
+        typeof(ResourceRegistryActor), typeof(ResourceDirectoryActor),
     ];
 
     /// <summary>What those actors build that never leaves them: journal events, their state, their own timer ticks.</summary>
@@ -37,6 +39,7 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         nameof(CodeIssued), nameof(CodeConsumed),
         nameof(RefreshFamilyOpened), nameof(RefreshTokenRotated), nameof(RefreshFamilyClosed),
         nameof(SigningKeyGenerated), nameof(TokenRevocationRecorded), nameof(RevocationsPurged), "PurgeTick", "Tick", "PullTick", "Pull",
+        nameof(ResourceServerRegistered), nameof(ResourceServerReplaced), nameof(ResourceServerRemoved), "PullFailed",
     ];
 
     private OAuth2MessageSerializer Serializer => (OAuth2MessageSerializer)Sys.Serialization.FindSerializerForType(typeof(StopEntity));

@@ -70,6 +70,34 @@ public class TokenActorSpec : ClusterSpec
         Assert.DoesNotContain(messages, m => m is RecordRevocation);
     }
 
+    [Fact]
+    public async Task TokenActor_must_put_the_requested_resources_in_aud_and_report_them_on_introspection()
+    {
+        var tokens = await StartReadyTokenActorAsync();
+
+        tokens.Tell(new IssueAccessToken("billing", "billing", "read", GrantTypes.ClientCredentials, SpecSupport.Context, Audiences: ["https://api.example.test"]), TestActor);
+        var one = await ExpectMsgAsync<AccessTokenIssued>();
+        tokens.Tell(new IssueAccessToken("billing", "billing", "read", GrantTypes.ClientCredentials, SpecSupport.Context, Audiences: ["https://api.example.test", "urn:example:ledger"]), TestActor);
+        var two = await ExpectMsgAsync<AccessTokenIssued>();
+
+        Assert.Equal(["https://api.example.test"], new JsonWebToken(one.AccessToken).Audiences);
+        Assert.Equal(["https://api.example.test", "urn:example:ledger"], new JsonWebToken(two.AccessToken).Audiences);
+        Assert.Equal(["https://api.example.test"], (await IntrospectAsync(tokens, one.AccessToken)).Token!.Audiences);
+        Assert.Equal(["https://api.example.test", "urn:example:ledger"], (await IntrospectAsync(tokens, two.AccessToken)).Token!.Audiences);
+    }
+
+    [Fact]
+    public async Task TokenActor_must_accept_any_audience_in_a_token_it_signed()
+    {
+        // Who may learn about a token for another audience is the introspection endpoint's decision, not the signature check's.
+        var tokens = await StartReadyTokenActorAsync();
+
+        var result = await IntrospectAsync(tokens, Forge(Key, audience: "https://resource.example.test"));
+
+        Assert.True(result.Active);
+        Assert.Equal(["https://resource.example.test"], result.Token!.Audiences);
+    }
+
     private static string Forge(
         SigningKeyMaterial key,
         string? issuer = SpecSupport.Issuer,
@@ -154,7 +182,7 @@ public class TokenActorSpec : ClusterSpec
         var token = Assert.IsType<ActiveToken>(result.Token);
         Assert.Equal(issued.Jti, token.Jti);
         Assert.Equal(SpecSupport.Issuer, token.Issuer);
-        Assert.Equal(SpecSupport.Issuer, token.Audience);
+        Assert.Equal([SpecSupport.Issuer], token.Audiences);
         Assert.Equal("billing", token.Subject);
         Assert.Equal("billing", token.ClientId);
         Assert.Equal("read write", token.Scope);
@@ -300,7 +328,6 @@ public class TokenActorSpec : ClusterSpec
             tampered,
             Forge(otherKey),
             Forge(Key, issuer: "https://evil.example.test"),
-            Forge(Key, audience: "https://resource.example.test"),
             Forge(Key, type: "JWT"),
             issued.AccessToken + new string('A', 8200),
         ];

@@ -8,18 +8,30 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
 {
     private RegisteredClient _client = null!;
     private RegisteredClient _resourceServer = null!;
+    private string _resource = null!;
 
     public override async Task InitializeAsync()
     {
         _client = await Host.Register(scope: "read write");
         _resourceServer = await Host.Register(scope: "introspect");
+        // RFC 7662 4: the resource server learns about the tokens of its own audience only (ResourceIntrospectionTests).
+        _resource = ResourceServers.NewResource();
+        await ResourceServers.Register(Host, _resource, ["read", "write"], _resourceServer);
+    }
+
+    /// <summary>A token of the client for the resource server's audience.</summary>
+    private async Task<string> TokenForResourceServer(string? scope = null)
+    {
+        using var response = await ResourceServers.Token(Host, _client, scope, _resource);
+        Assert.False(response.IsError, response.Raw);
+        return response.AccessToken!;
     }
 
     [Fact]
     public async Task Introspection_must_describe_an_active_token()
     {
         var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var token = await Host.AccessToken(_client, scope: "write");
+        var token = await TokenForResourceServer(scope: "write");
 
         using var response = await Host.Introspect(token, _resourceServer);
 
@@ -43,7 +55,7 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
 
         Assert.Equal(JsonValueKind.Number, json.GetProperty("exp").ValueKind);
         Assert.Equal(JsonValueKind.Number, json.GetProperty("iat").ValueKind);
-        Assert.Equal(TestHost.InMemoryIssuer, json.GetProperty("aud").GetString());
+        Assert.Equal(_resource, json.GetProperty("aud").GetString());
     }
 
     [Fact]
@@ -59,8 +71,11 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
     [Fact]
     public async Task Introspection_must_work_with_client_secret_post()
     {
-        var token = await Host.AccessToken(_client);
         var resourceServer = await Host.RegisterFor(ClientCredentialStyle.PostBody, scope: "introspect");
+        var resource = ResourceServers.NewResource();
+        await ResourceServers.Register(Host, resource, ["read"], resourceServer);
+        using var issued = await ResourceServers.Token(Host, _client, scope: null, resource);
+        var token = issued.AccessToken!;
 
         using var response = await Host.Client.IntrospectTokenAsync(new TokenIntrospectionRequest
         {
@@ -91,7 +106,7 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
     [Fact]
     public async Task Introspection_must_answer_exactly_inactive_for_a_huge_token()
     {
-        var token = await Host.AccessToken(_client);
+        var token = await TokenForResourceServer();
 
         using var response = await Host.Introspect(token + new string('A', 10_000), _resourceServer);
 
@@ -101,14 +116,14 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
     [Fact]
     public async Task Introspection_must_answer_exactly_inactive_for_a_jwt_signed_by_another_key()
     {
-        var genuine = new JsonWebToken(await Host.AccessToken(_client));
+        var genuine = new JsonWebToken(await TokenForResourceServer());
         using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var foreignKey = new ECDsaSecurityKey(ecdsa) { KeyId = genuine.Kid };
         var now = DateTime.UtcNow;
         var forged = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = TestHost.InMemoryIssuer,
-            Audience = TestHost.InMemoryIssuer,
+            Audience = _resource,
             IssuedAt = now,
             NotBefore = now,
             Expires = now.AddMinutes(10),
@@ -132,7 +147,7 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
     [Fact]
     public async Task Introspection_must_answer_exactly_inactive_for_a_tampered_payload()
     {
-        var parts = (await Host.AccessToken(_client, scope: "read")).Split('.');
+        var parts = (await TokenForResourceServer(scope: "read")).Split('.');
         var payload = Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(parts[1])).Replace("\"read\"", "\"read write\"", StringComparison.Ordinal);
         var tampered = $"{parts[0]}.{Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(payload))}.{parts[2]}";
 
@@ -144,7 +159,7 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
     [Fact]
     public async Task Introspection_must_answer_exactly_inactive_for_an_unsigned_copy_of_a_real_token()
     {
-        var parts = (await Host.AccessToken(_client)).Split('.');
+        var parts = (await TokenForResourceServer()).Split('.');
         var header = Base64UrlEncoder.Encode("""{"alg":"none","typ":"at+jwt"}""");
         var unsigned = $"{header}.{parts[1]}.";
 
@@ -156,7 +171,7 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
     [Fact]
     public async Task Introspection_must_answer_exactly_inactive_for_a_revoked_token()
     {
-        var token = await Host.AccessToken(_client);
+        var token = await TokenForResourceServer();
         using (var before = await Host.Introspect(token, _resourceServer))
         {
             Assert.True(before.IsActive, before.Raw);

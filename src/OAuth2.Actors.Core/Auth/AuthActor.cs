@@ -8,6 +8,7 @@ using OAuth2.Actors.Auth.Revocation;
 using OAuth2.Actors.Auth.SignIn;
 using OAuth2.Actors.Auth.Token;
 using OAuth2.Actors.Auth.UserAdmin;
+using OAuth2.Actors.Resources;
 
 namespace OAuth2.Actors.Auth;
 
@@ -45,6 +46,7 @@ public sealed class AuthActor : ReceiveActor
         Endpoint<AdminGetUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
         Endpoint<AdminDeleteUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
         Endpoint<AdminUpdateUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
+        Endpoint<ResourceAdminRequest>(r => ResourceAdminEndpoint.Pipeline.Run(new ResourceAdminContext(services, r)));
     }
 
     public static Props Props(AuthServices services, TokenGrants grants, ServerFailures failures) =>

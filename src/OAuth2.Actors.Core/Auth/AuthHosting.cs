@@ -6,6 +6,7 @@ using OAuth2.Actors.Auth.Token.Grants;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Grants;
 using OAuth2.Actors.Hosting;
+using OAuth2.Actors.Resources;
 using OAuth2.Actors.Tokens;
 using OAuth2.Actors.Users;
 
@@ -37,6 +38,8 @@ public static class AuthHosting
                 NoLogger.Instance)
             {
                 ClientCache = setup.ClientCache,
+                ResourceRegistry = registry.Get<ResourceRegistryActor>(),
+                Resources = setup.Resources,
             };
             registry.Register<AuthActor>(system.ActorOf(AuthActor.Props(services, grants, failures), "auth"));
         });

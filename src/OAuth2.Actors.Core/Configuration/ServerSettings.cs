@@ -91,8 +91,21 @@ public sealed record ServerSettings
 
     public ServerSettings WithAccessTokenTtl(TimeSpan ttl) => this with { AccessTokenTtl = ttl };
 
-    /// <summary>The audience of access tokens: the issuer, since the server's own endpoints are the first resource.</summary>
-    public string Audience => Issuer;
+    /// <summary>
+    /// OAUTH2_DEFAULT_AUDIENCE: the <c>aud</c> of access tokens requested without an RFC 8707 <c>resource</c>; null means
+    /// the issuer (the server's own endpoints are the first resource).
+    /// </summary>
+    public string? DefaultAudience { get; init; }
+
+    /// <summary>The audience of access tokens requested without a <c>resource</c>.</summary>
+    public string Audience => DefaultAudience ?? Issuer;
+
+    /// <summary>
+    /// Whether a token for <paramref name="audience"/> is meant for this server's own protected endpoints (the admin
+    /// API, the events API): the issuer, or the default audience that tokens without a <c>resource</c> carry.
+    /// </summary>
+    public bool IsOwnAudience(string audience) =>
+        string.Equals(audience, Issuer, StringComparison.Ordinal) || string.Equals(audience, Audience, StringComparison.Ordinal);
 
     public string RegistrationClientUri(string clientId) => $"{Issuer.TrimEnd('/')}/clients/{Uri.EscapeDataString(clientId)}";
 }

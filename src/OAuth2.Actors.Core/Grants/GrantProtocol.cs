@@ -4,7 +4,10 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace OAuth2.Actors.Grants;
 
-/// <summary>What an authorization code stands for (RFC 6749 4.1), bound to client, redirect URI and PKCE challenge.</summary>
+/// <summary>
+/// What an authorization code stands for (RFC 6749 4.1), bound to client, redirect URI and PKCE challenge, with the
+/// RFC 8707 resources the authorization request named (null or empty: none).
+/// </summary>
 public sealed record CodeGrant(
     string GrantId,
     string ClientId,
@@ -14,7 +17,8 @@ public sealed record CodeGrant(
     bool RedirectUriGiven,
     string Scope,
     string? CodeChallenge,
-    DateTimeOffset ExpiresAt);
+    DateTimeOffset ExpiresAt,
+    IReadOnlyList<string>? Resources = null);
 
 /// <summary>Journaled: a code was issued for this grant.</summary>
 public sealed record CodeIssued(CodeGrant Grant);
@@ -102,7 +106,8 @@ public static class RefreshTokens
     public static string Hash(string secret) => Base64UrlEncoder.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 }
 
-public sealed record StartRefreshFamily(string FamilyId, string ClientId, string UserId, string Scope, string SecretHash, DateTimeOffset ExpiresAt, string? Username = null) : IRefreshFamilyCommand;
+/// <summary>Opens a family for a grant; <paramref name="Resources"/> are the RFC 8707 resources of the grant (null: none named).</summary>
+public sealed record StartRefreshFamily(string FamilyId, string ClientId, string UserId, string Scope, string SecretHash, DateTimeOffset ExpiresAt, string? Username = null, IReadOnlyList<string>? Resources = null) : IRefreshFamilyCommand;
 
 public sealed record RefreshFamilyStarted(string FamilyId);
 
@@ -111,7 +116,7 @@ public sealed record UseRefreshToken(string FamilyId, string Secret, string Clie
     public override string ToString() => $"UseRefreshToken {{ FamilyId = {FamilyId}, ClientId = {ClientId} }}";
 }
 
-public sealed record RefreshRotated(string FamilyId, string NewRefreshToken, string UserId, string Scope, DateTimeOffset ExpiresAt, string? Username = null)
+public sealed record RefreshRotated(string FamilyId, string NewRefreshToken, string UserId, string Scope, DateTimeOffset ExpiresAt, string? Username = null, IReadOnlyList<string>? Resources = null)
 {
     public override string ToString() => $"RefreshRotated {{ FamilyId = {FamilyId} }}";
 }
@@ -127,8 +132,30 @@ public sealed record RevokeRefreshFamily(string FamilyId, string? ClientId, Revo
 /// <summary>Existed: there was such a family (and the client owned it, when one was named).</summary>
 public sealed record RefreshFamilyRevoked(string FamilyId, bool Existed, bool NotOwner);
 
+/// <summary>
+/// RFC 7662 for a refresh token: answers <see cref="RefreshTokenInspected"/>, active only for the family's current
+/// token, unexpired and open, asked by the client it was issued to. Changes nothing.
+/// </summary>
+public sealed record InspectRefreshToken(string FamilyId, string Secret, string ClientId) : IRefreshFamilyCommand
+{
+    public override string ToString() => $"InspectRefreshToken {{ FamilyId = {FamilyId}, ClientId = {ClientId} }}";
+}
+
+/// <summary>The refresh token's description when active (<paramref name="IssuedAt"/>: when this token of the family was issued).</summary>
+public sealed record RefreshTokenInspected(
+    bool Active,
+    string? ClientId = null,
+    string? UserId = null,
+    string? Scope = null,
+    IReadOnlyList<string>? Resources = null,
+    DateTimeOffset IssuedAt = default,
+    DateTimeOffset ExpiresAt = default)
+{
+    public static readonly RefreshTokenInspected Inactive = new(false);
+}
+
 // journal
-public sealed record RefreshFamilyOpened(string ClientId, string UserId, string Scope, string SecretHash, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, string? Username = null);
+public sealed record RefreshFamilyOpened(string ClientId, string UserId, string Scope, string SecretHash, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, string? Username = null, IReadOnlyList<string>? Resources = null);
 
 public sealed record RefreshTokenRotated(string NewHash, string OldHash, DateTimeOffset At);
 

@@ -19,6 +19,7 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
     private readonly Dictionary<string, DateTimeOffset> _rotated = new(StringComparer.Ordinal);
     private RefreshFamilyOpened? _family;
     private string? _current;
+    private DateTimeOffset _currentIssuedAt;
     private string? _closedReason;
 
     public RefreshFamilyActor(string familyId, ServerSettings settings, TimeProvider time, EventPublisher events)
@@ -36,6 +37,7 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         Command<StartRefreshFamily>(Start);
         Command<UseRefreshToken>(Use);
         Command<RevokeRefreshFamily>(Revoke);
+        Command<InspectRefreshToken>(Inspect);
     }
 
     public override string PersistenceId => PersistenceIds.For("refresh-family-", _familyId);
@@ -50,10 +52,12 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
             case RefreshFamilyOpened o:
                 _family = o;
                 _current = o.SecretHash;
+                _currentIssuedAt = o.IssuedAt;
                 break;
             case RefreshTokenRotated r:
                 _rotated[r.OldHash] = r.At;
                 _current = r.NewHash;
+                _currentIssuedAt = r.At;
                 break;
             case RefreshFamilyClosed c:
                 _closedReason = c.Reason;
@@ -70,7 +74,7 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         }
 
         var replyTo = Sender;
-        Persist(new RefreshFamilyOpened(s.ClientId, s.UserId, s.Scope, s.SecretHash, _time.GetUtcNow(), s.ExpiresAt, s.Username), e =>
+        Persist(new RefreshFamilyOpened(s.ClientId, s.UserId, s.Scope, s.SecretHash, _time.GetUtcNow(), s.ExpiresAt, s.Username, s.Resources is { Count: > 0 } ? s.Resources : null), e =>
         {
             Apply(e);
             replyTo.Tell(new RefreshFamilyStarted(_familyId));
@@ -149,8 +153,33 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         Persist(new RefreshTokenRotated(RefreshTokens.Hash(secret), hash, now), e =>
         {
             Apply(e);
-            reply.Tell(new RefreshRotated(_familyId, token, _family.UserId, scope, _family.ExpiresAt, _family.Username));
+            reply.Tell(new RefreshRotated(_familyId, token, _family.UserId, scope, _family.ExpiresAt, _family.Username, _family.Resources));
         });
+    }
+
+    private void Inspect(InspectRefreshToken i)
+    {
+        if (_family is null)
+        {
+            Sender.Tell(RefreshTokenInspected.Inactive);
+            if (_closedReason is null)
+            {
+                Context.Parent.Tell(new Passivate(StopEntity.Instance));
+            }
+
+            return;
+        }
+
+        // RFC 7662 4: a token is described only to the client it was issued to; to anyone else it is simply not active.
+        var active = _closedReason is null
+            && _family.ExpiresAt > _time.GetUtcNow()
+            && string.Equals(i.ClientId, _family.ClientId, StringComparison.Ordinal)
+            && _current is not null
+            && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.ASCII.GetBytes(RefreshTokens.Hash(i.Secret)), System.Text.Encoding.ASCII.GetBytes(_current));
+        Sender.Tell(active
+            ? new RefreshTokenInspected(true, _family.ClientId, _family.UserId, _family.Scope, _family.Resources, _currentIssuedAt, _family.ExpiresAt)
+            : RefreshTokenInspected.Inactive);
     }
 
     private void Revoke(RevokeRefreshFamily r)

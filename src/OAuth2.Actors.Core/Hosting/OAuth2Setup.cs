@@ -3,6 +3,7 @@ using Akka.Hosting;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
+using OAuth2.Actors.Resources;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Hosting;
@@ -14,6 +15,9 @@ public sealed record OAuth2Setup(ServerSettings Settings, TimeProvider Time, Eve
 
     /// <summary>What this node knows is revoked, shared by its token actors (filled by the <see cref="RevocationViewActor"/>).</summary>
     public RevocationView Revocations { get; } = new();
+
+    /// <summary>This node's copy of the registered resource servers (filled by the <see cref="ResourceDirectoryActor"/>).</summary>
+    public ResourceDirectory Resources { get; } = new();
 
     /// <summary>The node's cache of recent successful client authentications (off when <see cref="ServerSettings.ClientCacheTtl"/> is zero).</summary>
     public ClientAuthenticationCache ClientCache { get; } = Settings.ClientCacheTtl > TimeSpan.Zero

@@ -17,13 +17,13 @@ public sealed record OAuthParameters(IReadOnlyList<KeyValuePair<string, string>>
     public static OAuthParameters Of(params (string Key, string Value)[] values) =>
         new(values.Select(v => KeyValuePair.Create(v.Key, v.Value)).ToArray());
 
-    /// <summary>The first parameter that appears more than once, if any.</summary>
+    /// <summary>The first parameter that appears more than once, if any (<c>resource</c> may repeat, RFC 8707 2).</summary>
     public string? FirstRepeated()
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (key, _) in Values)
         {
-            if (!seen.Add(key))
+            if (!seen.Add(key) && !string.Equals(key, Parameters.Resource, StringComparison.Ordinal))
             {
                 return key;
             }
@@ -44,6 +44,21 @@ public sealed record OAuthParameters(IReadOnlyList<KeyValuePair<string, string>>
         }
 
         return null;
+    }
+
+    /// <summary>Every value of a parameter that may repeat, in order; empty values are treated as omitted.</summary>
+    public IReadOnlyList<string> GetAll(string key)
+    {
+        List<string>? values = null;
+        foreach (var (k, v) in Values)
+        {
+            if (string.Equals(k, key, StringComparison.Ordinal) && !string.IsNullOrEmpty(v))
+            {
+                (values ??= []).Add(v);
+            }
+        }
+
+        return values ?? (IReadOnlyList<string>)[];
     }
 }
 
@@ -112,19 +127,23 @@ public sealed record IntrospectionResult(bool Active, ActiveToken? Token) : OAut
     public static readonly IntrospectionResult Inactive = new(false, null);
 }
 
-/// <summary>The claims of a valid, unexpired, unrevoked access token.</summary>
+/// <summary>
+/// The claims of a valid, unexpired, unrevoked token: an access token (its JWT claims), or a refresh token
+/// (<see cref="TokenType"/> <c>refresh_token</c>: no jti, the family as grant, the grant's resources as audiences).
+/// </summary>
 public sealed record ActiveToken(
     string Jti,
     string Issuer,
     string Subject,
     string ClientId,
     string Scope,
-    string Audience,
+    IReadOnlyList<string> Audiences,
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
-    string? GrantId = null)
+    string? GrantId = null,
+    string TokenType = TokenTypes.AccessToken)
 {
-    public bool HasScope(string scope) => Scope.Split(' ').Contains(scope, StringComparer.Ordinal);
+    public bool HasScope(string scope) => ScopeSyntax.Contains(Scope, scope);
 }
 
 /// <summary>RFC 7009: revocation succeeded, or the token was unknown; both answer 200.</summary>

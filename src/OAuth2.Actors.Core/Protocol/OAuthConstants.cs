@@ -55,6 +55,9 @@ public static class Errors
     public const string InsufficientScope = "insufficient_scope";
     public const string AccessDenied = "access_denied";
     public const string UnsupportedResponseType = "unsupported_response_type";
+
+    /// <summary>RFC 8707 2: the requested resource is invalid, missing, unknown, malformed, or not for this client.</summary>
+    public const string InvalidTarget = "invalid_target";
 }
 
 public static class Parameters
@@ -76,6 +79,9 @@ public static class Parameters
     public const string Username = "username";
     public const string Password = "password";
     public const string Issuer = "iss";
+
+    /// <summary>RFC 8707: the resource (audience) a token is for; may be repeated.</summary>
+    public const string Resource = "resource";
 }
 
 public static class Scopes

@@ -29,4 +29,18 @@ public static class ScopeSyntax
     }
 
     public static string Join(IEnumerable<string> scopes) => string.Join(' ', scopes);
+
+    /// <summary>Whether a space-delimited scope list holds <paramref name="scope"/>, without allocating (it runs on every introspection).</summary>
+    public static bool Contains(string scopeList, string scope)
+    {
+        foreach (var range in scopeList.AsSpan().Split(' '))
+        {
+            if (scopeList.AsSpan()[range].SequenceEqual(scope))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

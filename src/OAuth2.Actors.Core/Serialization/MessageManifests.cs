@@ -1,6 +1,7 @@
 using OAuth2.Actors.Auth;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Grants;
+using OAuth2.Actors.Resources;
 using OAuth2.Actors.Tokens;
 using OAuth2.Actors.Users;
 
@@ -88,6 +89,19 @@ public static class MessageManifests
         (typeof(RefreshRotated), "rf-rotated"),
         (typeof(RefreshRejected), "rf-rejected"),
         (typeof(RefreshFamilyRevoked), "rf-revoked"),
+        (typeof(InspectRefreshToken), "rf-inspect"),
+        (typeof(RefreshTokenInspected), "rf-inspected"),
+
+        // Resource servers (the "resource-servers" shard region) and the push to every node's resource directory.
+        (typeof(CreateResourceServer), "rs-create"),
+        (typeof(UpdateResourceServer), "rs-update"),
+        (typeof(DeleteResourceServer), "rs-delete"),
+        (typeof(GetResourceServers), "rs-get"),
+        (typeof(ResourceServerSaved), "rs-saved"),
+        (typeof(ResourceServerDeleted), "rs-deleted"),
+        (typeof(CurrentResourceServers), "rs-current"),
+        (typeof(PushResourceServers), "rs-push"),
+        (typeof(ResourceServersPushed), "rs-pushed"),
 
         // Signing keys.
         (typeof(GetSigningKey), "sk-get"),

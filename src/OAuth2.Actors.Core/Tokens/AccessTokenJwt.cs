@@ -18,7 +18,6 @@ public static class AccessTokenJwt
         var descriptor = new SecurityTokenDescriptor
         {
             Issuer = settings.Issuer,
-            Audience = settings.Audience,
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
@@ -37,6 +36,23 @@ public static class AccessTokenJwt
             descriptor.Claims["gid"] = request.GrantId;
         }
 
+        // RFC 8707 / RFC 9068 3: one audience as a string (as before), several as an array.
+        if (request.Audiences is not { Count: > 0 } audiences)
+        {
+            descriptor.Audience = settings.Audience;
+        }
+        else if (audiences.Count == 1)
+        {
+            descriptor.Audience = audiences[0];
+        }
+        else
+        {
+            foreach (var audience in audiences)
+            {
+                descriptor.Audiences.Add(audience);
+            }
+        }
+
         return descriptor;
     }
 
@@ -44,10 +60,11 @@ public static class AccessTokenJwt
     public static string Create(SecurityTokenDescriptor descriptor) => Handler.CreateToken(descriptor);
 
     /// <summary>
-    /// Signature, issuer, audience and type; null for anything that is not a token this server signed. Touches no
-    /// actor state, so it runs on any thread.
+    /// Signature, issuer and type; null for anything that is not a token this server signed. Any audience this server
+    /// put in it is accepted here: who may learn about the token, or use it, is decided by the caller (introspection,
+    /// the server's own bearer endpoints). Touches no actor state, so it runs on any thread.
     /// </summary>
-    public static ActiveToken? Verify(string token, TokenValidationParameters validation, string audience)
+    public static ActiveToken? Verify(string token, TokenValidationParameters validation)
     {
         if (token.Length > 8192 || !Handler.CanReadToken(token))
         {
@@ -77,7 +94,7 @@ public static class AccessTokenJwt
             jwt.Subject,
             clientId,
             scope ?? string.Empty,
-            audience,
+            jwt.Audiences.ToArray(),
             DateTimeOffset.FromUnixTimeSeconds(iat),
             DateTimeOffset.FromUnixTimeSeconds(exp),
             grantId);

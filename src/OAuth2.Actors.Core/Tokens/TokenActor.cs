@@ -137,7 +137,8 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         _validation = new TokenValidationParameters
         {
             ValidIssuer = _settings.Issuer,
-            ValidAudience = _settings.Audience,
+            // Every audience this server signed is valid here (RFC 8707 resources); the callers decide who may use it.
+            ValidateAudience = false,
             IssuerSigningKey = key.PublicKey,
             ValidAlgorithms = [key.Algorithm],
             ValidTypes = [TokenTypes.AccessTokenJwtType],
@@ -198,13 +199,12 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 
         var replyTo = Sender;
         var validation = _validation!;
-        var audience = _settings.Audience;
         Task.Run(() =>
         {
             ActiveToken? active;
             try
             {
-                active = AccessTokenJwt.Verify(request.Token, validation, audience);
+                active = AccessTokenJwt.Verify(request.Token, validation);
             }
             catch (Exception e)
             {
@@ -341,7 +341,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             return cached;
         }
 
-        var active = AccessTokenJwt.Verify(token, _validation!, _settings.Audience);
+        var active = AccessTokenJwt.Verify(token, _validation!);
         if (active is not null)
         {
             Remember(token, active);

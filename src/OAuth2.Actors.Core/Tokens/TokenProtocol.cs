@@ -3,8 +3,11 @@ using OAuth2.Actors.Configuration;
 namespace OAuth2.Actors.Tokens;
 
 // To and from this node's pool of token actors only (LocalAsk), down to the signing-key and revocation sections: no serialization check.
-/// <summary>Issue a signed access token (RFC 9068) for a client or a user.</summary>
-public sealed record IssueAccessToken(string Subject, string ClientId, string Scope, string GrantType, RequestContext Context, string? UserId = null, string? GrantId = null, bool HasRefreshToken = false) : INoSerializationVerificationNeeded;
+/// <summary>
+/// Issue a signed access token (RFC 9068) for a client or a user, for the RFC 8707 resources in
+/// <paramref name="Audiences"/> (null or empty: the default audience, <see cref="ServerSettings.Audience"/>).
+/// </summary>
+public sealed record IssueAccessToken(string Subject, string ClientId, string Scope, string GrantType, RequestContext Context, string? UserId = null, string? GrantId = null, bool HasRefreshToken = false, IReadOnlyList<string>? Audiences = null) : INoSerializationVerificationNeeded;
 
 /// <summary>
 /// Make every live access token matching a key inactive at once: <c>client:{id}</c> (client deleted),

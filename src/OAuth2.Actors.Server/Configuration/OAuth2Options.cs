@@ -203,6 +203,9 @@ public sealed class OAuth2Options
     [ConfigurationKeyName("OAUTH2_SESSION_IDLE_TIMEOUT_SECONDS")]
     [Range(60, 30 * 86_400)]
     public int SessionIdleTimeoutSeconds { get; set; } = 3600;
+    /// <summary>RFC 8707: the <c>aud</c> of access tokens requested without a <c>resource</c> (default: the issuer).</summary>
+    [ConfigurationKeyName("OAUTH2_DEFAULT_AUDIENCE")]
+    public string? DefaultAudience { get; set; }
 
     public string EffectiveIssuer
     {
@@ -246,6 +249,7 @@ public sealed class OAuth2Options
         ReservedScopes = AllReservedScopes,
         LockoutMaxFailures = LockoutMaxFailures,
         LockoutDuration = TimeSpan.FromSeconds(LockoutSeconds),
+        DefaultAudience = string.IsNullOrWhiteSpace(DefaultAudience) ? null : DefaultAudience,
     };
 
     private static int Seconds(TimeSpan value) => (int)value.TotalSeconds;

@@ -1,4 +1,5 @@
 using OAuth2.Actors.Clients;
+using OAuth2.Actors.Resources;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Server.Configuration;
@@ -14,6 +15,11 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
             || !string.IsNullOrEmpty(issuer.Query) || !string.IsNullOrEmpty(issuer.Fragment))
         {
             failures.Add($"OAUTH2_ISSUER '{options.EffectiveIssuer}' must be an absolute http(s) URL without query or fragment.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.DefaultAudience) && ResourceIndicators.Problem(options.DefaultAudience) is { } audienceProblem)
+        {
+            failures.Add($"OAUTH2_DEFAULT_AUDIENCE '{options.DefaultAudience}' is not usable as an audience: {audienceProblem}");
         }
 
         if (options.SigningKeyFile is { Length: > 0 } file)

@@ -57,6 +57,9 @@ public static class MetadataEndpoints
             ["revocation_endpoint_auth_methods_supported"] = secretMethods.Append(ClientAuthMethods.None).ToArray(),
             ["token_endpoint_auth_signing_alg_values_supported"] = Array.Empty<string>(),
             ["access_token_signing_alg_values_supported"] = new[] { algorithm },
+            // RFC 8707 resource indicators at the authorization and token endpoints (no IANA-registered member exists;
+            // RFC 8414 2 allows others). Introspection answers only the token's audience, owner or an admin client.
+            ["resource_indicators_supported"] = true,
         });
     }
 }

@@ -12,9 +12,14 @@ public static class OAuthResults
                 return Results.Json(new ErrorBody(error.Error, Safe(error.Description)), RequestReader.Json, statusCode: HttpOutcomes.Apply(error, response));
             case TokenIssued t:
                 return Results.Json(new TokenBody(t.AccessToken, t.TokenType, t.ExpiresIn, t.Scope, t.RefreshToken), RequestReader.Json);
+            case IntrospectionResult { Active: true, Token: { TokenType: TokenTypes.RefreshToken } token }:
+                // RFC 7662 2.2 token_type names an access token type: a refresh token has none, nor a jti.
+                return Results.Json(new IntrospectionBody(
+                    true, token.Scope, token.ClientId, token.Subject, Audience(token), token.Issuer,
+                    token.ExpiresAt.ToUnixTimeSeconds(), token.IssuedAt.ToUnixTimeSeconds(), null, null), RequestReader.Json);
             case IntrospectionResult { Active: true, Token: { } token }:
                 return Results.Json(new IntrospectionBody(
-                    true, token.Scope, token.ClientId, token.Subject, token.Audience, token.Issuer,
+                    true, token.Scope, token.ClientId, token.Subject, Audience(token), token.Issuer,
                     token.ExpiresAt.ToUnixTimeSeconds(), token.IssuedAt.ToUnixTimeSeconds(), TokenTypes.Bearer, token.Jti), RequestReader.Json);
             case IntrospectionResult:
                 return Results.Json(new InactiveBody(false), RequestReader.Json);
@@ -40,6 +45,14 @@ public static class OAuthResults
     public static string Safe(string description) => new(description.Take(300).Select(c =>
         c is '\x20' or '\x21' or (>= '\x23' and <= '\x5B') or (>= '\x5D' and <= '\x7E') ? c : '?').ToArray());
 
+    /// <summary>RFC 7662 2.2 / RFC 7519 4.1.3: one audience as a string, several as an array, none omitted.</summary>
+    private static object? Audience(ActiveToken token) => token.Audiences.Count switch
+    {
+        0 => null,
+        1 => token.Audiences[0],
+        _ => token.Audiences,
+    };
+
     private static void NoStore(HttpResponse response)
     {
         response.Headers.CacheControl = "no-store";
@@ -50,7 +63,7 @@ public static class OAuthResults
 
     private sealed record TokenBody(string AccessToken, string TokenType, long ExpiresIn, string? Scope, string? RefreshToken);
 
-    private sealed record IntrospectionBody(bool Active, string Scope, string ClientId, string Sub, string Aud, string Iss, long Exp, long Iat, string TokenType, string Jti);
+    private sealed record IntrospectionBody(bool Active, string Scope, string ClientId, string Sub, object? Aud, string Iss, long Exp, long Iat, string? TokenType, string? Jti);
 
     private sealed record InactiveBody(bool Active);
 }

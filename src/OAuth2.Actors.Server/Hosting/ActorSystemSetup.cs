@@ -10,6 +10,7 @@ using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
 using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Grants;
+using OAuth2.Actors.Resources;
 using OAuth2.Actors.Serialization;
 using OAuth2.Actors.Tokens;
 using OAuth2.Actors.Users;
@@ -62,6 +63,7 @@ public static class ActorSystemSetup
                 .WithTokens(setup, tokenActors)
                 .WithUsers(setup)
                 .WithGrants(setup)
+                .WithResources(setup)
                 .WithAuth(setup, sp.GetRequiredService<TokenGrants>(), sp.GetRequiredService<ServerFailures>());
 
             extend?.Invoke(builder, sp);

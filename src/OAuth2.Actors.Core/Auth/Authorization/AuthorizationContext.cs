@@ -27,6 +27,9 @@ public sealed class AuthorizationContext(AuthServices services, AuthorizeEndpoin
 
     public string? Scope { get; set; }
 
+    /// <summary>The RFC 8707 resources the request named (empty: none), once <see cref="ValidateResources"/> has run.</summary>
+    public IReadOnlyList<string> Resources { get; set; } = [];
+
     public string? CodeChallenge => Parameters.Get(Protocol.Parameters.CodeChallenge);
 
     public ClientView AuthorizedClient => Client ?? throw new InvalidOperationException("The client has not been identified by an earlier step.");

@@ -109,6 +109,36 @@ public sealed class ValidateAuthorizationRequest : IEndpointStep<AuthorizationCo
     }
 }
 
+/// <summary>
+/// RFC 8707 2.1: each <c>resource</c> must be one the client may use and accept one of the requested scopes; the code
+/// carries them, and the token request may only narrow them. Errors go back to the client (<c>invalid_target</c>).
+/// </summary>
+public sealed class ValidateResources : IEndpointStep<AuthorizationContext>
+{
+    public async ValueTask Handle(AuthorizationContext context)
+    {
+        if (!Resources.ResourceIndicators.TryRead(context.Parameters, out var requested, out var error))
+        {
+            context.Fail(error!.Error, error.Description);
+            return;
+        }
+
+        if (requested.Count == 0)
+        {
+            return;
+        }
+
+        var (_, targetError) = await Resources.ResourceIndicators.Resolve(context.Services, context.AuthorizedClient, requested, null, context.Scope!);
+        if (targetError is not null)
+        {
+            context.Fail(targetError.Error, targetError.Description);
+            return;
+        }
+
+        context.Resources = requested;
+    }
+}
+
 /// <summary>RFC 7636: S256 only; required for public clients, and for confidential ones unless switched off.</summary>
 public sealed class ValidatePkce : IEndpointStep<AuthorizationContext>
 {
@@ -229,7 +259,8 @@ public sealed class IssueAuthorizationCode : IEndpointStep<AuthorizationContext>
             context.RedirectUriGiven,
             context.Scope!,
             context.CodeChallenge,
-            services.Time.GetUtcNow() + services.Settings.AuthorizationCodeTtl);
+            services.Time.GetUtcNow() + services.Settings.AuthorizationCodeTtl,
+            context.Resources.Count > 0 ? context.Resources : null);
         await services.Ask<CodeCreated>(services.Codes, new CreateCode(Codes.IdOf(code), grant, context.Request));
         context.Complete(new AuthorizeRedirect(Redirects.Build(context.RedirectUri!, new()
         {

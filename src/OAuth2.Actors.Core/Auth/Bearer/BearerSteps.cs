@@ -58,11 +58,14 @@ public sealed class RequireBearerScope<TContext> : IEndpointStep<TContext>
 
 public static class BearerTokens
 {
-    /// <summary>The token's claims when it is an active access token of this server, else null.</summary>
+    /// <summary>
+    /// The token's claims when it is an active access token of this server meant for this server (its audience is the
+    /// issuer or the default audience, not another resource server: RFC 8707), else null.
+    /// </summary>
     public static async Task<ActiveToken?> Active(AuthServices services, string bearer, RequestContext request)
     {
         var result = await services.AskTokens<IntrospectionResult>(new IntrospectToken(bearer, request));
-        return result is { Active: true, Token: { } token } ? token : null;
+        return result is { Active: true, Token: { } token } && token.Audiences.Any(services.Settings.IsOwnAudience) ? token : null;
     }
 
     public static async Task<bool> HasScope(AuthServices services, string bearer, string scope, RequestContext request) =>

@@ -1,9 +1,17 @@
+using Akka.Event;
 using OAuth2.Actors.Auth.Shared;
+using OAuth2.Actors.Grants;
+using OAuth2.Actors.Resources;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Auth.Introspection;
 
-/// <summary><c>/oauth/introspect</c> (RFC 7662): an authenticated confidential client asks about a token.</summary>
+/// <summary>
+/// <c>/oauth/introspect</c> (RFC 7662): an authenticated confidential client asks about a token. It learns that the
+/// token is active only when it may (RFC 7662 2.1 and 4): it is the client the token was issued to, the introspecting
+/// client of a resource server in the token's audience, or an admin client; to every other client any token is
+/// <c>active: false</c>. Refresh tokens are described to their own client only.
+/// </summary>
 public static class IntrospectionEndpoint
 {
     public static readonly EndpointPipeline<IntrospectionContext> Pipeline = new(
@@ -11,6 +19,7 @@ public static class IntrospectionEndpoint
         AuthenticateClient<IntrospectionContext>.Instance,
         new RejectPublicClients(),
         new RequireParameter<IntrospectionContext>(Parameters.Token),
+        new IntrospectRefreshToken(),
         new IntrospectWithTokenActors());
 
     /// <summary>RFC 7662 2.1: the endpoint is protected; a public client has nothing to protect it with.</summary>
@@ -27,12 +36,62 @@ public static class IntrospectionEndpoint
         }
     }
 
+    /// <summary>A token in the refresh-token form is asked of its family, which describes it to its own client only.</summary>
+    public sealed class IntrospectRefreshToken : IEndpointStep<IntrospectionContext>
+    {
+        public async ValueTask Handle(IntrospectionContext context)
+        {
+            // JWTs are far longer than refresh tokens and have three parts: they fail this at once, without allocating.
+            if (!RefreshTokens.TryParse(context.Form.Get(Parameters.Token), out var familyId, out var secret))
+            {
+                return;
+            }
+
+            var services = context.Services;
+            var family = await services.Ask<RefreshTokenInspected>(services.RefreshFamilies, new InspectRefreshToken(familyId, secret, context.AuthenticatedClient.ClientId));
+            context.Complete(family is { Active: true, ClientId: { } clientId, UserId: { } userId }
+                ? new IntrospectionResult(true, new ActiveToken(
+                    string.Empty,
+                    services.Settings.Issuer,
+                    userId,
+                    clientId,
+                    family.Scope ?? string.Empty,
+                    family.Resources ?? [],
+                    family.IssuedAt,
+                    family.ExpiresAt,
+                    familyId,
+                    TokenTypes.RefreshToken))
+                : IntrospectionResult.Inactive);
+        }
+    }
+
     public sealed class IntrospectWithTokenActors : IEndpointStep<IntrospectionContext>
     {
         public async ValueTask Handle(IntrospectionContext context)
         {
             var services = context.Services;
-            context.Complete(await services.AskTokens<IntrospectionResult>(new IntrospectToken(context.Form.Get(Parameters.Token)!, context.Request)));
+            var result = await services.AskTokens<IntrospectionResult>(new IntrospectToken(context.Form.Get(Parameters.Token)!, context.Request));
+            if (result is { Active: true, Token: { } token } && !await MayLearnAbout(context, token))
+            {
+                services.Log.Debug("Client {ClientId} introspected a token of client {OwnerClientId} outside its audience (jti {Jti}): answered inactive",
+                    context.AuthenticatedClient.ClientId, token.ClientId, token.Jti);
+                result = IntrospectionResult.Inactive;
+            }
+
+            context.Complete(result);
+        }
+
+        /// <summary>The owner, an admin client, or a resource server in the audience: comparisons, no Ask once the node has its directory.</summary>
+        private static async ValueTask<bool> MayLearnAbout(IntrospectionContext context, ActiveToken token)
+        {
+            var caller = context.AuthenticatedClient;
+            if (string.Equals(caller.ClientId, token.ClientId, StringComparison.Ordinal) || ScopeSyntax.Contains(caller.Scope, Scopes.Admin))
+            {
+                return true;
+            }
+
+            var directory = context.Services.Resources.Snapshot ?? await ResourceIndicators.Directory(context.Services);
+            return directory.Introspects(caller.ClientId, token.Audiences);
         }
     }
 }

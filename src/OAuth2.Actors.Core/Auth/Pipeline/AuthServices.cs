@@ -3,6 +3,7 @@ using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
 using OAuth2.Actors.Hosting;
+using OAuth2.Actors.Resources;
 
 namespace OAuth2.Actors.Auth.Pipeline;
 
@@ -24,6 +25,12 @@ public sealed record AuthServices(
 {
     /// <summary>The node's cache of recent successful client authentications (<see cref="ClientAuthenticationCache"/>).</summary>
     public ClientAuthenticationCache ClientCache { get; init; } = ClientAuthenticationCache.Disabled;
+
+    /// <summary>The resource-server registry entity (RFC 8707), asked when the node's <see cref="Resources"/> is not filled yet and for admin changes.</summary>
+    public IActorRef ResourceRegistry { get; init; } = ActorRefs.Nobody;
+
+    /// <summary>This node's copy of the registered resource servers.</summary>
+    public ResourceDirectory Resources { get; init; } = new();
 
     public Task<T> Ask<T>(IActorRef actor, object message) => actor.Ask<T>(message, Settings.RequestTimeout);
 

@@ -5,15 +5,20 @@ using OAuth2.Actors.Users;
 
 namespace OAuth2.Actors.Auth.Token;
 
-/// <summary>What a user granted a client: the user, the scope, how, and the grant that ties its tokens together.</summary>
-public sealed record UserGrant(string UserId, string Username, string Scope, string GrantType, string GrantId);
+/// <summary>
+/// What a user granted a client: the user, the scope, how, the grant that ties its tokens together, and the RFC 8707
+/// resources the grant named (null: none; its refresh tokens then get tokens for any resource the client may use).
+/// </summary>
+public sealed record UserGrant(string UserId, string Username, string Scope, string GrantType, string GrantId, IReadOnlyList<string>? Resources = null);
 
 /// <summary>Tokens on behalf of a user, and the checks every user grant shares.</summary>
 public static class UserTokens
 {
     /// <summary>
-    /// An access token, and a refresh token (a new family) when the client may refresh, for what <paramref name="user"/>
-    /// may have of the grant's scope (reserved scopes only with the matching role, <see cref="ScopePolicy.ForUser"/>).
+    /// An access token, and a refresh token (a new family, holding the whole grant) when the client may refresh, for what
+    /// <paramref name="user"/> may have of the grant's scope (reserved scopes only with the matching role,
+    /// <see cref="ScopePolicy.ForUser"/>); the access token is for the request's RFC 8707 resources (or the grant's), with
+    /// the scopes they accept.
     /// </summary>
     public static async Task<OAuthReply> Issue(TokenRequestContext context, UserGrant grant, UserView user)
     {
@@ -24,6 +29,12 @@ public static class UserTokens
         }
 
         grant = grant with { Scope = scope };
+        var (target, targetError) = await context.Target(grant.Scope, grant.Resources);
+        if (targetError is not null)
+        {
+            return targetError;
+        }
+
         var client = context.AuthenticatedClient;
         string? refreshToken = null;
         if (client.AllowsGrant(GrantTypes.RefreshToken))
@@ -31,13 +42,13 @@ public static class UserTokens
             var (token, secret) = RefreshTokens.New(grant.GrantId);
             await services.Ask<RefreshFamilyStarted>(services.RefreshFamilies, new StartRefreshFamily(
                 grant.GrantId, client.ClientId, grant.UserId, grant.Scope, RefreshTokens.Hash(secret),
-                services.Time.GetUtcNow() + services.Settings.RefreshTokenTtl, grant.Username));
+                services.Time.GetUtcNow() + services.Settings.RefreshTokenTtl, grant.Username, grant.Resources));
             refreshToken = token;
         }
 
         var issued = await services.AskTokens<AccessTokenIssued>(new IssueAccessToken(
-            grant.UserId, client.ClientId, grant.Scope, grant.GrantType, context.Request, grant.UserId, grant.GrantId, refreshToken is not null));
-        return context.Issued(issued, grant.Scope, refreshToken);
+            grant.UserId, client.ClientId, target!.Scope, grant.GrantType, context.Request, grant.UserId, grant.GrantId, refreshToken is not null, target.Audiences));
+        return context.Issued(issued, target.Scope, refreshToken);
     }
 
     /// <summary>A user deleted (or deleted and re-created under the same name) no longer holds the grants of the old account.</summary>

@@ -14,6 +14,14 @@ public sealed class AuthorizationCodeGrant : ITokenGrant
         var code = context.Form.Get(Parameters.Code)!;
         var services = context.Services;
         var client = context.AuthenticatedClient;
+
+        // RFC 8707: a resource the client may never use fails before the code is spent.
+        var (_, targetError) = await context.Target(client.Scope);
+        if (targetError is not null)
+        {
+            return targetError;
+        }
+
         var reply = await services.Ask<object>(services.Codes, new RedeemCode(
             Codes.IdOf(code), client.ClientId, context.Form.Get(Parameters.RedirectUri), context.Form.Get(Parameters.CodeVerifier), context.Request));
         switch (reply)
@@ -24,7 +32,9 @@ public sealed class AuthorizationCodeGrant : ITokenGrant
                     return new OAuthError(Errors.InvalidGrant, "The user of this authorization code no longer exists.");
                 }
 
-                return await UserTokens.Issue(context, new UserGrant(grant.UserId, grant.Username, grant.Scope, GrantType, grant.GrantId), user);
+                // RFC 8707 2.2: the token request may narrow the resources of the authorization request, never widen them
+                // (checked in UserTokens.Issue against the grant's resources).
+                return await UserTokens.Issue(context, new UserGrant(grant.UserId, grant.Username, grant.Scope, GrantType, grant.GrantId, grant.Resources), user);
             case CodeRejected { Reason: CodeRejection.Replayed, GrantIdToRevoke: { } grantId }:
                 // RFC 6749 4.1.2: a code used twice revokes what it granted.
                 await UserTokens.RevokeGrant(services, grantId, RevocationReason.AuthorizationCodeReplay, context.Request);

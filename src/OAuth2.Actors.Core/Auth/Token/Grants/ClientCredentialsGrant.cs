@@ -21,8 +21,14 @@ public sealed class ClientCredentialsGrant : ITokenGrant
             return error!;
         }
 
+        var (target, targetError) = await context.Target(scope);
+        if (targetError is not null)
+        {
+            return targetError;
+        }
+
         var services = context.Services;
-        var issued = await services.AskTokens<AccessTokenIssued>(new IssueAccessToken(client.ClientId, client.ClientId, scope, GrantType, context.Request));
-        return context.Issued(issued, scope);
+        var issued = await services.AskTokens<AccessTokenIssued>(new IssueAccessToken(client.ClientId, client.ClientId, target!.Scope, GrantType, context.Request, Audiences: target.Audiences));
+        return context.Issued(issued, target.Scope);
     }
 }

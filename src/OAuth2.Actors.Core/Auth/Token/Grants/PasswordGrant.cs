@@ -32,6 +32,13 @@ public sealed class PasswordGrant : ITokenGrant
             return error!;
         }
 
+        // RFC 8707 before the password is hashed: a request for a resource the client may not use costs nothing.
+        var (target, targetError) = await context.Target(scope);
+        if (targetError is not null)
+        {
+            return targetError;
+        }
+
         if (Usernames.Problem(username) is not null)
         {
             return InvalidCredentials;
@@ -40,7 +47,7 @@ public sealed class PasswordGrant : ITokenGrant
         var services = context.Services;
         var reply = await services.Ask<object>(services.Users, new AuthenticateUser(username, password, "password_grant", client.ClientId, context.Request));
         return reply is UserAuthenticated ok
-            ? await UserTokens.Issue(context, new UserGrant(ok.User.UserId, ok.User.Username, scope, GrantType, Secrets.NewClientId()), ok.User)
+            ? await UserTokens.Issue(context, new UserGrant(ok.User.UserId, ok.User.Username, scope, GrantType, Secrets.NewClientId(), target!.Audiences), ok.User)
             : InvalidCredentials;
     }
 }

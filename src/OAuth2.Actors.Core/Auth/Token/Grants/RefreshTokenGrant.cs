@@ -26,6 +26,11 @@ public sealed class RefreshTokenGrant : ITokenGrant
 
         var services = context.Services;
         var client = context.AuthenticatedClient;
+        if (await CheckResourcesBeforeRotating(context, familyId, secret, scopes) is { } resourceError)
+        {
+            return resourceError;
+        }
+
         var reply = await services.Ask<object>(services.RefreshFamilies, new UseRefreshToken(familyId, secret, client.ClientId, scopes, context.Request));
         switch (reply)
         {
@@ -43,9 +48,16 @@ public sealed class RefreshTokenGrant : ITokenGrant
                     return error!;
                 }
 
+                var (target, targetError) = await context.Target(scope, rotated.Resources);
+                if (targetError is not null)
+                {
+                    // Checked before the rotation; only a resource server removed in between gets here.
+                    return targetError;
+                }
+
                 var issued = await services.AskTokens<AccessTokenIssued>(new IssueAccessToken(
-                    rotated.UserId, client.ClientId, scope, GrantType, context.Request, rotated.UserId, familyId, HasRefreshToken: true));
-                return context.Issued(issued, scope, rotated.NewRefreshToken);
+                    rotated.UserId, client.ClientId, target!.Scope, GrantType, context.Request, rotated.UserId, familyId, HasRefreshToken: true, target.Audiences));
+                return context.Issued(issued, target.Scope, rotated.NewRefreshToken);
             case RefreshRejected { Reason: RefreshRejection.ReuseDetected }:
                 // The family closed itself; the access tokens of the grant go with it.
                 await UserTokens.RevokeGrant(services, familyId, RevocationReason.RefreshTokenReuse, context.Request, refreshFamily: false);
@@ -57,6 +69,30 @@ public sealed class RefreshTokenGrant : ITokenGrant
             default:
                 return new OAuthError(Errors.InvalidGrant, Describe(RefreshRejection.Unknown));
         }
+    }
+
+    /// <summary>
+    /// RFC 8707 with a <c>resource</c> on the refresh: checked against the family before it rotates, so a request for
+    /// the wrong resource does not cost the client its refresh token. A token that is not the family's current one is
+    /// left to the rotation, which answers why.
+    /// </summary>
+    private static async Task<OAuthError?> CheckResourcesBeforeRotating(TokenRequestContext context, string familyId, string secret, string[] scopes)
+    {
+        if (context.Form.Get(Parameters.Resource) is null)
+        {
+            return null;
+        }
+
+        var services = context.Services;
+        var family = await services.Ask<RefreshTokenInspected>(services.RefreshFamilies, new InspectRefreshToken(familyId, secret, context.AuthenticatedClient.ClientId));
+        if (!family.Active)
+        {
+            return null;
+        }
+
+        var granted = family.Scope!.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var scope = scopes.Length > 0 && scopes.All(s => granted.Contains(s, StringComparer.Ordinal)) ? ScopeSyntax.Join(scopes) : family.Scope;
+        return (await context.Target(scope, family.Resources)).Error;
     }
 
     private static string Describe(RefreshRejection reason) => reason switch
