@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Persistence;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
+using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Clients;
@@ -19,13 +20,15 @@ public sealed class ClientActor : ReceivePersistentActor
     private readonly TimeProvider _time;
     private readonly EventPublisher _events;
     private readonly ClientCacheInvalidation _invalidation;
+    private readonly UnknownIdCache _unknownIds;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ClientRecord? _state;
     private ClientRecord? _viewOf;
     private ClientView? _view;
 
-    public ClientActor(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation invalidation)
+    public ClientActor(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation invalidation, UnknownIdCache? unknownIds = null)
     {
+        _unknownIds = unknownIds ?? UnknownIdCache.Disabled;
         _clientId = clientId;
         _settings = settings;
         _time = time;
@@ -69,8 +72,8 @@ public sealed class ClientActor : ReceivePersistentActor
 
     public override string PersistenceId => PersistenceIds.For("client-", _clientId);
 
-    public static Props Props(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation? invalidation = null) =>
-        Akka.Actor.Props.Create(() => new ClientActor(clientId, settings, time, events, invalidation ?? ClientCacheInvalidation.None));
+    public static Props Props(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation? invalidation = null, UnknownIdCache? unknownIds = null) =>
+        Akka.Actor.Props.Create(() => new ClientActor(clientId, settings, time, events, invalidation ?? ClientCacheInvalidation.None, unknownIds));
 
     private void Authenticate(AuthenticateClient command)
     {
@@ -211,7 +214,8 @@ public sealed class ClientActor : ReceivePersistentActor
                 ["bootstrap"] = "true",
                 ["updated"] = e is ClientCredentialsReplaced ? "true" : "false",
             });
-            AnswerOnceForgotten(replyTo, new BootstrapClientReady(_clientId));
+            // A configured id may have been asked for (and remembered as unknown by a node) before it existed.
+            AnswerOnceForgotten(replyTo, new BootstrapClientReady(_clientId), created: e is ClientCreated);
         });
     }
 
@@ -336,15 +340,27 @@ public sealed class ClientActor : ReceivePersistentActor
     /// Answers a change once no node's authentication cache remembers the client as it was (so a rotated secret or a
     /// deleted client is refused everywhere by the time the change is confirmed).
     /// </summary>
-    private void AnswerOnceForgotten(IActorRef replyTo, object reply)
+    /// <remarks>A client just <paramref name="created"/> is also forgotten by every node's <see cref="UnknownIdCache"/>.</remarks>
+    private void AnswerOnceForgotten(IActorRef replyTo, object reply, bool created = false)
     {
-        if (_invalidation.Timeout <= TimeSpan.Zero)
+        var forgetting = new List<Task>(2);
+        if (created && _unknownIds.Enabled)
+        {
+            forgetting.Add(UnknownIdCacheActor.ForgetEverywhere(Context.System, _unknownIds, UnknownIdKind.Client, _clientId, _settings.RequestTimeout));
+        }
+
+        if (_invalidation.Timeout > TimeSpan.Zero)
+        {
+            forgetting.Add(_invalidation.Everywhere(Context.System, _clientId, _log));
+        }
+
+        if (forgetting.Count == 0)
         {
             replyTo.Tell(reply);
             return;
         }
 
-        _invalidation.Everywhere(Context.System, _clientId, _log).ContinueWith(_ => replyTo.Tell(reply), TaskScheduler.Default);
+        Task.WhenAll(forgetting).ContinueWith(_ => replyTo.Tell(reply), TaskScheduler.Default);
     }
 
     /// <summary>An id nobody registered should not keep an entity (and its recovery) alive.</summary>

@@ -18,7 +18,7 @@ public static class ClientsHosting
             .WithActors((system, registry) =>
                 registry.Register<ClientCacheActor>(system.ActorOf(ClientCacheActor.Props(setup.ClientCache), ClientCacheActor.Name)))
             .WithEntity<ClientActor, IClientCommand>("clients", c => c.ClientId, 100,
-                (registry, id) => ClientActor.Props(id, setup.Settings, setup.Time, setup.Publisher(registry), invalidation));
+                (registry, id) => ClientActor.Props(id, setup.Settings, setup.Time, setup.Publisher(registry), invalidation, setup.UnknownIds));
     }
 
     // A node that cannot confirm within a second is unreachable; waiting longer only delays the change's answer.

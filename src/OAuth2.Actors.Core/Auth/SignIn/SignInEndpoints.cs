@@ -9,7 +9,7 @@ public sealed class SignInContext(AuthServices services, object message, Request
     public object Message { get; } = message;
 }
 
-/// <summary>The pages' account steps: one message for every sign-in failure (unknown user, wrong password, locked out).</summary>
+/// <summary>The pages' account steps: one message for every sign-in failure (unknown user, wrong password, backing off).</summary>
 public static class SignInEndpoints
 {
     public const string LoginFailedMessage = "Invalid username or password.";
@@ -34,7 +34,7 @@ public static class SignInEndpoints
             return new LoginFailed(LoginFailedMessage);
         }
 
-        var reply = await services.Ask<object>(services.Users, new AuthenticateUser(request.Username, request.Password, "password_form", null, request.Context));
+        var reply = await Shared.UserSignIn.Authenticate(services, request.Username, request.Password, "password_form", null, request.Context);
         return reply is UserAuthenticated ok
             ? new LoginSucceeded(new SessionUser(ok.User.UserId, ok.User.Username))
             : new LoginFailed(LoginFailedMessage);
@@ -47,7 +47,7 @@ public static class SignInEndpoints
             return new LoginFailed(problem);
         }
 
-        return await services.Ask<object>(services.Users, new CreateUser(request.Username, request.Password, request.Email, request.Context)) switch
+        return await services.Ask<object>(services.Users, new CreateUser(request.Username, request.Password, request.Email, request.Context, services.Deadline())) switch
         {
             UserCreated created => new LoginSucceeded(new SessionUser(created.User.UserId, created.User.Username)),
             UserRejected rejected => new LoginFailed(rejected.Description),

@@ -47,7 +47,7 @@ public static class UserAdminEndpoints
             return new AdminFailure(FailureKind.BadRequest, "Invalid user", "email is not a valid address.");
         }
 
-        return await services.Ask<object>(services.Users, new CreateUser(request.Username!, request.Password!, request.Email, request.Context)) switch
+        return await services.Ask<object>(services.Users, new CreateUser(request.Username!, request.Password!, request.Email, request.Context, services.Deadline())) switch
         {
             UserCreated created => new UserAccount(created.User),
             UserRejected rejected => new AdminFailure(FailureKind.Conflict, "User exists", rejected.Description),
