@@ -18,7 +18,8 @@ public static class UserTokens
         string? refreshToken = null;
         if (client.AllowsGrant(GrantTypes.RefreshToken))
         {
-            var (token, secret) = RefreshTokens.New(grant.GrantId);            await services.Ask<RefreshFamilyStarted>(services.RefreshFamilies, new StartRefreshFamily(
+            var (token, secret) = RefreshTokens.New(grant.GrantId);
+            await services.Ask<RefreshFamilyStarted>(services.RefreshFamilies, new StartRefreshFamily(
                 grant.GrantId, client.ClientId, grant.UserId, grant.Scope, RefreshTokens.Hash(secret),
                 services.Time.GetUtcNow() + services.Settings.RefreshTokenTtl, grant.Username));
             refreshToken = token;
