@@ -232,6 +232,14 @@ public sealed partial class TestHost : IAsyncDisposable
             // Every message goes through its serializer, as it would between nodes: a message that would not survive
             // the wire fails here, on one node.
             ["OAUTH2_AKKA_SERIALIZE_MESSAGES"] = "on",
+            // The suites make many requests from one address: the rate limits are off unless a test turns one on.
+            ["OAUTH2_RATE_LIMIT_SIGNIN_PER_MINUTE"] = "0",
+            ["OAUTH2_RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_MINUTE"] = "0",
+            ["OAUTH2_RATE_LIMIT_REGISTRATIONS_PER_MINUTE"] = "0",
+            ["OAUTH2_RATE_LIMIT_INGEST_PER_MINUTE"] = "0",
+            // Fast password hashes (production refuses fewer than 100,000 iterations).
+            ["OAUTH2_PASSWORD_HASH_ITERATIONS"] = "1000",
+            ["OAUTH2_TEST_ONLY_ALLOW_WEAK_PASSWORD_HASHING"] = "true",
         };
         if (kestrel)
         {
