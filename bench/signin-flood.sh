@@ -68,6 +68,7 @@ KEY_FILE="$WORK/signing-key.pem"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$KEY_FILE" 2>/dev/null || die "openssl genpkey failed"
 ISSUER="http://bench.oauth2-actors.local"
 ADMIN_SECRET=$(openssl rand -hex 24)
+ONE_TOKEN="" TOKENS_FILE=""   # used by load.sh's introspection scenarios only
 
 SERVER_DLL=$(build_project "$REPO_DIR/src/OAuth2.Actors.Server" "$BUILD_DIR/worktree" OAuth2.Actors.Server)
 SOURCE="working tree at $(git -C "$REPO_DIR" rev-parse --short HEAD)$([[ -z $(git -C "$REPO_DIR" status --porcelain -- src) ]] || echo ' with uncommitted changes in src/')"

@@ -40,6 +40,7 @@ public sealed class UserActor : ReceivePersistentActor
         Recover<UserLoginFailed>(e => Apply(e));
         Recover<UserLoginSucceeded>(e => Apply(e));
         Recover<UserLockedOut>(e => Apply(e));
+        Recover<UserPasswordRehashed>(e => Apply(e));
         Recover<UserConsentGranted>(e => Apply(e));
         Recover<UserRemoved>(e => Apply(e));
         Ready();
