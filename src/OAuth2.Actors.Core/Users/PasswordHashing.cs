@@ -17,7 +17,7 @@ public sealed class PasswordHashing : IDisposable
     private readonly PasswordHasher<UserRecord> _hasher;
     private readonly SemaphoreSlim _workers;
     private readonly TimeProvider _time;
-    private readonly string _dummyHash;
+    private readonly Lazy<string> _dummyHash;
     private long _dropped;
 
     public PasswordHashing(int iterations, int workers, TimeProvider time)
@@ -34,7 +34,7 @@ public sealed class PasswordHashing : IDisposable
         Workers = workers;
 
         // Verifying against this hash makes an unknown username cost as much as a known one (no enumeration by timing).
-        _dummyHash = _hasher.HashPassword(Nobody, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+        _dummyHash = new(() => _hasher.HashPassword(Nobody, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24))));
     }
 
     public static PasswordHashing For(ServerSettings settings, TimeProvider time) =>
@@ -51,7 +51,7 @@ public sealed class PasswordHashing : IDisposable
 
     /// <summary>The same work as <see cref="Verify"/> against a hash no password matches (an unknown username).</summary>
     public async Task<bool> VerifyNobody(string password, DateTimeOffset deadline) =>
-        await Run<PasswordVerificationResult?>(() => _hasher.VerifyHashedPassword(Nobody, _dummyHash, password), deadline) is not null;
+        await Run<PasswordVerificationResult?>(() => _hasher.VerifyHashedPassword(Nobody, _dummyHash.Value, password), deadline) is not null;
 
     /// <summary>A new hash at the configured iteration count; null when dropped.</summary>
     public Task<string?> Hash(UserRecord user, string password, DateTimeOffset deadline) =>

@@ -32,9 +32,10 @@ public sealed class UserActor : ReceivePersistentActor
     private readonly PasswordHashing _hashing;
     private readonly UnknownIdCache _unknownIds;
 
-    public UserActor(string username, ServerSettings settings, TimeProvider time, EventPublisher events, IActorRef directory, PasswordHashing hashing, UnknownIdCache? unknownIds = null)
+    public UserActor(string username, ServerSettings settings, TimeProvider time, EventPublisher events, IActorRef directory, PasswordHashing? hashing = null, UnknownIdCache? unknownIds = null)
     {
-        (_username, _settings, _time, _events, _directory, _hashing) = (username, settings, time, events, directory, hashing);
+        (_username, _settings, _time, _events, _directory) = (username, settings, time, events, directory);
+        _hashing = hashing ?? PasswordHashing.For(settings, time);
         _unknownIds = unknownIds ?? UnknownIdCache.Disabled;
         Recover<UserRegistered>(e => Apply(e));
         Recover<UserLoginFailed>(e => Apply(e));
@@ -48,7 +49,8 @@ public sealed class UserActor : ReceivePersistentActor
 
     public override string PersistenceId => PersistenceIds.For("user-", _username);
 
-    public static Props Props(string username, ServerSettings settings, TimeProvider time, EventPublisher events, IActorRef directory, PasswordHashing hashing, UnknownIdCache? unknownIds = null) =>
+    /// <param name="hashing">The node's workers (<see cref="OAuth2Setup.PasswordHashing"/>); null: workers of this entity's own (specs).</param>
+    public static Props Props(string username, ServerSettings settings, TimeProvider time, EventPublisher events, IActorRef directory, PasswordHashing? hashing = null, UnknownIdCache? unknownIds = null) =>
         Akka.Actor.Props.Create(() => new UserActor(username, settings, time, events, directory, hashing, unknownIds));
 
     private static UserView View(UserRecord u) => new(u.UserId, u.Username, u.Email, u.CreatedAt);

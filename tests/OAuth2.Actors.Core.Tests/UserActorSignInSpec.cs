@@ -3,7 +3,7 @@ using OAuth2.Actors.Users;
 
 namespace OAuth2.Actors.Core.Tests;
 
-public class UserActorSpec : PersistenceSpec
+public class UserActorSignInSpec : PersistenceSpec
 {
     private const string Password = "correct horse battery";
 
@@ -18,7 +18,7 @@ public class UserActorSpec : PersistenceSpec
     private readonly TestProbe _shard;
     private readonly TestProbe _directory;
 
-    public UserActorSpec(ITestOutputHelper output)
+    public UserActorSignInSpec(ITestOutputHelper output)
         : base(output)
     {
         _shard = CreateTestProbe("shard");
