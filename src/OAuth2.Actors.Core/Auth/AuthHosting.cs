@@ -37,6 +37,8 @@ public static class AuthHosting
                 NoLogger.Instance)
             {
                 ClientCache = setup.ClientCache,
+                UnknownIds = setup.UnknownIds,
+                PasswordHashing = setup.PasswordHashing,
             };
             registry.Register<AuthActor>(system.ActorOf(AuthActor.Props(services, grants, failures), "auth"));
         });

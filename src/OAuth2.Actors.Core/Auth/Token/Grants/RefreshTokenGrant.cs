@@ -1,5 +1,6 @@
 using OAuth2.Actors.Auth.Shared;
 using OAuth2.Actors.Grants;
+using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Auth.Token.Grants;
@@ -26,7 +27,19 @@ public sealed class RefreshTokenGrant : ITokenGrant
 
         var services = context.Services;
         var client = context.AuthenticatedClient;
+        // A family id this node recently heard does not exist: refused from memory, without starting an entity.
+        if (services.UnknownIds.IsUnknown(UnknownIdKind.RefreshFamily, familyId))
+        {
+            return new OAuthError(Errors.InvalidGrant, Describe(RefreshRejection.Unknown));
+        }
+
+        var generation = services.UnknownIds.Generation;
         var reply = await services.Ask<object>(services.RefreshFamilies, new UseRefreshToken(familyId, secret, client.ClientId, scopes, context.Request));
+        if (reply is RefreshRejected { NoSuchFamily: true })
+        {
+            services.UnknownIds.Remember(UnknownIdKind.RefreshFamily, familyId, generation);
+        }
+
         switch (reply)
         {
             case RefreshRotated rotated:
