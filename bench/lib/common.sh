@@ -138,11 +138,11 @@ wait_quiet() {
 
 # run_wrk LABEL SCENARIO ROUND SECONDS: one wrk run against LABEL. SCENARIO: token (warm: the same, recorded apart),
 # repeat (one token introspected), rotate (the minted tokens in rotation). ROUND "warmup" is not recorded; otherwise a line goes to $RESULTS:
-# label scenario round rps p50 p99 errors server_us_per_req
+# label scenario round rps p50 p99 errors server_us_per_req. (flooded: token under bench/signin-flood.sh's flood.)
 run_wrk() {
   local label=$1 scenario=$2 round=$3 secs=$4 script path
   local raw="$WORK/wrk-$label-$scenario-$round.txt"
-  case "$scenario" in repeat) script=introspect ;; warm) script=token ;; *) script=$scenario ;; esac
+  case "$scenario" in repeat) script=introspect ;; warm|flooded) script=token ;; *) script=$scenario ;; esac
   case "$script:${P_KIND[$label]}" in
     token:bare) path=/sign ;; introspect:bare|rotate:bare) path=/verify ;;
     token:server) path=/oauth/token ;; *) path=/oauth/introspect ;;
@@ -163,7 +163,7 @@ run_wrk() {
   log "  $label $scenario $round: $(fmt "$rps" 0) req/s, p50 $p50 ms, p99 $p99 ms, errors $errors, server CPU $us us/req"
   [[ "$round" == warmup ]] || printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$scenario" "$round" "$rps" "$p50" "$p99" "$errors" "$us" >>"$RESULTS"
 }
-declare -A EXPECT=([token]='"access_token"' [introspect]='"active":true' [repeat]='"active":true' [rotate]='"active":true' [warm]='"access_token"')
+declare -A EXPECT=([token]='"access_token"' [introspect]='"active":true' [repeat]='"active":true' [rotate]='"active":true' [warm]='"access_token"' [flooded]='"access_token"')
 
 # mint_tokens LABEL N FILE: N distinct access tokens issued by LABEL (client_credentials), one a line.
 mint_tokens() {

@@ -27,6 +27,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCorrelation();
+app.UseOAuth2RateLimits();
 app.UseIssuerScheme();
 
 // Only the browser routes (sign-in, consent) use the session cookie; every other endpoint authenticates its caller in

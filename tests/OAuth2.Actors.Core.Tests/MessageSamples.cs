@@ -1,5 +1,6 @@
 using OAuth2.Actors.Grants;
 using OAuth2.Actors.Resources;
+using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Users;
 
 namespace OAuth2.Actors.Core.Tests;
@@ -61,8 +62,8 @@ internal static class MessageSamples
         new TrackOpenRegistration("client-1", 1_700_000_000),
         SweepUnusedClients.Instance,
 
-        new CreateUser("alice", "password-1", "alice@example.test", Context) { Roles = ["admin"] },
-        new AuthenticateUser("alice", "password-1", "password", "client-1", Context),
+        new CreateUser("alice", "password-1", "alice@example.test", Context, At) { Roles = ["admin"] },
+        new AuthenticateUser("alice", "password-1", "password", "client-1", Context, At),
         new GetUser("alice"),
         new DeleteUser("alice", Context),
         new CheckConsent("alice", "client-1", ["read", "write"]),
@@ -70,7 +71,7 @@ internal static class MessageSamples
         new UserCreated(User),
         new UserRejected(UserRejection.UnknownUser, "No such user."),
         new UserAuthenticated(User),
-        new UserAuthenticationRejected("locked_out"),
+        new UserAuthenticationRejected("backing_off"),
         new CurrentUser(User),
         new UserDeleted("alice", "user-1"),
         new ConsentStatus(true),
@@ -89,6 +90,8 @@ internal static class MessageSamples
         new CurrentUsers([User, User with { UserId = "user-2", Username = "bob", Email = null, Roles = [] }]),
         new FindUserById("user-1"),
         UserListingUpdated.Instance,
+        new ForgetUnknownId(UnknownIdKind.RefreshFamily, "family-1"),
+        new UnknownIdForgotten(UnknownIdKind.User, "alice"),
 
         new CreateCode("code-1", Grant, Context),
         new RedeemCode("code-1", "client-1", "https://app.example/cb", "verifier", Context),
@@ -101,7 +104,7 @@ internal static class MessageSamples
         new RevokeRefreshFamily("family-1", "client-1", RevocationReason.AuthorizationCodeReplay, Context, "secret"),
         new RefreshFamilyStarted("family-1"),
         new RefreshRotated("family-1", "family-1.next", "user-1", "read", At, "alice", ["https://api.example"]),
-        new RefreshRejected(RefreshRejection.ReuseDetected),
+        new RefreshRejected(RefreshRejection.Unknown, NoSuchFamily: true),
         new RefreshFamilyRevoked("family-1", true, true),
         new InspectRefreshToken("family-1", "secret", "client-1"),
         new RefreshTokenInspected(true, "client-1", "user-1", "read", ["https://api.example"], At, At.AddDays(30)),
@@ -150,6 +153,7 @@ internal static class MessageSamples
         new RedeemCode("code-2", "client-2", null, null, Context),
         new CodeRejected(CodeRejection.Unknown, null),
         new StartRefreshFamily("family-2", "client-2", "user-2", "read", "hash", At),
+        new RefreshRejected(RefreshRejection.ReuseDetected),
         new RevokeRefreshFamily("family-2", null, RevocationReason.UserDeleted, Context),
         new RefreshRotated("family-2", "family-2.next", "user-2", "read", At),
         RefreshTokenInspected.Inactive,

@@ -27,6 +27,7 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         typeof(SigningKeyActor), typeof(RevocationActor), typeof(ClientCacheActor), typeof(ClientCacheInvalidation), typeof(RevocationViewActor),
         typeof(UnusedClientSweeper),
         typeof(ResourceRegistryActor), typeof(ResourceDirectoryActor),
+        typeof(OAuth2.Actors.Hosting.UnknownIdCacheActor),
     ];
 
     /// <summary>What those actors build that never leaves them: journal events, their state, their own timer ticks.</summary>
@@ -34,8 +35,9 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
     [
         nameof(ClientCreated), nameof(ClientCredentialsReplaced), nameof(ClientMetadataReplaced), nameof(ClientRemoved), nameof(ClientRecord),
         nameof(ClientCacheInvalidation), nameof(ClientFirstAuthenticated), nameof(OpenRegistrationTracked), nameof(OpenRegistrationSettled),
-        nameof(UserRecord), nameof(UserRegistered), nameof(UserLoginFailed), nameof(UserLoginSucceeded), nameof(UserLockedOut),
+        nameof(UserRecord), nameof(UserRegistered), nameof(UserLoginFailed), nameof(UserLoginSucceeded),
         nameof(UserConsentGranted), nameof(UserRemoved), nameof(UserRolesChanged), nameof(UserSessionsEnded), nameof(UserListed), nameof(UserUnlisted),
+        nameof(UserPasswordRehashed), "Hashed", "Rehashed", nameof(OAuth2.Actors.Hosting.UnknownIdCache),
         nameof(CodeIssued), nameof(CodeConsumed),
         nameof(RefreshFamilyOpened), nameof(RefreshTokenRotated), nameof(RefreshFamilyClosed),
         nameof(SigningKeyGenerated), nameof(TokenRevocationRecorded), nameof(RevocationsPurged), "PurgeTick", "Tick", "PullTick", "Pull",

@@ -30,16 +30,20 @@ public static class Fixtures
     /// <summary>Access tokens live 10 seconds (the smallest allowed), for token_expired.</summary>
     public sealed class EventsShortTokenLifetimeServerFixture() : TestHostFixture(("OAUTH2_ACCESS_TOKEN_TTL", "10"));
 
-    public sealed class FlowLockoutFixture() : TestHostFixture(("OAUTH2_LOCKOUT_MAX_FAILURES", "3"), ("OAUTH2_LOCKOUT_SECONDS", "600"))
+    /// <summary>Sign-ins back off after 3 wrong passwords: 5 s, then 10 s at most.</summary>
+    public sealed class FlowBackoffFixture() : TestHostFixture(
+        ("OAUTH2_SIGNIN_BACKOFF_AFTER_FAILURES", "3"), ("OAUTH2_SIGNIN_BACKOFF_SECONDS", "5"), ("OAUTH2_SIGNIN_BACKOFF_MAX_SECONDS", "10"))
     {
-        public const int MaxFailures = 3;
+        public const int FreeFailures = 3;
+        public static readonly TimeSpan FirstWait = TimeSpan.FromSeconds(5);
     }
 
     public sealed class FlowOptionalPkceFixture() : TestHostFixture(("OAUTH2_REQUIRE_PKCE", "false"));
 
     public sealed class FlowReuseLeewayFixture() : TestHostFixture(("OAUTH2_REFRESH_TOKEN_REUSE_LEEWAY", "30"));
 
-    public sealed class FlowPasswordGrantFixture() : TestHostFixture(("OAUTH2_ALLOW_PASSWORD_GRANT", "true"));
+    /// <summary>The password grant on; a user with 5 wrong passwords waits a minute (so the back-off test sees it).</summary>
+    public sealed class FlowPasswordGrantFixture() : TestHostFixture(("OAUTH2_ALLOW_PASSWORD_GRANT", "true"), ("OAUTH2_SIGNIN_BACKOFF_SECONDS", "60"));
 
     /// <summary>Sign-up page and password grant on: every way a password reaches the server.</summary>
     public sealed class FlowSignUpFixture() : TestHostFixture(("OAUTH2_USER_SIGNUP", "true"), ("OAUTH2_ALLOW_PASSWORD_GRANT", "true"));

@@ -104,7 +104,7 @@ public sealed class PasswordGrantTests(Fixtures.FlowPasswordGrantFixture fixture
     }
 
     [Fact]
-    public async Task PasswordGrant_must_be_locked_out_like_the_login_page()
+    public async Task PasswordGrant_must_back_off_like_the_login_page()
     {
         var user = await Host.CreateUser();
         var client = await PasswordClient();
@@ -117,7 +117,7 @@ public sealed class PasswordGrantTests(Fixtures.FlowPasswordGrantFixture fixture
         using var right = await Host.PasswordGrant(client, user.Username, user.Password);
 
         OAuthAssert.Error(right, HttpStatusCode.BadRequest, "invalid_grant");
-        await Host.WaitForEventsOfType("user_authentication_failed", e => FlowAssert.Str(e, "user_id") == user.UserId && FlowAssert.Meta(e, "reason") == "locked_out");
+        await Host.WaitForEventsOfType("user_authentication_failed", e => FlowAssert.Str(e, "user_id") == user.UserId && FlowAssert.Meta(e, "reason") == "backing_off");
     }
 
     /// <summary>A new user's password grant requested by a confidential client registered for the authorization code grant only.</summary>

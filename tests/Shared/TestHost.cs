@@ -239,6 +239,14 @@ public sealed partial class TestHost : IAsyncDisposable
             // (RegistrationTests prove the closed default and the allow-list).
             ["OAUTH2_REGISTRATION_OPEN"] = "true",
             ["OAUTH2_REGISTRATION_ALLOWED_SCOPES"] = OpenScopes,
+            // The suites make many requests from one address: the rate limits are off unless a test turns one on.
+            ["OAUTH2_RATE_LIMIT_SIGNIN_PER_MINUTE"] = "0",
+            ["OAUTH2_RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_MINUTE"] = "0",
+            ["OAUTH2_RATE_LIMIT_REGISTRATIONS_PER_MINUTE"] = "0",
+            ["OAUTH2_RATE_LIMIT_INGEST_PER_MINUTE"] = "0",
+            // Fast password hashes (production refuses fewer than 100,000 iterations).
+            ["OAUTH2_PASSWORD_HASH_ITERATIONS"] = "1000",
+            ["OAUTH2_TEST_ONLY_ALLOW_WEAK_PASSWORD_HASHING"] = "true",
         };
         if (kestrel)
         {

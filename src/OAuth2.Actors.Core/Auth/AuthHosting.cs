@@ -40,6 +40,8 @@ public static class AuthHosting
                 ClientCache = setup.ClientCache,
                 ResourceRegistry = registry.Get<ResourceRegistryActor>(),
                 Resources = setup.Resources,
+                UnknownIds = setup.UnknownIds,
+                PasswordHashing = setup.PasswordHashing,
             };
             registry.Register<AuthActor>(system.ActorOf(AuthActor.Props(services, grants, failures), "auth"));
         });

@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Persistence;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
+using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Protocol;
 
 namespace OAuth2.Actors.Clients;
@@ -20,13 +21,15 @@ public sealed class ClientActor : ReceivePersistentActor
     private readonly EventPublisher _events;
     private readonly ClientCacheInvalidation _invalidation;
     private readonly IActorRef _unusedClients;
+    private readonly UnknownIdCache _unknownIds;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ClientRecord? _state;
     private ClientRecord? _viewOf;
     private ClientView? _view;
 
-    public ClientActor(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation invalidation, IActorRef unusedClients)
+    public ClientActor(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation invalidation, IActorRef unusedClients, UnknownIdCache? unknownIds = null)
     {
+        _unknownIds = unknownIds ?? UnknownIdCache.Disabled;
         _clientId = clientId;
         _settings = settings;
         _time = time;
@@ -76,8 +79,8 @@ public sealed class ClientActor : ReceivePersistentActor
     public override string PersistenceId => PersistenceIds.For("client-", _clientId);
 
     /// <param name="unusedClients">The <see cref="UnusedClientSweeper"/> told of every open registration while unused clients expire; null: none.</param>
-    public static Props Props(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation? invalidation = null, IActorRef? unusedClients = null) =>
-        Akka.Actor.Props.Create(() => new ClientActor(clientId, settings, time, events, invalidation ?? ClientCacheInvalidation.None, unusedClients ?? ActorRefs.Nobody));
+    public static Props Props(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation? invalidation = null, IActorRef? unusedClients = null, UnknownIdCache? unknownIds = null) =>
+        Akka.Actor.Props.Create(() => new ClientActor(clientId, settings, time, events, invalidation ?? ClientCacheInvalidation.None, unusedClients ?? ActorRefs.Nobody, unknownIds));
 
     /// <summary>The client, unless it expired unused (then it is removed, and answered as unknown from now on).</summary>
     private ClientRecord? Current
@@ -251,7 +254,8 @@ public sealed class ClientActor : ReceivePersistentActor
                 ["bootstrap"] = "true",
                 ["updated"] = e is ClientCredentialsReplaced ? "true" : "false",
             });
-            AnswerOnceForgotten(replyTo, new BootstrapClientReady(_clientId));
+            // A configured id may have been asked for (and remembered as unknown by a node) before it existed.
+            AnswerOnceForgotten(replyTo, new BootstrapClientReady(_clientId), created: e is ClientCreated);
         });
     }
 
@@ -398,15 +402,27 @@ public sealed class ClientActor : ReceivePersistentActor
     /// Answers a change once no node's authentication cache remembers the client as it was (so a rotated secret or a
     /// deleted client is refused everywhere by the time the change is confirmed).
     /// </summary>
-    private void AnswerOnceForgotten(IActorRef replyTo, object reply)
+    /// <remarks>A client just <paramref name="created"/> is also forgotten by every node's <see cref="UnknownIdCache"/>.</remarks>
+    private void AnswerOnceForgotten(IActorRef replyTo, object reply, bool created = false)
     {
-        if (_invalidation.Timeout <= TimeSpan.Zero)
+        var forgetting = new List<Task>(2);
+        if (created && _unknownIds.Enabled)
+        {
+            forgetting.Add(UnknownIdCacheActor.ForgetEverywhere(Context.System, _unknownIds, UnknownIdKind.Client, _clientId, _settings.RequestTimeout));
+        }
+
+        if (_invalidation.Timeout > TimeSpan.Zero)
+        {
+            forgetting.Add(_invalidation.Everywhere(Context.System, _clientId, _log));
+        }
+
+        if (forgetting.Count == 0)
         {
             replyTo.Tell(reply);
             return;
         }
 
-        _invalidation.Everywhere(Context.System, _clientId, _log).ContinueWith(_ => replyTo.Tell(reply), TaskScheduler.Default);
+        Task.WhenAll(forgetting).ContinueWith(_ => replyTo.Tell(reply), TaskScheduler.Default);
     }
 
     /// <summary>An id nobody registered should not keep an entity (and its recovery) alive.</summary>

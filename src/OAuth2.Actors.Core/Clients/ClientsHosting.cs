@@ -20,7 +20,7 @@ public static class ClientsHosting
                 registry.Register<ClientCacheActor>(system.ActorOf(ClientCacheActor.Props(setup.ClientCache), ClientCacheActor.Name)))
             .WithEntity<ClientActor, IClientCommand>("clients", c => c.ClientId, 100,
                 (registry, id) => ClientActor.Props(id, setup.Settings, setup.Time, setup.Publisher(registry), invalidation,
-                    setup.Settings.UnusedClientTtl > TimeSpan.Zero ? registry.Get<UnusedClientSweeper>() : null))
+                    setup.Settings.UnusedClientTtl > TimeSpan.Zero ? registry.Get<UnusedClientSweeper>() : null, setup.UnknownIds))
             .WithEntity<UnusedClientSweeper, IUnusedClientsCommand>("unused-clients", _ => UnusedClientSweeper.EntityId, 1,
                 (registry, _) => UnusedClientSweeper.Props(setup.Settings, setup.Time, registry.Get<ClientActor>()));
     }

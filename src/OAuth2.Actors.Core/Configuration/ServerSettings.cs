@@ -77,9 +77,39 @@ public sealed record ServerSettings
     /// </summary>
     public IReadOnlySet<string> ReservedScopes { get; init; } = Clients.ClientMetadataValidator.ReservedScopes;
 
-    public int LockoutMaxFailures { get; init; } = 5;
+    /// <summary>Wrong passwords in a row a username may have before its sign-ins are spaced out (OAUTH2_SIGNIN_BACKOFF_AFTER_FAILURES).</summary>
+    public int SignInBackoffAfterFailures { get; init; } = 5;
 
-    public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>The first wait imposed after <see cref="SignInBackoffAfterFailures"/> failures; it doubles with each further failure.</summary>
+    public TimeSpan SignInBackoffInitial { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between two sign-in attempts of one username, however many failures.</summary>
+    public TimeSpan SignInBackoffMax { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>PBKDF2 (HMAC-SHA512) iterations of new password hashes; older hashes verify and are rehashed at the next sign-in.</summary>
+    public int PasswordHashIterations { get; init; } = 210_000;
+
+    /// <summary>How many password hashes run at once on this node (the rest wait, and are dropped if their request times out first).</summary>
+    public int PasswordHashWorkers { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>How long a node answers "no such user/client/refresh grant" from memory (zero: always ask the entity).</summary>
+    public TimeSpan UnknownIdCacheTtl { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many unknown ids a node remembers (least recently used first out).</summary>
+    public int UnknownIdCacheSize { get; init; } = 10_000;
+
+    /// <summary>The wait before the next sign-in of a username after <paramref name="failures"/> wrong passwords in a row.</summary>
+    public TimeSpan SignInBackoff(int failures)
+    {
+        if (failures < SignInBackoffAfterFailures)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var doublings = Math.Min(failures - SignInBackoffAfterFailures, 30);
+        var ticks = SignInBackoffInitial.Ticks * (double)(1L << doublings);
+        return ticks >= SignInBackoffMax.Ticks ? SignInBackoffMax : TimeSpan.FromTicks((long)ticks);
+    }
 
     /// <summary>
     /// Grant types the token endpoint serves with these settings (the registered grant handlers that are enabled);

@@ -121,7 +121,8 @@ public sealed record RefreshRotated(string FamilyId, string NewRefreshToken, str
     public override string ToString() => $"RefreshRotated {{ FamilyId = {FamilyId} }}";
 }
 
-public sealed record RefreshRejected(RefreshRejection Reason);
+/// <param name="NoSuchFamily">The family never existed (or is gone): the id may be answered from the node's memory of unknown ids.</param>
+public sealed record RefreshRejected(RefreshRejection Reason, bool NoSuchFamily = false);
 
 /// <summary>Close a family. With <paramref name="Secret"/> (a client revoking its token) only a token of the family closes it; without, the server closes it unconditionally.</summary>
 public sealed record RevokeRefreshFamily(string FamilyId, string? ClientId, RevocationReason Reason, RequestContext Context, string? Secret = null) : IRefreshFamilyCommand

@@ -86,7 +86,7 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
         var now = _time.GetUtcNow();
         if (_family is null)
         {
-            Sender.Tell(new RefreshRejected(RefreshRejection.Unknown));
+            Sender.Tell(new RefreshRejected(RefreshRejection.Unknown, NoSuchFamily: true));
             Context.Parent.Tell(new Passivate(StopEntity.Instance));
             return;
         }

@@ -24,6 +24,14 @@ public sealed record OAuth2Setup(ServerSettings Settings, TimeProvider Time, Eve
         ? new ClientAuthenticationCache(Settings.ClientCacheTtl, Time)
         : ClientAuthenticationCache.Disabled;
 
+    /// <summary>The node's memory of ids their entity said do not exist (off when <see cref="ServerSettings.UnknownIdCacheTtl"/> is zero).</summary>
+    public UnknownIdCache UnknownIds { get; } = Settings.UnknownIdCacheTtl > TimeSpan.Zero && Settings.UnknownIdCacheSize > 0
+        ? new UnknownIdCache(Settings.UnknownIdCacheSize, Settings.UnknownIdCacheTtl, Time)
+        : UnknownIdCache.Disabled;
+
+    /// <summary>The node's bounded pool of password hashing workers.</summary>
+    public Users.PasswordHashing PasswordHashing { get; } = Users.PasswordHashing.For(Settings, Time);
+
     /// <summary>The publisher every actor of the node emits its events through (to the node's EventActor): one, shared, so its batches are the node's.</summary>
     public EventPublisher Publisher(IActorRegistry registry)
     {

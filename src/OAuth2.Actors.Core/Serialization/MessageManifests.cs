@@ -2,6 +2,7 @@ using OAuth2.Actors.Auth;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Grants;
 using OAuth2.Actors.Resources;
+using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Tokens;
 using OAuth2.Actors.Users;
 
@@ -73,6 +74,10 @@ public static class MessageManifests
         (typeof(CurrentUsers), "ud-current"),
         (typeof(FindUserById), "ud-find-by-id"),
         (typeof(UserListingUpdated), "ud-updated"),
+
+        // Every node's memory of unknown ids (users, clients, refresh families), cleared when one is created.
+        (typeof(ForgetUnknownId), "unknown-forget"),
+        (typeof(UnknownIdForgotten), "unknown-forgotten"),
 
         // Authorization codes.
         (typeof(CreateCode), "ac-create"),

@@ -71,7 +71,8 @@ public static class UserRoles
     }
 }
 
-public sealed record CreateUser(string Username, string Password, string? Email, RequestContext Context) : IUserCommand
+/// <summary>Creates the account (a password hash: dropped, unanswered, once <paramref name="Deadline"/> has passed).</summary>
+public sealed record CreateUser(string Username, string Password, string? Email, RequestContext Context, DateTimeOffset? Deadline = null) : IUserCommand
 {
     /// <summary>Only the admin API gives roles; a user signing up gets none.</summary>
     public string[] Roles { get; init; } = [];
@@ -79,7 +80,8 @@ public sealed record CreateUser(string Username, string Password, string? Email,
     public override string ToString() => $"CreateUser {{ Username = {Username} }}";
 }
 
-public sealed record AuthenticateUser(string Username, string Password, string Method, string? ClientId, RequestContext Context) : IUserCommand
+/// <summary>Checks a password (a hash: dropped, unanswered, once <paramref name="Deadline"/>, the asker's timeout, has passed).</summary>
+public sealed record AuthenticateUser(string Username, string Password, string Method, string? ClientId, RequestContext Context, DateTimeOffset? Deadline = null) : IUserCommand
 {
     public override string ToString() => $"AuthenticateUser {{ Username = {Username}, Method = {Method} }}";
 }
@@ -117,6 +119,24 @@ public sealed record UserRejected(UserRejection Reason, string Description);
 
 public sealed record UserAuthenticated(UserView User);
 
+/// <summary>Why a sign-in failed: the <c>reason</c> of user_authentication_failed events. People see one message for all.</summary>
+public static class SignInFailure
+{
+    public const string UnknownUser = "unknown_user";
+    public const string BadPassword = "bad_password";
+
+    /// <summary>The username had too many wrong passwords in a row and its next attempt came before its wait was over.</summary>
+    public const string BackingOff = "backing_off";
+
+    public static void Publish(Events.EventPublisher events, AuthenticateUser command, string reason, string? userId) =>
+        events.Publish(Events.EventType.UserAuthenticationFailed, command.Context, command.ClientId, userId, new Dictionary<string, string>
+        {
+            ["method"] = command.Method,
+            ["reason"] = reason,
+            ["username"] = command.Username.Trim(),
+        }, Events.EventSeverity.Warning, "authentication_failed");
+}
+
 /// <summary>Reason is for events and logs only; people see one message for every failure.</summary>
 public sealed record UserAuthenticationRejected(string Reason);
 
@@ -151,7 +171,14 @@ public sealed record UserLoginFailed(DateTimeOffset At);
 
 public sealed record UserLoginSucceeded(DateTimeOffset At);
 
+/// <summary>Written by versions that locked accounts after failures; read and ignored since back-off replaced the lock.</summary>
 public sealed record UserLockedOut(DateTimeOffset Until);
+
+/// <summary>The password hash recomputed at the current cost after a sign-in with an older one.</summary>
+public sealed record UserPasswordRehashed(string PasswordHash)
+{
+    public override string ToString() => "UserPasswordRehashed { }";
+}
 
 public sealed record UserConsentGranted(string ClientId, string[] Scopes);
 

@@ -175,13 +175,77 @@ public sealed class OAuth2Options
     [ConfigurationKeyName("OAUTH2_USER_SIGNUP")]
     public bool UserSignup { get; set; }
 
+    /// <summary>Wrong passwords in a row before a username's sign-ins are spaced out (default 5; before, OAUTH2_LOCKOUT_MAX_FAILURES).</summary>
+    [ConfigurationKeyName("OAUTH2_SIGNIN_BACKOFF_AFTER_FAILURES")]
+    [Range(1, 1000)]
+    public int? SignInBackoffAfterFailures { get; set; }
+
+    /// <summary>The first wait, doubled with each further failure.</summary>
+    [ConfigurationKeyName("OAUTH2_SIGNIN_BACKOFF_SECONDS")]
+    [Range(1, 3600)]
+    public int SignInBackoffSeconds { get; set; } = Seconds(Defaults.SignInBackoffInitial);
+
+    /// <summary>The longest wait (default 300; before, OAUTH2_LOCKOUT_SECONDS, the length of the lock).</summary>
+    [ConfigurationKeyName("OAUTH2_SIGNIN_BACKOFF_MAX_SECONDS")]
+    [Range(1, 86_400)]
+    public int? SignInBackoffMaxSeconds { get; set; }
+
+    /// <summary>Deprecated (lockout was replaced by back-off): read as OAUTH2_SIGNIN_BACKOFF_AFTER_FAILURES when that is not set.</summary>
     [ConfigurationKeyName("OAUTH2_LOCKOUT_MAX_FAILURES")]
     [Range(1, 1000)]
-    public int LockoutMaxFailures { get; set; } = Defaults.LockoutMaxFailures;
+    public int? LockoutMaxFailures { get; set; }
 
+    /// <summary>Deprecated: read as OAUTH2_SIGNIN_BACKOFF_MAX_SECONDS when that is not set.</summary>
     [ConfigurationKeyName("OAUTH2_LOCKOUT_SECONDS")]
     [Range(1, 86_400)]
-    public int LockoutSeconds { get; set; } = Seconds(Defaults.LockoutDuration);
+    public int? LockoutSeconds { get; set; }
+
+    public int EffectiveSignInBackoffAfterFailures => SignInBackoffAfterFailures ?? LockoutMaxFailures ?? Defaults.SignInBackoffAfterFailures;
+
+    public int EffectiveSignInBackoffMaxSeconds => SignInBackoffMaxSeconds ?? LockoutSeconds ?? Seconds(Defaults.SignInBackoffMax);
+
+    /// <summary>PBKDF2-HMAC-SHA512 iterations of new password hashes (OWASP: 210,000); at least 100,000 outside tests.</summary>
+    [ConfigurationKeyName("OAUTH2_PASSWORD_HASH_ITERATIONS")]
+    [Range(1, 10_000_000)]
+    public int PasswordHashIterations { get; set; } = Defaults.PasswordHashIterations;
+
+    /// <summary>Test suites only: allows OAUTH2_PASSWORD_HASH_ITERATIONS below 100,000 (fast tests). Never in production.</summary>
+    [ConfigurationKeyName("OAUTH2_TEST_ONLY_ALLOW_WEAK_PASSWORD_HASHING")]
+    public bool TestOnlyAllowWeakPasswordHashing { get; set; }
+
+    /// <summary>Password hashes run at once per node; 0: half the processors (at least 1).</summary>
+    [ConfigurationKeyName("OAUTH2_PASSWORD_HASH_WORKERS")]
+    [Range(0, 256)]
+    public int PasswordHashWorkers { get; set; }
+
+    /// <summary>How long a node answers an unknown username, client id or refresh grant from memory (0: off).</summary>
+    [ConfigurationKeyName("OAUTH2_UNKNOWN_ID_CACHE_SECONDS")]
+    [Range(0, 300)]
+    public int UnknownIdCacheSeconds { get; set; } = Seconds(Defaults.UnknownIdCacheTtl);
+
+    [ConfigurationKeyName("OAUTH2_UNKNOWN_ID_CACHE_SIZE")]
+    [Range(1, 1_000_000)]
+    public int UnknownIdCacheSize { get; set; } = Defaults.UnknownIdCacheSize;
+
+    /// <summary>Sign-in attempts (sign-in form posts, password-grant token requests) per source address and minute; 0: no limit.</summary>
+    [ConfigurationKeyName("OAUTH2_RATE_LIMIT_SIGNIN_PER_MINUTE")]
+    [Range(0, 1_000_000)]
+    public int RateLimitSignInPerMinute { get; set; } = 30;
+
+    /// <summary>Failed client authentications at the token, introspection and revocation endpoints per source address and minute; 0: no limit.</summary>
+    [ConfigurationKeyName("OAUTH2_RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_MINUTE")]
+    [Range(0, 1_000_000)]
+    public int RateLimitClientAuthFailuresPerMinute { get; set; } = 60;
+
+    /// <summary>Registrations without a bearer token (open registration) per source address and minute; 0: no limit.</summary>
+    [ConfigurationKeyName("OAUTH2_RATE_LIMIT_REGISTRATIONS_PER_MINUTE")]
+    [Range(0, 1_000_000)]
+    public int RateLimitRegistrationsPerMinute { get; set; } = 10;
+
+    /// <summary>Events ingested per authenticated client and minute; 0: no limit.</summary>
+    [ConfigurationKeyName("OAUTH2_RATE_LIMIT_INGEST_PER_MINUTE")]
+    [Range(0, 100_000_000)]
+    public int RateLimitIngestPerMinute { get; set; } = 6000;
 
     /// <summary>
     /// More scopes that, like admin and events:*, a user gets through a user grant only with a role of the same name
@@ -247,9 +311,14 @@ public sealed class OAuth2Options
         RequirePkce = RequirePkce,
         AllowPasswordGrant = AllowPasswordGrant,
         ReservedScopes = AllReservedScopes,
-        LockoutMaxFailures = LockoutMaxFailures,
-        LockoutDuration = TimeSpan.FromSeconds(LockoutSeconds),
         DefaultAudience = string.IsNullOrWhiteSpace(DefaultAudience) ? null : DefaultAudience,
+        SignInBackoffAfterFailures = EffectiveSignInBackoffAfterFailures,
+        SignInBackoffInitial = TimeSpan.FromSeconds(SignInBackoffSeconds),
+        SignInBackoffMax = TimeSpan.FromSeconds(EffectiveSignInBackoffMaxSeconds),
+        PasswordHashIterations = PasswordHashIterations,
+        PasswordHashWorkers = PasswordHashWorkers > 0 ? PasswordHashWorkers : Defaults.PasswordHashWorkers,
+        UnknownIdCacheTtl = TimeSpan.FromSeconds(UnknownIdCacheSeconds),
+        UnknownIdCacheSize = UnknownIdCacheSize,
     };
 
     private static int Seconds(TimeSpan value) => (int)value.TotalSeconds;

@@ -85,6 +85,8 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
             failures.Add("OAUTH2_REGISTRATION_UNUSED_CLIENT_TTL_SECONDS must be 0 (keep every client) or at least 60.");
         }
 
+        SignInLimitRules(options, failures);
+
         DatabaseSettings? database = null;
         try
         {
@@ -180,6 +182,23 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
             failures.Add("OAUTH2_CLUSTER_DISCOVERY is 'kubernetes' but OAUTH2_CLUSTER_DISCOVERY_POD_LABEL_SELECTOR is empty: it would list every pod of the namespace.");
         }
     }
+
+    /// <summary>Password hashing strong enough outside tests; a back-off whose longest wait is not shorter than its first.</summary>
+    private static void SignInLimitRules(OAuth2Options options, List<string> failures)
+    {
+        if (options.PasswordHashIterations < MinimumPasswordHashIterations && !options.TestOnlyAllowWeakPasswordHashing)
+        {
+            failures.Add($"OAUTH2_PASSWORD_HASH_ITERATIONS is {options.PasswordHashIterations}: at least {MinimumPasswordHashIterations} (OWASP asks 210,000 for PBKDF2-HMAC-SHA512). Lower values are for test suites only (OAUTH2_TEST_ONLY_ALLOW_WEAK_PASSWORD_HASHING=true).");
+        }
+
+        if (options.EffectiveSignInBackoffMaxSeconds < options.SignInBackoffSeconds)
+        {
+            failures.Add($"OAUTH2_SIGNIN_BACKOFF_MAX_SECONDS ({options.EffectiveSignInBackoffMaxSeconds}) is shorter than OAUTH2_SIGNIN_BACKOFF_SECONDS ({options.SignInBackoffSeconds}), the first wait.");
+        }
+    }
+
+    /// <summary>The fewest PBKDF2 iterations accepted outside tests.</summary>
+    public const int MinimumPasswordHashIterations = 100_000;
 
     private static bool IsHostAndPort(string endpoint)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using OAuth2.Actors.Events;
+using OAuth2.Actors.Server.Hosting;
 
 namespace OAuth2.Actors.Server.Endpoints;
 
@@ -35,16 +36,23 @@ public static class EventEndpoints
                 : Results.Json(new { count = found.Events.Count, events = found.Events }, EventJson.Options);
         });
 
-        app.MapPost("/events/ingest", async (HttpContext http, IOAuthGateway gateway, IEventGateway events, RequestReader reader) =>
+        app.MapPost("/events/ingest", async (HttpContext http, IOAuthGateway gateway, IEventGateway events, RequestReader reader, RateLimitPolicies limits) =>
         {
             if (!events.Enabled)
             {
                 return Disabled();
             }
 
-            if (await Authorize(http, gateway, IngestScopes) is { } denied)
+            var authorized = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), IngestScopes, http.ToRequestContext()), http.RequestAborted);
+            if (authorized is not BearerAuthorized { Token: var token })
             {
-                return denied;
+                return HttpOutcomes.Problem(authorized as OAuthError ?? HttpOutcomes.Unexpected(authorized, http), http.Response);
+            }
+
+            if (!limits.MayIngest(token.ClientId, out var retryAfter))
+            {
+                await RateLimitResponses.Write(http, RateLimitKind.Ingest, retryAfter);
+                return Results.Empty;
             }
 
             var (incoming, problem) = await reader.ReadJson<IncomingEnvelope>(http.Request, http.RequestAborted, EventJson.Options);

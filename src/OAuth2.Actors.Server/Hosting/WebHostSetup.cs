@@ -25,6 +25,10 @@ public static class WebHostSetup
         }
 
         var services = builder.Services;
+
+        // Rate limits (RateLimiting.cs): registered here, placed in the pipeline by UseOAuth2RateLimits.
+        services.AddOAuth2RateLimits();
+
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<OAuth2Options>>((kestrel, options) =>
         {
             kestrel.AddServerHeader = false;

@@ -31,6 +31,14 @@ public sealed record AuthServices(
 
     /// <summary>This node's copy of the registered resource servers.</summary>
     public ResourceDirectory Resources { get; init; } = new();
+    /// <summary>The node's memory of ids their entity said do not exist (<see cref="UnknownIdCache"/>).</summary>
+    public UnknownIdCache UnknownIds { get; init; } = UnknownIdCache.Disabled;
+
+    /// <summary>The node's bounded password hashing workers (for an unknown username answered from memory).</summary>
+    public Users.PasswordHashing? PasswordHashing { get; init; }
+
+    /// <summary>When an Ask sent now times out: carried by the messages whose work is expensive, which drop it after that.</summary>
+    public DateTimeOffset Deadline() => Time.GetUtcNow() + Settings.RequestTimeout;
 
     public Task<T> Ask<T>(IActorRef actor, object message) => actor.Ask<T>(message, Settings.RequestTimeout);
 

@@ -1,6 +1,7 @@
 using Akka.Event;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Events;
+using OAuth2.Actors.Hosting;
 
 namespace OAuth2.Actors.Auth.Shared;
 
@@ -70,8 +71,23 @@ public sealed class AuthenticateClient<TContext> : IEndpointStep<TContext>
             return;
         }
 
+        // A client id this node recently heard does not exist: refused from memory, without starting an entity.
+        var unknownIds = services.UnknownIds;
+        if (unknownIds.IsUnknown(UnknownIdKind.Client, presented.ClientId))
+        {
+            ClientAuthenticationEvents.Failed(services.Events, context.Request, presented.ClientId, presented.Method, ClientAuthenticationFailure.UnknownClient);
+            context.Reject(OAuthError.InvalidClient(presented.Method == ClientAuthMethods.ClientSecretBasic));
+            return;
+        }
+
         var epoch = cache.Epoch;
+        var generation = unknownIds.Generation;
         var reply = await services.AskIdempotent<object>(services.Clients, new Clients.AuthenticateClient(presented.ClientId, presented.Secret, presented.Method, context.Request));
+        if (reply is ClientAuthenticationFailed { Reason: ClientAuthenticationFailure.UnknownClient })
+        {
+            unknownIds.Remember(UnknownIdKind.Client, presented.ClientId, generation);
+        }
+
         if (reply is ClientAuthenticated ok)
         {
             cache.Remember(presented.ClientId, presented.Secret, ok.Client, epoch);

@@ -10,7 +10,7 @@ public sealed class SignInContext(AuthServices services, object message, Request
 }
 
 /// <summary>
-/// The pages' account steps: one message for every sign-in failure (unknown user, wrong password, locked out); the
+/// The pages' account steps: one message for every sign-in failure (unknown user, wrong password, backing off); the
 /// session epoch a new session carries, its check on every browser request, and sign-out ending the user's sessions.
 /// </summary>
 public static class SignInEndpoints
@@ -38,7 +38,7 @@ public static class SignInEndpoints
             return new LoginFailed(LoginFailedMessage);
         }
 
-        var reply = await services.Ask<object>(services.Users, new AuthenticateUser(request.Username, request.Password, "password_form", null, request.Context));
+        var reply = await Shared.UserSignIn.Authenticate(services, request.Username, request.Password, "password_form", null, request.Context);
         if (reply is not UserAuthenticated ok)
         {
             return new LoginFailed(LoginFailedMessage);
@@ -57,7 +57,7 @@ public static class SignInEndpoints
             return new LoginFailed(problem);
         }
 
-        return await services.Ask<object>(services.Users, new CreateUser(request.Username, request.Password, request.Email, request.Context)) switch
+        return await services.Ask<object>(services.Users, new CreateUser(request.Username, request.Password, request.Email, request.Context, services.Deadline())) switch
         {
             UserCreated created => await NewSession(services, created.User),
             UserRejected rejected => new LoginFailed(rejected.Description),

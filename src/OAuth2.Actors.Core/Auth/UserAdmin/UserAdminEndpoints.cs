@@ -58,7 +58,7 @@ public static class UserAdminEndpoints
             return new AdminFailure(FailureKind.BadRequest, "Invalid user", rolesProblem!);
         }
 
-        return await services.Ask<object>(services.Users, new CreateUser(request.Username!, request.Password!, request.Email, request.Context) { Roles = roles }) switch
+        return await services.Ask<object>(services.Users, new CreateUser(request.Username!, request.Password!, request.Email, request.Context, services.Deadline()) { Roles = roles }) switch
         {
             UserCreated created => new UserAccount(created.User),
             UserRejected rejected => new AdminFailure(FailureKind.Conflict, "User exists", rejected.Description),

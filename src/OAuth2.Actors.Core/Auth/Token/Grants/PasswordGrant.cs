@@ -45,7 +45,7 @@ public sealed class PasswordGrant : ITokenGrant
         }
 
         var services = context.Services;
-        var reply = await services.Ask<object>(services.Users, new AuthenticateUser(username, password, "password_grant", client.ClientId, context.Request));
+        var reply = await UserSignIn.Authenticate(services, username, password, "password_grant", client.ClientId, context.Request);
         return reply is UserAuthenticated ok
             ? await UserTokens.Issue(context, new UserGrant(ok.User.UserId, ok.User.Username, scope, GrantType, Secrets.NewClientId(), target!.Audiences), ok.User)
             : InvalidCredentials;

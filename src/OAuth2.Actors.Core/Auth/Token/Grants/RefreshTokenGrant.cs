@@ -1,5 +1,6 @@
 using OAuth2.Actors.Auth.Shared;
 using OAuth2.Actors.Grants;
+using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Auth.Token.Grants;
@@ -26,12 +27,25 @@ public sealed class RefreshTokenGrant : ITokenGrant
 
         var services = context.Services;
         var client = context.AuthenticatedClient;
+        // A family id this node recently heard does not exist: refused from memory, without starting an entity.
+        if (services.UnknownIds.IsUnknown(UnknownIdKind.RefreshFamily, familyId))
+        {
+            return new OAuthError(Errors.InvalidGrant, Describe(RefreshRejection.Unknown));
+        }
+
+        var generation = services.UnknownIds.Generation;
+
         if (await CheckResourcesBeforeRotating(context, familyId, secret, scopes) is { } resourceError)
         {
             return resourceError;
         }
 
         var reply = await services.Ask<object>(services.RefreshFamilies, new UseRefreshToken(familyId, secret, client.ClientId, scopes, context.Request));
+        if (reply is RefreshRejected { NoSuchFamily: true })
+        {
+            services.UnknownIds.Remember(UnknownIdKind.RefreshFamily, familyId, generation);
+        }
+
         switch (reply)
         {
             case RefreshRotated rotated:
