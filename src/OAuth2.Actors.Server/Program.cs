@@ -42,6 +42,7 @@ app.MapHealthEndpoints();
 app.MapEventEndpoints();
 app.MapBrowserEndpoints();
 app.MapManagementEndpoints();
+app.MapKeyEndpoints();
 
 app.Run();
 

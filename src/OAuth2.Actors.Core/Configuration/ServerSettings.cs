@@ -21,6 +21,18 @@ public sealed record ServerSettings
     /// <summary>PEM file with the private signing key; when null the key is generated once and kept in the journal.</summary>
     public string? SigningKeyFile { get; init; }
 
+    /// <summary>
+    /// The key-encryption key (OAUTH2_KEY_ENCRYPTION_KEY_FILE): when set, the signing keys are kept in the journal
+    /// encrypted with it (docs/security-keys.md); when null, in clear.
+    /// </summary>
+    public Tokens.KeyEncryptionKey? KeyEncryption { get; init; }
+
+    /// <summary>How long a signing key signs before the next one takes over (OAUTH2_SIGNING_KEY_ROTATION_DAYS); zero: only on demand.</summary>
+    public TimeSpan SigningKeyRotation { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long a new signing key is published in the JWKS before it signs (OAUTH2_SIGNING_KEY_LEAD_SECONDS; zero: at once).</summary>
+    public TimeSpan SigningKeyLead { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>When set, client registration requires it as a Bearer token (or an access token with scope admin).</summary>
     public string? RegistrationInitialAccessToken { get; init; }
 
