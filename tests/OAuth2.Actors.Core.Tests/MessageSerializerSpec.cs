@@ -24,6 +24,7 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
     [
         typeof(ClientActor), typeof(UserActor), typeof(UserDirectoryActor), typeof(AuthorizationCodeActor), typeof(RefreshFamilyActor),
         typeof(SigningKeyActor), typeof(RevocationActor), typeof(ClientCacheActor), typeof(ClientCacheInvalidation), typeof(RevocationViewActor),
+        typeof(SigningKeyViewActor),
     ];
 
     /// <summary>What those actors build that never leaves them: journal events, their state, their own timer ticks.</summary>
@@ -35,7 +36,8 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         nameof(UserConsentGranted), nameof(UserRemoved), nameof(UserListed), nameof(UserUnlisted),
         nameof(CodeIssued), nameof(CodeConsumed),
         nameof(RefreshFamilyOpened), nameof(RefreshTokenRotated), nameof(RefreshFamilyClosed),
-        nameof(SigningKeyGenerated), nameof(TokenRevocationRecorded), nameof(RevocationsPurged), "PurgeTick", "Tick", "PullTick", "Pull",
+        nameof(SigningKeyAdded), nameof(SigningKeySnapshot), nameof(SigningKeysRewritten), nameof(SigningKeyEntry),
+        "Check", "Continue", "Poll", "Cooled", nameof(SigningKeysRefreshed), nameof(KeyEncryptionException), nameof(TokenRevocationRecorded), nameof(RevocationsPurged), "PurgeTick", "Tick", "PullTick", "Pull",
     ];
 
     private OAuth2MessageSerializer Serializer => (OAuth2MessageSerializer)Sys.Serialization.FindSerializerForType(typeof(StopEntity));

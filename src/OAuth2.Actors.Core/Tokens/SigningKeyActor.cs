@@ -73,7 +73,7 @@ public sealed class SigningKeyActor : ReceivePersistentActor, IWithTimers
             Persist(new SigningKeysRewritten(_time.GetUtcNow()), _ =>
             {
                 DeleteMessages(LastSequenceNr);
-                DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
+                DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1, s.Metadata.Timestamp.AddTicks(-1)));
             });
         });
         Command<SaveSnapshotFailure>(f => _log.Error(f.Cause, "Could not rewrite the stored signing keys of {KeyName}; the earlier events stay until the next start", _name));
@@ -263,6 +263,12 @@ public sealed class SigningKeyActor : ReceivePersistentActor, IWithTimers
 
     private SigningKeyEntry New(string pem, string source, DateTimeOffset now, DateTimeOffset activates)
     {
+        // Activation times are strictly increasing: two keys never claim the same moment.
+        if (_keys.Count > 0 && _keys.Max(k => k.ActivatesAt) is var latest && activates <= latest)
+        {
+            activates = latest + TimeSpan.FromMilliseconds(1);
+        }
+
         var material = SigningKeyMaterial.FromPem(pem);
         var stored = Kek is { } kek ? kek.Protect(pem, SigningKeyEntry.Purpose) : pem;
         return new SigningKeyEntry(material.KeyId, material.Algorithm, stored, now, activates, source);
