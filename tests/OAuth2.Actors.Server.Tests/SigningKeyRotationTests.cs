@@ -51,7 +51,7 @@ public sealed class SigningKeyRotationTests
     [Fact]
     public async Task Jwks_must_publish_a_rotated_key_for_the_lead_before_it_signs()
     {
-        var (host, time) = await StartOnFakeClock(leadSeconds: 600);
+        var (host, time) = await StartOnFakeClock(leadSeconds: 600, accessTokenTtl: 3600);
         await using var _ = host;
         var client = await host.Register(scope: "read");
         var before = await host.AccessToken(client);
