@@ -41,42 +41,36 @@ public sealed partial class KeyEncryptionStartup(IOptions<OAuth2Options> options
     private async Task CheckSigningKeys(KeyEncryptionKey? kek, CancellationToken cancellationToken)
     {
         var region = await keys.GetAsync(cancellationToken);
-        for (var attempt = 1; attempt <= 2; attempt++)
+        object answer;
+        try
         {
-            object answer;
-            try
-            {
-                answer = await region.Ask<object>(GetSigningKeys.Default, settings.RequestTimeout, cancellationToken);
-            }
-            catch (AskTimeoutException)
-            {
-                continue;
-            }
-
-            switch (answer)
-            {
-                case SigningKeysUnavailable unavailable:
-                    Fail("Signing keys: " + unavailable.Reason);
-                    break;
-                case CurrentSigningKeys current:
-                    foreach (var key in current.Keys.Where(k => KeyEncryptionKey.IsProtected(k.PrivateKey)))
-                    {
-                        try
-                        {
-                            _ = (kek ?? throw new KeyEncryptionException(KeyEncryptionKey.WrongKeyMessage(KeyEncryptionKey.KeyIdOf(key.PrivateKey)!, null)))
-                                .Unprotect(key.PrivateKey, SigningKeyEntry.Purpose);
-                        }
-                        catch (KeyEncryptionException e)
-                        {
-                            Fail($"Signing key {key.KeyId}: {e.Message}");
-                        }
-                    }
-
-                    return;
-            }
+            // One request timeout: a node that cannot reach the entity yet (its cluster is still forming) starts, and
+            // its key view reports the problem when it loads the keys.
+            answer = await region.Ask<object>(GetSigningKeys.Default, settings.RequestTimeout, cancellationToken);
+        }
+        catch (AskTimeoutException)
+        {
+            LogSigningKeysNotChecked(logger);
+            return;
         }
 
-        LogSigningKeysNotChecked(logger);
+        if (answer is SigningKeysUnavailable unavailable)
+        {
+            Fail("Signing keys: " + unavailable.Reason);
+        }
+
+        foreach (var key in (answer as CurrentSigningKeys)?.Keys.Where(k => KeyEncryptionKey.IsProtected(k.PrivateKey)) ?? [])
+        {
+            try
+            {
+                _ = (kek ?? throw new KeyEncryptionException(KeyEncryptionKey.WrongKeyMessage(KeyEncryptionKey.KeyIdOf(key.PrivateKey)!, null)))
+                    .Unprotect(key.PrivateKey, SigningKeyEntry.Purpose);
+            }
+            catch (KeyEncryptionException e)
+            {
+                Fail($"Signing key {key.KeyId}: {e.Message}");
+            }
+        }
     }
 
     private void Fail(string message)
