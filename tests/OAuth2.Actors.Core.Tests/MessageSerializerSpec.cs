@@ -22,9 +22,9 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
     /// <summary>The entities, and the per-node actors other nodes ask (with what asks them).</summary>
     private static readonly Type[] Senders =
     [
+        typeof(SigningKeyViewActor),
         typeof(ClientActor), typeof(UserActor), typeof(UserDirectoryActor), typeof(AuthorizationCodeActor), typeof(RefreshFamilyActor),
         typeof(SigningKeyActor), typeof(RevocationActor), typeof(ClientCacheActor), typeof(ClientCacheInvalidation), typeof(RevocationViewActor),
-        typeof(SigningKeyViewActor),
     ];
 
     /// <summary>What those actors build that never leaves them: journal events, their state, their own timer ticks.</summary>

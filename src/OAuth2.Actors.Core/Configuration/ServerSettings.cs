@@ -18,9 +18,6 @@ public sealed record ServerSettings
 
     public SigningAlgorithm SigningAlgorithm { get; init; } = SigningAlgorithm.ES256;
 
-    /// <summary>PEM file with the private signing key; when null the key is generated once and kept in the journal.</summary>
-    public string? SigningKeyFile { get; init; }
-
     /// <summary>
     /// The key-encryption key (OAUTH2_KEY_ENCRYPTION_KEY_FILE): when set, the signing keys are kept in the journal
     /// encrypted with it (docs/security-keys.md); when null, in clear.
@@ -32,6 +29,9 @@ public sealed record ServerSettings
 
     /// <summary>How long a new signing key is published in the JWKS before it signs (OAUTH2_SIGNING_KEY_LEAD_SECONDS; zero: at once).</summary>
     public TimeSpan SigningKeyLead { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>PEM file with the private signing key; when null the key is generated once and kept in the journal.</summary>
+    public string? SigningKeyFile { get; init; }
 
     /// <summary>When set, client registration requires it as a Bearer token (or an access token with scope admin).</summary>
     public string? RegistrationInitialAccessToken { get; init; }
