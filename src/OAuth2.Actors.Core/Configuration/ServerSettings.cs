@@ -30,7 +30,7 @@ public sealed record ServerSettings
     /// <summary>How long a new signing key is published in the JWKS before it signs (OAUTH2_SIGNING_KEY_LEAD_SECONDS; zero: at once).</summary>
     public TimeSpan SigningKeyLead { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>PEM file with the private signing key; when null the key is generated once and kept in the journal.</summary>
+    /// <summary>PEM file whose key is the first current signing key (later ones rotate in, docs/security-keys.md); when null the first key is generated.</summary>
     public string? SigningKeyFile { get; init; }
 
     /// <summary>When set, client registration requires it as a Bearer token (or an access token with scope admin).</summary>
