@@ -107,7 +107,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         var configured = _settings.SigningAlgorithm == SigningAlgorithm.RS256 ? SecurityAlgorithms.RsaSha256 : SecurityAlgorithms.EcdsaSha256;
         if (!_algorithmChecked && _settings.SigningKeyFile is null && key.Algorithm != configured)
         {
-            _log.Warning("The current signing key is {StoredAlgorithm} but OAUTH2_SIGNING_ALGORITHM asks for {ConfiguredAlgorithm}; keeping it until the next rotation, whose key is {ConfiguredAlgorithm} (tokens already issued stay valid).", key.Algorithm, configured, configured);
+            _log.Warning("The current signing key is {StoredAlgorithm} but OAUTH2_SIGNING_ALGORITHM asks for {ConfiguredAlgorithm}; it signs until the next rotation, which makes a key of the configured algorithm (tokens already issued stay valid).", key.Algorithm, configured);
         }
 
         _algorithmChecked = true;
