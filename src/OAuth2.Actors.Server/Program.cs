@@ -38,11 +38,11 @@ app.UseWhen(IsBrowserRoute, browser => browser.UseAuthentication());
 
 app.MapOAuthEndpoints();
 app.MapMetadataEndpoints();
+app.MapKeyEndpoints();
 app.MapHealthEndpoints();
 app.MapEventEndpoints();
 app.MapBrowserEndpoints();
 app.MapManagementEndpoints();
-app.MapKeyEndpoints();
 
 app.Run();
 
