@@ -39,6 +39,7 @@ app.UseWhen(IsBrowserRoute, browser => browser.UseAuthentication());
 
 app.MapOAuthEndpoints();
 app.MapMetadataEndpoints();
+app.MapKeyEndpoints();
 app.MapHealthEndpoints();
 app.MapEventEndpoints();
 app.MapBrowserEndpoints();

@@ -13,6 +13,7 @@ internal static class MessageSamples
 {
     /// <summary>Not a whole second, not UTC: both must survive.</summary>
     private static readonly DateTimeOffset At = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.FromHours(2)).AddTicks(1234567);
+    private static readonly SigningKeyEntry SigningKey = new("kid-1", "ES256", "kek1:0123456789abcdef:AAAA", At, At, SigningKeyEntry.Generated);
 
     private static readonly RequestContext Context = new("corr-1", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "vendor=x", "10.0.0.1", "http");
 
@@ -121,6 +122,14 @@ internal static class MessageSamples
 
         new GetSigningKey(GetSigningKey.Default, SigningAlgorithm.RS256),
         new CurrentSigningKey(GetSigningKey.Default, "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n"),
+        GetSigningKeys.Default,
+        new CurrentSigningKeys(GetSigningKey.Default, [SigningKey]),
+        RotateSigningKey.Default,
+        new SigningKeyRotated(GetSigningKey.Default, "kid-2", [SigningKey, SigningKey with { KeyId = "kid-2", ActivatesAt = At.AddMinutes(10) }]),
+        new SigningKeyRotationRefused(GetSigningKey.Default, "Key kid-2 is already waiting to sign."),
+        new SigningKeysUnavailable(GetSigningKey.Default, "The stored keys are encrypted with key-encryption key 0123456789abcdef."),
+        new PushSigningKeys(new CurrentSigningKeys(GetSigningKey.Default, [SigningKey])),
+        new SigningKeysPushed(GetSigningKey.Default),
 
         new RecordRevocation(7, "jti-1", 1_900_000_000, "client-1"),
         new GetRevocations(7, 42, "jti-0"),

@@ -23,6 +23,7 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
     /// <summary>The entities, and the per-node actors other nodes ask (with what asks them).</summary>
     private static readonly Type[] Senders =
     [
+        typeof(SigningKeyViewActor),
         typeof(ClientActor), typeof(UserActor), typeof(UserDirectoryActor), typeof(AuthorizationCodeActor), typeof(RefreshFamilyActor),
         typeof(SigningKeyActor), typeof(RevocationActor), typeof(ClientCacheActor), typeof(ClientCacheInvalidation), typeof(RevocationViewActor),
         typeof(UnusedClientSweeper),
@@ -40,7 +41,8 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         nameof(UserPasswordRehashed), "Hashed", "Rehashed", nameof(OAuth2.Actors.Hosting.UnknownIdCache),
         nameof(CodeIssued), nameof(CodeConsumed),
         nameof(RefreshFamilyOpened), nameof(RefreshTokenRotated), nameof(RefreshFamilyClosed),
-        nameof(SigningKeyGenerated), nameof(TokenRevocationRecorded), nameof(RevocationsPurged), "PurgeTick", "Tick", "PullTick", "Pull",
+        nameof(SigningKeyAdded), nameof(SigningKeySnapshot), nameof(SigningKeysRewritten), nameof(SigningKeyEntry),
+        "Check", "Continue", "Poll", "Cooled", nameof(SigningKeysRefreshed), nameof(KeyEncryptionException), nameof(TokenRevocationRecorded), nameof(RevocationsPurged), "PurgeTick", "Tick", "PullTick", "Pull",
         nameof(ResourceServerRegistered), nameof(ResourceServerReplaced), nameof(ResourceServerRemoved), "PullFailed",
     ];
 

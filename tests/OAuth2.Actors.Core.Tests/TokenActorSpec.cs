@@ -15,11 +15,22 @@ public class TokenActorSpec : ClusterSpec
     private readonly TestProbe _pool;
     private readonly TestProbe _events;
     private readonly RevocationView _revoked = new();
+    private readonly SigningKeyRing _ring = new();
 
     public TokenActorSpec(ITestOutputHelper output)
         : base(output)
     {
+        // Stands in for the node's signing-key view: answers every refresh (after the test has added to the ring, if it wants).
         _keys = CreateTestProbe("keys");
+        _keys.SetAutoPilot(new DelegateAutoPilot((sender, message) =>
+        {
+            if (message is RefreshSigningKeys)
+            {
+                sender.Tell(SigningKeysRefreshed.Instance);
+            }
+
+            return AutoPilot.KeepRunning;
+        }));
         _revocations = CreateTestProbe("revocations");
         _pool = CreateTestProbe("pool");
         _events = CreateTestProbe("events");
@@ -27,10 +38,14 @@ public class TokenActorSpec : ClusterSpec
 
     private Task<IActorRef> StartTokenActorAsync(ServerSettings? settings = null) =>
         // The probe "pool" is the parent, standing in for the round-robin pool router.
-        _pool.ChildActorOfAsync(TokenActor.Props(settings ?? SpecSupport.Settings(), _time, _keys.Ref, _revocations.Ref, _revoked, new EventPublisher(SpecSupport.EnvelopesTo(Sys, _events), _time, "spec")));
+        _pool.ChildActorOfAsync(TokenActor.Props(settings ?? SpecSupport.Settings(), _time, _ring, _keys.Ref, _revocations.Ref, _revoked, new EventPublisher(SpecSupport.EnvelopesTo(Sys, _events), _time, "spec")));
 
-    /// <summary>Answers the key request as the key entity would; the node's revocation view is loaded with <paramref name="revoked"/>.</summary>
-    private async Task LoadAsync(IReadOnlyDictionary<string, long>? revoked = null)
+    /// <summary>A key of the ring, activating at <paramref name="activates"/>.</summary>
+    private static (SigningKeyEntry, SigningKeyMaterial) Entry(SigningKeyMaterial key, string pem, DateTimeOffset activates) =>
+        (new SigningKeyEntry(key.KeyId, key.Algorithm, pem, activates, activates, SigningKeyEntry.Generated), key);
+
+    /// <summary>Loads the node's key ring (as its view actor would) and its revocation view with <paramref name="revoked"/>.</summary>
+    private Task LoadAsync(IReadOnlyDictionary<string, long>? revoked = null)
     {
         foreach (var (key, exp) in revoked ?? new Dictionary<string, long>())
         {
@@ -38,10 +53,8 @@ public class TokenActorSpec : ClusterSpec
         }
 
         _revoked.MarkLoaded();
-        var keyRequest = await _keys.ExpectMsgAsync<GetSigningKey>();
-        Assert.Equal(GetSigningKey.Default, keyRequest.KeyName);
-        Assert.Equal(SigningAlgorithm.ES256, keyRequest.Algorithm);
-        _keys.Reply(new CurrentSigningKey(keyRequest.KeyName, Pem));
+        _ring.Add([Entry(Key, Pem, SpecSupport.Start.AddDays(-1))], SpecSupport.Settings());
+        return Task.CompletedTask;
     }
 
     private async Task<IActorRef> StartReadyTokenActorAsync(IReadOnlyDictionary<string, long>? revoked = null, ServerSettings? settings = null)
@@ -132,13 +145,11 @@ public class TokenActorSpec : ClusterSpec
         var tokens = await StartTokenActorAsync();
         tokens.Tell(new IssueAccessToken("billing", "billing", "read", GrantTypes.ClientCredentials, SpecSupport.Context), TestActor);
 
-        var keyRequest = await _keys.ExpectMsgAsync<GetSigningKey>();
-        _keys.Reply(new CurrentSigningKey(keyRequest.KeyName, Pem));
+        _ring.Add([Entry(Key, Pem, SpecSupport.Start.AddDays(-1))], SpecSupport.Settings());
 
         tokens.Tell(GetTokenServiceStatus.Instance, TestActor);
         var status = await ExpectMsgAsync<TokenServiceStatus>();
         Assert.False(status.Ready);
-        Assert.Equal(Key.KeyId, status.KeyId);
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
 
         _revoked.MarkLoaded();
@@ -150,16 +161,53 @@ public class TokenActorSpec : ClusterSpec
     }
 
     [Fact]
-    public async Task TokenActor_must_ask_again_for_the_key_until_it_has_it()
+    public async Task TokenActor_must_sign_with_the_key_current_at_the_moment_and_verify_each_token_by_its_kid()
     {
-        await StartTokenActorAsync();
-        await _keys.ExpectMsgAsync<GetSigningKey>();
+        var tokens = await StartReadyTokenActorAsync();
+        var nextPem = SigningKeyMaterial.GeneratePem(SigningAlgorithm.ES256);
+        var next = SigningKeyMaterial.FromPem(nextPem);
+        _ring.Add([Entry(next, nextPem, SpecSupport.Start.AddMinutes(10))], SpecSupport.Settings());
 
-        var again = await _keys.ExpectMsgAsync<GetSigningKey>(TimeSpan.FromSeconds(5));
-        _keys.Reply(new CurrentSigningKey(again.KeyName, Pem));
-        _revoked.MarkLoaded();
+        var before = await IssueAsync(tokens);
+        Assert.Equal(Key.KeyId, new JsonWebToken(before.AccessToken).Kid);
 
-        await _keys.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(1500));
+        // The next key signs from its activation; the retired key keeps verifying the tokens it signed.
+        _time.Advance(TimeSpan.FromMinutes(10));
+        var after = await IssueAsync(tokens);
+        Assert.Equal(next.KeyId, new JsonWebToken(after.AccessToken).Kid);
+        Assert.True((await IntrospectAsync(tokens, after.AccessToken)).Active);
+
+        tokens.Tell(GetJsonWebKeys.Instance, TestActor);
+        var published = (await ExpectMsgAsync<CurrentJsonWebKeys>()).Keys.Select(k => k["kid"]).ToArray();
+        Assert.Equal([Key.KeyId, next.KeyId], published);
+
+        // An access-token lifetime (5 min) after it stopped signing, the retired key is gone from the JWKS.
+        _time.Advance(TimeSpan.FromMinutes(5));
+        tokens.Tell(GetJsonWebKeys.Instance, TestActor);
+        Assert.Equal([next.KeyId], (await ExpectMsgAsync<CurrentJsonWebKeys>()).Keys.Select(k => k["kid"]).ToArray());
+    }
+
+    [Fact]
+    public async Task TokenActor_must_read_the_keys_again_when_a_token_names_a_key_it_does_not_know()
+    {
+        var tokens = await StartReadyTokenActorAsync();
+        var newPem = SigningKeyMaterial.GeneratePem(SigningAlgorithm.ES256);
+        var started = SigningKeyMaterial.FromPem(newPem);
+        var token = Forge(started);
+        // Another node already signs with it; this node's view learns of it when asked.
+        _keys.SetAutoPilot(new DelegateAutoPilot((sender, message) =>
+        {
+            if (message is RefreshSigningKeys)
+            {
+                _ring.Add([Entry(started, newPem, SpecSupport.Start)], SpecSupport.Settings());
+                sender.Tell(SigningKeysRefreshed.Instance);
+            }
+
+            return AutoPilot.KeepRunning;
+        }));
+
+        Assert.True((await IntrospectAsync(tokens, token)).Active);
+        await _keys.ExpectMsgAsync<RefreshSigningKeys>();
     }
 
     [Fact]

@@ -18,7 +18,19 @@ public sealed record ServerSettings
 
     public SigningAlgorithm SigningAlgorithm { get; init; } = SigningAlgorithm.ES256;
 
-    /// <summary>PEM file with the private signing key; when null the key is generated once and kept in the journal.</summary>
+    /// <summary>
+    /// The key-encryption key (OAUTH2_KEY_ENCRYPTION_KEY_FILE): when set, the signing keys are kept in the journal
+    /// encrypted with it (docs/security-keys.md); when null, in clear.
+    /// </summary>
+    public Tokens.KeyEncryptionKey? KeyEncryption { get; init; }
+
+    /// <summary>How long a signing key signs before the next one takes over (OAUTH2_SIGNING_KEY_ROTATION_DAYS); zero: only on demand.</summary>
+    public TimeSpan SigningKeyRotation { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long a new signing key is published in the JWKS before it signs (OAUTH2_SIGNING_KEY_LEAD_SECONDS; zero: at once).</summary>
+    public TimeSpan SigningKeyLead { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>PEM file whose key is the first current signing key (later ones rotate in, docs/security-keys.md); when null the first key is generated.</summary>
     public string? SigningKeyFile { get; init; }
 
     /// <summary>Registration with it as the Bearer token is privileged: any scope, reserved ones included (an access token with scope admin works too).</summary>

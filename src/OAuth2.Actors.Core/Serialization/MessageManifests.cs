@@ -111,6 +111,14 @@ public static class MessageManifests
         // Signing keys.
         (typeof(GetSigningKey), "sk-get"),
         (typeof(CurrentSigningKey), "sk-current"),
+        (typeof(GetSigningKeys), "sk-get-all"),
+        (typeof(CurrentSigningKeys), "sk-current-all"),
+        (typeof(RotateSigningKey), "sk-rotate"),
+        (typeof(SigningKeyRotated), "sk-rotated"),
+        (typeof(SigningKeyRotationRefused), "sk-rotation-refused"),
+        (typeof(SigningKeysUnavailable), "sk-unavailable"),
+        (typeof(PushSigningKeys), "sk-push"),
+        (typeof(SigningKeysPushed), "sk-pushed"),
 
         // Revocation buckets, and the push to every node's revocation view.
         (typeof(RecordRevocation), "rv-record"),

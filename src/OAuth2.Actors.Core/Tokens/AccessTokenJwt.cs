@@ -56,6 +56,47 @@ public static class AccessTokenJwt
         return descriptor;
     }
 
+    /// <summary>
+    /// The <c>kid</c> of a compact JWT's header, read without parsing the rest (null when there is none or it does not
+    /// read): which key to check it with. Nothing here is trusted; the signature check comes after.
+    /// </summary>
+    public static string? KeyIdOf(string token)
+    {
+        var dot = token.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0 || dot > 2048)
+        {
+            return null;
+        }
+
+        try
+        {
+            var header = Base64UrlEncoder.DecodeBytes(token[..dot]);
+            var reader = new System.Text.Json.Utf8JsonReader(header);
+            if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+            {
+                var isKid = reader.ValueTextEquals("kid"u8);
+                reader.Read();
+                if (isKid)
+                {
+                    return reader.TokenType == System.Text.Json.JsonTokenType.String ? reader.GetString() : null;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+
+        return null;
+    }
+
     /// <summary>Signs: the ES256 (or RS256) operation of the request.</summary>
     public static string Create(SecurityTokenDescriptor descriptor) => Handler.CreateToken(descriptor);
 

@@ -13,6 +13,9 @@ namespace OAuth2.Actors.Tokens;
 /// <summary>
 /// Issues, checks and revokes access tokens (RFC 9068 JWTs). Runs as a pool on every node: signing and
 /// verification are CPU work with no shared state but the key and the revocation view, which each routee holds.
+/// The keys are the node's <see cref="SigningKeyRing"/>: a token is signed by the key current at that moment and checked
+/// with the key its <c>kid</c> names; a kid the ring does not know yet (a key another node has just started signing
+/// with) makes it read the keys again once before it answers.
 /// It serves nothing until both are loaded (the node's <see cref="RevocationView"/> has read every bucket), so a
 /// restarted or newly joined node never calls a revoked token active.
 /// The ES256 work itself (signing, and the signature check of a token not in the cache) runs on the thread pool, as
@@ -24,12 +27,12 @@ namespace OAuth2.Actors.Tokens;
 public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 {
     private const int VerifiedCacheLimit = 10_000;
-    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LoadPollInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly ServerSettings _settings;
     private readonly TimeProvider _time;
-    private readonly IActorRef _keys;
+    private readonly SigningKeyRing _ring;
+    private readonly IActorRef _keyView;
     private readonly IActorRef _revocations;
     private readonly RevocationView _revoked;
     private readonly EventPublisher _events;
@@ -39,17 +42,16 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private readonly ConcurrentDictionary<string, ActiveToken> _verified = new(StringComparer.Ordinal);
     private int _verifiedCount;
 
-    private int _initTicks;
-    private SigningKeyMaterial? _key;
-    private TokenValidationParameters? _validation;
+    private bool _algorithmChecked;
 
-    public TokenActor(ServerSettings settings, TimeProvider time, IActorRef keys, IActorRef revocations, RevocationView revoked, EventPublisher events)
+    public TokenActor(ServerSettings settings, TimeProvider time, SigningKeyRing ring, IActorRef keyView, IActorRef revocations, RevocationView revoked, EventPublisher events)
     {
+        _ring = ring;
+        _keyView = keyView;
         _revoked = revoked;
         _events = events;
         _settings = settings;
         _time = time;
-        _keys = keys;
         _revocations = revocations;
         Initializing();
     }
@@ -58,37 +60,15 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ServerSettings settings, TimeProvider time, IActorRef keys, IActorRef revocations, RevocationView revoked, EventPublisher events) =>
-        Akka.Actor.Props.Create(() => new TokenActor(settings, time, keys, revocations, revoked, events));
+    public static Props Props(ServerSettings settings, TimeProvider time, SigningKeyRing ring, IActorRef keyView, IActorRef revocations, RevocationView revoked, EventPublisher events) =>
+        Akka.Actor.Props.Create(() => new TokenActor(settings, time, ring, keyView, revocations, revoked, events));
 
-    protected override void PreStart()
-    {
-        if (_settings.SigningKeyFile is { } file)
-        {
-            UseKey(SigningKeyMaterial.FromPem(File.ReadAllText(file)));
-        }
-
-        RequestMissing();
-        Timers.StartPeriodicTimer("init", InitTick.Instance, LoadPollInterval);
-    }
+    protected override void PreStart() => Timers.StartPeriodicTimer("init", InitTick.Instance, LoadPollInterval);
 
     private void Initializing()
     {
-        Receive<CurrentSigningKey>(k =>
-        {
-            UseKey(SigningKeyMaterial.FromPem(k.Pem));
-            BecomeReadyWhenLoaded();
-        });
-        Receive<InitTick>(_ =>
-        {
-            if (++_initTicks % (int)(RetryInterval / LoadPollInterval) == 0)
-            {
-                RequestMissing();
-            }
-
-            BecomeReadyWhenLoaded();
-        });
-        Receive<GetTokenServiceStatus>(_ => Sender.Tell(new TokenServiceStatus(false, _key?.KeyId)));
+        Receive<InitTick>(_ => BecomeReadyWhenLoaded());
+        Receive<GetTokenServiceStatus>(_ => Sender.Tell(new TokenServiceStatus(false, null)));
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -96,57 +76,41 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<IssueAccessToken>(Issue);
         Receive<IntrospectToken>(Introspect);
-        Receive<RevokeToken>(Revoke);
+        Receive<RevokeToken>(r => Revoke(r, refreshed: false));
+        Receive<RevokeAfterRefresh>(r => Revoke(r.Request, refreshed: true));
         Receive<RevokeByKey>(RevokeKey);
-        Receive<GetJsonWebKeys>(_ => Sender.Tell(new CurrentJsonWebKeys([_key!.PublicJwk])));
-        Receive<GetTokenServiceStatus>(_ => Sender.Tell(new TokenServiceStatus(true, _key!.KeyId, _key.Algorithm)));
-        Receive<InitTick>(_ => { });
-        Receive<CurrentSigningKey>(_ => { });
-    }
-
-    private void RequestMissing()
-    {
-        if (_key is null)
+        Receive<GetJsonWebKeys>(_ => Sender.Tell(new CurrentJsonWebKeys(_ring.Keys!.Published(_time.GetUtcNow()))));
+        Receive<GetTokenServiceStatus>(_ =>
         {
-            _keys.Tell(new GetSigningKey(GetSigningKey.Default, _settings.SigningAlgorithm));
-        }
+            var key = _ring.Keys!.Signing(_time.GetUtcNow());
+            Sender.Tell(new TokenServiceStatus(true, key.KeyId, key.Algorithm));
+        });
+        Receive<InitTick>(_ => { });
     }
 
     /// <summary>Serves once it has the key and the node's revocation view has read every bucket.</summary>
     private void BecomeReadyWhenLoaded()
     {
-        if (_key is null || !_revoked.IsLoaded)
+        if (!_ring.IsLoaded || !_revoked.IsLoaded)
         {
             return;
         }
 
+        WarnOnceAboutAlgorithm(_ring.Keys!.Signing(_time.GetUtcNow()));
         Timers.Cancel("init");
         Become(Ready);
         Stash.UnstashAll();
     }
 
-    private void UseKey(SigningKeyMaterial key)
+    private void WarnOnceAboutAlgorithm(SigningKeyMaterial key)
     {
         var configured = _settings.SigningAlgorithm == SigningAlgorithm.RS256 ? SecurityAlgorithms.RsaSha256 : SecurityAlgorithms.EcdsaSha256;
-        if (_key is null && _settings.SigningKeyFile is null && key.Algorithm != configured)
+        if (!_algorithmChecked && _settings.SigningKeyFile is null && key.Algorithm != configured)
         {
-            _log.Warning("The stored signing key is {StoredAlgorithm} but OAUTH2_SIGNING_ALGORITHM asks for {ConfiguredAlgorithm}; keeping the stored key (tokens already issued stay valid). Use OAUTH2_SIGNING_KEY_FILE to change keys.", key.Algorithm, configured);
+            _log.Warning("The current signing key is {StoredAlgorithm} but OAUTH2_SIGNING_ALGORITHM asks for {ConfiguredAlgorithm}; it signs until the next rotation, which makes a key of the configured algorithm (tokens already issued stay valid).", key.Algorithm, configured);
         }
 
-        _key = key;
-        _validation = new TokenValidationParameters
-        {
-            ValidIssuer = _settings.Issuer,
-            // Every audience this server signed is valid here (RFC 8707 resources); the callers decide who may use it.
-            ValidateAudience = false,
-            IssuerSigningKey = key.PublicKey,
-            ValidAlgorithms = [key.Algorithm],
-            ValidTypes = [TokenTypes.AccessTokenJwtType],
-            // Expiry is checked against the injected clock below, on every call, cached or not.
-            ValidateLifetime = false,
-            RequireExpirationTime = true,
-            RequireSignedTokens = true,
-        };
+        _algorithmChecked = true;
     }
 
     private void Issue(IssueAccessToken request)
@@ -154,7 +118,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         var now = _time.GetUtcNow();
         var expires = now + _settings.AccessTokenTtl;
         var jti = Guid.NewGuid().ToString("N");
-        var descriptor = AccessTokenJwt.Describe(_settings, _key!, request, jti, now, expires);
+        var descriptor = AccessTokenJwt.Describe(_settings, _ring.Keys!.Signing(now), request, jti, now, expires);
 
         var replyTo = Sender;
         var events = _events;
@@ -198,27 +162,47 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         }
 
         var replyTo = Sender;
-        var validation = _validation!;
-        Task.Run(() =>
+        var keyId = AccessTokenJwt.KeyIdOf(request.Token);
+        if (keyId is not null && !_ring.Knows(keyId))
         {
-            ActiveToken? active;
-            try
-            {
-                active = AccessTokenJwt.Verify(request.Token, validation);
-            }
-            catch (Exception e)
-            {
-                replyTo.Tell(new Status.Failure(e));
-                return;
-            }
+            // A key another node has just started signing with: read the keys once, then check.
+            _keyView.Ask<SigningKeysRefreshed>(RefreshSigningKeys.Instance, _settings.RequestTimeout)
+                .ContinueWith(_ => VerifyAndAnswer(request, keyId, replyTo), TaskScheduler.Default);
+            return;
+        }
 
-            if (active is not null)
-            {
-                Remember(request.Token, active);
-            }
+        Task.Run(() => VerifyAndAnswer(request, keyId, replyTo));
+    }
 
-            replyTo.Tell(Answer(active, request.Context));
-        });
+    /// <summary>The signature check and the answer, on a pool thread (touches only thread-safe state).</summary>
+    private void VerifyAndAnswer(IntrospectToken request, string? keyId, IActorRef replyTo)
+    {
+        ActiveToken? active;
+        try
+        {
+            active = VerifyWithRing(request.Token, keyId);
+        }
+        catch (Exception e)
+        {
+            replyTo.Tell(new Status.Failure(e));
+            return;
+        }
+
+        if (active is not null)
+        {
+            Remember(request.Token, active);
+        }
+
+        replyTo.Tell(Answer(active, request.Context));
+    }
+
+    /// <summary>Checked with the key its kid names, while that key still verifies; null for anything else.</summary>
+    private ActiveToken? VerifyWithRing(string token, string? keyId)
+    {
+        var keys = _ring.Keys!;
+        return keyId is not null && keys.Verifies(keyId, _time.GetUtcNow())
+            ? AccessTokenJwt.Verify(token, keys.Validation)
+            : null;
     }
 
     /// <summary>Expiry and revocation of a token whose signature checked out (null: it did not). Safe on any thread.</summary>
@@ -264,8 +248,17 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     /// <summary>Client-credentials tokens have the client as subject; anything else is a user.</summary>
     private static string? UserOf(ActiveToken token) => token.Subject == token.ClientId ? null : token.Subject;
 
-    private void Revoke(RevokeToken request)
+    private void Revoke(RevokeToken request, bool refreshed)
     {
+        if (!refreshed && AccessTokenJwt.KeyIdOf(request.Token) is { } keyId && !_ring.Knows(keyId))
+        {
+            // As in Introspect: a key just started elsewhere is read before the token is judged.
+            _keyView.Ask<SigningKeysRefreshed>(RefreshSigningKeys.Instance, _settings.RequestTimeout)
+                .ContinueWith(_ => new RevokeAfterRefresh(request), TaskScheduler.Default)
+                .PipeTo(Self, Sender);
+            return;
+        }
+
         // Opaque refresh tokens arrive with the browser-flow issue; anything that is not one of our JWTs is
         // "invalid" in RFC 7009 2.2 terms and answers 200.
         var token = Verify(request.Token);
@@ -341,7 +334,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             return cached;
         }
 
-        var active = AccessTokenJwt.Verify(token, _validation!);
+        var active = VerifyWithRing(token, AccessTokenJwt.KeyIdOf(token));
         if (active is not null)
         {
             Remember(token, active);
@@ -360,6 +353,8 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
 
         _verified[token] = active;
     }
+
+    private sealed record RevokeAfterRefresh(RevokeToken Request) : INoSerializationVerificationNeeded;
 
     private sealed record InitTick : INoSerializationVerificationNeeded
     {

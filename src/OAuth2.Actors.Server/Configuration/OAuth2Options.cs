@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Server.Configuration;
 
@@ -40,6 +41,27 @@ public sealed class OAuth2Options
 
     [ConfigurationKeyName("OAUTH2_SIGNING_KEY_FILE")]
     public string? SigningKeyFile { get; set; }
+
+    /// <summary>
+    /// The key-encryption key: a file holding 32 random bytes in base64. Set, the signing keys (journal) and the
+    /// DataProtection key ring (database) are stored encrypted with it (docs/security-keys.md).
+    /// </summary>
+    [ConfigurationKeyName("OAUTH2_KEY_ENCRYPTION_KEY_FILE")]
+    public string? KeyEncryptionKeyFile { get; set; }
+
+    /// <summary>Refuse to start without <see cref="KeyEncryptionKeyFile"/> (production: never keep keys in clear).</summary>
+    [ConfigurationKeyName("OAUTH2_REQUIRE_KEY_ENCRYPTION")]
+    public bool RequireKeyEncryption { get; set; }
+
+    /// <summary>Days a signing key signs before the next one takes over; 0: rotate only on demand.</summary>
+    [ConfigurationKeyName("OAUTH2_SIGNING_KEY_ROTATION_DAYS")]
+    [Range(0, 3650)]
+    public int SigningKeyRotationDays { get; set; } = (int)Defaults.SigningKeyRotation.TotalDays;
+
+    /// <summary>Seconds a new signing key is published in the JWKS before it signs; 0: it signs at once.</summary>
+    [ConfigurationKeyName("OAUTH2_SIGNING_KEY_LEAD_SECONDS")]
+    [Range(0, 7 * 86_400)]
+    public int SigningKeyLeadSeconds { get; set; } = Seconds(Defaults.SigningKeyLead);
 
     [ConfigurationKeyName("OAUTH2_REGISTRATION_INITIAL_ACCESS_TOKEN")]
     public string? RegistrationInitialAccessToken { get; set; }
@@ -300,6 +322,9 @@ public sealed class OAuth2Options
         ClientCacheTtl = TimeSpan.FromSeconds(ClientCacheSeconds),
         SigningAlgorithm = SigningAlgorithm,
         SigningKeyFile = string.IsNullOrWhiteSpace(SigningKeyFile) ? null : SigningKeyFile,
+        KeyEncryption = string.IsNullOrWhiteSpace(KeyEncryptionKeyFile) ? null : KeyEncryptionKey.FromFile(KeyEncryptionKeyFile),
+        SigningKeyRotation = TimeSpan.FromDays(SigningKeyRotationDays),
+        SigningKeyLead = TimeSpan.FromSeconds(SigningKeyLeadSeconds),
         RegistrationInitialAccessToken = string.IsNullOrEmpty(RegistrationInitialAccessToken) ? null : RegistrationInitialAccessToken,
         DefaultClientScope = DefaultClientScope,
         RegistrationOpen = RegistrationOpen,

@@ -41,6 +41,8 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
             }
         }
 
+        KeyEncryptionRules(options, failures);
+
         var hasId = !string.IsNullOrEmpty(options.BootstrapAdminClientId);
         var hasSecret = !string.IsNullOrEmpty(options.BootstrapAdminClientSecret);
         if (hasId != hasSecret)
@@ -208,4 +210,36 @@ public sealed class OAuth2OptionsValidator : IValidateOptions<OAuth2Options>
     }
 
     private static string Name(ClusterDiscovery discovery) => discovery.ToString().ToLowerInvariant();
+
+    /// <summary>A readable KEK file when one is named or required; a lead shorter than the rotation period.</summary>
+    private static void KeyEncryptionRules(OAuth2Options options, List<string> failures)
+    {
+        if (options.KeyEncryptionKeyFile is { Length: > 0 } kek)
+        {
+            if (!File.Exists(kek))
+            {
+                failures.Add($"OAUTH2_KEY_ENCRYPTION_KEY_FILE '{kek}' does not exist.");
+            }
+            else
+            {
+                try
+                {
+                    KeyEncryptionKey.FromFile(kek);
+                }
+                catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+                {
+                    failures.Add($"OAUTH2_KEY_ENCRYPTION_KEY_FILE '{kek}' is not a usable key-encryption key: {e.Message}");
+                }
+            }
+        }
+        else if (options.RequireKeyEncryption)
+        {
+            failures.Add("OAUTH2_REQUIRE_KEY_ENCRYPTION is true but OAUTH2_KEY_ENCRYPTION_KEY_FILE is not set: the signing keys and the DataProtection key ring would be stored in clear. Set OAUTH2_KEY_ENCRYPTION_KEY_FILE to a file holding 32 random bytes in base64 (`openssl rand -base64 32`).");
+        }
+
+        if (options.SigningKeyRotationDays > 0 && options.SigningKeyLeadSeconds >= options.SigningKeyRotationDays * 86_400L)
+        {
+            failures.Add($"OAUTH2_SIGNING_KEY_LEAD_SECONDS ({options.SigningKeyLeadSeconds}) must be shorter than OAUTH2_SIGNING_KEY_ROTATION_DAYS ({options.SigningKeyRotationDays} days).");
+        }
+    }
 }

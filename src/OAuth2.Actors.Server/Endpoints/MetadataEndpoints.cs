@@ -12,7 +12,7 @@ public static class MetadataEndpoints
     {
         app.MapGet("/.well-known/oauth-authorization-server", (HttpContext http, ServerSettings settings, IOAuthGateway gateway) => Discovery(http, settings, gateway));
         app.MapGet("/.well-known/openid-configuration", (HttpContext http, ServerSettings settings, IOAuthGateway gateway) => Discovery(http, settings, gateway));
-        app.MapGet(JwksPath, async (HttpContext http, IOAuthGateway gateway) =>
+        app.MapGet(JwksPath, async (HttpContext http, IOAuthGateway gateway, ServerSettings settings) =>
         {
             var keys = await gateway.Query<CurrentJsonWebKeys>(GetJsonWebKeys.Instance, TimeSpan.FromSeconds(5), http.RequestAborted);
             if (keys is null)
@@ -20,12 +20,15 @@ public static class MetadataEndpoints
                 return Results.Problem(statusCode: 503, title: "Signing keys are not loaded yet.");
             }
 
-            http.Response.Headers.CacheControl = "public, max-age=300";
+            // A verifier that caches the document must see a new key before it signs: at most half the lead (OAUTH2_SIGNING_KEY_LEAD_SECONDS).
+            http.Response.Headers.CacheControl = $"public, max-age={JwksMaxAge(settings)}";
             return Results.Json(new { keys = keys.Keys });
         });
 
         return app;
     }
+
+    public static int JwksMaxAge(ServerSettings settings) => (int)Math.Clamp(settings.SigningKeyLead.TotalSeconds / 2, 0, 300);
 
     private static async Task<IResult> Discovery(HttpContext http, ServerSettings settings, IOAuthGateway gateway)
     {

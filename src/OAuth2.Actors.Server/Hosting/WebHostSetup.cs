@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Server.Pages;
 
 namespace OAuth2.Actors.Server.Hosting;
@@ -38,10 +39,19 @@ public static class WebHostSetup
         });
 
         // Session cookies and CSRF tokens are protected by keys kept in the server's database: they survive a restart,
-        // and every node of a cluster reads what another node wrote.
+        // and every node of a cluster reads what another node wrote. With a key-encryption key they are stored encrypted.
         services.AddDataProtection().SetApplicationName("oauth2-actors");
-        services.AddOptions<KeyManagementOptions>().Configure<IOptions<OAuth2Options>>((keys, options) =>
-            keys.XmlRepository = new DatabaseXmlRepository(DatabaseSettings.From(options.Value)));
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<OAuth2Options>, ServerSettings>((keys, options, settings) =>
+        {
+            keys.XmlRepository = new DatabaseXmlRepository(DatabaseSettings.From(options.Value), settings.KeyEncryption);
+            if (settings.KeyEncryption is { } kek)
+            {
+                keys.XmlEncryptor = new KekXmlEncryptor(kek);
+            }
+        });
+        services.AddHostedService<KeyEncryptionStartup>();
+        // The keys admin API's way to the signing-key entity (KeyEndpoints).
+        services.AddSingleton<ISigningKeyGateway, SigningKeyGateway>();
 
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme).Configure<IOptions<OAuth2Options>>((o, options) =>

@@ -1,0 +1,80 @@
+using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Tokens;
+
+namespace OAuth2.Actors.Server.Endpoints;
+
+/// <summary>
+/// <c>/admin/api/keys</c>: the signing keys (public facts only: id, algorithm, state and schedule, never key material)
+/// and their rotation on demand. Admin scope; errors are ProblemDetails.
+/// </summary>
+public static class KeyEndpoints
+{
+    public const string Path = "/admin/api/keys";
+    private static readonly string[] AdminScope = [Scopes.Admin];
+
+    public static IEndpointRouteBuilder MapKeyEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(Path, async (HttpContext http, IOAuthGateway gateway, ISigningKeyGateway keys, ServerSettings settings, TimeProvider time) =>
+        {
+            if (await Authorize(http, gateway) is { } denied)
+            {
+                return denied;
+            }
+
+            return await keys.List(http.RequestAborted) switch
+            {
+                CurrentSigningKeys current => Results.Json(new { keys = Listing(current.Keys, settings, time) }),
+                var other => Failure(other),
+            };
+        });
+
+        app.MapPost(Path + "/rotate", async (HttpContext http, IOAuthGateway gateway, ISigningKeyGateway keys, ServerSettings settings, TimeProvider time) =>
+        {
+            if (await Authorize(http, gateway) is { } denied)
+            {
+                return denied;
+            }
+
+            switch (await keys.Rotate(http.RequestAborted))
+            {
+                case SigningKeyRotated rotated:
+                    var listing = Listing(rotated.Keys, settings, time);
+                    return Results.Json(new { key = listing.Single(k => k.Kid == rotated.KeyId), keys = listing }, statusCode: StatusCodes.Status201Created);
+                case SigningKeyRotationRefused refused:
+                    return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "A rotation is already pending", detail: refused.Reason);
+                case var other:
+                    return Failure(other);
+            }
+        });
+
+        return app;
+    }
+
+    private static async Task<IResult?> Authorize(HttpContext http, IOAuthGateway gateway)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), AdminScope, http.ToRequestContext()), http.RequestAborted);
+        return reply is BearerAuthorized ? null : HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response);
+    }
+
+    private static IResult Failure(object? reply) => reply is SigningKeysUnavailable unavailable
+        ? Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Signing keys unavailable", detail: unavailable.Reason)
+        : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The signing keys did not answer in time.");
+
+    /// <summary>Public facts of each key still published, in activation order.</summary>
+    private static KeyView[] Listing(IReadOnlyList<SigningKeyEntry> keys, ServerSettings settings, TimeProvider time) =>
+        SigningKeySchedule.At(SigningKeySchedule.Ordered(keys, k => k), time.GetUtcNow(), settings.AccessTokenTtl)
+            .Where(k => k.State != SigningKeyState.Expired)
+            .Select(k => new KeyView(k.Entry.KeyId, k.Entry.Algorithm, SigningKeySchedule.Name(k.State), k.Entry.Source, k.Entry.CreatedAt, k.Entry.ActivatesAt, k.RetiresAt, k.ExpiresAt))
+            .ToArray();
+
+    private sealed record KeyView(
+        [property: System.Text.Json.Serialization.JsonPropertyName("kid")] string Kid,
+        [property: System.Text.Json.Serialization.JsonPropertyName("alg")] string Alg,
+        [property: System.Text.Json.Serialization.JsonPropertyName("state")] string State,
+        [property: System.Text.Json.Serialization.JsonPropertyName("source")] string Source,
+        [property: System.Text.Json.Serialization.JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
+        [property: System.Text.Json.Serialization.JsonPropertyName("activates_at")] DateTimeOffset ActivatesAt,
+        [property: System.Text.Json.Serialization.JsonPropertyName("retires_at")] DateTimeOffset? RetiresAt,
+        [property: System.Text.Json.Serialization.JsonPropertyName("expires_at")] DateTimeOffset? ExpiresAt);
+}
