@@ -118,7 +118,7 @@ public sealed class HealthProbeTests(HealthProbeTests.CountingFixture counting) 
         {
             services.AddSingleton<IEventGateway>(sp => new CountingEventGateway(ActivatorUtilities.CreateInstance<EventGateway>(sp), Counts));
             services.AddSingleton<IOAuthGateway>(sp => new CountingOAuthGateway(ActivatorUtilities.CreateInstance<OAuthGateway>(sp), Counts));
-            services.AddSingleton(sp => ActivatorUtilities.CreateInstance<HealthProbes>(sp, (TimeProvider)Clock));
+            services.AddSingleton(sp => HealthProbes.Create(sp, Clock));
         };
     }
 

@@ -19,6 +19,16 @@ public sealed class HealthProbes
 
     private static readonly string[] DetailScopes = [Scopes.Admin, Scopes.EventsRead];
 
+    /// <summary>
+    /// The probes on the wall clock: their period throttles real requests, whatever clock the server's logic runs on
+    /// (a test that freezes the server's <see cref="TimeProvider"/> would otherwise freeze /ready's first answer).
+    /// </summary>
+    public static HealthProbes Create(IServiceProvider services) => Create(services, TimeProvider.System);
+
+    /// <summary>The probes on <paramref name="clock"/> (for tests of the throttling itself).</summary>
+    public static HealthProbes Create(IServiceProvider services, TimeProvider clock) =>
+        ActivatorUtilities.CreateInstance<HealthProbes>(services, clock);
+
     public HealthProbes(ActorSystem system, IOAuthGateway gateway, PersistenceProbe persistence, IEventGateway events, TimeProvider time)
     {
         Events = new SharedProbe<EventHealth?>(
