@@ -13,6 +13,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<RequestReader>();
 builder.Services.AddSingleton<IOAuthGateway, OAuthGateway>();
 builder.Services.AddSingleton<PersistenceProbe>();
+builder.Services.AddSingleton(HealthProbes.Create);
 builder.Services.AddHostedService<BootstrapService>();
 builder.Services.AddHostedService<ClusterTransportWarning>();
 builder.Services.AddProblemDetails();

@@ -13,6 +13,7 @@ public sealed class ClusterNode : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly Lock _outputLock = new();
     private Process? _process;
+    private string? _adminToken;
 
     public ClusterNode(string name, IReadOnlyDictionary<string, string> environment)
     {
@@ -121,18 +122,32 @@ public sealed class ClusterNode : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>The node's /ready body when it answers 200, else null.</summary>
+    /// <summary>
+    /// The node's /ready body when it answers 200, else null. Asked with the admin client's token when it gets one: only
+    /// then does /ready show its checks and the cluster view (without, the body is the status alone).
+    /// </summary>
     public async Task<JsonElement?> Ready()
     {
         try
         {
-            using var response = await Http.GetAsync("/ready");
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/ready");
+            if (await AdminToken() is { } token)
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            }
+
+            using var response = await Http.SendAsync(request);
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 return null;
             }
 
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            if (!json.RootElement.TryGetProperty("checks", out _))
+            {
+                _adminToken = null;
+            }
+
             return json.RootElement.Clone();
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -144,14 +159,26 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <summary>Ready, and seeing <paramref name="members"/> members up and none unreachable.</summary>
     public async Task<bool> ReadyWith(int members)
     {
-        if (await Ready() is not { } ready)
+        if (await Ready() is not { } ready || !ready.TryGetProperty("checks", out var checks))
         {
             return false;
         }
 
-        var cluster = ready.GetProperty("checks").GetProperty("cluster");
+        var cluster = checks.GetProperty("cluster");
         return cluster.GetProperty("members").TryGetProperty("up", out var up) && up.GetInt32() == members
             && cluster.GetProperty("unreachable").GetArrayLength() == 0;
+    }
+
+    /// <summary>The bootstrap admin client's access token on this node (kept while /ready accepts it), or null while it has none.</summary>
+    private async Task<string?> AdminToken()
+    {
+        if (_adminToken is null)
+        {
+            using var response = await TestCluster.Token(this, TestCluster.Admin);
+            _adminToken = response.IsError ? null : response.AccessToken;
+        }
+
+        return _adminToken;
     }
 
     public string Log(int lines = 60)

@@ -25,7 +25,7 @@ public class EventActorIngestSpec(ITestOutputHelper output) : EventActorSpecBase
         Assert.Equal("ext-1", envelope.IdempotencyKey);
         Assert.Equal("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", envelope.Traceparent);
         Assert.Equal("corr-1", envelope.CorrelationId);
-        Assert.Equal("oauth2-spec", envelope.Producer);
+        Assert.Equal(EnvelopeValidator.IngestProducer, envelope.Producer);
         Assert.Equal(_time.GetUtcNow(), envelope.ProducedAt);
         Assert.Equal("ingest", envelope.Attributes["source"]);
     }
@@ -49,6 +49,17 @@ public class EventActorIngestSpec(ITestOutputHelper output) : EventActorSpecBase
         Assert.Equal("billing-service", envelope.Producer);
         Assert.Equal(producedAt, envelope.ProducedAt);
         Assert.Equal("eu", envelope.Attributes["region"]);
+    }
+
+    [Fact]
+    public async Task Ingest_must_reject_an_envelope_that_claims_the_servers_own_producer()
+    {
+        var (events, probe) = await StartWithProbeAsync(new EventSettings { Producer = "oauth2-spec" });
+
+        var reply = await IngestAsync(events, Incoming() with { Producer = "oauth2-spec" });
+
+        Assert.Contains("'producer'", Assert.IsType<IngestRejected>(reply).Reason, StringComparison.Ordinal);
+        await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
     }
 
     public static TheoryData<string> KeySources => new() { "header", "body", "event_id" };

@@ -8,16 +8,18 @@ public class EventEnvelopeTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
 {
     private static readonly DateTimeOffset ValidatedAt = Start.AddHours(1);
 
+    private const string ServerProducer = "oauth2-server";
+
     private static EventEnvelope Valid(IncomingEnvelope incoming, string? header = null, string? correlation = null)
     {
-        var (envelope, problem) = EnvelopeValidator.Validate(incoming, header, correlation, ValidatedAt, "default-producer");
+        var (envelope, problem) = EnvelopeValidator.Validate(incoming, header, correlation, ValidatedAt, ServerProducer);
         Assert.True(envelope is not null, problem);
         return envelope!;
     }
 
     private static string Problem(IncomingEnvelope incoming)
     {
-        var (envelope, problem) = EnvelopeValidator.Validate(incoming, null, null, ValidatedAt, "default-producer");
+        var (envelope, problem) = EnvelopeValidator.Validate(incoming, null, null, ValidatedAt, ServerProducer);
         Assert.Null(envelope);
         Assert.False(string.IsNullOrWhiteSpace(problem));
         return problem!;
@@ -36,9 +38,37 @@ public class EventEnvelopeTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         Assert.Empty(envelope.Event.Metadata);
         Assert.Equal("ext-1", envelope.IdempotencyKey);
         Assert.Equal("request-corr", envelope.CorrelationId);
-        Assert.Equal("default-producer", envelope.Producer);
+        Assert.Equal(EnvelopeValidator.IngestProducer, envelope.Producer);
         Assert.Equal(ValidatedAt, envelope.ProducedAt);
         Assert.Equal("ingest", envelope.Attributes["source"]);
+    }
+
+    /// <summary>Events with the server's own producer are the server's: an ingested one cannot pass for one (any case, any padding).</summary>
+    [Theory]
+    [InlineData(ServerProducer)]
+    [InlineData("OAuth2-Server")]
+    [InlineData(" oauth2-server ")]
+    public void EnvelopeValidator_must_refuse_an_envelope_that_claims_the_servers_own_producer(string producer)
+    {
+        Assert.Contains("'producer'", Problem(Incoming() with { Producer = producer }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EnvelopeValidator_must_name_the_posting_client_as_producer_when_the_envelope_names_none()
+    {
+        var (envelope, problem) = EnvelopeValidator.Validate(Incoming() with { Producer = null }, null, null, ValidatedAt, ServerProducer, callerClientId: "billing-client");
+
+        Assert.True(envelope is not null, problem);
+        Assert.Equal("billing-client", envelope!.Producer);
+    }
+
+    [Fact]
+    public void EnvelopeValidator_must_refuse_a_posting_client_whose_id_is_the_servers_producer_when_the_envelope_names_none()
+    {
+        var (envelope, problem) = EnvelopeValidator.Validate(Incoming() with { Producer = null }, null, null, ValidatedAt, ServerProducer, callerClientId: ServerProducer);
+
+        Assert.Null(envelope);
+        Assert.Contains("'producer'", problem, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -101,7 +101,7 @@ internal static class MessageSamples
         new CodeRejected(CodeRejection.RedirectUriMismatch, "grant-1"),
 
         new StartRefreshFamily("family-1", "client-1", "user-1", "read write", "hash", At, "alice", ["https://api.example"]),
-        new UseRefreshToken("family-1", "secret", "client-1", ["read"], Context),
+        new UseRefreshToken("family-1", "secret", "client-1", ["read"], Context, ["read", "write"]),
         new RevokeRefreshFamily("family-1", "client-1", RevocationReason.AuthorizationCodeReplay, Context, "secret"),
         new RefreshFamilyStarted("family-1"),
         new RefreshRotated("family-1", "family-1.next", "user-1", "read", At, "alice", ["https://api.example"]),

@@ -315,8 +315,9 @@ public sealed partial class EventFlowHttpTests(TestHostFixture fixture) : HostTe
             Assert.Matches(SameTrace(), envelope.Traceparent);
             Assert.Equal("http", envelope.Attributes["source"]);
 
-            using var health = JsonDocument.Parse(await Host.Client.GetStringAsync("/events/health"));
-            Assert.Contains(health.RootElement.GetProperty("plugins").EnumerateArray(), p => p.GetProperty("name").GetString() == name && p.GetProperty("kind").GetString() == "actor");
+            await Host.WaitForHealth(
+                health => health.GetProperty("plugins").EnumerateArray().Any(p => p.GetProperty("name").GetString() == name && p.GetProperty("kind").GetString() == "actor"),
+                "the sink actor is listed");
         }
         finally
         {

@@ -56,6 +56,19 @@ public sealed class EventIngestHttpTests(TestHostFixture fixture) : EventIngestS
         Assert.Equal("accepted", (await Answer(response)).Status);
     }
 
+    /// <summary>A client cannot forge the server's own events: the server's producer (OAUTH2_EVENTS_PRODUCER) is refused.</summary>
+    [Fact]
+    public async Task Ingest_must_refuse_an_envelope_that_claims_the_servers_own_producer()
+    {
+        var clientId = "forger-" + Guid.NewGuid().ToString("N");
+
+        using var response = await IngestAsAdmin(Envelope(clientId: clientId, change: e => e["producer"] = "oauth2-actors"));
+
+        var problem = await FlowAssert.Problem(response, HttpStatusCode.BadRequest);
+        Assert.Contains("producer", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await Host.Events($"client_id={clientId}"));
+    }
+
     // ---- accepted, duplicate, and what is stored --------------------------------------------------------------------
 
     [Fact]
@@ -136,7 +149,7 @@ public sealed class EventIngestHttpTests(TestHostFixture fixture) : EventIngestS
         Assert.Equal(JsonValueKind.Object, stored.Event().GetProperty("metadata").ValueKind);
         Assert.Equal("ingest", stored.Attribute("source"));
         Assert.Equal("ingest-request-correlation", stored.CorrelationId());
-        Assert.Equal("oauth2-actors", stored.GetProperty("producer").GetString());
+        Assert.Equal(TestHost.AdminClientId, stored.GetProperty("producer").GetString());
         Assert.Equal(JsonValueKind.Null, stored.GetProperty("traceparent").ValueKind);
         Assert.Empty(EventEnvelopeSchema.Errors(stored));
     }

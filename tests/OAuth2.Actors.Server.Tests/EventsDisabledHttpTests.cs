@@ -35,10 +35,14 @@ public sealed class EventsDisabledHttpTests(Fixtures.EventsDisabledServerFixture
     [Fact]
     public async Task Health_must_report_eventing_disabled()
     {
-        using var health = JsonDocument.Parse(await Host.Client.GetStringAsync("/events/health"));
+        var (status, anonymous) = await Host.GetJson("/events/health");
+        var health = await Host.EventsHealth();
 
-        Assert.False(health.RootElement.GetProperty("enabled").GetBoolean());
-        Assert.Empty(health.RootElement.GetProperty("plugins").EnumerateArray());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("disabled", anonymous.GetProperty("status").GetString());
+        Assert.Equal("disabled", health.GetProperty("status").GetString());
+        Assert.False(health.GetProperty("enabled").GetBoolean());
+        Assert.Empty(health.GetProperty("plugins").EnumerateArray());
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class HealthTests(TestHostFixture fixture) : HostTests<TestHostFix
     [Fact]
     public async Task Ready_must_answer_200_ready_with_every_check_passing()
     {
-        var (status, body) = await Host.GetJson("/ready");
+        var (status, body) = await Host.Ready();
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("ready", body.GetProperty("status").GetString());

@@ -70,6 +70,36 @@ public sealed class RefreshTokenTests(TestHostFixture fixture) : HostTests<TestH
         Assert.False(ok.IsError, "A refused scope must not consume the refresh token: " + ok.Raw);
     }
 
+    /// <summary>A scope taken from the client since the grant is not renewed by a refresh (its old grant does not keep it).</summary>
+    [Fact]
+    public async Task RefreshToken_must_drop_a_scope_the_client_has_lost_since_the_grant()
+    {
+        var (client, tokens) = await Grant(grantedScope: "read write", clientScope: "read write");
+        await SetClientScope(client, "read");
+
+        using var refreshed = await Host.Refresh(client, tokens.RefreshToken!);
+
+        Assert.False(refreshed.IsError, refreshed.Raw);
+        Assert.Equal("read", refreshed.Scope);
+        Assert.Equal("read", new JsonWebToken(refreshed.AccessToken).GetPayloadValue<string>("scope"));
+
+        // Asking for the lost scope explicitly does not bring it back either.
+        using var asked = await Host.Refresh(client, refreshed.RefreshToken!, scope: "read write");
+        Assert.False(asked.IsError, asked.Raw);
+        Assert.Equal("read", asked.Scope);
+    }
+
+    [Fact]
+    public async Task RefreshToken_must_answer_invalid_scope_when_the_client_holds_none_of_the_granted_scopes_any_more()
+    {
+        var (client, tokens) = await Grant(grantedScope: "read write", clientScope: "read write profile");
+        await SetClientScope(client, "profile");
+
+        using var refreshed = await Host.Refresh(client, tokens.RefreshToken!);
+
+        OAuthAssert.Error(refreshed, HttpStatusCode.BadRequest, "invalid_scope");
+    }
+
     [Fact]
     public async Task RefreshToken_must_be_refused_for_another_client()
     {
@@ -208,6 +238,23 @@ public sealed class RefreshTokenTests(TestHostFixture fixture) : HostTests<TestH
         using var response = await Host.Client.PostAsync("/oauth/token", TestHost.Form(("grant_type", "refresh_token"), ("client_id", client.ClientId)));
 
         await OAuthAssert.Error(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    /// <summary>The admin replaces the client's scope (RFC 7592 PUT), everything else unchanged.</summary>
+    private async Task SetClientScope(RegisteredClient client, string scope)
+    {
+        var metadata = new JsonObject
+        {
+            ["client_id"] = client.ClientId,
+            ["client_name"] = "Flow test app",
+            ["redirect_uris"] = new JsonArray(client.RedirectUri),
+            ["grant_types"] = new JsonArray("authorization_code", "refresh_token"),
+            ["response_types"] = new JsonArray("code"),
+            ["token_endpoint_auth_method"] = client.ClientSecret is null ? "none" : "client_secret_basic",
+            ["scope"] = scope,
+        };
+        using var response = await Host.Send(HttpMethod.Put, client.RegistrationClientUri, await Host.AdminToken(), JsonContent.Create(metadata));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
     private async Task<(RegisteredClient Client, TokenResponse Tokens)> Grant(bool confidential = false, string grantedScope = "read write", string clientScope = "read write")

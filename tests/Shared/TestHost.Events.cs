@@ -86,10 +86,10 @@ public sealed partial class TestHost
         return await Send(HttpMethod.Post, "/events/ingest", bearer, content, idempotencyKey is null ? [] : [("Idempotency-Key", idempotencyKey)]);
     }
 
-    /// <summary>GET /events/health: the body.</summary>
+    /// <summary>GET /events/health as the admin (the details: sinks and counters): the body.</summary>
     public async Task<JsonElement> EventsHealth()
     {
-        using var response = await Client.GetAsync("/events/health");
+        using var response = await Send(HttpMethod.Get, "/events/health", await AdminToken());
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"/events/health answered {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.Clone();
@@ -107,13 +107,13 @@ public sealed partial class TestHost
     public async Task<JsonElement> WaitForSink(string name, Func<JsonElement, bool> condition, TimeSpan within, string what) =>
         (await Eventually.Until(() => SinkHealth(name), sink => sink is { } s && condition(s), $"sink {name} {what}", within)).GetValueOrDefault();
 
-    /// <summary>GET /ready: status and body.</summary>
-    public Task<(HttpStatusCode Status, JsonElement Body)> Ready() => GetJson("/ready");
+    /// <summary>GET /ready as the admin (with the checks): status and body.</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body)> Ready() => await GetJson("/ready", await AdminToken());
 
-    /// <summary>GET <paramref name="path"/>: the status and the JSON body.</summary>
-    public async Task<(HttpStatusCode Status, JsonElement Body)> GetJson(string path)
+    /// <summary>GET <paramref name="path"/> (with <paramref name="bearer"/>, if given): the status and the JSON body.</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body)> GetJson(string path, string? bearer = null)
     {
-        using var response = await Client.GetAsync(path);
+        using var response = await Send(HttpMethod.Get, path, bearer);
         var body = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, JsonDocument.Parse(body).RootElement.Clone());
     }

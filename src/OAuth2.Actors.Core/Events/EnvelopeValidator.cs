@@ -9,7 +9,15 @@ public static partial class EnvelopeValidator
     private const int MaxMetadataEntries = 64;
     private const int MaxValueLength = 2048;
 
-    public static (EventEnvelope? Envelope, string? Problem) Validate(IncomingEnvelope incoming, string? idempotencyKeyHeader, string? requestCorrelationId, DateTimeOffset now, string defaultProducer)
+    /// <summary>The producer of an ingested envelope that names none and was posted without a client behind it.</summary>
+    public const string IngestProducer = "ingest";
+
+    /// <summary>
+    /// <paramref name="serverProducer"/> is this server's own producer (OAUTH2_EVENTS_PRODUCER): an ingested envelope
+    /// may not claim it, so a consumer can trust that events with it come from the server. An envelope without a
+    /// producer gets <paramref name="callerClientId"/> (the client that posted it).
+    /// </summary>
+    public static (EventEnvelope? Envelope, string? Problem) Validate(IncomingEnvelope incoming, string? idempotencyKeyHeader, string? requestCorrelationId, DateTimeOffset now, string serverProducer, string? callerClientId = null)
     {
         if (incoming.Event is not { } e)
         {
@@ -72,6 +80,17 @@ public static partial class EnvelopeValidator
             return Fail($"'attributes' holds at most {MaxMetadataEntries} string values with keys up to 128 and values up to {MaxValueLength} characters.");
         }
 
+        var producer = FirstNonEmpty(incoming.Producer, callerClientId) ?? IngestProducer;
+        if (producer.Length > MaxIdLength)
+        {
+            return Fail($"'producer' is longer than {MaxIdLength} characters.");
+        }
+
+        if (string.Equals(producer.Trim(), serverProducer.Trim(), StringComparison.OrdinalIgnoreCase))
+        {
+            return Fail($"'producer' '{serverProducer}' is this server's own producer; ingested events cannot claim it.");
+        }
+
         // Where the event came from is the server's statement, not the caller's: ingested events cannot pass for internal ones.
         attributes = new Dictionary<string, string>(attributes) { ["source"] = "ingest" };
 
@@ -81,7 +100,7 @@ public static partial class EnvelopeValidator
             incoming.Traceparent,
             incoming.Tracestate,
             FirstNonEmpty(incoming.CorrelationId, requestCorrelationId),
-            FirstNonEmpty(incoming.Producer) ?? defaultProducer,
+            producer,
             incoming.ProducedAt ?? now,
             attributes), null);
 

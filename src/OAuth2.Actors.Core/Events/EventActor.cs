@@ -194,7 +194,7 @@ public sealed class EventActor : ReceiveActor
 
     private void Ingest(IngestEvent ingest)
     {
-        var (envelope, problem) = EnvelopeValidator.Validate(ingest.Envelope, ingest.IdempotencyKeyHeader, ingest.CorrelationId, _time.GetUtcNow(), _settings.Producer);
+        var (envelope, problem) = EnvelopeValidator.Validate(ingest.Envelope, ingest.IdempotencyKeyHeader, ingest.CorrelationId, _time.GetUtcNow(), _settings.Producer, ingest.CallerClientId);
         if (envelope is null)
         {
             Sender.Tell(new IngestRejected(problem!));

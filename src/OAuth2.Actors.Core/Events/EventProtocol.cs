@@ -59,7 +59,11 @@ public sealed record QueryEvents(EventQuery Query) : INoSerializationVerificatio
 public sealed record EventsFound(IReadOnlyList<EventEnvelope> Events) : INoSerializationVerificationNeeded;
 
 /// <summary>An envelope sent to <c>/events/ingest</c> by an external producer, not yet validated.</summary>
-public sealed record IngestEvent(IncomingEnvelope Envelope, string? IdempotencyKeyHeader, string? CorrelationId) : INoSerializationVerificationNeeded;
+/// <summary>
+/// An envelope posted to <c>/events/ingest</c>. <paramref name="CallerClientId"/> is the client whose token
+/// authorized the post: the producer of an envelope that names none.
+/// </summary>
+public sealed record IngestEvent(IncomingEnvelope Envelope, string? IdempotencyKeyHeader, string? CorrelationId, string? CallerClientId = null) : INoSerializationVerificationNeeded;
 
 public abstract record IngestReply : INoSerializationVerificationNeeded;
 

@@ -111,7 +111,11 @@ public sealed record StartRefreshFamily(string FamilyId, string ClientId, string
 
 public sealed record RefreshFamilyStarted(string FamilyId);
 
-public sealed record UseRefreshToken(string FamilyId, string Secret, string ClientId, IReadOnlyList<string> RequestedScopes, RequestContext Context) : IRefreshFamilyCommand
+/// <summary>
+/// Rotate a refresh token. <paramref name="ClientScopes"/> are the scopes the client holds now: the new access token
+/// gets no scope the client has lost since the grant (null from a peer of an older version: no narrowing).
+/// </summary>
+public sealed record UseRefreshToken(string FamilyId, string Secret, string ClientId, IReadOnlyList<string> RequestedScopes, RequestContext Context, IReadOnlyList<string>? ClientScopes = null) : IRefreshFamilyCommand
 {
     public override string ToString() => $"UseRefreshToken {{ FamilyId = {FamilyId}, ClientId = {ClientId} }}";
 }

@@ -147,7 +147,17 @@ public sealed class RefreshFamilyActor : ReceivePersistentActor
             return;
         }
 
-        var scope = u.RequestedScopes.Count == 0 ? _family.Scope : ScopeSyntax.Join(u.RequestedScopes);
+        // RFC 6749 6: never more than the grant; and never a scope the client no longer holds (it lost it since).
+        var kept = (u.RequestedScopes.Count == 0 ? granted : u.RequestedScopes)
+            .Where(s => u.ClientScopes is null || u.ClientScopes.Contains(s, StringComparer.Ordinal))
+            .ToArray();
+        if (kept.Length == 0)
+        {
+            Sender.Tell(new RefreshRejected(RefreshRejection.InvalidScope));
+            return;
+        }
+
+        var scope = ScopeSyntax.Join(kept);
         var (token, secret) = RefreshTokens.New(_familyId);
         var reply = Sender;
         Persist(new RefreshTokenRotated(RefreshTokens.Hash(secret), hash, now), e =>

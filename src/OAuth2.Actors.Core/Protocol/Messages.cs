@@ -119,7 +119,11 @@ public sealed record OAuthError(string Error, string Description, FailureKind Ki
 
 // TokenIssued, IntrospectionResult and RevocationAccepted come from this node's AuthActor and token actors only: no serialization check.
 /// <summary>RFC 6749 5.1 successful token response.</summary>
-public sealed record TokenIssued(string AccessToken, string TokenType, long ExpiresIn, string? Scope, string? RefreshToken) : OAuthReply, INoSerializationVerificationNeeded;
+public sealed record TokenIssued(string AccessToken, string TokenType, long ExpiresIn, string? Scope, string? RefreshToken) : OAuthReply, INoSerializationVerificationNeeded
+{
+    public override string ToString() =>
+        $"TokenIssued {{ AccessToken = {Redact.Tail(AccessToken)}, TokenType = {TokenType}, ExpiresIn = {ExpiresIn}, Scope = {Scope}, RefreshToken = {Redact.Tail(RefreshToken)} }}";
+}
 
 /// <summary>RFC 7662 response body: only <c>active=false</c> for anything not active.</summary>
 public sealed record IntrospectionResult(bool Active, ActiveToken? Token) : OAuthReply, INoSerializationVerificationNeeded
@@ -176,7 +180,13 @@ public sealed record ClientRegistrationResponse(
     IReadOnlyList<string> ResponseTypes,
     string TokenEndpointAuthMethod,
     string Scope,
-    string? ClientName);
+    string? ClientName)
+{
+    /// <summary>The client secret and the registration access token redacted; the rest as the record prints it.</summary>
+    public override string ToString() =>
+        $"ClientRegistrationResponse {{ ClientId = {ClientId}, ClientSecret = {Redact.Tail(ClientSecret)}, RegistrationAccessToken = {Redact.Tail(RegistrationAccessToken)}, " +
+        $"RegistrationClientUri = {RegistrationClientUri}, GrantTypes = {string.Join(" ", GrantTypes)}, TokenEndpointAuthMethod = {TokenEndpointAuthMethod}, Scope = {Scope} }}";
+}
 
 public enum AuthorizationScheme
 {

@@ -4,7 +4,7 @@ using OAuth2.Actors.Server.Hosting;
 
 namespace OAuth2.Actors.Server.Endpoints;
 
-/// <summary><c>/events</c> (query the in-memory store), <c>/events/ingest</c> (external producers), <c>/events/health</c>.</summary>
+/// <summary><c>/events</c> (query the in-memory store), <c>/events/ingest</c> (external producers), <c>/events/health</c> (details for admin or events:read).</summary>
 public static class EventEndpoints
 {
     private static readonly string[] ReadScopes = [Scopes.EventsRead, Scopes.Admin];
@@ -19,7 +19,7 @@ public static class EventEndpoints
                 return Disabled();
             }
 
-            if (await Authorize(http, gateway, ReadScopes) is { } denied)
+            if ((await Authorize(http, gateway, ReadScopes)).Denied is { } denied)
             {
                 return denied;
             }
@@ -43,13 +43,13 @@ public static class EventEndpoints
                 return Disabled();
             }
 
-            var authorized = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), IngestScopes, http.ToRequestContext()), http.RequestAborted);
-            if (authorized is not BearerAuthorized { Token: var token })
+            var (caller, denied) = await Authorize(http, gateway, IngestScopes);
+            if (denied is not null || caller is null)
             {
-                return HttpOutcomes.Problem(authorized as OAuthError ?? HttpOutcomes.Unexpected(authorized, http), http.Response);
+                return denied!;
             }
 
-            if (!limits.MayIngest(token.ClientId, out var retryAfter))
+            if (!limits.MayIngest(caller.ClientId, out var retryAfter))
             {
                 await RateLimitResponses.Write(http, RateLimitKind.Ingest, retryAfter);
                 return Results.Empty;
@@ -67,7 +67,7 @@ public static class EventEndpoints
                 return Results.Problem(statusCode: 400, title: "Invalid event envelope", detail: "Send one Idempotency-Key header.");
             }
 
-            var reply = await events.Ingest(new IngestEvent(incoming, header.Count == 1 ? header[0] : null, http.ToRequestContext().CorrelationId), http.RequestAborted);
+            var reply = await events.Ingest(new IngestEvent(incoming, header.Count == 1 ? header[0] : null, http.ToRequestContext().CorrelationId, caller.ClientId), http.RequestAborted);
             return reply switch
             {
                 IngestAccepted a => Results.Json(new { status = "accepted", idempotency_key = a.IdempotencyKey, event_id = a.EventId }, statusCode: 202),
@@ -79,21 +79,30 @@ public static class EventEndpoints
 
         app.MapGet("/events/schema", () => Results.Text(SchemaText.Value, "application/schema+json"));
 
-        app.MapGet("/events/health", async (HttpContext http, IEventGateway events) =>
+        // Public for load balancers (status only); sink names and counters only for an admin or events:read token.
+        app.MapGet("/events/health", async (HttpContext http, IOAuthGateway gateway, IEventGateway events, HealthProbes probes) =>
         {
-            if (!events.Enabled)
+            var health = events.Enabled ? await probes.Events.Get(http.RequestAborted) : null;
+            var status = !events.Enabled ? "disabled" : health is null ? "unavailable" : health.Sinks.All(s => s.Healthy) ? "healthy" : "degraded";
+            var statusCode = events.Enabled && health is null ? 503 : 200;
+            if (!await HealthProbes.MayReadDetails(http, gateway))
             {
-                return Results.Json(new { enabled = false, plugins = Array.Empty<object>() });
+                return Results.Json(new { status }, statusCode: statusCode);
             }
 
-            var health = await events.Health(http.RequestAborted);
+            if (!events.Enabled)
+            {
+                return Results.Json(new { status, enabled = false, plugins = Array.Empty<object>() });
+            }
+
             if (health is null)
             {
-                return Results.Json(new { enabled = true, healthy = false, plugins = Array.Empty<object>() }, statusCode: 503);
+                return Results.Json(new { status, enabled = true, healthy = false, plugins = Array.Empty<object>() }, statusCode: statusCode);
             }
 
             return Results.Json(new
             {
+                status,
                 enabled = true,
                 healthy = health.Sinks.All(s => s.Healthy),
                 published = health.Published,
@@ -115,15 +124,15 @@ public static class EventEndpoints
 
     private static IResult Disabled() => Results.Json(new { error = "eventing_disabled", error_description = "Eventing is disabled (OAUTH2_EVENTS_ENABLED=false)." }, statusCode: 503);
 
-    private static async Task<IResult?> Authorize(HttpContext http, IOAuthGateway gateway, string[] scopes)
+    private static async Task<(ActiveToken? Token, IResult? Denied)> Authorize(HttpContext http, IOAuthGateway gateway, string[] scopes)
     {
         var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), scopes, http.ToRequestContext()), http.RequestAborted);
-        if (reply is BearerAuthorized)
+        if (reply is BearerAuthorized authorized)
         {
-            return null;
+            return (authorized.Token, null);
         }
 
-        return HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response);
+        return (null, HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response));
     }
 
     private static (EventQuery? Query, string? Problem) ParseQuery(IQueryCollection query)

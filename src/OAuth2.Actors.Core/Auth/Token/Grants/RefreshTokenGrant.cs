@@ -40,7 +40,7 @@ public sealed class RefreshTokenGrant : ITokenGrant
             return resourceError;
         }
 
-        var reply = await services.Ask<object>(services.RefreshFamilies, new UseRefreshToken(familyId, secret, client.ClientId, scopes, context.Request));
+        var reply = await services.Ask<object>(services.RefreshFamilies, new UseRefreshToken(familyId, secret, client.ClientId, scopes, context.Request, client.ScopeList));
         if (reply is RefreshRejected { NoSuchFamily: true })
         {
             services.UnknownIds.Remember(UnknownIdKind.RefreshFamily, familyId, generation);
@@ -77,7 +77,7 @@ public sealed class RefreshTokenGrant : ITokenGrant
                 await UserTokens.RevokeGrant(services, familyId, RevocationReason.RefreshTokenReuse, context.Request, refreshFamily: false);
                 return new OAuthError(Errors.InvalidGrant, "The refresh token was already used; the whole grant is revoked.");
             case RefreshRejected { Reason: RefreshRejection.InvalidScope }:
-                return new OAuthError(Errors.InvalidScope, "A refresh may only narrow the scope of the original grant.");
+                return new OAuthError(Errors.InvalidScope, "A refresh may only narrow the scope of the original grant, to scopes the client still holds.");
             case RefreshRejected rejected:
                 return new OAuthError(Errors.InvalidGrant, Describe(rejected.Reason));
             default:
