@@ -50,6 +50,22 @@ public sealed class ResourceIntrospectionTests(TestHostFixture fixture) : HostTe
     }
 
     [Fact]
+    public async Task Introspection_by_a_caller_outside_the_audience_must_be_published_as_a_refused_validation_only()
+    {
+        var token = await Host.AccessToken(_client);
+        var jti = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Id;
+        var stranger = await Host.Register(scope: "read");
+
+        using var response = await Host.Introspect(token, stranger);
+
+        OAuthAssert.Inactive(response.Raw);
+        var validated = await Host.WaitForEventsOfType("token_validated", e => e.GetProperty("metadata").GetProperty("jti").GetString() == jti);
+        var refused = Assert.Single(validated);
+        Assert.Equal("false", refused.GetProperty("metadata").GetProperty("success").GetString());
+        Assert.Equal("caller_not_in_audience", refused.GetProperty("metadata").GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task Introspection_by_the_resource_server_of_the_audience_must_answer_active()
     {
         var token = await TokenForResource();

@@ -21,6 +21,10 @@ public sealed record ClientRecord(
 
     public IReadOnlyList<string> ScopeList => Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
+    /// <summary>Never the secret or registration-token hashes.</summary>
+    public override string ToString() =>
+        $"ClientRecord {{ ClientId = {ClientId}, TokenEndpointAuthMethod = {TokenEndpointAuthMethod}, Scope = {Scope}, OpenlyRegistered = {OpenlyRegistered} }}";
+
     public ClientView ToView() => new(ClientId, ClientName, RedirectUris, GrantTypes, ResponseTypes, TokenEndpointAuthMethod, Scope, OpenlyRegistered);
 
     /// <summary>Registered openly, never used, and older than <paramref name="ttl"/> (zero: never).</summary>

@@ -157,7 +157,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     {
         if (_verified.TryGetValue(request.Token, out var cached))
         {
-            Sender.Tell(Answer(cached, request.Context));
+            Sender.Tell(Answer(cached, request));
             return;
         }
 
@@ -193,7 +193,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             Remember(request.Token, active);
         }
 
-        replyTo.Tell(Answer(active, request.Context));
+        replyTo.Tell(Answer(active, request));
     }
 
     /// <summary>Checked with the key its kid names, while that key still verifies; null for anything else.</summary>
@@ -206,8 +206,9 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     }
 
     /// <summary>Expiry and revocation of a token whose signature checked out (null: it did not). Safe on any thread.</summary>
-    private IntrospectionResult Answer(ActiveToken? active, RequestContext context)
+    private IntrospectionResult Answer(ActiveToken? active, IntrospectToken request)
     {
+        var context = request.Context;
         if (active is null)
         {
             return IntrospectionResult.Inactive;
@@ -225,6 +226,16 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
             metadata["success"] = "false";
             metadata["reason"] = "revoked";
             _events.Publish(EventType.TokenValidated, context, active.ClientId, UserOf(active), metadata, EventSeverity.Warning, "token_revoked");
+            return IntrospectionResult.Inactive;
+        }
+
+        if (request.MayKnow is { } mayKnow && !mayKnow(active))
+        {
+            // A valid token, but not this caller's to know about: inactive to it, and published as what it was.
+            var metadata = TokenMetadata(active);
+            metadata["success"] = "false";
+            metadata["reason"] = "caller_not_in_audience";
+            _events.Publish(EventType.TokenValidated, context, active.ClientId, UserOf(active), metadata, EventSeverity.Warning, Errors.AccessDenied);
             return IntrospectionResult.Inactive;
         }
 

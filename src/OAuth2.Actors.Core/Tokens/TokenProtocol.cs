@@ -28,7 +28,11 @@ public sealed record AccessTokenIssued(string AccessToken, string Jti, DateTimeO
 }
 
 /// <summary>Check a token: answers an <see cref="IntrospectionResult"/>.</summary>
-public sealed record IntrospectToken(string Token, RequestContext Context) : INoSerializationVerificationNeeded
+/// <summary>
+/// Introspect <paramref name="Token"/> for a caller; <paramref name="MayKnow"/> (node-local: the message never leaves the
+/// node) says whether that caller may learn that a valid token is active (RFC 7662 2.1, 4); null: it may.
+/// </summary>
+public sealed record IntrospectToken(string Token, RequestContext Context, Func<ActiveToken, bool>? MayKnow = null) : INoSerializationVerificationNeeded
 {
     public override string ToString() => $"IntrospectToken {{ CorrelationId = {Context.CorrelationId} }}";
 }

@@ -163,6 +163,9 @@ public sealed record UserRecord(string UserId, string Username, string? Email, s
 {
     /// <summary>Absent from events written before roles existed: no roles.</summary>
     public string[] Roles { get; init; } = [];
+
+    /// <summary>Never the password hash (a log line or a dead letter is no place for it).</summary>
+    public override string ToString() => $"UserRecord {{ UserId = {UserId}, Username = {Username}, Roles = [{string.Join(", ", Roles)}] }}";
 }
 
 public sealed record UserRegistered(UserRecord User);

@@ -70,28 +70,20 @@ public static class IntrospectionEndpoint
         public async ValueTask Handle(IntrospectionContext context)
         {
             var services = context.Services;
-            var result = await services.AskTokens<IntrospectionResult>(new IntrospectToken(context.Form.Get(Parameters.Token)!, context.Request));
-            if (result is { Active: true, Token: { } token } && !await MayLearnAbout(context, token))
-            {
-                services.Log.Debug("Client {ClientId} introspected a token of client {OwnerClientId} outside its audience (jti {Jti}): answered inactive",
-                    context.AuthenticatedClient.ClientId, token.ClientId, token.Jti);
-                result = IntrospectionResult.Inactive;
-            }
-
-            context.Complete(result);
-        }
-
-        /// <summary>The owner, an admin client, or a resource server in the audience: comparisons, no Ask once the node has its directory.</summary>
-        private static async ValueTask<bool> MayLearnAbout(IntrospectionContext context, ActiveToken token)
-        {
             var caller = context.AuthenticatedClient;
-            if (string.Equals(caller.ClientId, token.ClientId, StringComparison.Ordinal) || ScopeSyntax.Contains(caller.Scope, Scopes.Admin))
+
+            // Who may learn about an active token: its own client, an admin client, or the introspecting client of a
+            // resource server in its audience. Decided by the token actor (which then publishes the refusal as such):
+            // comparisons on the node's copy of the resource servers, no Ask once the node has it.
+            Func<ActiveToken, bool>? mayKnow = null;
+            if (!ScopeSyntax.Contains(caller.Scope, Scopes.Admin))
             {
-                return true;
+                var directory = services.Resources.Snapshot ?? await ResourceIndicators.Directory(services);
+                var callerId = caller.ClientId;
+                mayKnow = token => string.Equals(callerId, token.ClientId, StringComparison.Ordinal) || directory.Introspects(callerId, token.Audiences);
             }
 
-            var directory = context.Services.Resources.Snapshot ?? await ResourceIndicators.Directory(context.Services);
-            return directory.Introspects(caller.ClientId, token.Audiences);
+            context.Complete(await services.AskTokens<IntrospectionResult>(new IntrospectToken(context.Form.Get(Parameters.Token)!, context.Request, mayKnow)));
         }
     }
 }
