@@ -4,22 +4,12 @@ namespace OAuth2.Actors.Server.Tests;
 /// RFC 6749 4.1.2: a code used twice revokes the tokens issued from it, also when the second use comes after the
 /// server restarted (the code entity and what it knew are gone from memory; the journal still has them).
 /// </summary>
-public sealed class AuthorizationCodeReplayRestartTests : IAsyncLifetime
+public sealed class AuthorizationCodeReplayRestartTests : RestartingHostTests
 {
-    private readonly string _dataDirectory = DataDirectories.New();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        DataDirectories.Delete(_dataDirectory);
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task AuthorizationCode_replayed_after_a_restart_must_fail_and_revoke_the_tokens_of_the_first_exchange()
     {
-        await using var first = await TestHost.Start(_dataDirectory);
+        await using var first = await TestHost.Start(DataDirectory);
         var (client, code, pkce) = await first.CodeFor();
         using var exchanged = await first.ExchangeCode(client, code, pkce.Verifier);
         Assert.False(exchanged.IsError, exchanged.Raw);

@@ -33,14 +33,7 @@ public sealed class ClientAuthMethodTests(TestHostFixture fixture) : HostTests<T
         var (_, token) = await Host.RegisterWithToken();
         var resourceServer = await Host.RegisterFor(ClientCredentialStyle.AuthorizationHeader, scope: "introspect");
 
-        using var response = await Host.Client.IntrospectTokenAsync(new TokenIntrospectionRequest
-        {
-            Address = Host.IntrospectionEndpoint,
-            ClientId = resourceServer.ClientId,
-            ClientSecret = resourceServer.ClientSecret,
-            ClientCredentialStyle = ClientCredentialStyle.PostBody,
-            Token = token,
-        });
+        using var response = await Host.Introspect(token, resourceServer, style: ClientCredentialStyle.PostBody);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.HttpStatusCode);
     }

@@ -77,14 +77,7 @@ public sealed class IntrospectionTests(TestHostFixture fixture) : HostTests<Test
         using var issued = await ResourceServers.Token(Host, _client, scope: null, resource);
         var token = issued.AccessToken!;
 
-        using var response = await Host.Client.IntrospectTokenAsync(new TokenIntrospectionRequest
-        {
-            Address = Host.IntrospectionEndpoint,
-            ClientId = resourceServer.ClientId,
-            ClientSecret = resourceServer.ClientSecret,
-            ClientCredentialStyle = ClientCredentialStyle.PostBody,
-            Token = token,
-        });
+        using var response = await Host.Introspect(token, resourceServer, style: ClientCredentialStyle.PostBody);
 
         Assert.True(response.IsActive, response.Raw);
     }

@@ -1,22 +1,12 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>Resource servers, codes and refresh families bound to resources survive a restart (same data directory).</summary>
-public sealed class ResourceServerRestartTests : IAsyncLifetime
+public sealed class ResourceServerRestartTests : RestartingHostTests
 {
-    private readonly string _dataDirectory = DataDirectories.New();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        DataDirectories.Delete(_dataDirectory);
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task Restart_must_keep_resource_servers_and_the_resources_of_refresh_tokens()
     {
-        await using var first = await TestHost.Start(_dataDirectory);
+        await using var first = await TestHost.Start(DataDirectory);
         var (resource, introspector) = await ResourceServers.NewResourceServer(first, "read");
         var removed = ResourceServers.NewResource("removed");
         var removedId = await ResourceServers.Register(first, removed, ["read"], introspector);

@@ -1,22 +1,12 @@
 namespace OAuth2.Actors.Server.Tests;
 
 /// <summary>Everything the server promised before a restart still holds after it (same data directory).</summary>
-public sealed class RestartTests : IAsyncLifetime
+public sealed class RestartTests : RestartingHostTests
 {
-    private readonly string _dataDirectory = DataDirectories.New();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        DataDirectories.Delete(_dataDirectory);
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task Restart_must_keep_clients_revocations_active_tokens_and_the_signing_key()
     {
-        await using var first = await TestHost.Start(_dataDirectory);
+        await using var first = await TestHost.Start(DataDirectory);
         var client = await first.Register(scope: "read write");
         var revoked = await first.AccessToken(client);
         var kept = await first.AccessToken(client, scope: "read");

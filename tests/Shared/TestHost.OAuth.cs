@@ -208,7 +208,7 @@ public sealed partial class TestHost
     // ---- introspection, revocation ------------------------------------------------------------------------------
 
     /// <summary>Introspects <paramref name="token"/> as <paramref name="caller"/> (the admin client when none is given).</summary>
-    public Task<TokenIntrospectionResponse> Introspect(string token, RegisteredClient? caller = null, string? correlationId = null)
+    public Task<TokenIntrospectionResponse> Introspect(string token, RegisteredClient? caller = null, string? correlationId = null, ClientCredentialStyle style = ClientCredentialStyle.AuthorizationHeader)
     {
         caller ??= Admin;
         var request = new TokenIntrospectionRequest
@@ -216,6 +216,7 @@ public sealed partial class TestHost
             Address = IntrospectionEndpoint,
             ClientId = caller.ClientId,
             ClientSecret = caller.ClientSecret,
+            ClientCredentialStyle = style,
             Token = token,
         };
         Trace(request, correlationId, null);

@@ -48,6 +48,14 @@ public static class HttpOutcomes
     }
 
     /// <summary>An OAuth error answered as ProblemDetails (the server's own non-OAuth endpoints).</summary>
+    /// <summary>An admin API's answer to a reply that is not its resource: the failure as ProblemDetails.</summary>
+    public static IResult AdminProblem(OAuthReply reply, HttpContext http) => reply switch
+    {
+        AdminFailure failure => Results.Problem(statusCode: Status(failure.Kind), title: failure.Title, detail: failure.Detail),
+        OAuthError error => Problem(error, http.Response),
+        _ => Problem(Unexpected(reply, http), http.Response),
+    };
+
     public static IResult Problem(OAuthError error, HttpResponse response) =>
         Results.Problem(statusCode: Apply(error, response), title: error.Error, detail: error.Description);
 

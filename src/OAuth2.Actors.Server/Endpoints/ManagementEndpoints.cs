@@ -85,12 +85,8 @@ public static class ManagementEndpoints
                 return Results.Json(new { users = accounts.Users.Select(Body) }, RequestReader.Json);
             case UserAccountDeleted:
                 return Results.NoContent();
-            case AdminFailure failure:
-                return Results.Problem(statusCode: HttpOutcomes.Status(failure.Kind), title: failure.Title, detail: failure.Detail);
-            case OAuthError error:
-                return HttpOutcomes.Problem(error, http.Response);
             default:
-                return HttpOutcomes.Problem(HttpOutcomes.Unexpected(reply, http), http.Response);
+                return HttpOutcomes.AdminProblem(reply, http);
         }
     }
 

@@ -53,12 +53,8 @@ public static class ResourceEndpoints
                 return Results.Json(new { resources = list.Servers.Select(Body) }, RequestReader.Json);
             case ResourceServerRemovedAnswer:
                 return Results.NoContent();
-            case AdminFailure failure:
-                return Results.Problem(statusCode: HttpOutcomes.Status(failure.Kind), title: failure.Title, detail: failure.Detail);
-            case OAuthError error:
-                return HttpOutcomes.Problem(error, http.Response);
             default:
-                return HttpOutcomes.Problem(HttpOutcomes.Unexpected(reply, http), http.Response);
+                return HttpOutcomes.AdminProblem(reply, http);
         }
     }
 
