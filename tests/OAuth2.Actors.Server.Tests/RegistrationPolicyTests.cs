@@ -50,6 +50,18 @@ public sealed class OpenRegistrationScopeTests(OpenRegistrationDefaultScopesFixt
     }
 
     [Fact]
+    public async Task Open_registration_must_refuse_a_request_with_basic_credentials_instead_of_taking_it_as_open()
+    {
+        // Otherwise a Basic header would be an open registration the per-address limit does not count.
+        using var request = new HttpRequestMessage(HttpMethod.Post, TestHost.RegistrationPath) { Content = JsonContent.Create(new { scope = "read" }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", "Zm9vOmJhcg==");
+
+        using var response = await Host.Client.SendAsync(request);
+
+        await OAuthAssert.Error(response, HttpStatusCode.Unauthorized, "invalid_token");
+    }
+
+    [Fact]
     public async Task Open_registration_must_accept_the_allowed_scope_and_default_to_it()
     {
         var asked = await Host.Register(scope: "read");

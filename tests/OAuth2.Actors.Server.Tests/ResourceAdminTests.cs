@@ -149,6 +149,15 @@ public sealed class ResourceAdminTests(TestHostFixture fixture) : HostTests<Test
     }
 
     [Fact]
+    public async Task ResourceAdmin_must_refuse_the_servers_own_audience_as_a_resource()
+    {
+        // Every ordinary token's aud is the issuer: a resource server there could introspect every token.
+        using var response = await Send(HttpMethod.Post, Path, Body(Host.Issuer));
+
+        await Problem(response, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task ResourceAdmin_must_answer_409_problem_for_a_resource_already_registered()
     {
         var resource = ResourceServers.NewResource();

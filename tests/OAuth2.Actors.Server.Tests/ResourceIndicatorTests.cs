@@ -124,6 +124,29 @@ public sealed class ResourceIndicatorTests(TestHostFixture fixture) : HostTests<
     }
 
     [Fact]
+    public async Task Refresh_narrowed_to_a_scope_one_granted_resource_does_not_accept_must_leave_that_resource_out_not_fail()
+    {
+        // A failure after the refresh token rotated would cost the client its grant (the retry would be a reuse).
+        var (reader, _) = await ResourceServers.NewResourceServer(Host, "read");
+        var (writer, _) = await ResourceServers.NewResourceServer(Host, "write");
+        var user = await Host.CreateUser();
+        var client = await Host.RegisterCodeClient();
+        using var browser = Host.NewBrowser();
+        var pkce = Pkce.New();
+        var result = await browser.Authorize(client, user, pkce, scope: "read write", query: WithResources(TestBrowser.AuthorizeQuery(client, pkce, scope: "read write"), reader, writer));
+        using var tokens = await Host.ExchangeCode(client, result.Code!, pkce.Verifier);
+        Assert.False(tokens.IsError, tokens.Raw);
+
+        using var narrowed = await Host.Refresh(client, tokens.RefreshToken!, scope: "read");
+
+        Assert.False(narrowed.IsError, narrowed.Raw);
+        Assert.Equal("read", narrowed.Scope);
+        Assert.Equal([reader], ResourceServers.Audiences(narrowed.AccessToken!));
+        using var next = await Host.Refresh(client, narrowed.RefreshToken!);
+        Assert.False(next.IsError, next.Raw);
+    }
+
+    [Fact]
     public async Task Authorization_with_a_resource_must_give_tokens_for_it_and_refresh_must_stay_within_it()
     {
         var (resource, introspector) = await ResourceServers.NewResourceServer(Host, "read");

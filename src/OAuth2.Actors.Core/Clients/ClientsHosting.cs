@@ -22,7 +22,7 @@ public static class ClientsHosting
                 (registry, id) => ClientActor.Props(id, setup.Settings, setup.Time, setup.Publisher(registry), invalidation,
                     setup.Settings.UnusedClientTtl > TimeSpan.Zero ? registry.Get<UnusedClientSweeper>() : null, setup.UnknownIds))
             .WithEntity<UnusedClientSweeper, IUnusedClientsCommand>("unused-clients", _ => UnusedClientSweeper.EntityId, 1,
-                (registry, _) => UnusedClientSweeper.Props(setup.Settings, setup.Time, registry.Get<ClientActor>()));
+                (registry, _) => UnusedClientSweeper.Props(setup.Settings, setup.Time, registry.Get<ClientActor>(), registry.Get<UnusedClientSweeper>()));
     }
 
     // A node that cannot confirm within a second is unreachable; waiting longer only delays the change's answer.

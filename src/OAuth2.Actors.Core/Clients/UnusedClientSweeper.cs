@@ -30,7 +30,7 @@ public sealed record OpenRegistrationSettled(string ClientId);
 /// refused even before the sweeper gets to it; the sweeper is what removes the ones nobody asks for. One entity per
 /// cluster (a sharded entity with one id); only open registrations are kept, and each only until it is settled.
 /// </summary>
-public sealed class UnusedClientSweeper : ReceivePersistentActor, IWithTimers
+public sealed class UnusedClientSweeper : ReceivePersistentActor
 {
     public const string EntityId = "all";
     private const int SnapshotEvery = 1000;
@@ -40,13 +40,18 @@ public sealed class UnusedClientSweeper : ReceivePersistentActor, IWithTimers
     private readonly ServerSettings _settings;
     private readonly TimeProvider _time;
     private readonly IActorRef _clients;
+    private readonly IActorRef _region;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private ICancelable? _ticks;
 
-    public UnusedClientSweeper(ServerSettings settings, TimeProvider time, IActorRef clients)
+    /// <param name="region">This entity's own shard region: the periodic sweeps go through it, so the shard sees the
+    /// entity in use and never passivates it (its own timer's messages would not count).</param>
+    public UnusedClientSweeper(ServerSettings settings, TimeProvider time, IActorRef clients, IActorRef region)
     {
         _settings = settings;
         _time = time;
         _clients = clients;
+        _region = region;
 
         Recover<OpenRegistrationTracked>(e => _pending[e.ClientId] = e.IssuedAt);
         Recover<OpenRegistrationSettled>(e => _pending.Remove(e.ClientId));
@@ -93,24 +98,30 @@ public sealed class UnusedClientSweeper : ReceivePersistentActor, IWithTimers
         Command<DeleteMessagesFailure>(_ => { });
     }
 
-    public ITimerScheduler Timers { get; set; } = null!;
-
     public override string PersistenceId => "unused-clients";
 
     /// <summary>How often it looks: a tenth of the lifetime, between 10 seconds and an hour.</summary>
     public static TimeSpan SweepInterval(TimeSpan ttl) =>
         TimeSpan.FromTicks(Math.Clamp(ttl.Ticks / 10, TimeSpan.FromSeconds(10).Ticks, TimeSpan.FromHours(1).Ticks));
 
-    public static Props Props(ServerSettings settings, TimeProvider time, IActorRef clients) =>
-        Akka.Actor.Props.Create(() => new UnusedClientSweeper(settings, time, clients));
+    public static Props Props(ServerSettings settings, TimeProvider time, IActorRef clients, IActorRef region) =>
+        Akka.Actor.Props.Create(() => new UnusedClientSweeper(settings, time, clients, region));
 
     protected override void PreStart()
     {
         base.PreStart();
         if (_settings.UnusedClientTtl > TimeSpan.Zero)
         {
-            Timers.StartPeriodicTimer("sweep", SweepUnusedClients.Instance, TimeSpan.FromSeconds(1), SweepInterval(_settings.UnusedClientTtl));
+            _ticks = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(
+                TimeSpan.FromSeconds(1), SweepInterval(_settings.UnusedClientTtl), _region, SweepUnusedClients.Instance, Self);
         }
+    }
+
+    protected override void PostStop()
+    {
+        // A hand-off to another node starts the entity there with its own schedule.
+        _ticks?.Cancel();
+        base.PostStop();
     }
 
     private void Sweep()

@@ -125,6 +125,13 @@ public static class ResourceAdminEndpoint
             return problem;
         }
 
+        if (string.Equals(input.Resource.TrimEnd('/'), services.Settings.Issuer.TrimEnd('/'), StringComparison.Ordinal))
+        {
+            // The issuer is the audience of the server's own endpoints' tokens: a resource server there would let its
+            // client introspect them all. (A default audience set to an API's URI is that API's to register.)
+            return $"resource '{input.Resource}' is this server's issuer; register the resource server under its own URI.";
+        }
+
         if (input.Scopes is not { Count: > 0 } scopes || scopes.Count > MaxScopes)
         {
             return $"scopes must list between 1 and {MaxScopes} scopes the resource server accepts.";

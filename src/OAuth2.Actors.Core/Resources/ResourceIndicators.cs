@@ -94,7 +94,12 @@ public static class ResourceIndicators
     public static async ValueTask<(ResourceTarget? Target, OAuthError? Error)> Resolve(
         AuthServices services, ClientView client, IReadOnlyList<string> requested, IReadOnlyList<string>? granted, string scope)
     {
-        if (requested.Count == 0)
+        // Resources the request did not name but inherits from the grant (a refresh, a code exchange without
+        // `resource`): one that no longer fits (removed, no longer the client's, or accepting none of a narrowed
+        // scope) is left out of the audience instead of failing the request, since a failure after a refresh token
+        // rotated would cost the client its grant. Resources the request names must each fit.
+        var inherited = requested.Count == 0;
+        if (inherited)
         {
             if (granted is not { Count: > 0 })
             {
@@ -111,35 +116,48 @@ public static class ResourceIndicators
         var directory = await Directory(services);
         var scopes = scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var kept = new HashSet<string>(StringComparer.Ordinal);
+        var audiences = new List<string>(requested.Count);
         foreach (var resource in requested)
         {
             var server = directory.Find(resource);
             if (server is null)
             {
-                if (!services.Settings.IsOwnAudience(resource))
+                if (services.Settings.IsOwnAudience(resource))
+                {
+                    kept.UnionWith(scopes);
+                    audiences.Add(resource);
+                }
+                else if (!inherited)
                 {
                     return (null, NotAllowed(resource));
                 }
 
-                kept.UnionWith(scopes);
                 continue;
             }
 
-            if (!client.ScopeList.Any(server.Accepts))
+            var accepted = client.ScopeList.Any(server.Accepts) ? scopes.Where(server.Accepts).ToArray() : null;
+            if (accepted is not { Length: > 0 })
             {
-                return (null, NotAllowed(resource));
-            }
+                if (inherited)
+                {
+                    continue;
+                }
 
-            var accepted = scopes.Where(server.Accepts).ToArray();
-            if (accepted.Length == 0)
-            {
-                return (null, new OAuthError(Errors.InvalidTarget, $"resource '{resource}' accepts none of the scopes granted ({scope})."));
+                return (null, accepted is null
+                    ? NotAllowed(resource)
+                    : new OAuthError(Errors.InvalidTarget, $"resource '{resource}' accepts none of the scopes granted ({scope})."));
             }
 
             kept.UnionWith(accepted);
+            audiences.Add(resource);
         }
 
-        return (new ResourceTarget(requested, ScopeSyntax.Join(scopes.Where(kept.Contains))), null);
+        if (audiences.Count == 0)
+        {
+            return (null, new OAuthError(Errors.InvalidTarget, $"none of the grant's resources accepts the scopes granted ({scope})."));
+        }
+
+        return (new ResourceTarget(audiences, ScopeSyntax.Join(scopes.Where(kept.Contains))), null);
     }
 
     // One answer for unknown and not allowed: a client learns nothing about resources it may not use.

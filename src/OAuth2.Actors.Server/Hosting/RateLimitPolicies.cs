@@ -196,7 +196,9 @@ public sealed class RateLimitPolicies : IDisposable
             return RateLimitKind.SignIn;
         }
 
-        if (path.Equals("/clients/register", StringComparison.OrdinalIgnoreCase) && request.Headers.Authorization.Count == 0)
+        // Anything but a Bearer token is an open registration (the endpoint refuses other schemes, but counts first).
+        if (path.Equals("/clients/register", StringComparison.OrdinalIgnoreCase)
+            && !request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             return RateLimitKind.OpenRegistration;
         }

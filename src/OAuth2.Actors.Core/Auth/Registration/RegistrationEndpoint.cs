@@ -17,6 +17,13 @@ public static class RegistrationEndpoint
         {
             var services = context.Services;
             var bearer = context.Authorization.BearerToken;
+            if (bearer is null && context.Authorization.Scheme != AuthorizationScheme.None)
+            {
+                // Basic credentials or a header that does not parse: not a registration without a token in disguise.
+                context.Reject(new OAuthError(Errors.InvalidToken, "Registration takes a Bearer token (the initial access token or an admin access token), or none.", FailureKind.Unauthenticated, AuthChallenge.BearerInvalid));
+                return;
+            }
+
             if (bearer is null)
             {
                 // Closed unless the operator opened it (RFC 7591 3: the server may require an initial access token).
