@@ -1,0 +1,120 @@
+using Akka.Actor;
+using Akka.Event;
+using OAuth2.Actors.Events;
+using OAuth2.Actors.Protocol;
+
+namespace OAuth2.Actors.Clients;
+
+/// <summary>The RFC 7592 side of a client entity: reading, replacing and deleting its configuration.</summary>
+public sealed partial class ClientActor
+{
+    /// <summary>RFC 7592 2: a wrong or missing registration access token, or no such client, is 401 invalid_token.</summary>
+    private static readonly OAuthError InvalidRegistrationToken =
+        new(Errors.InvalidToken, "The registration access token is not valid for this client.", FailureKind.Unauthenticated, AuthChallenge.BearerInvalid);
+
+    private OAuthError? Denied(ClientManagementAccess access)
+    {
+        if (Current is not { } state)
+        {
+            PassivateIfEmpty();
+            return access.Admin ? new OAuthError(Errors.InvalidClient, "No such client.", FailureKind.NotFound) : InvalidRegistrationToken;
+        }
+
+        return access.Admin || Secrets.Verify(access.RegistrationToken, state.RegistrationTokenHash) ? null : InvalidRegistrationToken;
+    }
+
+    private ClientRegistrationResponse Configuration(ClientRecord c) => new(
+        c.ClientId,
+        null,
+        c.IssuedAt,
+        0,
+        null,
+        _settings.RegistrationClientUri(c.ClientId),
+        c.RedirectUris,
+        c.GrantTypes,
+        c.ResponseTypes,
+        c.TokenEndpointAuthMethod,
+        c.Scope,
+        c.ClientName);
+
+    private void Update(UpdateClientConfiguration command)
+    {
+        if (Denied(command.Access) is { } denied)
+        {
+            Sender.Tell(denied);
+            return;
+        }
+
+        var current = _state!;
+        if (!string.Equals(command.BodyClientId, _clientId, StringComparison.Ordinal))
+        {
+            Sender.Tell(OAuthError.InvalidRequest("The body's client_id must be this client's id (RFC 7592 2.2)."));
+            return;
+        }
+
+        if (command.BodyClientSecret is not null && !Secrets.Verify(command.BodyClientSecret, current.SecretHash))
+        {
+            Sender.Tell(new OAuthError(Errors.InvalidClientMetadata, "client_secret does not match the current secret; it cannot be changed here."));
+            return;
+        }
+
+        // A client's own registration token keeps the scopes it has and may add only what open registration could
+        // ask for; an admin grants anything.
+        var keptOrOpen = new HashSet<string>(current.ScopeList, StringComparer.Ordinal);
+        keptOrOpen.UnionWith(_settings.OpenRegistrationScopes);
+        var (metadata, error) = ClientMetadataValidator.Validate(
+            command.Metadata, _settings.DefaultClientScope, command.Access.Admin, _settings.SupportedGrantTypes, keptOrOpen);
+        if (metadata is null)
+        {
+            Sender.Tell(error!);
+            return;
+        }
+
+        var becomesPublic = metadata.TokenEndpointAuthMethod == ClientAuthMethods.None;
+        if (becomesPublic != !current.IsConfidential)
+        {
+            Sender.Tell(new OAuthError(Errors.InvalidClientMetadata, "A client cannot switch between confidential and public; register a new one."));
+            return;
+        }
+
+        var record = current with
+        {
+            ClientName = metadata.ClientName,
+            RedirectUris = metadata.RedirectUris,
+            GrantTypes = metadata.GrantTypes,
+            ResponseTypes = metadata.ResponseTypes,
+            TokenEndpointAuthMethod = metadata.TokenEndpointAuthMethod,
+            Scope = metadata.Scope,
+        };
+        var replyTo = Sender;
+        Persist(new ClientMetadataReplaced(record), e =>
+        {
+            _state = e.Client;
+            _log.Info("Client {ClientId} configuration updated", _clientId);
+            AnswerOnceForgotten(replyTo, new ClientConfiguration(Configuration(record)));
+        });
+    }
+
+    private void Delete(DeleteClient command)
+    {
+        if (Denied(command.Access) is { } denied)
+        {
+            Sender.Tell(denied);
+            return;
+        }
+
+        var replyTo = Sender;
+        var deleted = _state!;
+        Persist(new ClientRemoved(_clientId, _time.GetUtcNow()), _ =>
+        {
+            _state = null;
+            _log.Info("Client {ClientId} deleted", _clientId);
+            _events.Publish(EventType.ClientDeleted, command.Context, _clientId, metadata: new Dictionary<string, string>
+            {
+                ["client_name"] = deleted.ClientName ?? string.Empty,
+                ["by"] = command.Access.Admin ? "admin" : "registration_access_token",
+            });
+            AnswerOnceForgotten(replyTo, new ClientDeleted(_clientId));
+        });
+    }
+}
