@@ -46,6 +46,14 @@ public sealed record EventSettings
     public int DedupCapacity { get; init; } = 100_000;
 
     public string Producer { get; init; } = "oauth2-actors";
+
+    /// <summary>Each sink's own filter and rate limit, by sink name (a sink not listed takes everything the global filter lets through).</summary>
+    public IReadOnlyDictionary<string, Log.EventSinkPolicy> SinkPolicies { get; init; } = new Dictionary<string, Log.EventSinkPolicy>(StringComparer.Ordinal);
+
+    /// <summary>The durable log's settings.</summary>
+    public Log.EventLogSettings Log { get; init; } = new();
+
+    public Log.EventSinkPolicy PolicyOf(string sink) => SinkPolicies.TryGetValue(sink, out var policy) ? policy : Events.Log.EventSinkPolicy.None;
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using OAuth2.Actors.Auth;
 using OAuth2.Actors.Clients;
+using OAuth2.Actors.Events.Log;
 using OAuth2.Actors.Grants;
 using OAuth2.Actors.Resources;
 using OAuth2.Actors.Hosting;
@@ -127,6 +128,15 @@ public static class MessageManifests
         (typeof(CurrentRevocations), "rv-current"),
         (typeof(PushRevocation), "rv-push"),
         (typeof(RevocationPushed), "rv-pushed"),
+
+        // Durable event sinks (the "event-sinks" shard region: one consumer entity per sink, asked from any node).
+        (typeof(KeepSinkRunning), "es-keep"),
+        (typeof(GetSinkStatus), "es-get"),
+        (typeof(PauseSink), "es-pause"),
+        (typeof(ResumeSink), "es-resume"),
+        (typeof(ReplaySink), "es-replay"),
+        (typeof(SinkStatus), "es-status"),
+        (typeof(SinkReplayStarted), "es-replay-started"),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Entries.ToDictionary(e => e.Type, e => e.Manifest);
