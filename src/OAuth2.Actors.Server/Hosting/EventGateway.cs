@@ -49,7 +49,8 @@ public sealed class EventGateway(ActorRegistry registry, EventSettings settings)
 
     public Task<EventHealth?> Health(CancellationToken cancellationToken) => Ask<EventHealth>(GetEventHealth.Instance, cancellationToken);
 
-    public Task<EventLogHealth?> LogHealth(CancellationToken cancellationToken) => Ask<EventLogHealth>(GetEventLogHealth.Instance, cancellationToken);
+    public async Task<EventLogHealth?> LogHealth(CancellationToken cancellationToken) =>
+        await Ask<object>(GetEventLogHealth.Instance, cancellationToken) as EventLogHealth;
 
     public async Task<EventLogPage?> QueryLog(EventLogQuery query, CancellationToken cancellationToken) =>
         await Ask<object>(new QueryEventLog(query), cancellationToken) as EventLogPage;
@@ -59,7 +60,7 @@ public sealed class EventGateway(ActorRegistry registry, EventSettings settings)
 
     public async Task<object?> Sink(IEventSinkCommand command, CancellationToken cancellationToken)
     {
-        if (!settings.Enabled || !registry.TryGet(EventSinkRegion.Key, out var region))
+        if (!settings.Enabled || !registry.TryGet<EventSinkConsumer>(out var region))
         {
             return null;
         }
