@@ -204,6 +204,16 @@ public sealed class EventOptionsTests
         Assert.Contains(setup.Warnings, w => w.Contains("bootstrap servers missing", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void EventPipelineSetup_must_accept_the_dedup_capacity_but_warn_that_it_has_no_effect()
+    {
+        var setup = Build(null, ("OAUTH2_EVENTS_DEDUP_CAPACITY", "10"));
+
+        var warning = Assert.Single(setup.Warnings);
+        Assert.Contains("OAUTH2_EVENTS_DEDUP_CAPACITY has no effect", warning, StringComparison.Ordinal);
+        Assert.Empty(Build(null).Warnings);
+    }
+
     private sealed class FakeBackend(string name, IEventPlugin? plugin, string? problem, params string[] aliases) : IEventBackend
     {
         public string Name => name;

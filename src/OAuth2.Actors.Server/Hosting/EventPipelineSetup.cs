@@ -19,6 +19,11 @@ public sealed record EventPipelineSetup(EventSettings Settings, IReadOnlyList<IE
         var (settings, parsedWarnings) = options.ToSettings(backends.Keys, spellings);
         var warnings = parsedWarnings.ToList();
         var policies = SinkPolicies(configuration, options, settings, spellings, warnings);
+        if (!string.IsNullOrEmpty(configuration["OAUTH2_EVENTS_DEDUP_CAPACITY"]))
+        {
+            // Still accepted (a deployment that sets it keeps starting), but ingest deduplication is the log's now.
+            warnings.Add("OAUTH2_EVENTS_DEDUP_CAPACITY has no effect: ingest deduplication is durable and cluster-wide, in the event log, within OAUTH2_EVENTS_DEDUP_WINDOW_SECONDS.");
+        }
         if (!settings.Enabled)
         {
             return new EventPipelineSetup(settings with { SinkPolicies = policies }, [], warnings);
