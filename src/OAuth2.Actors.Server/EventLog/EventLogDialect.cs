@@ -47,6 +47,9 @@ internal abstract class EventLogDialect : IAsyncDisposable
             return true;
         }, cancellationToken);
 
+    /// <summary>After a purge: lets the database refresh what its planner knows of the tables (nothing by default).</summary>
+    public virtual Task MaintainAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public abstract ValueTask DisposeAsync();
 
     public static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)

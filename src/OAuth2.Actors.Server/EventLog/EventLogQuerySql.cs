@@ -9,12 +9,25 @@ namespace OAuth2.Actors.Server.EventLog;
 /// order from the cursor and stops after one page. A list of types is one such walk per type (each at most a page),
 /// merged: an <c>IN</c> would make the database collect every match of every type and sort them all.
 /// </summary>
+/// <remarks>
+/// A time range is on the event's own timestamp, but pages go by position. Nearly every event is punctual: appended
+/// within <see cref="PunctualSpan"/> of its timestamp, so its position lies between the positions appended around the
+/// range's bounds (found by a binary search over <c>appended_at</c>, which only grows) and the walk runs over just that
+/// stretch of the log. The others (ingested late, or held while the database was down) are in a partial index of
+/// their own, by timestamp; the page is the union of both walks. Exact whatever the timestamps, fast while few are late.
+/// </remarks>
 internal static class EventLogQuerySql
 {
     public const int MaxLimit = 1_000;
 
-    /// <summary>A command reading up to <c>limit + 1</c> events (the extra one says whether there is a next page).</summary>
-    public static DbCommand Build(DbConnection connection, EventLogQuery query, int fetch)
+    /// <summary>How far (ms) an event's timestamp may be from its append time and still be found by position.</summary>
+    public const long PunctualSpan = EventLogSchema.PunctualSpanMilliseconds;
+
+    /// <summary>
+    /// A command reading up to <paramref name="fetch"/> events (one more than the page: it says whether there is a next
+    /// page). With a time range, <paramref name="above"/> and <paramref name="upTo"/> bound the positions of punctual events.
+    /// </summary>
+    public static DbCommand Build(DbConnection connection, EventLogQuery query, int fetch, long? above, long? upTo)
     {
         var command = connection.CreateCommand();
         var conditions = new List<string>();
@@ -58,37 +71,58 @@ internal static class EventLogQuerySql
 
         var order = descending ? "ORDER BY position DESC" : "ORDER BY position";
         EventLogDialect.Add(command, "@fetch", fetch);
+        var timed = query.From is not null || query.To is not null;
+        var punctual = new List<string>();
+        if (above is { } low)
+        {
+            punctual.Add("position > @above");
+            EventLogDialect.Add(command, "@above", low);
+        }
+
+        if (upTo is { } high)
+        {
+            punctual.Add("position <= @upTo");
+            EventLogDialect.Add(command, "@upTo", high);
+        }
+
         var types = query.Types?.Distinct().ToList() ?? [];
-        var sql = new StringBuilder();
-        if (types.Count <= 1)
+        var walks = new List<List<string>>();
+        for (var i = 0; i < Math.Max(types.Count, 1); i++)
         {
-            if (types.Count == 1)
+            var typed = new List<string>(conditions);
+            if (types.Count > 0)
             {
-                conditions.Insert(0, "event_type = @type0");
-                EventLogDialect.Add(command, "@type0", (short)types[0]);
-            }
-
-            sql.Append($"SELECT {EventLogRow.ReadColumns} FROM {EventLogDialect.Log}");
-            AppendWhere(sql, conditions);
-            sql.Append($" {order} LIMIT @fetch");
-        }
-        else
-        {
-            sql.Append("WITH page AS (");
-            for (var i = 0; i < types.Count; i++)
-            {
+                typed.Insert(0, $"event_type = @type{i}");
                 EventLogDialect.Add(command, "@type" + i, (short)types[i]);
-                sql.Append(i == 0 ? string.Empty : " UNION ALL ");
-                sql.Append($"SELECT position FROM (SELECT position FROM {EventLogDialect.Log}");
-                AppendWhere(sql, [$"event_type = @type{i}", .. conditions]);
-                sql.Append($" {order} LIMIT @fetch) AS t{i}");
             }
 
-            sql.Append($") SELECT l.position, l.appended_at, l.envelope FROM {EventLogDialect.Log} l");
-            sql.Append($" WHERE l.position IN (SELECT position FROM page {order} LIMIT @fetch)");
-            sql.Append(descending ? " ORDER BY l.position DESC" : " ORDER BY l.position");
+            if (timed)
+            {
+                walks.Add([.. typed, .. punctual]);
+                walks.Add([.. typed, EventLogSchema.NotPunctual]);
+            }
+            else
+            {
+                walks.Add(typed);
+            }
         }
 
+        // Positions first (a filter index holds the position, so a single filter never reads a row it does not
+        // return), then the page's rows by primary key. Walks are merged with UNION: a late event may be in both.
+        var sql = new StringBuilder("WITH page AS (");
+        for (var i = 0; i < walks.Count; i++)
+        {
+            sql.Append(i == 0 ? string.Empty : " UNION ");
+            sql.Append(walks.Count == 1 ? string.Empty : "SELECT position FROM (");
+            sql.Append($"SELECT position FROM {EventLogDialect.Log}");
+            AppendWhere(sql, walks[i]);
+            sql.Append($" {order} LIMIT @fetch");
+            sql.Append(walks.Count == 1 ? string.Empty : $") AS w{i}");
+        }
+
+        sql.Append($") SELECT l.position, l.appended_at, l.envelope FROM {EventLogDialect.Log} l");
+        sql.Append($" WHERE l.position IN (SELECT position FROM page {order} LIMIT @fetch)");
+        sql.Append(descending ? " ORDER BY l.position DESC" : " ORDER BY l.position");
         command.CommandText = sql.ToString();
         return command;
     }
