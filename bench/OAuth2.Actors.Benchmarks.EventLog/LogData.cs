@@ -4,9 +4,10 @@ using OAuth2.Actors.Events.Log;
 /// <summary>
 /// A month of a busy server's events, generated the same way every run: types weighted as a token service sees them,
 /// 1,000 clients, 50,000 users (none on a fifth of the events: client credentials), 95% info / 4% warning / 0.9% error
-/// / 0.1% critical, appended evenly over 30 days, one event in 50 arriving late (its timestamp up to a day earlier).
+/// / 0.1% critical, appended in batches evenly over 30 days, each event a few milliseconds before its batch's append
+/// except one in 50 arriving late (its timestamp up to a day earlier, as an ingested event may be).
 /// </summary>
-internal sealed class LogData(int count)
+internal sealed class LogData(int count, int batch)
 {
     private static readonly (EventType Type, double Weight)[] Mix =
     [
@@ -22,7 +23,8 @@ internal sealed class LogData(int count)
     private readonly Random _random = new(42);
     private readonly double _total = Mix.Sum(m => m.Weight);
 
-    public DateTimeOffset AppendedAt(int index) => Begin + ((End - Begin) * ((index + 1) / (double)count));
+    /// <summary>When the batch holding <paramref name="index"/> is appended (batches evenly over the 30 days).</summary>
+    public DateTimeOffset AppendedAt(int index) => Begin + ((End - Begin) * (((index / batch) + 1) / (double)((count + batch - 1) / batch)));
 
     public string? SomeId { get; private set; }
 
@@ -44,7 +46,8 @@ internal sealed class LogData(int count)
         var severity = s < 0.95 ? EventSeverity.Info : s < 0.99 ? EventSeverity.Warning : s < 0.999 ? EventSeverity.Error : EventSeverity.Critical;
         var client = _random.NextDouble() < 0.02 ? null : $"client-{_random.Next(1_000)}";
         var user = _random.NextDouble() < 0.2 ? null : $"user-{_random.Next(50_000)}";
-        var timestamp = AppendedAt(index);
+        // Emitted a few milliseconds before its batch is appended, as the writer batches them.
+        var timestamp = AppendedAt(index).AddMilliseconds(-(batch - (index % batch)));
         if (index % 50 == 7)
         {
             timestamp -= TimeSpan.FromSeconds(_random.Next(86_400));

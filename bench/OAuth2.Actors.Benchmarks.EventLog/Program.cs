@@ -14,7 +14,8 @@ using OAuth2.Actors.Server.EventLog;
 //   dotnet run -c Release --project bench/OAuth2.Actors.Benchmarks.EventLog -- --database postgres --url postgres://postgres@127.0.0.1:5432/postgres
 //
 // Options: --events N (1000000), --batch N (1000), --round-events N (100000), --runs N (21), --bulk copy|unnest
-// (PostgreSQL insert: binary COPY or one INSERT ... SELECT FROM unnest(arrays)), --analyze (ANALYZE before querying).
+// (PostgreSQL insert: binary COPY or one INSERT ... SELECT FROM unnest(arrays)), --analyze (ANALYZE before querying),
+// --keep (SQLite: leave the database file in place and print where).
 // PostgreSQL: a database of its own (oauth2_bench_<random>) is created through --url and dropped at the end.
 var options = Options.Parse(args);
 var inv = CultureInfo.InvariantCulture;
@@ -42,12 +43,14 @@ try
     await store.InitializeAsync(CancellationToken.None);
     Console.WriteLine($"# event log: {options.Database}{(options.Database == "postgres" ? $" ({options.Bulk})" : string.Empty)}, {options.Events:N0} events, batches of {options.Batch:N0}, {Environment.ProcessorCount} cores");
 
-    var data = new LogData(options.Events);
+    var data = new LogData(options.Events, options.Batch);
     var now = DateTimeOffset.UtcNow;
     var rates = new List<double>();
     long peakHeap = 0, peakWorkingSet = 0;
     var appended = 0;
     var roundClock = Stopwatch.StartNew();
+    var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+    var cpuRates = new List<double>();
     var roundStart = 0;
     while (appended < options.Events)
     {
@@ -66,16 +69,21 @@ try
         if (appended - roundStart >= options.RoundEvents || appended == options.Events)
         {
             var rate = (appended - roundStart) / roundClock.Elapsed.TotalSeconds;
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var cpuRate = (appended - roundStart) / (cpu - cpuStart).TotalSeconds;
+            cpuStart = cpu;
             rates.Add(rate);
-            Console.WriteLine($"append round {rates.Count}: events {roundStart + 1:N0}-{appended:N0}: {rate:N0} events/s");
+            cpuRates.Add(cpuRate);
+            Console.WriteLine($"append round {rates.Count}: events {roundStart + 1:N0}-{appended:N0}: {rate:N0} events/s ({cpuRate:N0} per CPU-second of this process)");
             roundStart = appended;
             roundClock.Restart();
         }
     }
 
     var sorted = rates.Order().ToList();
-    Console.WriteLine($"APPEND median {sorted[sorted.Count / 2]:N0} events/s (min {sorted[0]:N0}, max {sorted[^1]:N0}, {rates.Count} rounds); peak managed heap {peakHeap / 1048576.0:N0} MiB, peak working set {peakWorkingSet / 1048576.0:N0} MiB");
-    Console.WriteLine($"database size: {await Size(database, directory):N0} MiB");
+    var cpuSorted = cpuRates.Order().ToList();
+    Console.WriteLine($"APPEND median {sorted[sorted.Count / 2]:N0} events/s (min {sorted[0]:N0}, max {sorted[^1]:N0}, {rates.Count} rounds; median {cpuSorted[cpuSorted.Count / 2]:N0} per CPU-second of the process); peak managed heap {peakHeap / 1048576.0:N0} MiB, peak working set {peakWorkingSet / 1048576.0:N0} MiB");
+    Console.WriteLine($"database size: {await Size(database, directory):N0} MiB{(options.Keep && directory is not null ? $" (kept in {directory})" : string.Empty)}");
 
     // A purge run that finds nothing past retention: on SQLite it ends with the store's statistics refresh (PRAGMA
     // optimize), as every node's purge does once a minute; PostgreSQL's autovacuum analyzes by itself.
@@ -119,7 +127,7 @@ finally
         await Admin(options.Url!, $"DROP DATABASE IF EXISTS \"{benchDatabase}\" WITH (FORCE)");
     }
 
-    if (directory is not null)
+    if (directory is not null && !options.Keep)
     {
         Directory.Delete(directory, true);
     }
@@ -162,11 +170,11 @@ static async Task Analyze(DatabaseSettings database)
     Console.WriteLine("ANALYZE done");
 }
 
-internal sealed record Options(string Database, string? Url, int Events, int Batch, int RoundEvents, int Runs, string Bulk, bool Analyze)
+internal sealed record Options(string Database, string? Url, int Events, int Batch, int RoundEvents, int Runs, string Bulk, bool Analyze, bool Keep)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options("sqlite", null, 1_000_000, 1_000, 100_000, 21, "copy", false);
+        var o = new Options("sqlite", null, 1_000_000, 1_000, 100_000, 21, "copy", false, false);
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => args[++i];
@@ -181,6 +189,7 @@ internal sealed record Options(string Database, string? Url, int Events, int Bat
                 "--runs" => o with { Runs = Int() },
                 "--bulk" => o with { Bulk = Next() },
                 "--analyze" => o with { Analyze = true },
+                "--keep" => o with { Keep = true },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

@@ -21,8 +21,10 @@ internal static class EventLogSchema
         $"CREATE INDEX IF NOT EXISTS {EventLogDialect.Log}_client ON {EventLogDialect.Log} (client_id, position) WHERE client_id IS NOT NULL",
         $"CREATE INDEX IF NOT EXISTS {EventLogDialect.Log}_user ON {EventLogDialect.Log} (user_id, position) WHERE user_id IS NOT NULL",
         $"CREATE INDEX IF NOT EXISTS {EventLogDialect.Log}_severity ON {EventLogDialect.Log} (severity, position) WHERE severity > 0",
-        $"CREATE INDEX IF NOT EXISTS {EventLogDialect.Log}_late ON {EventLogDialect.Log} (event_time, position) WHERE {NotPunctual}",
+        $"CREATE INDEX IF NOT EXISTS {LateIndex} ON {EventLogDialect.Log} (event_time, position) WHERE {NotPunctual}",
     ];
+
+    public const string LateIndex = EventLogDialect.Log + "_late";
 
     /// <summary>Events whose timestamp is more than this (5 minutes) away from their append time are indexed by timestamp.</summary>
     public const long PunctualSpanMilliseconds = 300_000;

@@ -81,7 +81,7 @@ public sealed partial class SqlEventLogStore : IEventLogStore, IAsyncDisposable
             return new EventLogPage([], null);
         }
 
-        await using var command = EventLogQuerySql.Build(connection, query, limit + 1, above, upTo);
+        await using var command = EventLogQuerySql.Build(connection, _dialect, query, limit + 1, above, upTo);
         var events = await EventLogRow.ReadAllAsync(command, limit + 1, cancellationToken);
         if (events.Count <= limit)
         {

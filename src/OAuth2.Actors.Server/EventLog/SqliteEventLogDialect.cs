@@ -69,6 +69,9 @@ internal sealed class SqliteEventLogDialect : EventLogDialect
         """,
     ];
 
+    // Left alone, SQLite walks the whole table in position order rather than the small index of late events and a sort.
+    public override string IndexedBy(string index) => $" INDEXED BY {index}";
+
     public override string Greatest(string a, string b) => $"max({a}, {b})";
 
     public override async Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken)
