@@ -1,13 +1,14 @@
 using System.Data.Common;
 using System.Text;
+using OAuth2.Actors.Events;
 using OAuth2.Actors.Events.Log;
 
 namespace OAuth2.Actors.Server.EventLog;
 
 /// <summary>
 /// The SQL of one history page. Every filter index ends with the position, so each filter walks its matches in page
-/// order from the cursor and stops after one page. A list of types is one such walk per type (each at most a page),
-/// merged: an <c>IN</c> would make the database collect every match of every type and sort them all.
+/// order from the cursor and stops after one page. A list of types is one such walk per type and severity (each at
+/// most a page), merged: an <c>IN</c> would make the database collect every match of every type and sort them all.
 /// </summary>
 /// <remarks>
 /// A time range is on the event's own timestamp, but pages go by position. Nearly every event is punctual: appended
@@ -41,13 +42,6 @@ internal static class EventLogQuerySql
         {
             conditions.Add("user_id = @user");
             EventLogDialect.Add(command, "@user", query.UserId);
-        }
-
-        if (query.Severity is { } severity)
-        {
-            // "severity > 0" lets the database use the partial severity index (it holds every non-info row).
-            conditions.Add(severity == Events.EventSeverity.Info ? "severity = @severity" : "severity = @severity AND severity > 0");
-            EventLogDialect.Add(command, "@severity", (short)severity);
         }
 
         if (query.From is { } from)
@@ -85,15 +79,33 @@ internal static class EventLogQuerySql
             EventLogDialect.Add(command, "@upTo", high);
         }
 
-        var types = query.Types?.Distinct().ToList() ?? [];
+        // Types and severities share one index, (event_type, severity, position): with either filter, one walk per pair
+        // (every severity of the types asked for, or every type with the severity asked for).
+        var kinds = new List<string>();
+        if (query.Types is { Count: > 0 } || query.Severity is not null)
+        {
+            var types = query.Types is { Count: > 0 } asked ? asked.Distinct().ToList() : [.. Enum.GetValues<EventType>()];
+            var severities = query.Severity is { } severity ? [severity] : Enum.GetValues<EventSeverity>();
+            foreach (var type in types)
+            {
+                EventLogDialect.Add(command, $"@type{(int)type}", (short)type);
+            }
+
+            foreach (var level in severities)
+            {
+                EventLogDialect.Add(command, $"@severity{(int)level}", (short)level);
+            }
+
+            kinds.AddRange(types.SelectMany(t => severities.Select(l => $"event_type = @type{(int)t} AND severity = @severity{(int)l}")));
+        }
+
         var walks = new List<(List<string> Conditions, bool Late)>();
-        for (var i = 0; i < Math.Max(types.Count, 1); i++)
+        for (var i = 0; i < Math.Max(kinds.Count, 1); i++)
         {
             var typed = new List<string>(conditions);
-            if (types.Count > 0)
+            if (kinds.Count > 0)
             {
-                typed.Insert(0, $"event_type = @type{i}");
-                EventLogDialect.Add(command, "@type" + i, (short)types[i]);
+                typed.Insert(0, kinds[i]);
             }
 
             if (timed)
@@ -118,7 +130,10 @@ internal static class EventLogQuerySql
             // A client or user index finds a few rows faster than the late index over a wide range: the planner chooses.
             sql.Append(walks[i].Late && query.ClientId is null && query.UserId is null ? dialect.IndexedBy(EventLogSchema.LateIndex) : string.Empty);
             AppendWhere(sql, walks[i].Conditions);
-            sql.Append($" {order} LIMIT @fetch");
+            // The late walk sorts what the small late index finds: ordered by the bare position, PostgreSQL would rather
+            // walk the primary key and skip every punctual event on the way.
+            sql.Append(walks[i].Late ? (descending ? " ORDER BY position + 0 DESC" : " ORDER BY position + 0") : $" {order}");
+            sql.Append(" LIMIT @fetch");
             sql.Append(walks.Count == 1 ? string.Empty : $") AS w{i}");
         }
 
