@@ -16,6 +16,9 @@ internal abstract class EventLogDialect : IAsyncDisposable
     /// <summary>The statements that create what is missing (idempotent, run under a lock where nodes may race).</summary>
     public abstract IReadOnlyList<string> Schema { get; }
 
+    /// <summary>What follows a table's name to make the query use <paramref name="index"/> (SQLite's planner needs it).</summary>
+    public abstract string IndexedBy(string index);
+
     /// <summary>SQL for the larger of two expressions.</summary>
     public abstract string Greatest(string a, string b);
 
@@ -46,6 +49,9 @@ internal abstract class EventLogDialect : IAsyncDisposable
 
             return true;
         }, cancellationToken);
+
+    /// <summary>After a purge: lets the database refresh what its planner knows of the tables (nothing by default).</summary>
+    public virtual Task MaintainAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public abstract ValueTask DisposeAsync();
 

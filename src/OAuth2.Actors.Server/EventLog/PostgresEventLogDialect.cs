@@ -48,6 +48,8 @@ internal sealed class PostgresEventLogDialect(DatabaseSettings database) : Event
         """,
     ];
 
+    public override string IndexedBy(string index) => string.Empty;
+
     public override string Greatest(string a, string b) => $"GREATEST({a}, {b})";
 
     public override async Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) =>

@@ -78,7 +78,19 @@ public sealed partial class SqlEventLogStore
     /// nodes purging at once on PostgreSQL: the second one's delete finds the rows the first deleted gone and counts only
     /// what it deleted itself (a suffix of its range), so no loss is counted twice.
     /// </remarks>
-    public Task<PurgeOutcome> PurgeAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken)
+    public async Task<PurgeOutcome> PurgeAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken)
+    {
+        var outcome = await DeleteOldestAsync(olderThan, batchSize, cancellationToken);
+        if (outcome.Deleted < batchSize)
+        {
+            // The end of a purge run (about once a minute per node): a moment to refresh the planner's statistics.
+            await _dialect.MaintainAsync(cancellationToken);
+        }
+
+        return outcome;
+    }
+
+    private Task<PurgeOutcome> DeleteOldestAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         var bound = olderThan.ToUnixTimeMilliseconds();

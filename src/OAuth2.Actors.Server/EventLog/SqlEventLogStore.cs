@@ -59,7 +59,29 @@ public sealed partial class SqlEventLogStore : IEventLogStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(query);
         var limit = Math.Clamp(query.Limit, 1, EventLogQuerySql.MaxLimit);
         await using var connection = await _dialect.OpenReaderAsync(cancellationToken);
-        await using var command = EventLogQuerySql.Build(connection, query, limit + 1);
+        var span = EventLogQuerySql.PunctualSpan;
+        long? above = null, upTo = null;
+        var empty = false;
+        if (query.From is { } from)
+        {
+            // Punctual events with a timestamp at or after From were appended at or after From - span.
+            above = await PositionAtAsync(connection, from.ToUnixTimeMilliseconds() - span, true, cancellationToken);
+            empty |= above is null;
+        }
+
+        if (query.To is { } to)
+        {
+            // ... and those with a timestamp before To were appended before To + span.
+            upTo = await PositionAtAsync(connection, to.ToUnixTimeMilliseconds() + span, true, cancellationToken);
+            empty |= upTo is null;
+        }
+
+        if (empty)
+        {
+            return new EventLogPage([], null);
+        }
+
+        await using var command = EventLogQuerySql.Build(connection, _dialect, query, limit + 1, above, upTo);
         var events = await EventLogRow.ReadAllAsync(command, limit + 1, cancellationToken);
         if (events.Count <= limit)
         {
@@ -87,46 +109,9 @@ public sealed partial class SqlEventLogStore : IEventLogStore, IAsyncDisposable
     /// </remarks>
     public async Task<long> PositionAtAsync(DateTimeOffset time, bool atOrAfter, CancellationToken cancellationToken)
     {
-        var at = time.ToUnixTimeMilliseconds();
         await using var connection = await _dialect.OpenReaderAsync(cancellationToken);
-        long first, last;
-        await using (var bounds = EventLogDialect.Command(connection, null, $"SELECT min(position), max(position) FROM {EventLogDialect.Log}"))
-        await using (var reader = await bounds.ExecuteReaderAsync(cancellationToken))
-        {
-            await reader.ReadAsync(cancellationToken);
-            if (reader.IsDBNull(0))
-            {
-                await reader.DisposeAsync();
-                return await HeadAsync(cancellationToken);
-            }
-
-            (first, last) = (reader.GetInt64(0), reader.GetInt64(1));
-        }
-
-        await using var probe = EventLogDialect.Command(connection, null,
-            $"SELECT appended_at FROM {EventLogDialect.Log} WHERE position >= @p ORDER BY position LIMIT 1");
-        var parameter = EventLogDialect.Add(probe, "@p", first);
-
-        // The first position whose appended_at is >= at (atOrAfter) or > at (otherwise); last + 1 when there is none.
-        var (low, high) = (first, last + 1);
-        while (low < high)
-        {
-            var middle = low + ((high - low) / 2);
-            parameter.Value = middle;
-            var appendedAt = await probe.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull
-                ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)
-                : long.MaxValue;
-            if (atOrAfter ? appendedAt >= at : appendedAt > at)
-            {
-                high = middle;
-            }
-            else
-            {
-                low = middle + 1;
-            }
-        }
-
-        return low - 1;
+        return await PositionAtAsync(connection, time.ToUnixTimeMilliseconds(), atOrAfter, cancellationToken)
+            ?? await HeadAsync(cancellationToken);
     }
 
     public ValueTask DisposeAsync() => _dialect.DisposeAsync();

@@ -16,16 +16,20 @@ public sealed class SqlEventLogStoreQueryTests : IAsyncLifetime
     {
         _log = await TestEventLog.Create();
         // A varied log: 4 types, 7 clients (and none), 11 users (and none), every 10th not info, timestamps one second
-        // apart but not in append order (one in 5 is a late arrival from an hour earlier).
+        // apart but not in append order (one in 5 is a late arrival from an hour earlier, one in 13 a quarter of an hour ahead).
         var envelopes = Enumerable.Range(0, Count).Select(i => TestEventLog.Envelope(
             Types[i % Types.Length],
             i % 8 == 7 ? null : $"client-{i % 7}",
             i % 12 == 11 ? null : $"user-{i % 11}",
             i % 10 == 9 ? (EventSeverity)(1 + (i % 3)) : EventSeverity.Info,
-            TestEventLog.Start.AddSeconds(i % 5 == 2 ? i - 3_600 : i))).ToList();
-        foreach (var batch in envelopes.Chunk(700))
+            TestEventLog.Start.AddSeconds(i % 5 == 2 ? i - 3_600 : i % 13 == 5 ? i + 900 : i))).ToList();
+        // Appended as they happen, 100 a batch: most within seconds of their timestamp (found by position), the late
+        // ones an hour after theirs (found by the timestamp index of events far from their append time).
+        var appended = 0;
+        foreach (var batch in envelopes.Chunk(100))
         {
-            await TestEventLog.Append(_log.Store, batch);
+            appended += batch.Length;
+            await TestEventLog.Append(_log.Store, batch, TestEventLog.Start.AddSeconds(appended));
         }
 
         _all = (await _log.Store.ReadAsync(0, Count, null, None)).ToList();
