@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace OAuth2.Actors.Events.Redis.Tests;
+
+/// <summary>One answered token request: the token's jti and when the answer was received (this machine's clock).</summary>
+public sealed record AnsweredToken(string Jti, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// client_credentials token requests over real HTTP, many in parallel, each answered token recorded by its jti (read
+/// from the JWT the server returned) and the time its answer arrived.
+/// </summary>
+public static class TokenLoad
+{
+    /// <summary>Issues <paramref name="count"/> tokens with <paramref name="parallelism"/> requests in flight; every one must succeed.</summary>
+    public static async Task<IReadOnlyList<AnsweredToken>> Issue(ServerProcess server, RegisteredClient client, int count, int parallelism)
+    {
+        var answered = new ConcurrentBag<AnsweredToken>();
+        var authorization = Basic(client);
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, count),
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism },
+            async (i, cancellationToken) =>
+            {
+                var (token, problem) = await Request(server, authorization, cancellationToken);
+                Assert.True(token is not null, $"token request {i}: {problem}\n{server.Log()}");
+                answered.Add(token);
+            });
+        return answered.ToArray();
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="parallelism"/> requests in flight until <paramref name="stop"/> is cancelled; the answered
+    /// ones land in <paramref name="answered"/>. Requests that fail (the server was killed under them) are only counted.
+    /// </summary>
+    public static async Task<long> Run(ServerProcess server, RegisteredClient client, int parallelism, ConcurrentQueue<AnsweredToken> answered, CancellationToken stop)
+    {
+        var authorization = Basic(client);
+        long failed = 0;
+        await Task.WhenAll(Enumerable.Range(0, parallelism).Select(async _ =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var (token, _) = await Request(server, authorization, CancellationToken.None);
+                    if (token is null)
+                    {
+                        Interlocked.Increment(ref failed);
+                    }
+                    else
+                    {
+                        answered.Enqueue(token);
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+                {
+                    Interlocked.Increment(ref failed);
+                    // The server is gone: no point hammering a closed port until the test stops the load.
+                    await Task.Delay(50, CancellationToken.None);
+                }
+            }
+        }));
+        return failed;
+    }
+
+    /// <summary>The jti claim of a JWT (its payload, base64url JSON).</summary>
+    public static string JtiOf(string jwt)
+    {
+        var payload = jwt.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
+        using var claims = JsonDocument.Parse(Convert.FromBase64String(payload));
+        return claims.RootElement.GetProperty("jti").GetString()!;
+    }
+
+    private static async Task<(AnsweredToken? Token, string? Problem)> Request(ServerProcess server, AuthenticationHeaderValue authorization, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token")
+        {
+            Content = new FormUrlEncodedContent([KeyValuePair.Create("grant_type", "client_credentials")]),
+        };
+        request.Headers.Authorization = authorization;
+        using var response = await server.Http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        var receivedAt = DateTimeOffset.UtcNow;
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return (null, $"{(int)response.StatusCode} {body}");
+        }
+
+        using var json = JsonDocument.Parse(body);
+        return (new AnsweredToken(JtiOf(json.RootElement.GetProperty("access_token").GetString()!), receivedAt), null);
+    }
+
+    private static AuthenticationHeaderValue Basic(RegisteredClient client) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(client.ClientId)}:{Uri.EscapeDataString(client.ClientSecret!)}")));
+}
