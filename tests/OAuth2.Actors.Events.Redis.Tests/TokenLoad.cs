@@ -65,15 +65,6 @@ public static class TokenLoad
         return failed;
     }
 
-    /// <summary>The jti claim of a JWT (its payload, base64url JSON).</summary>
-    public static string JtiOf(string jwt)
-    {
-        var payload = jwt.Split('.')[1].Replace('-', '+').Replace('_', '/');
-        payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
-        using var claims = JsonDocument.Parse(Convert.FromBase64String(payload));
-        return claims.RootElement.GetProperty("jti").GetString()!;
-    }
-
     private static async Task<(AnsweredToken? Token, string? Problem)> Request(ServerProcess server, AuthenticationHeaderValue authorization, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token")
@@ -90,7 +81,7 @@ public static class TokenLoad
         }
 
         using var json = JsonDocument.Parse(body);
-        return (new AnsweredToken(JtiOf(json.RootElement.GetProperty("access_token").GetString()!), receivedAt), null);
+        return (new AnsweredToken(TokenEventStream.JtiOf(json.RootElement.GetProperty("access_token").GetString()!), receivedAt), null);
     }
 
     private static AuthenticationHeaderValue Basic(RegisteredClient client) =>

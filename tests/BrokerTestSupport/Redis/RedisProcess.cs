@@ -37,6 +37,9 @@ public sealed class RedisProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>True when redis-server is on PATH.</summary>
+    public static bool IsInstalled => Find() is not null;
+
     /// <summary>Starts a new one, or skips (fails in CI) when redis-server is not installed.</summary>
     public static async Task<RedisProcess> StartNew()
     {

@@ -137,6 +137,15 @@ public sealed class TokenEventStream : IAsyncDisposable
         }
     }
 
+    /// <summary>The jti claim of an access token (its JWT payload), the id its token_created event carries in metadata.jti.</summary>
+    public static string JtiOf(string jwt)
+    {
+        var payload = jwt.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
+        using var claims = JsonDocument.Parse(Convert.FromBase64String(payload));
+        return claims.RootElement.GetProperty("jti").GetString()!;
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
