@@ -88,12 +88,14 @@ public sealed class TokenEventStream : IAsyncDisposable
     }
 
     /// <summary>
-    /// Reads until every one of <paramref name="jtis"/> has arrived (true) or <paramref name="within"/> has passed
-    /// (false: <see cref="Missing"/> says which).
+    /// Reads until every one of <paramref name="jtis"/> has arrived (true), or <paramref name="within"/> has passed, or
+    /// (with <paramref name="quiet"/>) nothing new has arrived for that long: false, and <see cref="Missing"/> says which.
     /// </summary>
-    public async Task<bool> WaitForAll(IReadOnlyCollection<string> jtis, TimeSpan within)
+    public async Task<bool> WaitForAll(IReadOnlyCollection<string> jtis, TimeSpan within, TimeSpan? quiet = null)
     {
         var deadline = DateTimeOffset.UtcNow + within;
+        var seen = -1L;
+        var since = DateTimeOffset.UtcNow;
         while (true)
         {
             await Read();
@@ -102,7 +104,13 @@ public sealed class TokenEventStream : IAsyncDisposable
                 return true;
             }
 
-            if (DateTimeOffset.UtcNow >= deadline)
+            var now = DateTimeOffset.UtcNow;
+            if (Entries != seen)
+            {
+                (seen, since) = (Entries, now);
+            }
+
+            if (now >= deadline || (quiet is { } q && now - since >= q))
             {
                 return false;
             }
