@@ -66,7 +66,7 @@ public sealed class SinkMoveTests(RedisSinkClusterFixture fixture, ITestOutputHe
         var oldLease = seen.Where(s => s.Owner == oldOwner).Max(s => s.LeaseUntil!.Value);
         var firstNew = seen.FirstOrDefault(s => s.At > killedAt && s.Owner is not null && s.Owner != oldOwner);
         var firstWritten = consumer.Written.Where(w => w > killedAt + TimeSpan.FromMilliseconds(500)).Order().FirstOrDefault();
-        var claims = cluster.Nodes.SelectMany(n => n.LogLines(ClaimedLine).Select(l => (Node: n, l.At, l.Line))).OrderBy(c => c.At).ToArray();
+        var claims = cluster.Nodes.SelectMany(n => n.LogLines(ClaimedLine).Select(l => (Node: n, At: LoggedAt(l.Line) ?? l.At, l.Line))).OrderBy(c => c.At).ToArray();
         double Since(DateTimeOffset t) => (t - killedAt).TotalSeconds;
         output.WriteLine(
             $"consumer {victim.Name} ({oldOwner}) killed after {answeredAtKill} tokens; its lease ran out {Since(oldLease):0.0} s after the kill; " +
@@ -155,6 +155,15 @@ public sealed class SinkMoveTests(RedisSinkClusterFixture fixture, ITestOutputHe
             s => s.ValueKind == JsonValueKind.Object && done(s),
             $"GET /admin/api/sinks/{Sink} on {node.Name}: {what}",
             within ?? TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>The time an Akka log line carries (<c>[INFO][12/01/2026 08:42:50.514Z]...</c>), or null.</summary>
+    private static DateTimeOffset? LoggedAt(string line)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(line, @"\]\[(\d\d/\d\d/\d{4} \d\d:\d\d:\d\d\.\d{3})Z\]");
+        return match.Success && DateTimeOffset.TryParseExact(match.Groups[1].Value, "MM/dd/yyyy HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : null;
     }
 
     /// <summary>A lease owner is the consumer's node address (host:port) and an id of that consumer.</summary>
