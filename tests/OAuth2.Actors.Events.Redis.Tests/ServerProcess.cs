@@ -24,6 +24,7 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly Lock _outputLock = new();
     private Process? _process;
     private (string Url, string Admin)? _postgres;
+    private string? _adminToken;
 
     public ServerProcess(IReadOnlyDictionary<string, string> settings)
     {
@@ -137,11 +138,17 @@ public sealed class ServerProcess : IAsyncDisposable
             new ClientCredentialsTokenRequest { Address = "/oauth/token", ClientId = client.ClientId, ClientSecret = client.ClientSecret },
             cancellationToken);
 
+    /// <summary>The admin client's access token (one for the server's life: each new one would be an event of its own).</summary>
     public async Task<string> AdminToken()
     {
-        using var response = await Token(Admin);
-        Assert.False(response.IsError, $"admin token: {response.Error} {response.Raw}\n{Log()}");
-        return response.AccessToken!;
+        if (_adminToken is null)
+        {
+            using var response = await Token(Admin);
+            Assert.False(response.IsError, $"admin token: {response.Error} {response.Raw}\n{Log()}");
+            _adminToken = response.AccessToken!;
+        }
+
+        return _adminToken;
     }
 
     /// <summary>A confidential client_credentials client, registered with the admin's token.</summary>

@@ -88,14 +88,12 @@ public sealed class TokenEventStream : IAsyncDisposable
     }
 
     /// <summary>
-    /// Reads until every one of <paramref name="jtis"/> has arrived (true), or <paramref name="within"/> has passed, or
-    /// (with <paramref name="quiet"/>) nothing new has arrived for that long: false, and <see cref="Missing"/> says which.
+    /// Reads until every one of <paramref name="jtis"/> has arrived (true) or <paramref name="within"/> has passed
+    /// (false: <see cref="Missing"/> says which).
     /// </summary>
-    public async Task<bool> WaitForAll(IReadOnlyCollection<string> jtis, TimeSpan within, TimeSpan? quiet = null)
+    public async Task<bool> WaitForAll(IReadOnlyCollection<string> jtis, TimeSpan within)
     {
         var deadline = DateTimeOffset.UtcNow + within;
-        var seen = -1L;
-        var since = DateTimeOffset.UtcNow;
         while (true)
         {
             await Read();
@@ -104,13 +102,7 @@ public sealed class TokenEventStream : IAsyncDisposable
                 return true;
             }
 
-            var now = DateTimeOffset.UtcNow;
-            if (Entries != seen)
-            {
-                (seen, since) = (Entries, now);
-            }
-
-            if (now >= deadline || (quiet is { } q && now - since >= q))
+            if (DateTimeOffset.UtcNow >= deadline)
             {
                 return false;
             }
@@ -121,29 +113,6 @@ public sealed class TokenEventStream : IAsyncDisposable
 
     /// <summary>Those of <paramref name="jtis"/> whose token_created event has not arrived.</summary>
     public IReadOnlyList<string> Missing(IEnumerable<string> jtis) => jtis.Where(j => !_tokens.ContainsKey(j)).ToArray();
-
-    /// <summary>Reads until nothing new has arrived for <paramref name="quiet"/> (the sink has caught up), at most <paramref name="within"/>.</summary>
-    public async Task WaitUntilQuiet(TimeSpan quiet, TimeSpan within)
-    {
-        var deadline = DateTimeOffset.UtcNow + within;
-        var seen = -1L;
-        var since = DateTimeOffset.UtcNow;
-        while (DateTimeOffset.UtcNow < deadline)
-        {
-            await Read();
-            if (Entries != seen)
-            {
-                seen = Entries;
-                since = DateTimeOffset.UtcNow;
-            }
-            else if (DateTimeOffset.UtcNow - since >= quiet)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-    }
 
     /// <summary>The jti claim of an access token (its JWT payload), the id its token_created event carries in metadata.jti.</summary>
     public static string JtiOf(string jwt)
