@@ -89,12 +89,22 @@ public sealed class CrashWindowTests(OwnRedisFixture fixture, ITestOutputHelper 
             $"(oldest answered {(missingRequired.Count == 0 ? "-" : age(tokens.Where(t => missingRequired.Contains(t.Jti)).Min(t => t.ReceivedAt)))} before the kill) {unsettled}\n{server.Log()}");
     }
 
-    /// <summary>True when the redis sink is active with nothing left to deliver (GET /admin/api/sinks/redis).</summary>
+    /// <summary>
+    /// True when the redis sink has acknowledged everything the log holds: its cursor has reached the log writer's head
+    /// (GET /events/health). Not the sink's own lag, which a consumer that has just claimed the sink counts from its
+    /// cursor until its first look at the head.
+    /// </summary>
     private static async Task<bool> CaughtUp(ServerProcess server)
     {
-        var (status, body) = await server.GetJson("/admin/api/sinks/redis");
-        return status == HttpStatusCode.OK && body is { } json
-            && json.GetProperty("state").GetString() == "active" && json.GetProperty("lag_events").GetInt64() == 0;
+        var (status, body) = await server.GetJson("/events/health");
+        if (status != HttpStatusCode.OK || body is not { } json || !json.TryGetProperty("log", out var log) || log.GetProperty("head").ValueKind != JsonValueKind.Number)
+        {
+            return false;
+        }
+
+        var head = log.GetProperty("head").GetInt64();
+        return log.GetProperty("sinks").EnumerateArray().Any(s =>
+            s.GetProperty("name").GetString() == "redis" && s.GetProperty("state").GetString() == "active" && s.GetProperty("cursor").GetInt64() >= head);
     }
 
     /// <summary>The timestamp of the newest token_created event of <paramref name="clientId"/> in the log (GET /events, newest first), or null.</summary>
