@@ -79,7 +79,7 @@ public sealed class CrashWindowTests(OwnRedisFixture fixture, ITestOutputHelper 
             $"{database}: newest token_created of the load in the log after restart (GET /events): {(newest is { } n ? age(n) + " before the kill" : "none found")}; " +
             $"on the stream: {(newestOnStream is { } s ? age(s) + " before the kill" : "none")}");
         output.WriteLine(
-            $"{database}: answered before the kill but missing from the log: {missing.Length} events" +
+            $"{database}: answered before the kill but missing from the log (the stream once the sink caught up): {missing.Length} events" +
             (missing.Length == 0 ? string.Empty : $", answered {age(missing.Max(t => t.ReceivedAt))} to {age(missing.Min(t => t.ReceivedAt))} before the kill") +
             $"; restart {restart.Elapsed.TotalSeconds:0.0} s; stream: {consumer.Entries} entries, {consumer.Duplicates} duplicates");
 
