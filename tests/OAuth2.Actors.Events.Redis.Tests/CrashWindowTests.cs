@@ -73,7 +73,7 @@ public sealed class CrashWindowTests(OwnRedisFixture fixture, ITestOutputHelper 
         var age = (DateTimeOffset t) => (killedAt - t).TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms";
         output.WriteLine(
             $"{database}: kill -9 after {LoadBeforeKill.TotalSeconds:0} s of load ({Parallelism} in flight): {tokens.Length} tokens answered " +
-            $"({tokens.Length / LoadBeforeKill.TotalSeconds:0} /s), {failed} requests cut off by the kill, " +
+            $"({tokens.Length / LoadBeforeKill.TotalSeconds:0} /s), {failed.CutOff} requests cut off by the kill, {failed.Refused} refused{(failed.FirstRefusal is { } r ? $" (first: {r})" : string.Empty)}, " +
             $"{tokens.Count(t => t.ReceivedAt >= killedAt - StatedWindow)} answered in the last {StatedWindow.TotalMilliseconds:0} ms");
         output.WriteLine(
             $"{database}: newest token_created of the load in the log after restart (GET /events): {(newest is { } n ? age(n) + " before the kill" : "none found")}; " +

@@ -4,6 +4,9 @@ using System.Text;
 
 namespace OAuth2.Actors.Events.Redis.Tests;
 
+/// <summary>What a load run did not get: requests answered with an error (the first such answer), and requests cut off.</summary>
+public sealed record LoadOutcome(long Refused, long CutOff, string? FirstRefusal);
+
 /// <summary>One answered token request: the token's jti and when the answer was received (this machine's clock).</summary>
 public sealed record AnsweredToken(string Jti, DateTimeOffset ReceivedAt);
 
@@ -32,22 +35,26 @@ public static class TokenLoad
 
     /// <summary>
     /// Keeps <paramref name="parallelism"/> requests in flight until <paramref name="stop"/> is cancelled; the answered
-    /// ones land in <paramref name="answered"/>. Requests that fail (the server was killed under them) are only counted.
+    /// ones land in <paramref name="answered"/>. Requests answered with an error, and requests cut off (the server was
+    /// killed under them), are only counted; the first error answer is kept to be shown.
     /// </summary>
-    public static async Task<long> Run(ServerProcess server, RegisteredClient client, int parallelism, ConcurrentQueue<AnsweredToken> answered, CancellationToken stop)
+    public static async Task<LoadOutcome> Run(ServerProcess server, RegisteredClient client, int parallelism, ConcurrentQueue<AnsweredToken> answered, CancellationToken stop)
     {
         var authorization = Basic(client);
-        long failed = 0;
+        long refused = 0;
+        long cutOff = 0;
+        string? firstRefusal = null;
         await Task.WhenAll(Enumerable.Range(0, parallelism).Select(async _ =>
         {
             while (!stop.IsCancellationRequested)
             {
                 try
                 {
-                    var (token, _) = await Request(server, authorization, CancellationToken.None);
+                    var (token, problem) = await Request(server, authorization, CancellationToken.None);
                     if (token is null)
                     {
-                        Interlocked.Increment(ref failed);
+                        Interlocked.Increment(ref refused);
+                        Interlocked.CompareExchange(ref firstRefusal, problem, null);
                     }
                     else
                     {
@@ -56,13 +63,13 @@ public static class TokenLoad
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
                 {
-                    Interlocked.Increment(ref failed);
+                    Interlocked.Increment(ref cutOff);
                     // The server is gone: no point hammering a closed port until the test stops the load.
                     await Task.Delay(50, CancellationToken.None);
                 }
             }
         }));
-        return failed;
+        return new LoadOutcome(refused, cutOff, firstRefusal);
     }
 
     private static async Task<(AnsweredToken? Token, string? Problem)> Request(ServerProcess server, AuthenticationHeaderValue authorization, CancellationToken cancellationToken)
