@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace OAuth2.Actors.Cluster.Tests;
 
@@ -10,7 +9,7 @@ namespace OAuth2.Actors.Cluster.Tests;
 public sealed class ClusterNode : IAsyncDisposable
 {
     private readonly Dictionary<string, string> _environment;
-    private readonly StringBuilder _output = new();
+    private readonly List<(DateTimeOffset At, string Line)> _output = [];
     private readonly Lock _outputLock = new();
     private Process? _process;
     private string? _adminToken;
@@ -185,8 +184,16 @@ public sealed class ClusterNode : IAsyncDisposable
     {
         lock (_outputLock)
         {
-            var all = _output.ToString().Split('\n');
-            return $"==== {Name} ({Url}, {ClusterAddress}) ====\n" + string.Join('\n', all.TakeLast(lines));
+            return $"==== {Name} ({Url}, {ClusterAddress}) ====\n" + string.Join('\n', _output.TakeLast(lines).Select(o => o.Line));
+        }
+    }
+
+    /// <summary>Every line the node wrote (across its runs) that contains <paramref name="text"/>, with when the test received it.</summary>
+    public IReadOnlyList<(DateTimeOffset At, string Line)> LogLines(string text)
+    {
+        lock (_outputLock)
+        {
+            return _output.Where(o => o.Line.Contains(text, StringComparison.Ordinal)).ToArray();
         }
     }
 
@@ -213,7 +220,7 @@ public sealed class ClusterNode : IAsyncDisposable
 
         lock (_outputLock)
         {
-            _output.AppendLine(line);
+            _output.Add((DateTimeOffset.UtcNow, line));
         }
     }
 

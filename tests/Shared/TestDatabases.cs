@@ -22,9 +22,15 @@ public static class TestDatabases
     public static string? PostgresAdminUrl => AdminUrl.Value;
 
     /// <summary>Creates an empty database and returns its postgres:// URL (the admin URL with the new database's name).</summary>
-    public static async Task<string> Create()
+    public static Task<string> Create() =>
+        Create(PostgresAdminUrl ?? throw new InvalidOperationException("The tests do not run on PostgreSQL."));
+
+    /// <summary>
+    /// Creates an empty database through <paramref name="admin"/> (a postgres:// URL: a test that needs PostgreSQL whatever
+    /// OAUTH2_TEST_DATABASE says passes OAUTH2_TEST_POSTGRES_URL) and returns its URL.
+    /// </summary>
+    public static async Task<string> Create(string admin)
     {
-        var admin = PostgresAdminUrl ?? throw new InvalidOperationException("The tests do not run on PostgreSQL.");
         var name = Prefix + Guid.NewGuid().ToString("N");
         await using (var connection = new NpgsqlConnection(ConnectionString(admin)))
         {
@@ -38,12 +44,14 @@ public static class TestDatabases
     }
 
     /// <summary>
-    /// Drops a database made by <see cref="Create"/>, connections and all (best effort: a database left behind on a
+    /// Drops a database made by <see cref="Create()"/>, connections and all (best effort: a database left behind on a
     /// throwaway test server affects no other test).
     /// </summary>
-    public static async Task Drop(string url)
+    public static Task Drop(string url) => Drop(url, PostgresAdminUrl);
+
+    /// <summary>Drops a database made by <see cref="Create(string)"/> through <paramref name="admin"/> (best effort).</summary>
+    public static async Task Drop(string url, string? admin)
     {
-        var admin = PostgresAdminUrl;
         var name = Uri.UnescapeDataString(new Uri(url).AbsolutePath.TrimStart('/'));
         if (admin is null || !name.StartsWith(Prefix, StringComparison.Ordinal) || name.Contains('"', StringComparison.Ordinal))
         {
