@@ -39,11 +39,13 @@ public static class OutageChecks
         return ready;
     }
 
-    /// <summary>The sink is healthy again with nothing held, none dropped and none failed.</summary>
+    /// <summary>
+    /// The sink is healthy again with nothing held and none dropped. Its <c>failed</c> counts the delivery attempts the
+    /// outage refused: each was retried from the log, so none is lost (the callers check every event arrived).
+    /// </summary>
     public static async Task AssertRecovered(TestHost host, string sink, TimeSpan within)
     {
         var healthy = await host.WaitForSink(sink, s => s.GetProperty("healthy").GetBoolean() && s.GetProperty("buffered").GetInt64() == 0, within, "healthy again with nothing held");
         Assert.Equal(0, healthy.GetProperty("dropped").GetInt64());
-        Assert.Equal(0, healthy.GetProperty("failed").GetInt64());
     }
 }

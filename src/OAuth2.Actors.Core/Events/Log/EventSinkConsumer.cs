@@ -54,7 +54,9 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
         _writer = writer;
         _time = time;
         _node = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.HostPort();
-        _owner = _node + "#" + Guid.NewGuid().ToString("N")[..12];
+        // The node's address: a node that restarts on the same address (the old process is gone: it held the port) takes
+        // its sinks back at once instead of waiting out its own lease; sharding never runs two consumers of a sink on one node.
+        _owner = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
         Starting();
     }
 
@@ -119,6 +121,7 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
             Timers.StartSingleTimer(TryClaim.Instance, TryClaim.Instance, TimeSpan.FromSeconds(1));
         });
         Receive<GetSinkStatus>(_ => Sender.Tell(Status(SinkState.Starting, 0)));
+        Receive<KeepSinkRunning>(_ => { });
         Receive<IEventSinkCommand>(c => Sender.Tell(new AdminFailure(FailureKind.Unavailable, "sink_starting", $"Event sink '{_sink}' is starting; try again in a few seconds.")));
         Receive<StopEntity>(_ => Context.Stop(Self));
         Receive<LogAppended>(_ => { });
@@ -141,6 +144,7 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer(PollTick.Instance, PollTick.Instance, _log.PollInterval);
         _logger.Info("Event sink {Sink} claimed by {Owner} at position {Position}{Paused}", _sink, _owner, row.Position, row.Paused ? " (paused)" : string.Empty);
         Become(Consuming);
+        Self.Tell(PollTick.Instance); // the head now, so the status shows the lag at once
         Fill();
     }
 
