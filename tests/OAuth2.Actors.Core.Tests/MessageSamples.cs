@@ -1,3 +1,4 @@
+using OAuth2.Actors.Events.Log;
 using OAuth2.Actors.Grants;
 using OAuth2.Actors.Resources;
 using OAuth2.Actors.Hosting;
@@ -137,12 +138,21 @@ internal static class MessageSamples
         new CurrentRevocations(7, 42, "jti-0", new Dictionary<string, long> { ["jti-1"] = 1_900_000_000, ["grant:g"] = long.MaxValue }, "jti-1", 57),
         new PushRevocation("sub:user-1", 1_900_000_000),
         new RevocationPushed("sub:user-1"),
+
+        new KeepSinkRunning("kafka"),
+        new GetSinkStatus("kafka"),
+        new PauseSink("kafka"),
+        new ResumeSink("kafka"),
+        new ReplaySink("kafka", LogBound.AtPosition(10), LogBound.AtTime(At)),
+        new SinkStatus("kafka", SinkState.Failing, 41, 57, 16, 2.5, 3, "10.0.0.2:4053", new SinkCounters(41, 2, 5, 7), new SinkReplayStatus(3, 9, 4, false), "BrokerDown: no route"),
+        new SinkReplayStarted("kafka", 3, 9),
     ];
 
     /// <summary>The optional members left out, and the shared instances the code sends.</summary>
     public static IReadOnlyList<object> Variants { get; } =
     [
         OAuthError.TimedOut,
+        new SinkStatus("in_memory", SinkState.Starting, 0, 0, 0, 0, 0, null, new SinkCounters(0, 0, 0, 0), null, null),
         OAuthError.InvalidClient(basicAttempted: true),
         new RegisterClient("client-2", new ClientMetadata(), false, RequestContext.Internal("corr-2")),
         new AuthenticateClient("client-2", null, ClientAuthMethods.None, RequestContext.Internal("corr-2")),

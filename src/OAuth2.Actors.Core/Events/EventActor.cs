@@ -1,5 +1,6 @@
 using Akka.Event;
 using Akka.Routing;
+using OAuth2.Actors.Events.Log;
 
 namespace OAuth2.Actors.Events;
 
@@ -8,6 +9,12 @@ namespace OAuth2.Actors.Events;
 /// per plugin (and to any sink actor a user registers). Also the home of ingest deduplication and of the
 /// pipeline's health and query views.
 /// </summary>
+/// <remarks>
+/// With the durable log (<see cref="EventLogWriter"/>), everything that passes the filter goes to the log, and the
+/// plugins it started with are durable sinks consumed from the log by their <see cref="EventSinkConsumer"/>s; the
+/// router then carries only what is registered at run time (user sink actors and plugins), live. Without it (the
+/// actor specs), the plugins it started with are live sinks of the router as well.
+/// </remarks>
 public sealed class EventActor : ReceiveActor
 {
     private readonly EventSettings _settings;
@@ -18,13 +25,17 @@ public sealed class EventActor : ReceiveActor
     private readonly Dictionary<string, IActorRef> _actorSinks = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, IActorRef> _relays = new();
     private readonly IEventPlugin[] _initialPlugins;
+    private readonly IActorRef? _writer;
+    private readonly IEventLogStore? _store;
     private IActorRef _router = ActorRefs.Nobody;
     private long _sinkNumber;
     private long _published;
     private long _filtered;
 
-    public EventActor(EventSettings settings, TimeProvider time, IEnumerable<IEventPlugin> plugins)
+    public EventActor(EventSettings settings, TimeProvider time, IEnumerable<IEventPlugin> plugins, IActorRef? writer = null, IEventLogStore? store = null)
     {
+        _writer = writer;
+        _store = store;
         _settings = settings;
         _time = time;
         _seen = new IdempotencyWindow(settings.DedupWindow, settings.DedupCapacity);
@@ -61,6 +72,20 @@ public sealed class EventActor : ReceiveActor
         });
         Receive<Terminated>(t => DropSink(t.ActorRef));
         Receive<IngestEvent>(Ingest);
+        Receive<IngestAppended>(Ingested);
+        Receive<QueryEventLog>(q => AskStore(async store => (object)await store.QueryAsync(q.Query, CancellationToken.None)));
+        Receive<FindLoggedEvent>(f => AskStore(async store => new LoggedEventFound(await store.FindAsync(f.EventId, CancellationToken.None))));
+        Receive<GetEventLogHealth>(h =>
+        {
+            if (_writer is null)
+            {
+                Sender.Tell(EventLogUnavailable.Instance);
+            }
+            else
+            {
+                _writer.Forward(h);
+            }
+        });
         Receive<QueryEvents>(q =>
         {
             if (_pluginSinks.TryGetValue(EventBackends.InMemory, out var store))
@@ -77,7 +102,11 @@ public sealed class EventActor : ReceiveActor
     }
 
     public static Props Props(EventSettings settings, TimeProvider time, IEnumerable<IEventPlugin> plugins) =>
-        Akka.Actor.Props.Create(() => new EventActor(settings, time, plugins.ToArray()));
+        Akka.Actor.Props.Create(() => new EventActor(settings, time, plugins.ToArray(), null, null));
+
+    /// <summary>With the durable log: <paramref name="plugins"/> are consumed from the log, not routed live.</summary>
+    public static Props Props(EventSettings settings, TimeProvider time, IActorRef writer, IEventLogStore store) =>
+        Akka.Actor.Props.Create(() => new EventActor(settings, time, Array.Empty<IEventPlugin>(), writer, store));
 
     protected override void PreStart()
     {
@@ -128,6 +157,7 @@ public sealed class EventActor : ReceiveActor
         if (allowed is not null)
         {
             _published += allowed.Events.Count;
+            _writer?.Tell(allowed, ActorRefs.NoSender);
             _router.Tell(allowed, ActorRefs.NoSender);
         }
     }
@@ -201,6 +231,23 @@ public sealed class EventActor : ReceiveActor
             return;
         }
 
+        if (_writer is not null)
+        {
+            // Deduplicated by the log, durably and cluster-wide, in the transaction that appends it (filtered types too:
+            // the producer is answered the same way whether or not the filter lets the event through).
+            if (_settings.Filter.Allows(envelope.Event.EventType))
+            {
+                _writer.Tell(new AppendIngested(envelope, Sender));
+            }
+            else
+            {
+                _filtered++;
+                Sender.Tell(new IngestAccepted(envelope.EffectiveIdempotencyKey, envelope.Event.Id));
+            }
+
+            return;
+        }
+
         var key = envelope.EffectiveIdempotencyKey;
         if (!_seen.TryRemember(key, _time.GetUtcNow()))
         {
@@ -210,6 +257,47 @@ public sealed class EventActor : ReceiveActor
 
         Route(new EventBatch([envelope]));
         Sender.Tell(new IngestAccepted(key, envelope.Event.Id));
+    }
+
+    /// <summary>An ingested event the log took (routed to the live sinks, once) or recognised as a duplicate.</summary>
+    private void Ingested(IngestAppended ingested)
+    {
+        var key = ingested.Envelope.EffectiveIdempotencyKey;
+        if (ingested.Outcome.DuplicateOf is { } original)
+        {
+            ingested.ReplyTo.Tell(new IngestDuplicate(key, original));
+            return;
+        }
+
+        _published++;
+        _router.Tell(new EventBatch([ingested.Envelope]), ActorRefs.NoSender);
+        ingested.ReplyTo.Tell(new IngestAccepted(key, ingested.Envelope.Event.Id));
+    }
+
+    /// <summary>A read of the log, answered from the store off this actor's mailbox; a failure is logged and answered as unavailable.</summary>
+    private void AskStore(Func<IEventLogStore, Task<object>> read)
+    {
+        var replyTo = Sender;
+        if (_store is null)
+        {
+            replyTo.Tell(EventLogUnavailable.Instance);
+            return;
+        }
+
+        var log = _log;
+        read(_store).ContinueWith(
+            t =>
+            {
+                if (t.IsCompletedSuccessfully)
+                {
+                    replyTo.Tell(t.Result);
+                    return;
+                }
+
+                log.Warning("The event log did not answer a query: {0}", t.Exception?.GetBaseException().Message);
+                replyTo.Tell(EventLogUnavailable.Instance);
+            },
+            TaskScheduler.Default);
     }
 
     private async Task<EventSinksDrained> Drain(TimeSpan timeout)

@@ -24,7 +24,7 @@ public sealed record ResumeSink(string Sink) : IEventSinkCommand;
 /// <summary>
 /// Delivers the logged events between two bounds (inclusive) to this sink again, ids unchanged, beside its normal
 /// delivery and without moving its cursor; other sinks are untouched. Answered with <see cref="SinkReplayStarted"/>,
-/// or <see cref="OAuth2.Actors.Protocol.AdminFailure"/> (a replay is already running: Conflict; an empty range: BadRequest).
+/// or <see cref="OAuth2.Actors.Auth.AdminFailure"/> (a replay is already running: Conflict; an empty range: BadRequest).
 /// </summary>
 public sealed record ReplaySink(string Sink, LogBound From, LogBound To) : IEventSinkCommand;
 
