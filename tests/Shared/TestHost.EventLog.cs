@@ -96,15 +96,26 @@ public sealed partial class TestHost
     public Task<SinkView> WaitForSinkStatus(string name, Func<SinkView, bool> condition, string what, TimeSpan? within = null) =>
         Eventually.Until(() => Sink(name), condition, $"sink {name} {what}", within);
 
-    /// <summary>Waits until the sink has acknowledged everything up to the head of the log as it is now.</summary>
+    /// <summary>Waits until the sink's consumer holds its lease and answers with its cursor (not <c>starting</c>).</summary>
+    public Task<SinkView> WaitForSinkStarted(string name, TimeSpan? within = null) =>
+        WaitForSinkStatus(name, s => s.State != "starting", "to start (claim its lease)", within ?? TimeSpan.FromSeconds(60));
+
+    /// <summary>
+    /// Waits until the sink has acknowledged everything appended before this call. A consumer learns of the head from
+    /// its node's writer at once and from a poll of the log every few hundred milliseconds: the head it knows is read
+    /// twice, a second apart, and the larger is the target.
+    /// </summary>
     public async Task<SinkView> WaitForSinkCaughtUp(string name, TimeSpan? within = null)
     {
-        var head = (await Sink(name)).Head;
+        var head = (await WaitForSinkStarted(name)).Head;
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        head = Math.Max(head, (await Sink(name)).Head);
         return await WaitForSinkStatus(name, s => s.Cursor >= head, $"to reach position {head}", within);
     }
 
     private async Task<SinkView> SinkCommand(string name, string command)
     {
+        await WaitForSinkStarted(name);
         using var response = await Send(HttpMethod.Post, $"/admin/api/sinks/{Uri.EscapeDataString(name)}/{command}", await AdminToken());
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"POST /admin/api/sinks/{name}/{command} answered {(int)response.StatusCode}: {body}");

@@ -1,12 +1,13 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using OAuth2.Actors.Events.Log;
+using OAuth2.Actors.Server.Hosting;
 
 namespace OAuth2.Actors.Server.Tests.EventLog;
 
 /// <summary>
 /// Retention: events appended longer ago than the retention are purged; what a sink had not acknowledged by then is
-/// counted as its loss and shown in its status. The retention here is seconds, set through the host's EventLogSettings
-/// service (OAUTH2_EVENTS_RETENTION_DAYS counts whole days).
+/// counted as its loss and shown in its status. The retention here is seconds: the host's own pipeline setup (from its
+/// configuration) with the log's retention and purge interval changed (OAUTH2_EVENTS_RETENTION_DAYS counts days).
 /// </summary>
 public sealed class RetentionPurgeTests : EventLogHostTests
 {
@@ -22,7 +23,12 @@ public sealed class RetentionPurgeTests : EventLogHostTests
             services =>
             {
                 SwitchedBackend.Services("recorder", destination)(services);
-                services.AddSingleton(new EventLogSettings { Retention = Retention, PurgeInterval = TimeSpan.FromMilliseconds(250), PurgeBatchSize = 7 });
+                services.AddSingleton(sp =>
+                {
+                    var setup = EventPipelineSetup.Build(sp.GetRequiredService<IConfiguration>(), sp.GetServices<IEventBackend>());
+                    var log = setup.Settings.Log with { Retention = Retention, PurgeInterval = TimeSpan.FromMilliseconds(250), PurgeBatchSize = 7 };
+                    return setup with { Settings = setup.Settings with { Log = log } };
+                });
             },
             kestrel: true);
         var acknowledged = await Ingest(host, 5, "acknowledged");

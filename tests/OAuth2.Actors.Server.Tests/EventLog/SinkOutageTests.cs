@@ -43,7 +43,7 @@ public sealed class SinkOutageTests : EventLogHostTests
         await using var second = await first.Restart();
         var after = await Traffic(second, ingested: 300, tokens: 5);
         await second.WaitForSinkCaughtUp(EventBackends.InMemory);
-        Assert.True((await second.Sink("recorder")).LagEvents >= before.Count + after.Count);
+        await second.WaitForSinkStatus("recorder", s => s.LagEvents >= before.Count + after.Count, "to lag by everything sent while its destination was down");
 
         destination.Down = false;
 

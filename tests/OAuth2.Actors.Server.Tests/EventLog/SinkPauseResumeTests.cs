@@ -51,7 +51,7 @@ public sealed class SinkPauseResumeTests : EventLogHostTests
 
         await using var second = await first.Restart();
 
-        var afterRestart = await second.Sink("recorder");
+        var afterRestart = await second.WaitForSinkStarted("recorder");
         Assert.Equal("paused", afterRestart.State);
         Assert.Equal(cursor, afterRestart.Cursor);
         var whileRestarted = await IngestBatch(second, 50, "after-restart");
