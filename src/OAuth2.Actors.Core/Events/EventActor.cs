@@ -27,6 +27,7 @@ public sealed class EventActor : ReceiveActor
     private readonly IEventPlugin[] _initialPlugins;
     private readonly IActorRef? _writer;
     private readonly IEventLogStore? _store;
+    private DurableSinks? _durable;
     private IActorRef _router = ActorRefs.Nobody;
     private long _sinkNumber;
     private long _published;
@@ -73,6 +74,7 @@ public sealed class EventActor : ReceiveActor
         Receive<Terminated>(t => DropSink(t.ActorRef));
         Receive<IngestEvent>(Ingest);
         Receive<IngestAppended>(Ingested);
+        Receive<DurableSinks>(d => _durable = d);
         Receive<QueryEventLog>(q => AskStore(async store => (object)await store.QueryAsync(q.Query, CancellationToken.None)));
         Receive<FindLoggedEvent>(f => AskStore(async store => new LoggedEventFound(await store.FindAsync(f.EventId, CancellationToken.None))));
         Receive<GetEventLogHealth>(h =>
@@ -356,6 +358,35 @@ public sealed class EventActor : ReceiveActor
         }
 
         results.AddRange(actors);
+        if (_durable is { } durable)
+        {
+            results.InsertRange(0, await DurableHealth(durable));
+        }
+
         return new EventHealth(true, published, filtered, results);
+    }
+
+    /// <summary>
+    /// The durable sinks as their consumers (on whichever node) see them: healthy unless failing or not yet started;
+    /// <c>buffered</c> is what waits for them in the log.
+    /// </summary>
+    private static async Task<IEnumerable<SinkHealth>> DurableHealth(DurableSinks durable)
+    {
+        var asks = durable.Names.Select(name => durable.Region.Ask<SinkStatus>(new GetSinkStatus(name), TimeSpan.FromSeconds(3))).ToArray();
+        var results = new List<SinkHealth>(asks.Length);
+        foreach (var (ask, name) in asks.Zip(durable.Names))
+        {
+            try
+            {
+                var status = await ask;
+                results.Add(new SinkHealth(name, "plugin", status.State is SinkState.Active or SinkState.Paused, status.Counters.Delivered, status.Counters.Failed, 0, status.LagEvents, status.PluginCounters));
+            }
+            catch (Exception)
+            {
+                results.Add(new SinkHealth(name, "plugin", false, 0, 0, 0, 0));
+            }
+        }
+
+        return results;
     }
 }

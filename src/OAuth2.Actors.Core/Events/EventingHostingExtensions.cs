@@ -46,7 +46,11 @@ public static class EventingHostingExtensions
                 // Never passivated (a consumer is busy when nothing asks it anything); a hand-off stops it the way it stops.
                 new ShardOptions { HandOffStopMessage = StopEntity.Instance, ShouldPassivateIdleEntities = false })
             .WithActors((system, registry) =>
-                system.ActorOf(EventSinkKeeper.Props(registry.Get<EventSinkConsumer>(), names, settings.Log.KeepAliveInterval), "event-sink-keeper"));
+            {
+                var region = registry.Get<EventSinkConsumer>();
+                system.ActorOf(EventSinkKeeper.Props(region, names, settings.Log.KeepAliveInterval), "event-sink-keeper");
+                registry.Get<EventActor>().Tell(new DurableSinks(region, names));
+            });
     }
 
     /// <summary>Starts the EventActor without a log (its plugins are live sinks of its router), and registers it: for tests of the pipeline alone.</summary>

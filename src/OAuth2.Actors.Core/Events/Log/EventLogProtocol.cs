@@ -49,7 +49,8 @@ public enum SinkState
 /// A sink as its consumer sees it. <paramref name="Cursor"/>: the last position it acknowledged; <paramref name="LagEvents"/>:
 /// positions after the cursor up to the head of the log; <paramref name="LagSeconds"/>: the age of the oldest event it has
 /// not acknowledged (0 when caught up); <paramref name="Lost"/>: events purged by retention before it acknowledged them;
-/// <paramref name="Node"/>: the member that consumes it.
+/// <paramref name="Node"/>: the member that consumes it; <paramref name="PluginCounters"/>: the plugin's own counters
+/// (what a broker confirmed or refused), when it keeps any.
 /// </summary>
 public sealed record SinkStatus(
     string Sink,
@@ -62,7 +63,8 @@ public sealed record SinkStatus(
     string? Node,
     SinkCounters Counters,
     SinkReplayStatus? Replay,
-    string? LastError);
+    string? LastError,
+    IReadOnlyDictionary<string, long>? PluginCounters = null);
 
 /// <summary>
 /// Counters since the consumer started on its node: delivered (acknowledged by the destination), failed attempts,
@@ -105,6 +107,9 @@ public sealed record GetEventLogHealth : INoSerializationVerificationNeeded
 /// longer than the pending bound held, the head, and the last append error (null when the last append worked).
 /// </summary>
 public sealed record EventLogHealth(long Appended, long Pending, long Dropped, long Head, string? LastError) : INoSerializationVerificationNeeded;
+
+/// <summary>From the hosting to the EventActor once the <c>event-sinks</c> region runs: the durable sinks its health reports on.</summary>
+public sealed record DurableSinks(IActorRef Region, IReadOnlyList<string> Names) : INoSerializationVerificationNeeded;
 
 /// <summary>A history query, answered with <see cref="EventLogPage"/> (or <see cref="EventLogUnavailable"/>).</summary>
 public sealed record QueryEventLog(EventLogQuery Query) : INoSerializationVerificationNeeded;

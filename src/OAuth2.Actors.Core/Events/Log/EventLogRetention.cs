@@ -97,10 +97,10 @@ public sealed class EventLogRetention : ReceiveActor, IWithTimers
         return new Purged(events, keys, null);
     }
 
-    private sealed record Tick
+    private sealed record Tick : INoSerializationVerificationNeeded
     {
         public static readonly Tick Instance = new();
     }
 
-    private sealed record Purged(int Events, int Keys, string? Error);
+    private sealed record Purged(int Events, int Keys, string? Error) : INoSerializationVerificationNeeded;
 }

@@ -13,7 +13,7 @@ public sealed record EventLogSettings
     /// Events the writer holds while the database does not answer; beyond it new events are dropped, counted and logged
     /// (the one place events can be lost: the database has been unreachable for that long).
     /// </summary>
-    public int MaxPending { get; init; } = 200_000;
+    public int MaxPending { get; init; } = 100_000;
 
     /// <summary>How often a sink's consumer looks for events other nodes appended (a node's own appends reach it at once).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);

@@ -230,15 +230,15 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
     /// <summary>An event waiting to be appended; for an ingest, who is told where it went (the EventActor) and whom it answers.</summary>
     private sealed record Pending(LogAppend Item, IActorRef? Reply, IActorRef? ReplyTo = null);
 
-    private sealed record Initialized(long Head);
+    private sealed record Initialized(long Head) : INoSerializationVerificationNeeded;
 
-    private sealed record Appended(Pending[] Batch, IReadOnlyList<AppendOutcome> Outcomes, DateTimeOffset At);
+    private sealed record Appended(Pending[] Batch, IReadOnlyList<AppendOutcome> Outcomes, DateTimeOffset At) : INoSerializationVerificationNeeded;
 
-    private sealed record AppendFailed(Pending[] Batch, Exception Error);
+    private sealed record AppendFailed(Pending[] Batch, Exception Error) : INoSerializationVerificationNeeded;
 
-    private sealed record FlushDeadline;
+    private sealed record FlushDeadline : INoSerializationVerificationNeeded;
 
-    private sealed record Retry
+    private sealed record Retry : INoSerializationVerificationNeeded
     {
         public static readonly Retry Instance = new();
     }

@@ -98,6 +98,7 @@ public sealed partial class EventSinkConsumer
             _node,
             _delivery?.Counters ?? new SinkCounters(0, 0, 0, 0),
             replay,
-            _delivery?.LastError);
+            _delivery?.LastError,
+            _plugin?.Counters);
     }
 }

@@ -153,39 +153,39 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
     private long LeaseEnd(DateTimeOffset askedAt) =>
         (askedAt + _log.Lease - TimeSpan.FromTicks(Math.Min(_log.Lease.Ticks / 4, TimeSpan.FromSeconds(2).Ticks))).ToUnixTimeMilliseconds();
 
-    private sealed record TryClaim
+    private sealed record TryClaim : INoSerializationVerificationNeeded
     {
         public static readonly TryClaim Instance = new();
     }
 
-    private sealed record ClaimAnswered(SinkCursor? Row, DateTimeOffset At);
+    private sealed record ClaimAnswered(SinkCursor? Row, DateTimeOffset At) : INoSerializationVerificationNeeded;
 
-    private sealed record StoreFailed(string Operation, Exception Error);
+    private sealed record StoreFailed(string Operation, Exception Error) : INoSerializationVerificationNeeded;
 
-    private sealed record RoomFreed
+    private sealed record RoomFreed : INoSerializationVerificationNeeded
     {
         public static readonly RoomFreed Instance = new();
     }
 
-    private sealed record CommitTick
+    private sealed record CommitTick : INoSerializationVerificationNeeded
     {
         public static readonly CommitTick Instance = new();
     }
 
-    private sealed record PollTick
+    private sealed record PollTick : INoSerializationVerificationNeeded
     {
         public static readonly PollTick Instance = new();
     }
 
-    private sealed record Committed(SinkCursor? Row, DateTimeOffset At, long Position);
+    private sealed record Committed(SinkCursor? Row, DateTimeOffset At, long Position) : INoSerializationVerificationNeeded;
 
-    private sealed record HeadRead(long Head);
+    private sealed record HeadRead(long Head) : INoSerializationVerificationNeeded;
 
-    private sealed record PageRead(IReadOnlyList<LoggedEvent> Events, int Limit, bool ForReplay, long HeadAtStart);
+    private sealed record PageRead(IReadOnlyList<LoggedEvent> Events, int Limit, bool ForReplay, long HeadAtStart) : INoSerializationVerificationNeeded;
 
-    private sealed record ReplyStatusTo(IActorRef ReplyTo);
+    private sealed record ReplyStatusTo(IActorRef ReplyTo) : INoSerializationVerificationNeeded;
 
-    private sealed record ReplayResolved(long From, long To, IActorRef ReplyTo, AdminFailure? Refused);
+    private sealed record ReplayResolved(long From, long To, IActorRef ReplyTo, AdminFailure? Refused) : INoSerializationVerificationNeeded;
 
     private sealed class Replay(long from, long to)
     {

@@ -36,7 +36,7 @@ public sealed class EventSinkKeeper : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, _interval);
     }
 
-    private sealed record Tick
+    private sealed record Tick : INoSerializationVerificationNeeded
     {
         public static readonly Tick Instance = new();
     }
