@@ -36,7 +36,7 @@ public sealed partial class TestHost
             var (events, next) = await EventsPage(cursor is null ? query : $"{query}&cursor={Uri.EscapeDataString(cursor)}", bearer);
             count++;
             all.AddRange(events);
-            Assert.True(next != cursor, $"GET /events?{query} answered the same next_cursor twice: {next}");
+            Assert.True(next is null || next != cursor, $"GET /events?{query} answered the same next_cursor twice: {next}");
             cursor = next;
         }
         while (cursor is not null);

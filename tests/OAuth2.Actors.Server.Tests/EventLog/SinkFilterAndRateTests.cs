@@ -80,7 +80,7 @@ public sealed class SinkFilterAndRateTests : EventLogHostTests
     {
         const int count = 1_500;
         var destination = new SwitchedDestination();
-        await using var host = await Start([("OAUTH2_EVENTS_BACKEND", "in_memory,recorder"), ("OAUTH2_EVENTS_SINK_RECORDER_RATE", "300"), .. QuietLog], destination);
+        await using var host = await Start([("OAUTH2_EVENTS_BACKEND", "in_memory,recorder"), ("OAUTH2_EVENTS_SINK_RECORDER_RATE", "300"), ("OAUTH2_EVENTS_IN_MEMORY_MAX", "100000"), .. QuietLog], destination);
         var ids = Enumerable.Range(0, count).Select(i => NewId("rate")).ToArray();
 
         await IngestInParallel(host, ids.Select(id => Envelope(id)).ToArray());
