@@ -154,9 +154,11 @@ raw_read() {
   local t0 t1
   t0=$(now)
   if [[ -n "$DATABASE" ]]; then
-    psql -q -At "$DATABASE" -c "SELECT * FROM event_log WHERE position BETWEEN $1 AND $2 ORDER BY position" >/dev/null
+    psql -q -At "$DATABASE" -c "SELECT * FROM oauth2_event_log WHERE position BETWEEN $1 AND $2 ORDER BY position" >/dev/null \
+      || die "the raw read failed"
   else
-    sqlite3 "file:$(ls "$WORK"/log/data/*event*.db | head -1)?mode=ro" "SELECT * FROM event_log WHERE position BETWEEN $1 AND $2 ORDER BY position" >/dev/null
+    sqlite3 "file:$WORK/log/data/oauth2-events.db?mode=ro" "SELECT * FROM oauth2_event_log WHERE position BETWEEN $1 AND $2 ORDER BY position" >/dev/null \
+      || die "the raw read failed"
   fi
   t1=$(now)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }'
