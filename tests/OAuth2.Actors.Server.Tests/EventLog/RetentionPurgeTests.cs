@@ -11,7 +11,7 @@ namespace OAuth2.Actors.Server.Tests.EventLog;
 /// </summary>
 public sealed class RetentionPurgeTests : EventLogHostTests
 {
-    private static readonly TimeSpan Retention = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan Retention = TimeSpan.FromSeconds(6);
 
     [Fact]
     public async Task Purge_must_count_the_events_a_paused_sink_never_acknowledged_as_lost_and_show_them_in_its_status()
