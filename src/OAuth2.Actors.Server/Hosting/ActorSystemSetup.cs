@@ -8,6 +8,8 @@ using OAuth2.Actors.Auth.Token;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
+using OAuth2.Actors.Events.Log;
+using OAuth2.Actors.Server.EventLog;
 using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Grants;
 using OAuth2.Actors.Resources;
@@ -28,6 +30,8 @@ public static class ActorSystemSetup
         services.AddBuiltInTokenGrants();
         services.TryAddSingleton<TokenGrants>();
         services.TryAddSingleton<ServerFailures>();
+        // The durable event log, in the server's database (disposed with the container: its SQLite connection is closed).
+        services.TryAddSingleton<IEventLogStore>(sp => new SqlEventLogStore(DatabaseSettings.From(sp.GetRequiredService<IOptions<OAuth2Options>>().Value)));
         services.TryAddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<OAuth2Options>>().Value.ToSettings();
@@ -58,7 +62,7 @@ public static class ActorSystemSetup
                 .ConfigureLoggers(l => l.AddLoggerFactory())
                 .WithClusterTransport(options)
                 .WithClusterMembership(options)
-                .WithEventActor(events, time, pipeline.Plugins)
+                .WithEventActor(events, time, pipeline.Plugins, sp.GetRequiredService<IEventLogStore>())
                 .WithClients(setup)
                 .WithTokens(setup, tokenActors)
                 .WithUsers(setup)
