@@ -43,6 +43,7 @@ app.MapMetadataEndpoints();
 app.MapKeyEndpoints();
 app.MapHealthEndpoints();
 app.MapEventEndpoints();
+app.MapSinkEndpoints();
 app.MapBrowserEndpoints();
 app.MapManagementEndpoints();
 app.MapResourceEndpoints();

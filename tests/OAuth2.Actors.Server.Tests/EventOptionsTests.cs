@@ -26,6 +26,8 @@ public sealed class EventOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(5), settings.PluginTimeout);
         Assert.Equal(TimeSpan.FromHours(24), settings.DedupWindow);
         Assert.Equal("oauth2-actors", settings.Producer);
+        Assert.Equal(TimeSpan.FromDays(30), settings.Log.Retention);
+        Assert.Empty(settings.SinkPolicies);
     }
 
     [Fact]
@@ -41,6 +43,7 @@ public sealed class EventOptionsTests
             ("OAUTH2_EVENTS_PLUGIN_TIMEOUT_MS", "250"),
             ("OAUTH2_EVENTS_DEDUP_WINDOW_SECONDS", "60"),
             ("OAUTH2_EVENTS_DEDUP_CAPACITY", "10"),
+            ("OAUTH2_EVENTS_RETENTION_DAYS", "7"),
             ("OAUTH2_EVENTS_PRODUCER", "auth-eu-1")).Get<EventOptions>()!;
 
         var (settings, warnings) = options.ToSettings();
@@ -56,6 +59,7 @@ public sealed class EventOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(60), settings.DedupWindow);
         Assert.Equal(10, settings.DedupCapacity);
         Assert.Equal("auth-eu-1", settings.Producer);
+        Assert.Equal(TimeSpan.FromDays(7), settings.Log.Retention);
     }
 
     [Theory]
@@ -150,6 +154,8 @@ public sealed class EventOptionsTests
     [InlineData("OAUTH2_EVENTS_PLUGIN_TIMEOUT_MS", "1")]
     [InlineData("OAUTH2_EVENTS_DEDUP_WINDOW_SECONDS", "0")]
     [InlineData("OAUTH2_EVENTS_DEDUP_CAPACITY", "-5")]
+    [InlineData("OAUTH2_EVENTS_RETENTION_DAYS", "0")]
+    [InlineData("OAUTH2_EVENTS_RETENTION_DAYS", "3651")]
     public void EventPipelineSetup_must_refuse_out_of_range_numbers(string key, string value)
     {
         Assert.Throws<ValidationException>(() => Build(null, (key, value)));
@@ -196,6 +202,16 @@ public sealed class EventOptionsTests
         Assert.Equal([EventBackends.InMemory], setup.Plugins.Select(p => p.Name));
         Assert.Equal([EventBackends.InMemory], setup.Settings.Backends);
         Assert.Contains(setup.Warnings, w => w.Contains("bootstrap servers missing", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EventPipelineSetup_must_accept_the_dedup_capacity_but_warn_that_it_has_no_effect()
+    {
+        var setup = Build(null, ("OAUTH2_EVENTS_DEDUP_CAPACITY", "10"));
+
+        var warning = Assert.Single(setup.Warnings);
+        Assert.Contains("OAUTH2_EVENTS_DEDUP_CAPACITY has no effect", warning, StringComparison.Ordinal);
+        Assert.Empty(Build(null).Warnings);
     }
 
     private sealed class FakeBackend(string name, IEventPlugin? plugin, string? problem, params string[] aliases) : IEventBackend

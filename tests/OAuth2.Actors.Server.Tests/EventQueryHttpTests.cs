@@ -164,7 +164,6 @@ public sealed class EventQueryHttpTests(TestHostFixture fixture) : HostTests<Tes
     [InlineData("limit=")]
     [InlineData("limit=99999999999999999999")]
     [InlineData("limit=1&limit=2")]
-    [InlineData("event_type=token_created&event_type=token_revoked")]
     public async Task Events_must_answer_400_problem_details_for_a_bad_filter(string query)
     {
         using var response = await Host.GetEvents(query, await Host.AdminToken());
@@ -183,6 +182,7 @@ public sealed class EventQueryHttpTests(TestHostFixture fixture) : HostTests<Tes
     [InlineData("client_id=")]
     [InlineData("user_id=nobody")]
     [InlineData("unknown_parameter=1")]
+    [InlineData("event_type=token_created&event_type=token_revoked")]
     public async Task Events_must_answer_200_for_a_valid_or_empty_filter(string query)
     {
         using var response = await Host.GetEvents(query, await Host.AdminToken());

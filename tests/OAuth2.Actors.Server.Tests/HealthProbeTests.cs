@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using OAuth2.Actors.Events.Log;
 using OAuth2.Actors.Protocol;
 using OAuth2.Actors.Server.Hosting;
 using OAuth2.Actors.Tokens;
@@ -181,7 +182,15 @@ public sealed class HealthProbeTests(HealthProbeTests.CountingFixture counting) 
     {
         public bool Enabled => inner.Enabled;
 
-        public Task<EventsFound?> Query(EventQuery query, CancellationToken cancellationToken) => inner.Query(query, cancellationToken);
+        public IReadOnlyList<string> DurableSinks => inner.DurableSinks;
+
+        public Task<EventLogHealth?> LogHealth(CancellationToken cancellationToken) => inner.LogHealth(cancellationToken);
+
+        public Task<EventLogPage?> QueryLog(EventLogQuery query, CancellationToken cancellationToken) => inner.QueryLog(query, cancellationToken);
+
+        public Task<LoggedEventFound?> Find(string eventId, CancellationToken cancellationToken) => inner.Find(eventId, cancellationToken);
+
+        public Task<object?> Sink(IEventSinkCommand command, CancellationToken cancellationToken) => inner.Sink(command, cancellationToken);
 
         public Task<IngestReply?> Ingest(IngestEvent ingest, CancellationToken cancellationToken) => inner.Ingest(ingest, cancellationToken);
 

@@ -47,6 +47,11 @@ public sealed class EventOptions
     [Range(1, 10_000_000)]
     public int DedupCapacity { get; set; } = Defaults.DedupCapacity;
 
+    /// <summary>Days the durable log keeps an event (purged in small batches after that).</summary>
+    [ConfigurationKeyName("OAUTH2_EVENTS_RETENTION_DAYS")]
+    [Range(1, 3650, ErrorMessage = "OAUTH2_EVENTS_RETENTION_DAYS must be a whole number of days from 1 to 3650.")]
+    public int RetentionDays { get; set; } = (int)Defaults.Log.Retention.TotalDays;
+
     [ConfigurationKeyName("OAUTH2_EVENTS_PRODUCER")]
     public string Producer { get; set; } = Defaults.Producer;
 
@@ -122,6 +127,7 @@ public sealed class EventOptions
             DedupWindow = TimeSpan.FromSeconds(DedupWindowSeconds),
             DedupCapacity = DedupCapacity,
             Producer = Producer,
+            Log = Defaults.Log with { Retention = TimeSpan.FromDays(RetentionDays) },
         }, warnings);
 
         EventFilterMode Unknown(string other)

@@ -1,10 +1,9 @@
-using System.Globalization;
 using OAuth2.Actors.Events;
 using OAuth2.Actors.Server.Hosting;
 
 namespace OAuth2.Actors.Server.Endpoints;
 
-/// <summary><c>/events</c> (query the in-memory store), <c>/events/ingest</c> (external producers), <c>/events/health</c> (details for admin or events:read).</summary>
+/// <summary><c>/events</c> and <c>/events/{id}</c> (the history in the durable log), <c>/events/ingest</c> (external producers), <c>/events/health</c> (details for admin or events:read).</summary>
 public static class EventEndpoints
 {
     private static readonly string[] ReadScopes = [Scopes.EventsRead, Scopes.Admin];
@@ -24,16 +23,45 @@ public static class EventEndpoints
                 return denied;
             }
 
-            var (query, problem) = ParseQuery(http.Request.Query);
+            var (query, problem) = EventHistoryQuery.Parse(http.Request.Query);
             if (query is null)
             {
                 return Results.Problem(statusCode: 400, title: "Invalid query", detail: problem);
             }
 
-            var found = await events.Query(query, http.RequestAborted);
-            return found is null
-                ? Results.Problem(statusCode: 503, title: "The event store did not answer in time.")
-                : Results.Json(new { count = found.Events.Count, events = found.Events }, EventJson.Options);
+            var page = await events.QueryLog(query, http.RequestAborted);
+            if (page is null)
+            {
+                return LogUnavailable();
+            }
+
+            var body = new Dictionary<string, object?> { ["count"] = page.Events.Count, ["events"] = page.Events.Select(e => e.Envelope).ToArray() };
+            if (page.Next is { } next)
+            {
+                body["next_cursor"] = EventLogCursor.Encode(query.Order, next);
+            }
+
+            return Results.Json(body, EventJson.Options);
+        });
+
+        app.MapGet("/events/{id}", async (HttpContext http, string id, IOAuthGateway gateway, IEventGateway events) =>
+        {
+            if (!events.Enabled)
+            {
+                return Disabled();
+            }
+
+            if ((await Authorize(http, gateway, ReadScopes)).Denied is { } denied)
+            {
+                return denied;
+            }
+
+            return await events.Find(id, http.RequestAborted) switch
+            {
+                null => LogUnavailable(),
+                { Event: null } => Results.Problem(statusCode: 404, title: "No such event", detail: "The log holds no event with this id (it may have been purged by retention)."),
+                { Event: { } logged } => Results.Json(logged.Envelope, EventJson.Options),
+            };
         });
 
         app.MapPost("/events/ingest", async (HttpContext http, IOAuthGateway gateway, IEventGateway events, RequestReader reader, RateLimitPolicies limits) =>
@@ -100,6 +128,7 @@ public static class EventEndpoints
                 return Results.Json(new { status, enabled = true, healthy = false, plugins = Array.Empty<object>() }, statusCode: statusCode);
             }
 
+            var log = await probes.Log.Get(http.RequestAborted);
             return Results.Json(new
             {
                 status,
@@ -108,6 +137,16 @@ public static class EventEndpoints
                 published = health.Published,
                 filtered = health.Filtered,
                 plugins = health.Sinks,
+                log = new
+                {
+                    available = log.Writer is not null,
+                    appended = log.Writer?.Appended,
+                    pending = log.Writer?.Pending,
+                    dropped = log.Writer?.Dropped,
+                    head = log.Writer?.Head,
+                    last_error = log.Writer?.LastError,
+                    sinks = log.Sinks.Select(s => s.Status is null ? SinkJson.Unknown(s.Name) : SinkJson.Body(s.Status)),
+                },
             }, HealthJson);
         });
 
@@ -122,6 +161,8 @@ public static class EventEndpoints
         PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
     };
 
+    private static IResult LogUnavailable() => Results.Problem(statusCode: 503, title: "The event log is unavailable", detail: "The event log did not answer in time; try again.");
+
     private static IResult Disabled() => Results.Json(new { error = "eventing_disabled", error_description = "Eventing is disabled (OAUTH2_EVENTS_ENABLED=false)." }, statusCode: 503);
 
     private static async Task<(ActiveToken? Token, IResult? Denied)> Authorize(HttpContext http, IOAuthGateway gateway, string[] scopes)
@@ -133,49 +174,5 @@ public static class EventEndpoints
         }
 
         return (null, HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response));
-    }
-
-    private static (EventQuery? Query, string? Problem) ParseQuery(IQueryCollection query)
-    {
-        foreach (var (key, values) in query)
-        {
-            if (values.Count > 1)
-            {
-                return (null, $"'{key}' was given more than once.");
-            }
-        }
-
-        EventType? type = null;
-        if (query.TryGetValue("event_type", out var typeValue))
-        {
-            if (!EventTypeNames.TryParse(typeValue, out var parsed))
-            {
-                return (null, $"event_type '{typeValue}' is not a known event type; known: {string.Join(", ", EventTypeNames.All)}.");
-            }
-
-            type = parsed;
-        }
-
-        DateTimeOffset? since = null;
-        if (query.TryGetValue("since", out var sinceValue))
-        {
-            if (!DateTimeOffset.TryParse(sinceValue, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-            {
-                return (null, $"since '{sinceValue}' is not an RFC 3339 timestamp.");
-            }
-
-            since = parsed;
-        }
-
-        var limit = 100;
-        if (query.TryGetValue("limit", out var limitValue)
-            && (!int.TryParse(limitValue, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
-        {
-            return (null, "limit must be an integer from 1 to 1000.");
-        }
-
-        return (new EventQuery(type, Empty(query["client_id"]), Empty(query["user_id"]), since, limit), null);
-
-        static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
     }
 }

@@ -1,4 +1,5 @@
 using OAuth2.Actors.Events;
+using OAuth2.Actors.Events.Log;
 
 namespace OAuth2.Actors.Server.Hosting;
 
@@ -14,11 +15,18 @@ public sealed record EventPipelineSetup(EventSettings Settings, IReadOnlyList<IE
         var options = configuration.Get<EventOptions>() ?? new EventOptions();
         System.ComponentModel.DataAnnotations.Validator.ValidateObject(options, new System.ComponentModel.DataAnnotations.ValidationContext(options), validateAllProperties: true);
         var backends = compiled.ToDictionary(b => b.Name, StringComparer.Ordinal);
-        var (settings, parsedWarnings) = options.ToSettings(backends.Keys, EventBackendRegistration.Spellings(backends.Values));
+        var spellings = EventBackendRegistration.Spellings(backends.Values);
+        var (settings, parsedWarnings) = options.ToSettings(backends.Keys, spellings);
         var warnings = parsedWarnings.ToList();
+        var policies = SinkPolicies(configuration, options, settings, spellings, warnings);
+        if (!string.IsNullOrEmpty(configuration["OAUTH2_EVENTS_DEDUP_CAPACITY"]))
+        {
+            // Still accepted (a deployment that sets it keeps starting), but ingest deduplication is the log's now.
+            warnings.Add("OAUTH2_EVENTS_DEDUP_CAPACITY has no effect: ingest deduplication is durable and cluster-wide, in the event log, within OAUTH2_EVENTS_DEDUP_WINDOW_SECONDS.");
+        }
         if (!settings.Enabled)
         {
-            return new EventPipelineSetup(settings, [], warnings);
+            return new EventPipelineSetup(settings with { SinkPolicies = policies }, [], warnings);
         }
 
         var plugins = new List<IEventPlugin>();
@@ -57,6 +65,32 @@ public sealed record EventPipelineSetup(EventSettings Settings, IReadOnlyList<IE
             names.Insert(0, EventBackends.InMemory);
         }
 
-        return new EventPipelineSetup(settings with { Backends = names }, plugins, warnings);
+        var used = policies.Where(p => names.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        return new EventPipelineSetup(settings with { Backends = names, SinkPolicies = used }, plugins, warnings);
+    }
+
+    /// <summary>
+    /// OAUTH2_EVENTS_SINK_{SINK}_* for the sinks OAUTH2_EVENTS_BACKEND names (also one that falls back to in_memory:
+    /// its fallback is warned about, its settings are still checked). A setting that cannot be used stops the start.
+    /// </summary>
+    private static Dictionary<string, EventSinkPolicy> SinkPolicies(
+        IConfiguration configuration, EventOptions options, EventSettings settings, IReadOnlyDictionary<string, string> compiledSpellings, List<string> warnings)
+    {
+        var spellings = new Dictionary<string, string>(EventBackends.Aliases, StringComparer.OrdinalIgnoreCase);
+        foreach (var (spelling, name) in compiledSpellings)
+        {
+            spellings[spelling] = name;
+        }
+
+        var (known, unknown) = EventBackends.Parse(options.Backend, compiledSpellings);
+        var configured = settings.Backends.Concat(known).Concat(unknown.Select(u => u.ToLowerInvariant())).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        var (policies, failures, sinkWarnings) = EventSinkSettings.Read(configuration, configured, spellings);
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(EventOptions), failures);
+        }
+
+        warnings.AddRange(sinkWarnings);
+        return policies.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
     }
 }

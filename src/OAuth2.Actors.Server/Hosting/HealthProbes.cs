@@ -1,9 +1,13 @@
 using Akka.Actor;
 using Akka.Cluster;
 using OAuth2.Actors.Events;
+using OAuth2.Actors.Events.Log;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Server.Hosting;
+
+/// <summary>What <c>/events/health</c> shows of the durable log: the writer's counters and each durable sink's status (null: no answer in time).</summary>
+public sealed record EventLogReport(EventLogHealth? Writer, IReadOnlyList<(string Name, SinkStatus? Status)> Sinks);
 
 /// <summary>What <c>/ready</c> found: whether the node is ready, and the checks behind it (shown only to an admin or events reader).</summary>
 public sealed record ReadinessReport(bool Ready, IReadOnlyDictionary<string, object?> Checks);
@@ -33,11 +37,15 @@ public sealed class HealthProbes
     {
         Events = new SharedProbe<EventHealth?>(
             cancellationToken => events.Enabled ? events.Health(cancellationToken) : Task.FromResult<EventHealth?>(null), time, Period);
+        Log = new SharedProbe<EventLogReport>(cancellationToken => LogReport(events, cancellationToken), time, Period);
         Readiness = new SharedProbe<ReadinessReport>(cancellationToken => Ready(system, gateway, persistence, events, cancellationToken), time, Period);
     }
 
     /// <summary>The event sinks' health (null when eventing is off or the event actor did not answer).</summary>
     public SharedProbe<EventHealth?> Events { get; }
+
+    /// <summary>The durable log's writer and sinks (asked only for the detailed view of <c>/events/health</c>).</summary>
+    public SharedProbe<EventLogReport> Log { get; }
 
     public SharedProbe<ReadinessReport> Readiness { get; }
 
@@ -82,6 +90,18 @@ public sealed class HealthProbes
                     : sinks.Sinks.ToDictionary(s => s.Name, s => s.Healthy ? "healthy" : "degraded"),
         };
         return new ReadinessReport(ready, checks);
+    }
+
+    private static async Task<EventLogReport> LogReport(IEventGateway events, CancellationToken cancellationToken)
+    {
+        if (!events.Enabled)
+        {
+            return new EventLogReport(null, []);
+        }
+
+        var writer = events.LogHealth(cancellationToken);
+        var sinks = events.DurableSinks.Select(async name => (name, await events.Sink(new GetSinkStatus(name), cancellationToken) as SinkStatus)).ToArray();
+        return new EventLogReport(await writer, await Task.WhenAll(sinks));
     }
 
     /// <summary>What this node sees of the cluster: its own address and status, the members by status, and the unreachable ones.</summary>

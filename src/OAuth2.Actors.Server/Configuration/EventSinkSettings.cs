@@ -1,0 +1,118 @@
+using System.Globalization;
+using OAuth2.Actors.Events;
+using OAuth2.Actors.Events.Log;
+
+namespace OAuth2.Actors.Server.Configuration;
+
+/// <summary>
+/// The per-sink variables OAUTH2_EVENTS_SINK_{SINK}_TYPES, _MIN_SEVERITY and _RATE, read from configuration by key
+/// (their names depend on the sinks configured, so no options class binds them). {SINK} is a sink's name upper-cased,
+/// or any spelling OAUTH2_EVENTS_BACKEND accepts for it (RABBIT and RABBITMQ both name the RabbitMQ sink).
+/// </summary>
+public static class EventSinkSettings
+{
+    public const string Prefix = "OAUTH2_EVENTS_SINK_";
+    public const string TypesSuffix = "_TYPES";
+    public const string MinSeveritySuffix = "_MIN_SEVERITY";
+    public const string RateSuffix = "_RATE";
+
+    // Longest first: a sink named "x_min" must not read OAUTH2_EVENTS_SINK_X_MIN_SEVERITY as its _SEVERITY.
+    private static readonly string[] Suffixes = [MinSeveritySuffix, TypesSuffix, RateSuffix];
+
+    /// <summary>Variables under <see cref="Prefix"/> that are not per-sink settings.</summary>
+    private static readonly HashSet<string> OtherVariables = new(StringComparer.OrdinalIgnoreCase) { "OAUTH2_EVENTS_SINK_BUFFER" };
+
+    /// <summary>
+    /// Each configured sink's policy, the reasons the settings cannot be used (each naming its variable: the server
+    /// refuses to start), and warnings for variables under the prefix that are no per-sink setting.
+    /// </summary>
+    /// <param name="configured">The canonical names of the sinks that may have settings.</param>
+    /// <param name="spellings">Every accepted spelling of a sink name, mapped to its canonical name.</param>
+    public static (IReadOnlyDictionary<string, EventSinkPolicy> Policies, IReadOnlyList<string> Failures, IReadOnlyList<string> Warnings) Read(
+        IConfiguration configuration, IReadOnlyCollection<string> configured, IReadOnlyDictionary<string, string> spellings)
+    {
+        var failures = new List<string>();
+        var warnings = new List<string>();
+        var settings = new Dictionary<(string Sink, string Suffix), (string Key, string Value)>();
+        foreach (var (key, value) in configuration.AsEnumerable())
+        {
+            if (key.Contains(':', StringComparison.Ordinal) || !key.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) || OtherVariables.Contains(key))
+            {
+                continue;
+            }
+
+            var suffix = Suffixes.FirstOrDefault(s => key.Length > Prefix.Length + s.Length && key.EndsWith(s, StringComparison.OrdinalIgnoreCase));
+            if (suffix is null)
+            {
+                warnings.Add($"{key}: not a per-sink setting (OAUTH2_EVENTS_SINK_{{SINK}}_TYPES, _MIN_SEVERITY or _RATE); ignored.");
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                continue;
+            }
+
+            var written = key[Prefix.Length..^suffix.Length];
+            var sink = spellings.TryGetValue(written, out var canonical) ? canonical : written.ToLowerInvariant();
+            if (!configured.Contains(sink, StringComparer.OrdinalIgnoreCase))
+            {
+                failures.Add($"{key}: '{sink}' is not a configured sink (OAUTH2_EVENTS_BACKEND gives: {string.Join(", ", configured)}).");
+                continue;
+            }
+
+            sink = configured.First(c => string.Equals(c, sink, StringComparison.OrdinalIgnoreCase));
+            if (settings.TryGetValue((sink, suffix), out var earlier))
+            {
+                failures.Add($"{key}: the sink '{sink}' already has this setting from {earlier.Key}; set it once.");
+                continue;
+            }
+
+            settings[(sink, suffix)] = (key, value.Trim());
+        }
+
+        var policies = new Dictionary<string, EventSinkPolicy>(StringComparer.Ordinal);
+        foreach (var sink in settings.Keys.Select(k => k.Sink).Distinct())
+        {
+            var types = settings.TryGetValue((sink, TypesSuffix), out var t) ? Types(t.Key, t.Value, failures) : [];
+            var severity = settings.TryGetValue((sink, MinSeveritySuffix), out var s) ? Severity(s.Key, s.Value, failures) : null;
+            var rate = settings.TryGetValue((sink, RateSuffix), out var r) ? Rate(r.Key, r.Value, failures) : null;
+            policies[sink] = new EventSinkPolicy(types, severity, rate);
+        }
+
+        return (policies, failures, warnings);
+    }
+
+    private static string[] Types(string key, string value, List<string> failures)
+    {
+        var patterns = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var pattern in patterns.Where(p => !EventSinkPolicy.MatchesAnyType(p)))
+        {
+            failures.Add($"{key}: '{pattern}' matches no event type; give names or '*' globs of: {string.Join(", ", EventTypeNames.All.Order(StringComparer.Ordinal))}.");
+        }
+
+        return patterns;
+    }
+
+    private static EventSeverity? Severity(string key, string value, List<string> failures)
+    {
+        if (EventSeverities.TryParse(value, out var severity))
+        {
+            return severity;
+        }
+
+        failures.Add($"{key}: '{value}' is not a severity; use {EventSeverities.Names}.");
+        return null;
+    }
+
+    private static int? Rate(string key, string value, List<string> failures)
+    {
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var rate) && rate >= 1)
+        {
+            return rate;
+        }
+
+        failures.Add($"{key}: '{value}' is not a rate; give a whole number of events per second, 1 or more.");
+        return null;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using OAuth2.Actors.Events.Log;
+
+namespace OAuth2.Actors.Server.Endpoints;
+
+/// <summary>
+/// <c>/admin/api/sinks</c>: the durable sinks (each reads the event log from its own cursor), their state, pause and
+/// resume, and the replay of a range of the log to one sink. Admin scope; errors are ProblemDetails. The handlers only
+/// translate: each asks the sink's consumer (the <c>event-sinks</c> shard region, on whichever node consumes it).
+/// </summary>
+public static class SinkEndpoints
+{
+    public const string Path = "/admin/api/sinks";
+    private static readonly string[] AdminScope = [Scopes.Admin];
+
+    public static IEndpointRouteBuilder MapSinkEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(Path, async (HttpContext http, IOAuthGateway gateway, IEventGateway events) =>
+        {
+            if (await Authorize(http, gateway) is { } denied)
+            {
+                return denied;
+            }
+
+            var replies = await Task.WhenAll(events.DurableSinks.Select(name => events.Sink(new GetSinkStatus(name), http.RequestAborted)));
+            return replies.All(r => r is SinkStatus)
+                ? Results.Json(new { sinks = replies.Cast<SinkStatus>().Select(SinkJson.Body) })
+                : Failure(replies.First(r => r is not SinkStatus), http);
+        });
+
+        app.MapGet(Path + "/{name}", (HttpContext http, string name, IOAuthGateway gateway, IEventGateway events) =>
+            Command(http, name, gateway, events, () => new GetSinkStatus(name)));
+
+        app.MapPost(Path + "/{name}/pause", (HttpContext http, string name, IOAuthGateway gateway, IEventGateway events) =>
+            Command(http, name, gateway, events, () => new PauseSink(name)));
+
+        app.MapPost(Path + "/{name}/resume", (HttpContext http, string name, IOAuthGateway gateway, IEventGateway events) =>
+            Command(http, name, gateway, events, () => new ResumeSink(name)));
+
+        app.MapPost(Path + "/{name}/replay", async (HttpContext http, string name, IOAuthGateway gateway, IEventGateway events, RequestReader reader) =>
+        {
+            if (await Authorize(http, gateway) is { } denied)
+            {
+                return denied;
+            }
+
+            if (!events.DurableSinks.Contains(name, StringComparer.Ordinal))
+            {
+                return NoSuchSink(name, events);
+            }
+
+            var (body, problem) = await reader.ReadJson<Dictionary<string, JsonElement>>(http.Request, http.RequestAborted);
+            var (range, rangeProblem) = body is null ? (null, problem) : ReplayRange.Parse(body);
+            if (range is null)
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid replay", detail: rangeProblem);
+            }
+
+            return await events.Sink(new ReplaySink(name, range.From, range.To), http.RequestAborted) switch
+            {
+                SinkReplayStarted started => Results.Json(new { sink = started.Sink, from = started.From, to = started.To }, statusCode: StatusCodes.Status202Accepted),
+                var other => Failure(other, http),
+            };
+        });
+
+        return app;
+    }
+
+    private static async Task<IResult> Command(HttpContext http, string name, IOAuthGateway gateway, IEventGateway events, Func<IEventSinkCommand> command)
+    {
+        if (await Authorize(http, gateway) is { } denied)
+        {
+            return denied;
+        }
+
+        if (!events.DurableSinks.Contains(name, StringComparer.Ordinal))
+        {
+            return NoSuchSink(name, events);
+        }
+
+        return await events.Sink(command(), http.RequestAborted) switch
+        {
+            SinkStatus status => Results.Json(SinkJson.Body(status)),
+            var other => Failure(other, http),
+        };
+    }
+
+    private static async Task<IResult?> Authorize(HttpContext http, IOAuthGateway gateway)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), AdminScope, http.ToRequestContext()), http.RequestAborted);
+        return reply is BearerAuthorized ? null : HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response);
+    }
+
+    private static IResult NoSuchSink(string name, IEventGateway events) =>
+        Results.Problem(
+            statusCode: StatusCodes.Status404NotFound,
+            title: "No such sink",
+            detail: events.DurableSinks.Count == 0
+                ? $"'{name}' is not a durable sink: eventing is disabled."
+                : $"'{name}' is not a durable sink; the durable sinks are: {string.Join(", ", events.DurableSinks)}.");
+
+    /// <summary>A consumer's refusal as ProblemDetails (a replay already running: 409), or 503 when it did not answer.</summary>
+    private static IResult Failure(object? reply, HttpContext http) => reply switch
+    {
+        AdminFailure failure => HttpOutcomes.AdminProblem(failure, http),
+        null => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The sink did not answer in time", detail: "Its consumer may be moving to another node; try again."),
+        OAuthReply unexpected => HttpOutcomes.AdminProblem(unexpected, http),
+        var unexpected => UnexpectedReply(unexpected, http),
+    };
+
+    private static IResult UnexpectedReply(object reply, HttpContext http)
+    {
+        http.RequestServices.GetRequiredService<ServerFailures>().Record();
+        http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SinkEndpoints))
+            .LogError("{Path} got a reply it does not handle: {ReplyType}", http.Request.Path.Value, reply.GetType().Name);
+        return Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: OAuthError.Failed.Error, detail: OAuthError.Failed.Description);
+    }
+}
