@@ -12,7 +12,8 @@
 # Modes:  token       client_credentials (client_secret_basic) vs bare POST /sign
 #         introspect  --tokens distinct tokens in rotation (cache misses) vs bare POST /verify of the same tokens
 #         repeat      one token introspected over and over vs bare verification of it
-#         events      the server with events on vs OAUTH2_EVENTS_ENABLED=false (token and introspect)
+#         events      the server with events on (every event appended to the durable log, in_memory sink) vs
+#                     OAUTH2_EVENTS_ENABLED=false (token and introspect)
 #         cold        the first --cold-seconds of client_credentials after start vs the same process warm
 set -euo pipefail
 
@@ -25,7 +26,8 @@ DURATION=15 WARMUP=30 CONNECTIONS=64 THREADS=2 ROUNDS=3 MODES=token,introspect,r
 BUILD=1 BUILD_DIR="${TMPDIR:-/tmp}/oauth2-actors-bench-build" REV="" BEFORE="" KEEP=0 OUT="" CHECK=0 STRICT=0
 READY_TIMEOUT=120 WAIT_QUIET=0 EXTRA_ENV=()
 # Targets: ratios to the baseline of the same run, 64 connections.
-T_TOKEN=0.60 T_INTROSPECT=0.85 T_REPEAT=1.00 T_P99=50 T_EVENTS=0.05 T_COLD=0.50
+# T_EVENTS: events on, with the durable event log (issue #12), costs at most 10% of events off.
+T_TOKEN=0.60 T_INTROSPECT=0.85 T_REPEAT=1.00 T_P99=50 T_EVENTS=0.10 T_COLD=0.50
 
 usage() {
   sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -197,7 +199,7 @@ REPORT="$WORK/report.md"
   if has_mode events; then
     for s in token rotate; do
       v=$(awk -v r="$(ratio events-on "$s" events-off "$s")" 'BEGIN { print (r == "nan") ? "nan" : 1 - r }')
-      check "events on: cost on $s" "$v" "<=" "$T_EVENTS" "$(pct "$v")" "$(pct $T_EVENTS)"
+      check "events on (durable log): cost on $s" "$v" "<=" "$T_EVENTS" "$(pct "$v")" "$(pct $T_EVENTS)"
     done
   fi
 } >"$REPORT"
