@@ -61,20 +61,7 @@ public sealed class ClusterNode : IAsyncDisposable
 
     public void Start()
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(ServerAssembly.Value);
-        start.WorkingDirectory = Path.GetDirectoryName(ServerAssembly.Value)!;
-        foreach (var (key, value) in _environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = ServerLaunch.Start(_environment, Append);
         Append($"---- {Name} started (pid {process.Id}) ----");
         _process = process;
     }
@@ -223,22 +210,4 @@ public sealed class ClusterNode : IAsyncDisposable
             _output.Add((DateTimeOffset.UtcNow, line));
         }
     }
-
-    /// <summary>The server as built beside this test assembly (same configuration): src/OAuth2.Actors.Server/bin/{Configuration}/net10.0.</summary>
-    private static readonly Lazy<string> ServerAssembly = new(() =>
-    {
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = testBin.Name;
-        var configuration = testBin.Parent!.Name;
-        for (var dir = testBin; dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "src", "OAuth2.Actors.Server", "bin", configuration, framework, "OAuth2.Actors.Server.dll");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException($"OAuth2.Actors.Server.dll ({configuration}/{framework}) not found above {AppContext.BaseDirectory}: build the solution first.");
-    });
 }

@@ -164,15 +164,12 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
         var logged = new List<LoggedEvent>(appended.Batch.Length);
         for (var i = 0; i < appended.Batch.Length; i++)
         {
-            var pending = appended.Batch[i];
             var outcome = appended.Outcomes[i];
             if (outcome.Appended)
             {
-                logged.Add(new LoggedEvent(outcome.Position, appended.At, pending.Item.Envelope));
+                logged.Add(new LoggedEvent(outcome.Position, appended.At, appended.Batch[i].Item.Envelope));
                 _head = Math.Max(_head, outcome.Position);
             }
-
-            pending.Reply?.Tell(new IngestAppended(pending.Item.Envelope, outcome, pending.ReplyTo!), ActorRefs.NoSender);
         }
 
         _appended += logged.Count;
@@ -183,6 +180,13 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
             {
                 consumer.Tell(message, ActorRefs.NoSender);
             }
+        }
+
+        // The consumers first: by the time a producer hears "accepted", this node's sinks have the event.
+        for (var i = 0; i < appended.Batch.Length; i++)
+        {
+            var pending = appended.Batch[i];
+            pending.Reply?.Tell(new IngestAppended(pending.Item.Envelope, appended.Outcomes[i], pending.ReplyTo!), ActorRefs.NoSender);
         }
 
         AppendNext();
