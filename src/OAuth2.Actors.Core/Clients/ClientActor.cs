@@ -117,9 +117,11 @@ public sealed partial class ClientActor : ReceivePersistentActor
             Sender.Tell(new ClientAuthenticated(View(state!)));
             if (state!.OpenlyRegistered && state.FirstAuthenticatedAt is null && _settings.UnusedClientTtl > TimeSpan.Zero)
             {
-                // Once: from now on the client is in use and never expires unused.
-                PersistAsync(new ClientFirstAuthenticated(_clientId, _time.GetUtcNow().ToUnixTimeSeconds()), e =>
-                    _state = _state is null ? null : _state with { FirstAuthenticatedAt = e.At });
+                // Once: from now on the client is in use and never expires unused. In use at once, not when the journal
+                // has the event: an expiry check that arrives before the write completes must not remove it.
+                var used = new ClientFirstAuthenticated(_clientId, _time.GetUtcNow().ToUnixTimeSeconds());
+                _state = state with { FirstAuthenticatedAt = used.At };
+                PersistAsync(used, _ => { });
             }
 
             return;
