@@ -29,8 +29,8 @@ public interface IWebhookStore
     /// </summary>
     Task SetFailureStateAsync(string id, DateTimeOffset? failingSince, DateTimeOffset? disabledAt, string? disabledReason, CancellationToken cancellationToken);
 
-    /// <summary>Schedules (or reschedules: one row per endpoint and event) an attempt.</summary>
-    Task ScheduleRetryAsync(WebhookRetry retry, CancellationToken cancellationToken);
+    /// <summary>Schedules (or reschedules: one row per endpoint and event) attempts, in one transaction.</summary>
+    Task ScheduleRetriesAsync(IReadOnlyList<WebhookRetry> retries, CancellationToken cancellationToken);
 
     /// <summary>The endpoint's attempts due at or before <paramref name="now"/>, soonest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<WebhookRetry>> DueRetriesAsync(string endpointId, DateTimeOffset now, int limit, CancellationToken cancellationToken);
@@ -38,10 +38,11 @@ public interface IWebhookStore
     /// <summary>The number of attempts scheduled for the endpoint and when the next one is due.</summary>
     Task<(int Count, DateTimeOffset? NextDueAt)> PendingRetriesAsync(string endpointId, CancellationToken cancellationToken);
 
-    /// <summary>Removes the scheduled attempt (delivered, given up, or the endpoint was disabled).</summary>
-    Task RemoveRetryAsync(string endpointId, string eventId, CancellationToken cancellationToken);
+    /// <summary>Removes scheduled attempts of the endpoint (delivered or given up), in one transaction.</summary>
+    Task RemoveRetriesAsync(string endpointId, IReadOnlyList<string> eventIds, CancellationToken cancellationToken);
 
-    Task RecordAttemptAsync(WebhookAttempt attempt, CancellationToken cancellationToken);
+    /// <summary>Records attempts in one transaction (deliveries buffer their records and write them in batches).</summary>
+    Task RecordAttemptsAsync(IReadOnlyList<WebhookAttempt> attempts, CancellationToken cancellationToken);
 
     /// <summary>
     /// The endpoint's attempts, newest first, at most <paramref name="limit"/>; only those for <paramref name="eventId"/>
