@@ -143,6 +143,8 @@ internal static class MessageSamples
         new GetSinkStatus("kafka"),
         new PauseSink("kafka"),
         new ResumeSink("kafka"),
+        new RetireSink("webhook:wh_0123456789abcdef"),
+        new SinkRetired("webhook:wh_0123456789abcdef"),
         new ReplaySink("kafka", LogBound.AtPosition(10), LogBound.AtTime(At)),
         new SinkStatus("kafka", SinkState.Failing, 41, 57, 16, 2.5, 3, "10.0.0.2:4053", new SinkCounters(41, 2, 5, 7), new SinkReplayStatus(3, 9, 4, false), "BrokerDown: no route", new Dictionary<string, long> { ["confirmed"] = 41 }),
         new SinkReplayStarted("kafka", 3, 9),

@@ -12,9 +12,11 @@ public static class EventingHostingExtensions
     /// <summary>
     /// Starts the event pipeline over the durable log in <paramref name="store"/>: this node's log writer, the EventActor,
     /// the <c>event-sinks</c> region with one consumer entity per plugin in <paramref name="plugins"/> (durable sinks), the
-    /// keeper that keeps them running somewhere in the cluster, and the retention purge.
+    /// keeper that keeps them running somewhere in the cluster, and the retention purge. <paramref name="dynamicSinks"/>
+    /// name durable sinks that come and go at runtime (webhook endpoints), consumed in the same region.
     /// </summary>
-    public static AkkaConfigurationBuilder WithEventActor(this AkkaConfigurationBuilder builder, EventSettings settings, TimeProvider time, IEnumerable<IEventPlugin> plugins, IEventLogStore store)
+    public static AkkaConfigurationBuilder WithEventActor(
+        this AkkaConfigurationBuilder builder, EventSettings settings, TimeProvider time, IEnumerable<IEventPlugin> plugins, IEventLogStore store, IEnumerable<IDynamicEventSinks>? dynamicSinks = null)
     {
         if (!settings.Enabled)
         {
@@ -28,6 +30,7 @@ public static class EventingHostingExtensions
         }
 
         var names = durable.Keys.ToArray();
+        var sources = dynamicSinks?.ToArray() ?? [];
         AddDrainPhaseTimeout(builder, settings);
         return builder
             .WithActors((system, registry) =>
@@ -41,14 +44,16 @@ public static class EventingHostingExtensions
             })
             .WithShardRegion<EventSinkConsumer>(
                 "event-sinks",
-                (_, registry) => name => EventSinkConsumer.Props(name, durable.GetValueOrDefault(name), store, settings, registry.Get<EventLogWriter>(), time),
+                (_, registry) => name => durable.TryGetValue(name, out var plugin) || sources.FirstOrDefault(s => s.Owns(name)) is not { } source
+                    ? EventSinkConsumer.Props(name, plugin, store, settings, registry.Get<EventLogWriter>(), time)
+                    : EventSinkConsumer.Props(name, source, store, settings, registry.Get<EventLogWriter>(), time),
                 new KeyedMessageExtractor<IEventSinkCommand>(c => c.Sink, 10),
                 // Never passivated (a consumer is busy when nothing asks it anything); a hand-off stops it the way it stops.
                 new ShardOptions { HandOffStopMessage = StopEntity.Instance, ShouldPassivateIdleEntities = false })
             .WithActors((system, registry) =>
             {
                 var region = registry.Get<EventSinkConsumer>();
-                system.ActorOf(EventSinkKeeper.Props(region, names, settings.Log.KeepAliveInterval), "event-sink-keeper");
+                system.ActorOf(EventSinkKeeper.Props(region, names, sources, settings.Log.KeepAliveInterval), "event-sink-keeper");
                 registry.Get<EventActor>().Tell(new DurableSinks(region, names));
             });
     }

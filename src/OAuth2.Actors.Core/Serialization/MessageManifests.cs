@@ -134,6 +134,8 @@ public static class MessageManifests
         (typeof(GetSinkStatus), "es-get"),
         (typeof(PauseSink), "es-pause"),
         (typeof(ResumeSink), "es-resume"),
+        (typeof(RetireSink), "es-retire"),
+        (typeof(SinkRetired), "es-retired"),
         (typeof(ReplaySink), "es-replay"),
         (typeof(SinkStatus), "es-status"),
         (typeof(SinkReplayStarted), "es-replay-started"),

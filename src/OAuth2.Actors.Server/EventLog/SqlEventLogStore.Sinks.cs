@@ -58,6 +58,10 @@ public sealed partial class SqlEventLogStore
                 ("@sink", sink), ("@paused", paused));
         }, cancellationToken);
 
+    public Task DeleteSinkAsync(string sink, CancellationToken cancellationToken) =>
+        _dialect.WriteAsync(false, (connection, transaction, ct) =>
+            ExecuteAsync(connection, transaction, $"DELETE FROM {EventLogDialect.Sinks} WHERE sink = @sink", ct, ("@sink", sink)), cancellationToken);
+
     public async Task<IReadOnlyList<SinkCursor>> SinksAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dialect.OpenReaderAsync(cancellationToken);

@@ -175,6 +175,82 @@ public sealed class EventSinkConsumerSpec(ITestOutputHelper output) : Akka.TestK
         Assert.Equal(SinkState.Starting, (await consumer.Ask<SinkStatus>(new GetSinkStatus(Name), TimeSpan.FromSeconds(5))).State);
     }
 
+    [Fact]
+    public async Task Consumer_of_a_dynamic_sink_must_deliver_through_the_plugin_its_source_makes_and_dispose_it_when_retired()
+    {
+        var ids = await FillAsync(25);
+        var source = new DynamicSource();
+        var consumer = Sys.ActorOf(EventSinkConsumer.Props(Name, source, _store, new EventSettings(), CreateTestProbe().Ref, TimeProvider.System));
+
+        await Until(() => source.Made.Count == 1 && source.Made[0].Ids.Count == 25);
+        Assert.Equal(ids, source.Made[0].Ids);
+
+        Watch(consumer);
+        var retired = await consumer.Ask<SinkRetired>(new RetireSink(Name), TimeSpan.FromSeconds(5));
+        Assert.Equal(Name, retired.Sink);
+        ExpectTerminated(consumer);
+        Assert.True(source.Made[0].Disposed);
+        // It handed its lease back with what it delivered.
+        Assert.Null(_store.Sink(Name)!.Owner);
+        Assert.Equal(25, _store.Sink(Name)!.Position);
+    }
+
+    [Fact]
+    public async Task Consumer_of_a_dynamic_sink_that_no_longer_exists_must_answer_a_retire_and_stop_without_claiming_it()
+    {
+        var source = new DynamicSource { Exists = false };
+        var consumer = Sys.ActorOf(EventSinkConsumer.Props(Name, source, _store, new EventSettings(), CreateTestProbe().Ref, TimeProvider.System));
+        Watch(consumer);
+
+        Assert.IsType<AdminFailure>(await consumer.Ask<object>(new GetSinkStatus(Name), TimeSpan.FromSeconds(5)));
+        await consumer.Ask<SinkRetired>(new RetireSink(Name), TimeSpan.FromSeconds(5));
+        ExpectTerminated(consumer);
+        Assert.Null(_store.Sink(Name));
+    }
+
+    [Fact]
+    public async Task Keeper_must_keep_the_sinks_its_dynamic_sources_name_running()
+    {
+        var region = CreateTestProbe();
+        var source = new DynamicSource { Names = ["webhook:a", "webhook:b"] };
+        Sys.ActorOf(EventSinkKeeper.Props(region.Ref, ["redis"], [source], TimeSpan.FromMinutes(1)));
+
+        var kept = new HashSet<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            kept.Add((await region.ExpectMsgAsync<KeepSinkRunning>(TimeSpan.FromSeconds(5))).Sink);
+        }
+
+        Assert.Equal(["redis", "webhook:a", "webhook:b"], kept.Order());
+    }
+
+    private sealed class DynamicSource : IDynamicEventSinks
+    {
+        private readonly ConcurrentQueue<RecordingPlugin> _made = new();
+
+        public bool Exists { get; init; } = true;
+
+        public IReadOnlyCollection<string> Names { get; init; } = [Name];
+
+        public IReadOnlyList<RecordingPlugin> Made => _made.ToArray();
+
+        public bool Owns(string sink) => Names.Contains(sink);
+
+        public Task<IReadOnlyCollection<string>> SinkNamesAsync(CancellationToken cancellationToken) => Task.FromResult(Names);
+
+        public IEventPlugin? CreatePlugin(string sink)
+        {
+            if (!Exists)
+            {
+                return null;
+            }
+
+            var plugin = new RecordingPlugin();
+            _made.Enqueue(plugin);
+            return plugin;
+        }
+    }
+
     private IActorRef Start(IEventPlugin plugin, EventSettings? settings = null) =>
         Sys.ActorOf(EventSinkConsumer.Props(Name, plugin, _store, settings ?? new EventSettings(), CreateTestProbe().Ref, TimeProvider.System));
 
@@ -205,11 +281,15 @@ public sealed class EventSinkConsumerSpec(ITestOutputHelper output) : Akka.TestK
     }
 
     /// <summary>Records what it is given, in order; throws while <see cref="FailuresLeft"/> is above zero (its destination is down).</summary>
-    private sealed class RecordingPlugin : IEventPlugin
+    private sealed class RecordingPlugin : IEventPlugin, IDisposable
     {
         private readonly ConcurrentQueue<string> _ids = new();
 
         public int FailuresLeft;
+
+        public bool Disposed { get; private set; }
+
+        public void Dispose() => Disposed = true;
 
         public string Name => EventSinkConsumerSpec.Name;
 

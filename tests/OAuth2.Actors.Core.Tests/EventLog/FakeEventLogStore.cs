@@ -147,6 +147,9 @@ internal sealed class FakeEventLogStore : IEventLogStore
     public Task SetSinkPausedAsync(string sink, bool paused, CancellationToken cancellationToken) =>
         Run(() => _sinks[sink] = _sinks[sink] with { Paused = paused });
 
+    public Task DeleteSinkAsync(string sink, CancellationToken cancellationToken) =>
+        Run(() => _sinks.Remove(sink));
+
     public Task<IReadOnlyList<SinkCursor>> SinksAsync(CancellationToken cancellationToken) =>
         Run<IReadOnlyList<SinkCursor>>(() => _sinks.Values.ToArray());
 

@@ -15,6 +15,15 @@ public sealed record KeepSinkRunning(string Sink) : IEventSinkCommand;
 /// <summary>Answered with <see cref="SinkStatus"/>.</summary>
 public sealed record GetSinkStatus(string Sink) : IEventSinkCommand;
 
+/// <summary>
+/// The sink is gone for good (a deleted webhook endpoint): its consumer stops delivering, releases its lease and stops,
+/// and is not started again unless the sink reappears. Answered with <see cref="SinkRetired"/>.
+/// </summary>
+public sealed record RetireSink(string Sink) : IEventSinkCommand;
+
+/// <summary>The consumer of <paramref name="Sink"/> has stopped (or was not running).</summary>
+public sealed record SinkRetired(string Sink);
+
 /// <summary>Stops delivering (the cursor stays, events wait in the log); answered with <see cref="SinkStatus"/>. Kept across restarts.</summary>
 public sealed record PauseSink(string Sink) : IEventSinkCommand;
 

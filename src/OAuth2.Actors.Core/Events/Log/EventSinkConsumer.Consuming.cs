@@ -48,6 +48,7 @@ public sealed partial class EventSinkConsumer
         Receive<ReplaySink>(StartReplay);
         Receive<ReplayResolved>(ReplayReady);
         Receive<KeepSinkRunning>(_ => { });
+        Receive<RetireSink>(_ => Retire());
         Receive<StopEntity>(_ => Context.Stop(Self));
     }
 

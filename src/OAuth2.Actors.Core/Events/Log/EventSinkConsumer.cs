@@ -22,6 +22,8 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
 {
     private readonly string _sink;
     private readonly IEventPlugin? _plugin;
+    private readonly bool _ownsPlugin;
+    private readonly bool _dynamic;
     private readonly IEventLogStore _store;
     private readonly EventSettings _settings;
     private readonly EventLogSettings _log;
@@ -43,10 +45,14 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
     private long _leaseValidUntil; // unix ms, read by the delivery stream
     private Replay? _replay;
 
-    public EventSinkConsumer(string sink, IEventPlugin? plugin, IEventLogStore store, EventSettings settings, IActorRef writer, TimeProvider time)
+    /// <param name="plugin">The configured sink's plugin (shared, never disposed here); null for a dynamic sink.</param>
+    /// <param name="dynamicSinks">The source of a dynamic sink: it makes this consumer's own plugin, disposed when it stops.</param>
+    public EventSinkConsumer(string sink, IEventPlugin? plugin, IDynamicEventSinks? dynamicSinks, IEventLogStore store, EventSettings settings, IActorRef writer, TimeProvider time)
     {
         _sink = sink;
-        _plugin = plugin;
+        _dynamic = plugin is null && dynamicSinks is not null;
+        _plugin = plugin ?? dynamicSinks?.CreatePlugin(sink);
+        _ownsPlugin = _dynamic && _plugin is not null;
         _store = store;
         _settings = settings;
         _log = settings.Log;
@@ -63,12 +69,25 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(string sink, IEventPlugin? plugin, IEventLogStore store, EventSettings settings, IActorRef writer, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new EventSinkConsumer(sink, plugin, store, settings, writer, time));
+        Akka.Actor.Props.Create(() => new EventSinkConsumer(sink, plugin, null, store, settings, writer, time));
+
+    /// <summary>A consumer of a sink <paramref name="dynamicSinks"/> owns: the plugin is made when the consumer starts (again after a restart).</summary>
+    public static Props Props(string sink, IDynamicEventSinks dynamicSinks, IEventLogStore store, EventSettings settings, IActorRef writer, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new EventSinkConsumer(sink, null, dynamicSinks, store, settings, writer, time));
 
     private long Acked => _delivery?.Acked ?? _committed;
 
     protected override void PreStart()
     {
+        if (_plugin is null && _dynamic)
+        {
+            // The sink was removed (a deleted webhook endpoint) before this consumer started: answer what was sent to it, then stop.
+            _logger.Info("Event sink {Sink} no longer exists; its consumer stops", _sink);
+            Become(Gone);
+            Timers.StartSingleTimer(StopEntity.Instance, StopEntity.Instance, TimeSpan.FromSeconds(1));
+            return;
+        }
+
         if (_plugin is null)
         {
             _logger.Error("Event sink {Sink} is not configured on this node ({Node}); it cannot be consumed here. Configure the same sinks on every node.", _sink, _node);
@@ -81,6 +100,15 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         _delivery?.Dispose();
+        ReleaseLease();
+        if (_ownsPlugin)
+        {
+            DisposePlugin();
+        }
+    }
+
+    private void ReleaseLease()
+    {
         if (_delivery is not null)
         {
             try
@@ -94,6 +122,43 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
                 _logger.Warning("Event sink {Sink} could not release its lease ({Error}); it moves when the lease expires", _sink, e.GetType().Name);
             }
         }
+    }
+
+    private void DisposePlugin()
+    {
+        try
+        {
+            switch (_plugin)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    asyncDisposable.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            _logger.Warning("Event sink {Sink}: its plugin did not close cleanly ({Error})", _sink, e.GetType().Name + ": " + e.Message);
+        }
+    }
+
+    /// <summary>The sink is gone for good: answer, and stop (releasing the lease with what was delivered).</summary>
+    private void Retire()
+    {
+        _logger.Info("Event sink {Sink} retired; its consumer stops", _sink);
+        Sender.Tell(new SinkRetired(_sink));
+        Context.Stop(Self);
+    }
+
+    /// <summary>A dynamic sink that no longer exists: commands are answered as for an unknown sink until it stops.</summary>
+    private void Gone()
+    {
+        Receive<RetireSink>(_ => Retire());
+        Receive<StopEntity>(_ => Context.Stop(Self));
+        Receive<IEventSinkCommand>(_ => Sender.Tell(new AdminFailure(FailureKind.NotFound, "no_such_sink", $"There is no event sink '{_sink}'.")));
+        Receive<LogAppended>(_ => { });
     }
 
     /// <summary>Until the lease is held: status answers <c>starting</c>, commands wait.</summary>
@@ -122,6 +187,7 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
         });
         Receive<GetSinkStatus>(_ => Sender.Tell(Status(SinkState.Starting, 0)));
         Receive<KeepSinkRunning>(_ => { });
+        Receive<RetireSink>(_ => Retire());
         Receive<IEventSinkCommand>(c => Sender.Tell(new AdminFailure(FailureKind.Unavailable, "sink_starting", $"Event sink '{_sink}' is starting; try again in a few seconds.")));
         Receive<StopEntity>(_ => Context.Stop(Self));
         Receive<LogAppended>(_ => { });

@@ -67,6 +67,9 @@ public interface IEventLogStore
     /// <summary>Records the sink's paused flag (kept across restarts and moves).</summary>
     Task SetSinkPausedAsync(string sink, bool paused, CancellationToken cancellationToken);
 
+    /// <summary>Deletes the sink's row (a sink that is gone for good: a deleted webhook endpoint); nothing when there is none.</summary>
+    Task DeleteSinkAsync(string sink, CancellationToken cancellationToken);
+
     /// <summary>Every sink's row.</summary>
     Task<IReadOnlyList<SinkCursor>> SinksAsync(CancellationToken cancellationToken);
 
