@@ -45,6 +45,12 @@ public static class EventCloudEvents
 
     private static readonly string[] Severities = Enum.GetValues<EventSeverity>().Select(SeverityText).ToArray();
 
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _threadBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _threadWriter;
+
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = EventJson.Options.Encoder, SkipValidation = true };
 
     /// <summary>The SDK's JSON formatter, serializing <c>data</c> with the envelope's JSON options (snake_case, RFC 3339 times).</summary>
@@ -93,13 +99,27 @@ public static class EventCloudEvents
     {
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(source);
-        var buffer = new ArrayBufferWriter<byte>(768);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+
+        // One reused buffer and writer per thread: the only allocation left is the result, at its exact size.
+        var buffer = _threadBuffer ??= new ArrayBufferWriter<byte>(1024);
+        var writer = _threadWriter ??= new Utf8JsonWriter(buffer, WriterOptions);
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        try
         {
             WriteStructured(writer, envelope, source);
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
         }
-
-        return buffer.WrittenMemory;
+        finally
+        {
+            writer.Reset();
+            if (buffer.Capacity > 64 * 1024)
+            {
+                _threadBuffer = null; // an unusually large event: do not keep its buffer
+                _threadWriter = null;
+            }
+        }
     }
 
     /// <summary>Writes the structured-mode JSON object of <paramref name="envelope"/> to <paramref name="writer"/>.</summary>
@@ -211,6 +231,15 @@ public static class EventCloudEvents
         EventSeverity.Critical => "critical",
         _ => throw new ArgumentOutOfRangeException(nameof(severity)),
     };
+
+    /// <summary>
+    /// The array behind <paramref name="bytes"/> when it spans all of it (what <see cref="Structured"/> and
+    /// <see cref="Data"/> return), else a copy: for client libraries that take a byte[].
+    /// </summary>
+    public static byte[] AsArray(ReadOnlyMemory<byte> bytes) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : bytes.ToArray();
 
     private static string SourceText(Uri source) => CloudEventAttributeType.UriReference.Format(source);
 
