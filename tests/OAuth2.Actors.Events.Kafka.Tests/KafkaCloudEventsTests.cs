@@ -46,4 +46,27 @@ public sealed class KafkaCloudEventsTests
         // The record keys of the bare envelope: none (no subject, no partitionkey).
         Assert.Contains(records, r => string.IsNullOrEmpty(r.Key));
     }
+
+    /// <summary>Each record decoded by the npm cloudevents package's Kafka binding (Kafka.toEvent), its output read with the SDK.</summary>
+    [SkippableTheory]
+    [InlineData(EventFormat.CloudEvents)]
+    [InlineData(EventFormat.CloudEventsStructured)]
+    public async Task Kafka_sink_records_must_decode_with_the_npm_cloudevents_Kafka_binding(EventFormat format)
+    {
+        var (brokers, topic) = KafkaBrokers.MockTopic("oauth2-ce-npm");
+        var (plugin, problem) = KafkaEventPlugin.Create(new KafkaSinkOptions { Brokers = brokers, Topic = topic, Format = format, Source = CloudEventChecks.Source });
+        Assert.Null(problem);
+        using var _ = plugin;
+        var envelopes = new[] { CloudEventChecks.Rich(), CloudEventChecks.Bare() };
+
+        await plugin!.EmitBatchAsync(envelopes, CancellationToken.None);
+
+        var records = await KafkaTopicReader.ReadUntil(brokers, topic, legacyBroker: false, r => r.Count >= envelopes.Length, TimeSpan.FromSeconds(30), "every event");
+        foreach (var record in records)
+        {
+            var json = await NpmKafkaBinding.ToEvent(record);
+            var decoded = CloudEventChecks.FromStructured(Encoding.UTF8.GetBytes(json));
+            CloudEventChecks.AssertMatches(envelopes.Single(e => e.Event.Id == decoded.Id), decoded);
+        }
+    }
 }
