@@ -16,13 +16,16 @@ using StackExchange.Redis;
 //
 // Usage: dotnet run -c Release --project bench/OAuth2.Actors.Benchmarks.Brokers -- redis|rabbit|rabbit-bare [events=200000]
 //        [rounds=3] [url=...] [batch=N] [parallelism=N] [buffer=20000] [exchange-type=topic|direct]
+//        [formats=envelope,cloudevents,cloudevents-structured]
 // The URL defaults to OAUTH2_TEST_REDIS_URL / OAUTH2_TEST_RABBIT_URL (set by .ci/services/*.sh), else the local default.
 // rabbit-bare is the broker's ceiling for comparison: no pipeline, no sink, one pre-serialized envelope published with
 // the sink's connection settings, properties and batching (persistent, mandatory, confirms awaited per batch) into the
 // same durable queue; exchange-type=direct shows what the topic exchange costs the broker.
+// formats=envelope,cloudevents,cloudevents-structured (redis and rabbit) runs each format in every round, side by side
+// (interleaved, so drift on the machine hits them alike), and prints each median and its ratio to the first format's.
 if (args.Length == 0 || args[0] is not ("redis" or "rabbit" or "rabbit-bare"))
 {
-    Console.Error.WriteLine("usage: redis|rabbit|rabbit-bare [events=200000] [rounds=3] [url=...] [batch=N] [parallelism=N] [buffer=20000] [exchange-type=topic|direct]");
+    Console.Error.WriteLine("usage: redis|rabbit|rabbit-bare [events=200000] [rounds=3] [url=...] [batch=N] [parallelism=N] [buffer=20000] [exchange-type=topic|direct] [formats=envelope,cloudevents,cloudevents-structured]");
     return 2;
 }
 
@@ -48,40 +51,61 @@ var metadata = new Dictionary<string, string>
 };
 var context = new RequestContext("bench-correlation-0123456789", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
 
-Console.WriteLine($"{broker}: {RedactUrl(url)}, {events:N0} events x {rounds} rounds (+1 warm-up of {events / 10:N0}), sink buffer {buffer:N0}, {Environment.ProcessorCount} cores");
-var rates = new List<double>();
+var formats = options.GetValueOrDefault("formats", "envelope").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+    .Select(f => EventFormats.TryParse(f, out var parsed) ? parsed : throw new ArgumentException($"formats: '{f}' is not one of {EventFormats.Names}"))
+    .ToArray();
+if (broker == "rabbit-bare" && formats is not [EventFormat.Envelope])
+{
+    Console.Error.WriteLine("rabbit-bare publishes a pre-serialized envelope: formats does not apply");
+    return 2;
+}
+
+Console.WriteLine($"{broker}: {RedactUrl(url)}, {events:N0} events x {rounds} rounds (+1 warm-up of {events / 10:N0}), sink buffer {buffer:N0}, formats {string.Join(", ", formats.Select(EventFormats.Name))}, {Environment.ProcessorCount} cores");
+var rates = formats.ToDictionary(f => f, _ => new List<double>());
 for (var round = 0; round <= rounds; round++)
 {
     var count = round == 0 ? Math.Max(1000, events / 10) : events;
-    var result = broker switch
+    foreach (var format in formats)
     {
-        "redis" => await RunRedis(round, count),
-        "rabbit" => await RunRabbit(round, count),
-        _ => await RunRabbitBare(round, count),
-    };
-    var label = round == 0 ? "warm-up" : $"round {round}";
-    Console.WriteLine($"{label}: {count:N0} events in {result.Elapsed.TotalMilliseconds:N0} ms = {result.Rate:N0} events/s; delivered {result.Delivered:N0}, dropped {result.Dropped:N0}, failed {result.Failed:N0}, on the broker {result.OnBroker:N0}; managed heap peak {result.HeapPeak / 1048576.0:N1} MiB (max batch {result.MaxBatch}, parallelism {result.Parallelism})");
-    if (result.OnBroker != count || result.Dropped != 0)
-    {
-        Console.Error.WriteLine($"{label}: expected {count:N0} events on the broker without drops");
-        return 1;
-    }
+        var result = broker switch
+        {
+            "redis" => await RunRedis(round, count, format),
+            "rabbit" => await RunRabbit(round, count, format),
+            _ => await RunRabbitBare(round, count),
+        };
+        var label = (round == 0 ? "warm-up" : $"round {round}") + (formats.Length > 1 ? $" {EventFormats.Name(format)}" : string.Empty);
+        Console.WriteLine($"{label}: {count:N0} events in {result.Elapsed.TotalMilliseconds:N0} ms = {result.Rate:N0} events/s; delivered {result.Delivered:N0}, dropped {result.Dropped:N0}, failed {result.Failed:N0}, on the broker {result.OnBroker:N0}; managed heap peak {result.HeapPeak / 1048576.0:N1} MiB (max batch {result.MaxBatch}, parallelism {result.Parallelism})");
+        if (result.OnBroker != count || result.Dropped != 0)
+        {
+            Console.Error.WriteLine($"{label}: expected {count:N0} events on the broker without drops");
+            return 1;
+        }
 
-    if (round > 0)
-    {
-        rates.Add(result.Rate);
+        if (round > 0)
+        {
+            rates[format].Add(result.Rate);
+        }
     }
 }
 
-rates.Sort();
-Console.WriteLine($"{broker} median: {rates[rates.Count / 2]:N0} events/s over {rounds} rounds of {events:N0} (min {rates[0]:N0}, max {rates[^1]:N0}); process peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:N0} MiB");
+double? baseline = null;
+foreach (var format in formats)
+{
+    var sorted = rates[format].Order().ToList();
+    var median = sorted[sorted.Count / 2];
+    baseline ??= median;
+    var ratio = formats.Length > 1 ? $"; {median / baseline.Value:P1} of {EventFormats.Name(formats[0])} ({(1 - (median / baseline.Value)):P1} cost)" : string.Empty;
+    Console.WriteLine($"{broker} {EventFormats.Name(format)} median: {median:N0} events/s over {rounds} rounds of {events:N0} (min {sorted[0]:N0}, max {sorted[^1]:N0}){ratio}");
+}
+
+Console.WriteLine($"process peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:N0} MiB");
 await system.Terminate();
 return 0;
 
-async Task<RoundResult> RunRedis(int round, int count)
+async Task<RoundResult> RunRedis(int round, int count, EventFormat format)
 {
     var stream = $"oauth2:bench:{Guid.NewGuid():N}";
-    var sinkOptions = new RedisEventSinkOptions { Url = url, Stream = stream, MaxLength = 100_000 };
+    var sinkOptions = new RedisEventSinkOptions { Url = url, Stream = stream, MaxLength = 100_000, Format = format, Source = new Uri("https://auth.example.com") };
     sinkOptions = sinkOptions with { MaxBatch = batch ?? sinkOptions.MaxBatch, Parallelism = parallelism ?? sinkOptions.Parallelism };
     await using var plugin = new RedisEventPlugin(sinkOptions);
     if (!RedisUrl.TryParse(url, out var redisConfig, out var problem))
@@ -93,7 +117,7 @@ async Task<RoundResult> RunRedis(int round, int count)
     var database = redis.GetDatabase();
     try
     {
-        var result = await Run(round, count, plugin);
+        var result = await Run($"{round}-{format}", count, plugin);
         // MAXLEN ~ keeps the stream near 100,000 entries; entries-added counts every XADD the stream ever took.
         var info = (RedisResult[])(await database.ExecuteAsync("XINFO", "STREAM", stream))!;
         var added = (long)info[Array.FindIndex(info, f => f.ToString() == "entries-added") + 1];
@@ -105,11 +129,11 @@ async Task<RoundResult> RunRedis(int round, int count)
     }
 }
 
-async Task<RoundResult> RunRabbit(int round, int count)
+async Task<RoundResult> RunRabbit(int round, int count, EventFormat format)
 {
     var exchange = $"oauth2.bench.{Guid.NewGuid():N}";
     var queue = exchange + ".q";
-    var sinkOptions = new RabbitMqEventSinkOptions { Url = url, Exchange = exchange };
+    var sinkOptions = new RabbitMqEventSinkOptions { Url = url, Exchange = exchange, Format = format, Source = new Uri("https://auth.example.com") };
     sinkOptions = sinkOptions with { MaxBatch = batch ?? sinkOptions.MaxBatch, Parallelism = parallelism ?? sinkOptions.Parallelism };
     var factory = new ConnectionFactory { Uri = new Uri(url) };
     await using var connection = await factory.CreateConnectionAsync();
@@ -122,7 +146,7 @@ async Task<RoundResult> RunRabbit(int round, int count)
     try
     {
         await using var plugin = new RabbitMqEventPlugin(sinkOptions);
-        var result = await Run(round, count, plugin);
+        var result = await Run($"{round}-{format}", count, plugin);
         var onBroker = await channel.MessageCountAsync(queue);
         return result with { OnBroker = onBroker, MaxBatch = sinkOptions.MaxBatch, Parallelism = sinkOptions.Parallelism };
     }
@@ -200,7 +224,7 @@ async Task<RoundResult> RunRabbitBare(int round, int count)
     }
 }
 
-async Task<RoundResult> Run(int round, int count, IEventPlugin plugin)
+async Task<RoundResult> Run(string round, int count, IEventPlugin plugin)
 {
     var settings = new EventSettings { SinkBufferSize = buffer, PluginTimeout = TimeSpan.FromSeconds(10), Backends = [plugin.Name] };
     var actor = system.ActorOf(EventActor.Props(settings, TimeProvider.System, [plugin]), $"events-{plugin.Name}-{round}");

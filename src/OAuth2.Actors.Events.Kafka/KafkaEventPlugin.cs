@@ -8,7 +8,8 @@ namespace OAuth2.Actors.Events.Kafka;
 
 /// <summary>
 /// Publishes envelopes to a Kafka topic with Confluent.Kafka: key = the effective idempotency key, value = the
-/// envelope JSON, headers <c>event_type</c>, <c>correlation_id</c>, <c>traceparent</c>. A batch is produced at once
+/// envelope JSON, headers <c>event_type</c>, <c>correlation_id</c>, <c>traceparent</c>; or, in a CloudEvents format,
+/// the message <see cref="KafkaCloudEventsBinding"/> writes. A batch is produced at once
 /// (librdkafka batches and pipelines it) and completes when every delivery report is in; a failed report fails the
 /// batch, which the sink actor retries (<see cref="EventPluginOptions.RetryUntilDelivered"/>), re-producing only
 /// the events not yet acknowledged.
@@ -26,6 +27,7 @@ public sealed partial class KafkaEventPlugin : IEventPlugin, IDisposable
         Enum.GetValues<EventType>().ToDictionary(t => t, t => Encoding.UTF8.GetBytes(EventTypeNames.Name(t)));
 
     private readonly KafkaSinkOptions _options;
+    private readonly KafkaCloudEventsBinding? _cloudEvents;
     private readonly ProducerConfig _config;
     private readonly ILogger _logger;
     private readonly KafkaProducerLog _log;
@@ -44,6 +46,7 @@ public sealed partial class KafkaEventPlugin : IEventPlugin, IDisposable
         _logger = logger;
         _log = new KafkaProducerLog(logger);
         SendsHeaders = headers;
+        _cloudEvents = options.Format == EventFormat.Envelope ? null : new KafkaCloudEventsBinding(options.Format, options.Source, headers);
         Options = options.ToPluginOptions();
         (_producer, _metadata) = Build();
     }
@@ -105,7 +108,11 @@ public sealed partial class KafkaEventPlugin : IEventPlugin, IDisposable
         try
         {
             var plugin = new KafkaEventPlugin(options, config, headers: !legacy, logger);
-            LogCreated(logger, options.Topic, options.Brokers, options.ClientId, plugin.Idempotent, plugin.SendsHeaders, string.Join(",", options.Config.Keys));
+            LogCreated(logger, options.Topic, options.Brokers, options.ClientId, plugin.Idempotent, plugin.SendsHeaders, EventFormats.Name(options.Format), string.Join(",", options.Config.Keys));
+            if (options.Format == EventFormat.CloudEvents && !plugin.SendsHeaders)
+            {
+                LogStructuredWithoutHeaders(logger);
+            }
             return (plugin, null);
         }
         catch (Exception e) when (e is ArgumentException or KafkaException or InvalidOperationException or DllNotFoundException)
@@ -255,6 +262,11 @@ public sealed partial class KafkaEventPlugin : IEventPlugin, IDisposable
 
     private Message<string, byte[]> ToMessage(EventEnvelope envelope)
     {
+        if (_cloudEvents is not null)
+        {
+            return _cloudEvents.ToMessage(envelope);
+        }
+
         var message = new Message<string, byte[]>
         {
             Key = envelope.EffectiveIdempotencyKey,
@@ -333,8 +345,11 @@ public sealed partial class KafkaEventPlugin : IEventPlugin, IDisposable
         return (producer, new DependentAdminClientBuilder(producer.Handle).Build());
     }
 
-    [LoggerMessage(EventId = 4, EventName = "KafkaSinkCreated", Level = LogLevel.Information, Message = "Kafka sink: topic {Topic} on {Brokers} as client {ClientId}, idempotent {Idempotent}, headers {Headers}, extra librdkafka settings [{ConfigKeys}]")]
-    private static partial void LogCreated(ILogger logger, string topic, string brokers, string clientId, bool idempotent, bool headers, string configKeys);
+    [LoggerMessage(EventId = 4, EventName = "KafkaSinkCreated", Level = LogLevel.Information, Message = "Kafka sink: topic {Topic} on {Brokers} as client {ClientId}, idempotent {Idempotent}, headers {Headers}, format {Format}, extra librdkafka settings [{ConfigKeys}]")]
+    private static partial void LogCreated(ILogger logger, string topic, string brokers, string clientId, bool idempotent, bool headers, string format, string configKeys);
+
+    [LoggerMessage(EventId = 8, EventName = "KafkaCloudEventsStructuredWithoutHeaders", Level = LogLevel.Warning, Message = "Kafka sink: the broker takes no headers (older than 0.11), so CloudEvents binary mode cannot be written; events are written in structured mode instead")]
+    private static partial void LogStructuredWithoutHeaders(ILogger logger);
 
     [LoggerMessage(EventId = 5, EventName = "KafkaProducerReplaced", Level = LogLevel.Warning, Message = "Kafka sink: the producer hit a fatal error and was replaced; unacknowledged events are re-sent")]
     private static partial void LogReplaced(ILogger logger);

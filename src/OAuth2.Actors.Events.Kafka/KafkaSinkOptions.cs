@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace OAuth2.Actors.Events.Kafka;
 
 /// <summary>
-/// What the Kafka sink needs: brokers, topic, client id, librdkafka settings passed through, and how the sink
-/// actor drives the producer. Built from OAUTH2_EVENTS_KAFKA_* by <see cref="FromConfiguration"/>, or by hand for
+/// What the Kafka sink needs: brokers, topic, client id, librdkafka settings passed through, the format
+/// (OAUTH2_EVENTS_SINK_KAFKA_FORMAT), and how the sink actor drives the producer. Built from OAUTH2_EVENTS_KAFKA_* by <see cref="FromConfiguration"/>, or by hand for
 /// <see cref="BrokerEventSinkHostingExtensions.WithBrokerEventSink"/>.
 /// </summary>
 public sealed partial record KafkaSinkOptions : BrokerSinkOptions, IBrokerSinkOptions<KafkaSinkOptions>
@@ -78,7 +78,8 @@ public sealed partial record KafkaSinkOptions : BrokerSinkOptions, IBrokerSinkOp
 
         if (!TryWholeNumber(configuration, MaxBatchKey, 1, 100_000, out var maxBatch, out var problem)
             || !TryWholeNumber(configuration, ParallelismKey, 1, 64, out var parallelism, out problem)
-            || !TryWholeNumber(configuration, PluginTimeoutKey, 10, 600_000, out var pluginTimeout, out problem))
+            || !TryWholeNumber(configuration, PluginTimeoutKey, 10, 600_000, out var pluginTimeout, out problem)
+            || !TryFormat(configuration, BackendName, BackendAliases, out var format, out var source, out problem))
         {
             return (null, problem);
         }
@@ -94,6 +95,8 @@ public sealed partial record KafkaSinkOptions : BrokerSinkOptions, IBrokerSinkOp
             MaxBatch = (int)(maxBatch ?? defaults.MaxBatch),
             Parallelism = (int)(parallelism ?? defaults.Parallelism),
             PluginTimeout = TimeSpan.FromMilliseconds(pluginTimeoutMs),
+            Format = format,
+            Source = source,
             // Under the plugin timeout (4/5 of it), at most 30 s.
             MessageTimeout = TimeSpan.FromMilliseconds(Math.Clamp(pluginTimeoutMs * 4 / 5, 100, 30_000)),
         };

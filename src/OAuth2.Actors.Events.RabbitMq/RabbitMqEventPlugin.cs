@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OAuth2.Actors.Events.CloudEvents;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
@@ -14,6 +15,7 @@ namespace OAuth2.Actors.Events.RabbitMq;
 /// (connection and topology recovery); the plugin starts while RabbitMQ is down and keeps trying in the background,
 /// and a batch that cannot be confirmed throws so the sink actor retries it with backoff
 /// (<see cref="EventPluginOptions.RetryUntilDelivered"/>), holding later events in its bounded queue meanwhile.
+/// In a CloudEvents format the message follows the CloudEvents AMQP binding (<see cref="Properties"/>, <see cref="Body"/>).
 /// Delivery is at least once: a batch retried after a lost connection may repeat messages (consumers deduplicate on
 /// <c>message_id</c> or the <c>idempotency_key</c> header).
 /// </summary>
@@ -23,6 +25,14 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
     public const string BackendName = "rabbit";
 
     public const string ContentType = "application/json";
+
+    /// <summary>The prefix of the CloudEvents attributes among the headers (the AMQP binding's application properties) in binary mode.</summary>
+    public const string CloudEventsHeaderPrefix = "cloudEvents_";
+
+    private static readonly string[] CloudEventsHeaderNames =
+        ["specversion", "id", "source", "type", "time", "subject", "traceparent", "tracestate", "correlationid", "severitytext", "partitionkey", "idempotencykey"];
+
+    private static readonly Dictionary<string, string> CloudEventsHeaders = CloudEventsHeaderNames.ToDictionary(n => n, n => CloudEventsHeaderPrefix + n, StringComparer.Ordinal);
 
     private readonly RabbitMqEventSinkOptions _options;
     private readonly RabbitMqConnection _connection;
@@ -131,10 +141,43 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    /// <summary>The AMQP properties of the message for <paramref name="envelope"/>.</summary>
+    /// <summary>
+    /// The AMQP properties of the message for <paramref name="envelope"/>. Envelope: headers <c>event_type</c>,
+    /// <c>idempotency_key</c>, <c>traceparent</c>. CloudEvents binary: every context attribute a
+    /// <c>cloudEvents_{name}</c> header (a string), content type <c>application/json</c>. CloudEvents structured:
+    /// content type <c>application/cloudevents+json</c>. Always persistent, <c>message_id</c> = the event id.
+    /// </summary>
     public BasicProperties Properties(EventEnvelope envelope)
     {
         ArgumentNullException.ThrowIfNull(envelope);
+        return _options.Format switch
+        {
+            EventFormat.CloudEvents => CloudEventsBinaryProperties(envelope),
+            EventFormat.CloudEventsStructured => new BasicProperties
+            {
+                ContentType = EventCloudEvents.StructuredContentType,
+                DeliveryMode = DeliveryModes.Persistent,
+                MessageId = envelope.Event.Id,
+                CorrelationId = envelope.CorrelationId,
+            },
+            _ => EnvelopeProperties(envelope),
+        };
+    }
+
+    /// <summary>The message body for <paramref name="envelope"/>: the envelope JSON, the CloudEvent's data (binary), or the structured CloudEvent.</summary>
+    public byte[] Body(EventEnvelope envelope)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        return _options.Format switch
+        {
+            EventFormat.CloudEvents => EventCloudEvents.AsArray(EventCloudEvents.Data(envelope)),
+            EventFormat.CloudEventsStructured => EventCloudEvents.AsArray(EventCloudEvents.Structured(envelope, _options.Source)),
+            _ => EventJson.SerializeToUtf8(envelope),
+        };
+    }
+
+    private BasicProperties EnvelopeProperties(EventEnvelope envelope)
+    {
         var headers = new Dictionary<string, object?>(3, StringComparer.Ordinal)
         {
             ["event_type"] = _eventTypes[(int)envelope.Event.EventType],
@@ -158,6 +201,24 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
         };
     }
 
+    private BasicProperties CloudEventsBinaryProperties(EventEnvelope envelope)
+    {
+        var headers = new Dictionary<string, object?>(CloudEventsHeaderNames.Length, StringComparer.Ordinal);
+        foreach (var (name, value) in EventCloudEvents.BinaryAttributes(envelope, _options.Source))
+        {
+            headers[CloudEventsHeaders[name]] = value;
+        }
+
+        return new BasicProperties
+        {
+            ContentType = EventCloudEvents.DataContentType,
+            DeliveryMode = DeliveryModes.Persistent,
+            MessageId = envelope.Event.Id,
+            CorrelationId = envelope.CorrelationId,
+            Headers = headers,
+        };
+    }
+
     /// <summary>The routing key of <paramref name="envelope"/>: the template with <c>{event_type}</c> replaced.</summary>
     public string RoutingKey(EventEnvelope envelope)
     {
@@ -170,7 +231,7 @@ public sealed partial class RabbitMqEventPlugin : IEventPlugin, IAsyncDisposable
         try
         {
             // With confirmation tracking the task completes when the broker confirms (or nacks, or returns) the message.
-            await channel.BasicPublishAsync(_exchangeName, _routingKeyNames[(int)envelope.Event.EventType], mandatory: true, Properties(envelope), EventJson.SerializeToUtf8(envelope), cancellationToken);
+            await channel.BasicPublishAsync(_exchangeName, _routingKeyNames[(int)envelope.Event.EventType], mandatory: true, Properties(envelope), Body(envelope), cancellationToken);
             Interlocked.Increment(ref _published);
         }
         catch (PublishException e) when (e.IsReturn)

@@ -8,8 +8,8 @@ namespace OAuth2.Actors.Events.RabbitMq;
 
 /// <summary>
 /// Where and how the RabbitMQ sink publishes: a durable topic exchange, a routing key template with an
-/// <c>{event_type}</c> placeholder. Bound from OAUTH2_EVENTS_RABBIT_URL, OAUTH2_EVENTS_RABBIT_EXCHANGE and
-/// OAUTH2_EVENTS_RABBIT_ROUTING_KEY.
+/// <c>{event_type}</c> placeholder. Bound from OAUTH2_EVENTS_RABBIT_URL, OAUTH2_EVENTS_RABBIT_EXCHANGE,
+/// OAUTH2_EVENTS_RABBIT_ROUTING_KEY and OAUTH2_EVENTS_SINK_RABBIT_FORMAT.
 /// </summary>
 public sealed record RabbitMqEventSinkOptions : BrokerSinkOptions, IBrokerSinkOptions<RabbitMqEventSinkOptions>
 {
@@ -46,6 +46,11 @@ public sealed record RabbitMqEventSinkOptions : BrokerSinkOptions, IBrokerSinkOp
     public static (RabbitMqEventSinkOptions? Options, string? Problem) FromConfiguration(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        if (!TryFormat(configuration, BackendName, BackendAliases, out var format, out var source, out var problem))
+        {
+            return (null, problem);
+        }
+
         var defaults = new RabbitMqEventSinkOptions();
         var options = defaults with
         {
@@ -53,6 +58,8 @@ public sealed record RabbitMqEventSinkOptions : BrokerSinkOptions, IBrokerSinkOp
             // Set but blank is kept (and refused by Validate): an empty exchange is a mistake, not a default.
             Exchange = configuration[ExchangeKey]?.Trim() ?? defaults.Exchange,
             RoutingKey = configuration[RoutingKeyKey]?.Trim() ?? defaults.RoutingKey,
+            Format = format,
+            Source = source,
         };
         return Checked(options, options.Validate());
     }

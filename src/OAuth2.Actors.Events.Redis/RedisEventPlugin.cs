@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OAuth2.Actors.Events.CloudEvents;
 using StackExchange.Redis;
 
 namespace OAuth2.Actors.Events.Redis;
@@ -7,7 +8,8 @@ namespace OAuth2.Actors.Events.Redis;
 /// <summary>
 /// Appends every envelope to a Redis Stream with <c>XADD</c>: fields <c>event_type</c>, <c>event_id</c>,
 /// <c>idempotency_key</c> (the effective key), <c>correlation_id</c>, <c>producer</c> and <c>payload</c> (the envelope
-/// JSON), with <c>MAXLEN ~ N</c> when configured. A batch's XADDs are written back to back without waiting for each
+/// JSON), with <c>MAXLEN ~ N</c> when configured; in either CloudEvents format (a stream entry has no headers for
+/// binary mode) fields <c>type</c> and <c>id</c> (the CloudEvent's) and <c>cloudevent</c> (the structured-mode JSON). A batch's XADDs are written back to back without waiting for each
 /// reply (one pipelined round trip). The connection starts in the background and reconnects by itself, so the plugin
 /// starts while Redis is down; a failed batch throws and the sink actor retries it with backoff
 /// (<see cref="EventPluginOptions.RetryUntilDelivered"/>), holding later events in its bounded queue meanwhile.
@@ -23,6 +25,17 @@ public sealed class RedisEventPlugin : IEventPlugin, IAsyncDisposable, IDisposab
     private static readonly RedisValue CorrelationIdField = "correlation_id";
     private static readonly RedisValue ProducerField = "producer";
     private static readonly RedisValue PayloadField = "payload";
+
+    /// <summary>The field holding the structured-mode CloudEvent (application/cloudevents+json).</summary>
+    public static readonly RedisValue CloudEventField = "cloudevent";
+
+    /// <summary>The CloudEvent's <c>type</c>, beside <see cref="CloudEventField"/>.</summary>
+    public static readonly RedisValue CloudEventTypeField = "type";
+
+    /// <summary>The CloudEvent's <c>id</c>, beside <see cref="CloudEventField"/>.</summary>
+    public static readonly RedisValue CloudEventIdField = "id";
+
+    private static readonly RedisValue[] CloudEventTypeValues = Enum.GetValues<EventType>().Select(t => (RedisValue)EventCloudEvents.TypeOf(t)).ToArray();
     private static readonly RedisValue[] EventTypeValues = Enum.GetValues<EventType>().Select(t => (RedisValue)EventTypeNames.Name(t)).ToArray();
 
     private readonly RedisEventSinkOptions _options;
@@ -150,7 +163,7 @@ public sealed class RedisEventPlugin : IEventPlugin, IAsyncDisposable, IDisposab
     private Task Add(IDatabaseAsync database, EventEnvelope envelope) =>
         database.StreamAddAsync(
             _stream,
-            Fields(envelope),
+            _options.Format == EventFormat.Envelope ? Fields(envelope) : CloudEventFields(envelope, _options.Source),
             messageId: null,
             maxLength: _options.MaxLength,
             useApproximateMaxLength: _options.MaxLength is not null,
@@ -170,6 +183,18 @@ public sealed class RedisEventPlugin : IEventPlugin, IAsyncDisposable, IDisposab
             new NameValueEntry(CorrelationIdField, envelope.CorrelationId ?? string.Empty),
             new NameValueEntry(ProducerField, envelope.Producer),
             new NameValueEntry(PayloadField, EventJson.SerializeToUtf8(envelope)),
+        ];
+    }
+
+    /// <summary>The stream entry's fields for <paramref name="envelope"/> in either CloudEvents format, from <paramref name="source"/>.</summary>
+    public static NameValueEntry[] CloudEventFields(EventEnvelope envelope, Uri source)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        return
+        [
+            new NameValueEntry(CloudEventTypeField, CloudEventTypeValues[(int)envelope.Event.EventType]),
+            new NameValueEntry(CloudEventIdField, envelope.Event.Id),
+            new NameValueEntry(CloudEventField, EventCloudEvents.AsArray(EventCloudEvents.Structured(envelope, source))),
         ];
     }
 

@@ -5,7 +5,8 @@ namespace OAuth2.Actors.Events.Redis;
 
 /// <summary>
 /// Where and how the Redis Streams sink writes: <c>XADD {Stream} [MAXLEN ~ {MaxLength}] * event_type … payload …</c>.
-/// Bound from OAUTH2_EVENTS_REDIS_URL, OAUTH2_EVENTS_REDIS_STREAM and OAUTH2_EVENTS_REDIS_MAXLEN.
+/// Bound from OAUTH2_EVENTS_REDIS_URL, OAUTH2_EVENTS_REDIS_STREAM, OAUTH2_EVENTS_REDIS_MAXLEN and
+/// OAUTH2_EVENTS_SINK_REDIS_FORMAT.
 /// </summary>
 public sealed record RedisEventSinkOptions : BrokerSinkOptions, IBrokerSinkOptions<RedisEventSinkOptions>
 {
@@ -46,7 +47,8 @@ public sealed record RedisEventSinkOptions : BrokerSinkOptions, IBrokerSinkOptio
             return (null, $"{StreamKey} is empty");
         }
 
-        if (!TryWholeNumber(configuration, MaxLengthKey, 1, long.MaxValue, out var maxLength, out var problem))
+        if (!TryWholeNumber(configuration, MaxLengthKey, 1, long.MaxValue, out var maxLength, out var problem)
+            || !TryFormat(configuration, BackendName, BackendAliases, out var format, out var source, out problem))
         {
             return (null, problem);
         }
@@ -57,6 +59,8 @@ public sealed record RedisEventSinkOptions : BrokerSinkOptions, IBrokerSinkOptio
             Url = TextOrDefault(configuration, UrlKey, defaults.Url),
             Stream = TextOrDefault(configuration, StreamKey, defaults.Stream),
             MaxLength = maxLength,
+            Format = format,
+            Source = source,
         };
         return Checked(options, options.Validate());
     }

@@ -175,4 +175,50 @@ public sealed class EventSinkSettingsTests
 
         public Task<bool> HealthCheckAsync(CancellationToken cancellationToken) => Task.FromResult(true);
     }
+
+    [Theory]
+    [InlineData("envelope", EventFormat.Envelope)]
+    [InlineData("cloudevents", EventFormat.CloudEvents)]
+    [InlineData("CloudEvents-Structured", EventFormat.CloudEventsStructured)]
+    public void EventPipelineSetup_must_give_the_console_sink_its_format_with_the_issuer_as_source(string value, EventFormat expected)
+    {
+        var setup = Build(("OAUTH2_EVENTS_BACKEND", "both"), ("OAUTH2_EVENTS_SINK_CONSOLE_FORMAT", value), ("OAUTH2_ISSUER", "https://auth.example.com/"));
+
+        var console = Assert.IsType<ConsoleEventPlugin>(setup.Plugins.Single(p => p.Name == EventBackends.Console));
+        Assert.Equal(expected, console.Format);
+        Assert.Same(EventSinkPolicy.None, setup.Settings.PolicyOf(EventBackends.Console));
+        Assert.Empty(setup.Warnings);
+    }
+
+    [Fact]
+    public async Task Console_sink_in_a_CloudEvents_format_must_write_one_structured_CloudEvent_per_line()
+    {
+        using var writer = new StringWriter();
+        var plugin = new ConsoleEventPlugin(writer, EventFormat.CloudEvents, new Uri("https://auth.example.com"));
+        var envelope = new EventEnvelope(Event(EventType.ClientValidated), null, null, null, "corr", "oauth2-server", DateTimeOffset.UnixEpoch, new Dictionary<string, string>());
+
+        await plugin.EmitAsync(envelope, CancellationToken.None);
+        await plugin.EmitAsync(envelope, CancellationToken.None);
+
+        var lines = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        var decoded = OAuth2.Actors.Events.CloudEvents.EventCloudEvents.Formatter.DecodeStructuredModeMessage(
+            System.Text.Encoding.UTF8.GetBytes(lines[0].TrimEnd('\r')), new System.Net.Mime.ContentType("application/cloudevents+json"), OAuth2.Actors.Events.CloudEvents.EventCloudEvents.ExtensionAttributes);
+        Assert.Equal("e-1", decoded.Id);
+        Assert.Equal(new Uri("https://auth.example.com"), decoded.Source);
+        Assert.Equal("com.oauth2actors.client.validated", decoded.Type);
+        Assert.Equal("c1", decoded.Subject);
+        Assert.Equal("corr", decoded["correlationid"]);
+    }
+
+    [Theory]
+    [InlineData("OAUTH2_EVENTS_SINK_CONSOLE_FORMAT", "xml", "'xml' is not an event format")]
+    [InlineData("OAUTH2_EVENTS_SINK_IN_MEMORY_FORMAT", "cloudevents", "in_memory sink keeps envelopes")]
+    public void EventPipelineSetup_must_refuse_a_format_it_cannot_use_naming_the_variable(string key, string value, string reason)
+    {
+        var message = Refusal(("OAUTH2_EVENTS_BACKEND", "both"), (key, value));
+
+        Assert.Contains(key, message, StringComparison.Ordinal);
+        Assert.Contains(reason, message, StringComparison.Ordinal);
+    }
 }

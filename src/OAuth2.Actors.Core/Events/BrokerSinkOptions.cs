@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using OAuth2.Actors.Configuration;
 
 namespace OAuth2.Actors.Events;
 
@@ -29,6 +30,12 @@ public abstract record BrokerSinkOptions
 
     public TimeSpan MaxBackoff { get; init; }
 
+    /// <summary>How the sink writes events (OAUTH2_EVENTS_SINK_{SINK}_FORMAT): the envelope, or CloudEvents (docs/cloudevents.md).</summary>
+    public EventFormat Format { get; init; } = EventFormat.Envelope;
+
+    /// <summary>The CloudEvents <c>source</c>: the server's issuer (OAUTH2_ISSUER, see <see cref="IssuerSetting"/>).</summary>
+    public Uri Source { get; init; } = new(IssuerSetting.Effective(null, null, IssuerSetting.DefaultPort));
+
     /// <summary>How the sink actor drives the plugin: every batch is retried until the broker has it.</summary>
     public EventPluginOptions ToPluginOptions() => new()
     {
@@ -46,6 +53,29 @@ public abstract record BrokerSinkOptions
     protected static (TOptions? Options, string? Problem) Checked<TOptions>(TOptions options, string? problem)
         where TOptions : BrokerSinkOptions =>
         problem is null ? (options, null) : (null, problem);
+
+    /// <summary>
+    /// The sink's format (OAUTH2_EVENTS_SINK_{SINK}_FORMAT under its name or an alias) and the CloudEvents source (the
+    /// issuer), or the problem naming the variable. The source is only checked for a CloudEvents format.
+    /// </summary>
+    protected static bool TryFormat(IConfiguration configuration, string sinkName, IEnumerable<string> aliases, out EventFormat format, out Uri source, out string? problem)
+    {
+        source = new(IssuerSetting.Effective(null, null, IssuerSetting.DefaultPort));
+        if (!EventSinkFormatSetting.TryRead(configuration, sinkName, aliases, out format, out problem))
+        {
+            return false;
+        }
+
+        var (configured, sourceProblem) = IssuerSetting.SourceFromConfiguration(configuration);
+        if (configured is not null)
+        {
+            source = configured;
+            return true;
+        }
+
+        problem = format == EventFormat.Envelope ? null : sourceProblem;
+        return problem is null;
+    }
 
     /// <summary>The trimmed value of <paramref name="key"/>, or <paramref name="fallback"/> when it is unset or blank.</summary>
     protected static string TextOrDefault(IConfiguration configuration, string key, string fallback) =>

@@ -5,7 +5,7 @@ using OAuth2.Actors.Events.Log;
 namespace OAuth2.Actors.Server.Configuration;
 
 /// <summary>
-/// The per-sink variables OAUTH2_EVENTS_SINK_{SINK}_TYPES, _MIN_SEVERITY and _RATE, read from configuration by key
+/// The per-sink variables OAUTH2_EVENTS_SINK_{SINK}_TYPES, _MIN_SEVERITY, _RATE and _FORMAT, read from configuration by key
 /// (their names depend on the sinks configured, so no options class binds them). {SINK} is a sink's name upper-cased,
 /// or any spelling OAUTH2_EVENTS_BACKEND accepts for it (RABBIT and RABBITMQ both name the RabbitMQ sink).
 /// </summary>
@@ -16,8 +16,11 @@ public static class EventSinkSettings
     public const string MinSeveritySuffix = "_MIN_SEVERITY";
     public const string RateSuffix = "_RATE";
 
+    /// <summary>How the sink writes events (envelope, cloudevents, cloudevents-structured); read by the sink itself (<see cref="EventSinkFormatSetting"/>).</summary>
+    public const string FormatSuffix = EventSinkFormatSetting.Suffix;
+
     // Longest first: a sink named "x_min" must not read OAUTH2_EVENTS_SINK_X_MIN_SEVERITY as its _SEVERITY.
-    private static readonly string[] Suffixes = [MinSeveritySuffix, TypesSuffix, RateSuffix];
+    private static readonly string[] Suffixes = [MinSeveritySuffix, FormatSuffix, TypesSuffix, RateSuffix];
 
     /// <summary>Variables under <see cref="Prefix"/> that are not per-sink settings.</summary>
     private static readonly HashSet<string> OtherVariables = new(StringComparer.OrdinalIgnoreCase) { "OAUTH2_EVENTS_SINK_BUFFER" };
@@ -44,7 +47,7 @@ public static class EventSinkSettings
             var suffix = Suffixes.FirstOrDefault(s => key.Length > Prefix.Length + s.Length && key.EndsWith(s, StringComparison.OrdinalIgnoreCase));
             if (suffix is null)
             {
-                warnings.Add($"{key}: not a per-sink setting (OAUTH2_EVENTS_SINK_{{SINK}}_TYPES, _MIN_SEVERITY or _RATE); ignored.");
+                warnings.Add($"{key}: not a per-sink setting (OAUTH2_EVENTS_SINK_{{SINK}}_TYPES, _MIN_SEVERITY, _RATE or _FORMAT); ignored.");
                 continue;
             }
 
@@ -77,6 +80,16 @@ public static class EventSinkSettings
             var types = settings.TryGetValue((sink, TypesSuffix), out var t) ? Types(t.Key, t.Value, failures) : [];
             var severity = settings.TryGetValue((sink, MinSeveritySuffix), out var s) ? Severity(s.Key, s.Value, failures) : null;
             var rate = settings.TryGetValue((sink, RateSuffix), out var r) ? Rate(r.Key, r.Value, failures) : null;
+            if (settings.TryGetValue((sink, FormatSuffix), out var f))
+            {
+                Format(sink, f.Key, f.Value, failures);
+            }
+
+            if (types.Length == 0 && severity is null && rate is null)
+            {
+                continue; // only a format: nothing for the log's consumer to filter
+            }
+
             policies[sink] = new EventSinkPolicy(types, severity, rate);
         }
 
@@ -103,6 +116,18 @@ public static class EventSinkSettings
 
         failures.Add($"{key}: '{value}' is not a severity; use {EventSeverities.Names}.");
         return null;
+    }
+
+    private static void Format(string sink, string key, string value, List<string> failures)
+    {
+        if (!EventFormats.TryParse(value, out var format))
+        {
+            failures.Add(EventSinkFormatSetting.Invalid(key, value));
+        }
+        else if (format != EventFormat.Envelope && string.Equals(sink, EventBackends.InMemory, StringComparison.Ordinal))
+        {
+            failures.Add($"{key}: the in_memory sink keeps envelopes (GET /events) and has no other format; use envelope or leave it unset.");
+        }
     }
 
     private static int? Rate(string key, string value, List<string> failures)

@@ -293,19 +293,8 @@ public sealed class OAuth2Options
     [ConfigurationKeyName("OAUTH2_DEFAULT_AUDIENCE")]
     public string? DefaultAudience { get; set; }
 
-    public string EffectiveIssuer
-    {
-        get
-        {
-            if (!string.IsNullOrWhiteSpace(Issuer))
-            {
-                return Issuer.TrimEnd('/');
-            }
-
-            var host = Host is "0.0.0.0" or "::" or "*" or "+" ? "localhost" : Host;
-            return $"http://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{Port}";
-        }
-    }
+    /// <summary>OAUTH2_ISSUER, else http://{host}:{port}: the rule the event sinks share (<see cref="IssuerSetting"/>).</summary>
+    public string EffectiveIssuer => IssuerSetting.Effective(Issuer, Host, Port);
 
     /// <summary>An https issuer: cookies are Secure and requests count as https even behind a TLS-terminating proxy.</summary>
     public bool IssuesOverHttps => EffectiveIssuer.StartsWith("https://", StringComparison.OrdinalIgnoreCase);

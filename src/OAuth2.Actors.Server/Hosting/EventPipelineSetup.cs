@@ -1,3 +1,4 @@
+using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
 using OAuth2.Actors.Events.Log;
 
@@ -40,7 +41,7 @@ public sealed record EventPipelineSetup(EventSettings Settings, IReadOnlyList<IE
                     names.Add(name);
                     break;
                 case EventBackends.Console:
-                    plugins.Add(new ConsoleEventPlugin());
+                    plugins.Add(ConsolePlugin(configuration));
                     names.Add(name);
                     break;
                 default:
@@ -67,6 +68,24 @@ public sealed record EventPipelineSetup(EventSettings Settings, IReadOnlyList<IE
 
         var used = policies.Where(p => names.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         return new EventPipelineSetup(settings with { Backends = names, SinkPolicies = used }, plugins, warnings);
+    }
+
+    /// <summary>The console sink in its OAUTH2_EVENTS_SINK_CONSOLE_FORMAT, its CloudEvents from the issuer.</summary>
+    private static ConsoleEventPlugin ConsolePlugin(IConfiguration configuration)
+    {
+        // The format was checked with the other per-sink settings (SinkPolicies), and the issuer by OAuth2Options.
+        if (!EventSinkFormatSetting.TryRead(configuration, EventBackends.Console, [], out var format, out var problem))
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(EventOptions), [problem!]);
+        }
+
+        var (source, sourceProblem) = IssuerSetting.SourceFromConfiguration(configuration);
+        if (source is null && format != EventFormat.Envelope)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(EventOptions), [sourceProblem!]);
+        }
+
+        return new ConsoleEventPlugin(format: format, source: source);
     }
 
     /// <summary>
