@@ -11,6 +11,6 @@ internal sealed record WebhookPayload(ReadOnlyMemory<byte> Body, string ContentT
     public static WebhookPayload Of(EventEnvelope envelope, EventFormat format, Uri source) => format switch
     {
         EventFormat.Envelope => new WebhookPayload(EventJson.SerializeToUtf8(envelope), Json, []),
-        _ => throw new NotSupportedException("CloudEvents formats arrive with the CloudEvents mapping."),
+        _ => WebhookCloudEvents.Of(envelope, format, source),
     };
 }
