@@ -186,7 +186,7 @@ public sealed class WebhookEndpointPluginSpec : Akka.TestKit.Xunit2.TestKit, IAs
         var request = Assert.Single(_receiver.For("/ok"));
         Assert.Equal(envelope.Event.Id, request.Headers["ce-id"].ToString());
         Assert.Equal("1.0", request.Headers["ce-specversion"].ToString());
-        Assert.Equal("https://issuer.example/", request.Headers["ce-source"].ToString());
+        Assert.Equal("https://issuer.example", request.Headers["ce-source"].ToString());
         Assert.Equal("com.oauth2actors.token.created", request.Headers["ce-type"].ToString());
         Assert.Equal("user-1", request.Headers["ce-subject"].ToString());
         Assert.Equal("corr-1", request.Headers["ce-correlationid"].ToString());
