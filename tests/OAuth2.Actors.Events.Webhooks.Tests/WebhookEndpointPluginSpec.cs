@@ -95,6 +95,32 @@ public sealed class WebhookEndpointPluginSpec : Akka.TestKit.Xunit2.TestKit, IAs
         await Assert.ThrowsAsync<WebhookEndpointDisabledException>(() => plugin.EmitAsync(Support.Envelope(), CancellationToken.None));
         await Task.Delay(500);
         Assert.Single(_receiver.For("/gone"));
+
+        // An admin enables it again (pointing it elsewhere): the event kept as a retry is delivered, same id, attempt 2.
+        await _store.UpdateAsync(_store.Endpoint("wh_1")! with { Enabled = true, Url = _receiver.Url("/ok"), DisabledAt = null, DisabledReason = null }, CancellationToken.None);
+        var redelivered = Assert.Single(await _receiver.WaitFor("/ok", 1));
+        Assert.Equal(envelope.Event.Id, redelivered.Headers["webhook-id"].ToString());
+        var attempts = await AttemptsOf(envelope.Event.Id, 2);
+        Assert.Equal((2, WebhookAttemptOutcome.Delivered), (attempts[1].Attempt, attempts[1].Outcome));
+    }
+
+    [Fact]
+    public async Task An_endpoint_failing_for_longer_than_the_disable_period_is_disabled_and_keeps_the_event()
+    {
+        using var sinks = Support.Sinks(Support.LoopbackSettings with { DisableAfter = TimeSpan.FromMinutes(1) }, _store, _log);
+        sinks.AttachRegion(_region);
+        await _store.CreateAsync(Support.Endpoint("wh_1", _receiver.Url("/fail"), _secret) with { FailingSince = DateTimeOffset.UtcNow.AddHours(-1) }, CancellationToken.None);
+        var envelope = Support.Envelope();
+        await _log.AppendAsync([new LogAppend(envelope)], DateTimeOffset.UtcNow, TimeSpan.FromMinutes(1), CancellationToken.None);
+        await using var plugin = (WebhookEndpointPlugin)sinks.CreatePlugin("webhook:wh_1")!;
+        await plugin.EmitAsync(envelope, CancellationToken.None);
+        _region.ExpectMsg<PauseSink>();
+        var endpoint = _store.Endpoint("wh_1")!;
+        Assert.False(endpoint.Enabled);
+        Assert.Contains("failing", endpoint.DisabledReason, StringComparison.Ordinal);
+        var retry = Assert.Single(_store.Retries);
+        Assert.Equal((2, 1L), (retry.Attempt, retry.Position));
+        Assert.Equal(WebhookAttemptOutcome.EndpointDisabled, (await AttemptsOf(envelope.Event.Id, 1))[0].Outcome);
     }
 
     [Fact]
