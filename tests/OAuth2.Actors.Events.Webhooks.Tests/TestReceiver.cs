@@ -12,7 +12,7 @@ namespace OAuth2.Actors.Events.Webhooks.Tests;
 /// <summary>
 /// A real Kestrel receiver on 127.0.0.1 (port 0) that records each request and answers by path: <c>/ok</c> 204,
 /// <c>/redirect</c> 302 to <c>/target</c>, <c>/gone</c> 410, <c>/throttle</c> 429 with Retry-After: 3, <c>/fail</c> 500,
-/// <c>/fail-then-ok/{n}</c> 500 n times then 200, <c>/hang</c> no answer for 30 s.
+/// <c>/fail-then-ok/{n}</c> 500 n times then 200, <c>/slow</c> 204 after 1.5 s, <c>/hang</c> no answer for 30 s.
 /// </summary>
 internal sealed class TestReceiver : IAsyncDisposable
 {
@@ -89,6 +89,10 @@ internal sealed class TestReceiver : IAsyncDisposable
             case "/throttle":
                 http.Response.StatusCode = 429;
                 http.Response.Headers.RetryAfter = "3";
+                break;
+            case "/slow":
+                await Task.Delay(TimeSpan.FromMilliseconds(1500));
+                http.Response.StatusCode = 204;
                 break;
             case "/hang":
                 await Task.Delay(TimeSpan.FromSeconds(30), http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);

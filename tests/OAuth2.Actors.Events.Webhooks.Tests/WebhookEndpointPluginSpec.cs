@@ -236,14 +236,29 @@ public sealed class WebhookEndpointPluginSpec : Akka.TestKit.Xunit2.TestKit, IAs
     }
 
     [Fact]
-    public async Task A_batch_is_posted_concurrently_and_each_event_once()
+    public async Task A_batch_is_posted_concurrently_and_a_replay_of_it_is_posted_again()
     {
         await _store.CreateAsync(Support.Endpoint("wh_1", _receiver.Url("/ok"), _secret), CancellationToken.None);
         await using var plugin = (WebhookEndpointPlugin)_sinks.CreatePlugin("webhook:wh_1")!;
         var batch = Enumerable.Range(0, 200).Select(_ => Support.Envelope()).ToArray();
         await plugin.EmitBatchAsync(batch, CancellationToken.None);
-        await plugin.EmitBatchAsync(batch, CancellationToken.None); // emitted again after a consumer timeout: not posted twice
         Assert.Equal(200, _receiver.For("/ok").Select(r => r.Headers["webhook-id"].ToString()).Distinct().Count());
-        Assert.Equal(200, _receiver.For("/ok").Count);
+        await plugin.EmitBatchAsync(batch, CancellationToken.None);
+        Assert.Equal(400, _receiver.For("/ok").Count);
+    }
+
+    [Fact]
+    public async Task A_slow_batch_emitted_again_after_the_consumer_stopped_waiting_is_not_posted_twice()
+    {
+        using var sinks = Support.Sinks(Support.LoopbackSettings with { Timeout = TimeSpan.FromSeconds(5) }, _store, _log);
+        await _store.CreateAsync(Support.Endpoint("wh_1", _receiver.Url("/slow"), _secret), CancellationToken.None);
+        await using var plugin = (WebhookEndpointPlugin)sinks.CreatePlugin("webhook:wh_1")!;
+        var batch = Enumerable.Range(0, 4).Select(_ => Support.Envelope()).ToArray();
+        var first = plugin.EmitBatchAsync(batch, CancellationToken.None);
+        await Task.Delay(300);
+        var again = plugin.EmitBatchAsync(batch, CancellationToken.None);
+        await Task.WhenAll(first, again);
+        await plugin.EmitBatchAsync(batch, CancellationToken.None);
+        Assert.Equal(4, _receiver.For("/slow").Count);
     }
 }
