@@ -339,7 +339,7 @@ public sealed class SqlWebhookStoreTests
     private static WebhookEndpoint Endpoint(string id) => new(
         id,
         "https://hooks.example.com/" + id,
-        ["token_created", "sign_in_*"],
+        ["token_created", "user_*"],
         EventFormat.Envelope,
         true,
         null,
