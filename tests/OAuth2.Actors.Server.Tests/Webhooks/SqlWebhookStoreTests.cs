@@ -329,7 +329,9 @@ public sealed class SqlWebhookStoreTests
         await using var connection = await log.Store.Dialect.OpenReaderAsync(None);
         await using var command = EventLogDialect.Command(connection, null, $"SELECT secrets FROM {WebhookSchema.Endpoints} WHERE id = @id");
         EventLogDialect.Add(command, "@id", id);
-        return (string)(await command.ExecuteScalarAsync(None))!;
+        // The stored values, unescaped (JSON writes '+' of base64 as \u002B).
+        var json = (string)(await command.ExecuteScalarAsync(None))!;
+        return string.Join('\n', JsonDocument.Parse(json).RootElement.EnumerateArray().Select(s => s.GetProperty("value").GetString()));
     }
 
     private static string Secret() => WebhookSecret.Prefix + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
