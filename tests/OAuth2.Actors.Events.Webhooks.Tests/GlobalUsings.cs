@@ -1,0 +1,4 @@
+global using Akka.Actor;
+global using OAuth2.Actors.Events;
+global using OAuth2.Actors.Events.Log;
+global using Xunit;
