@@ -358,3 +358,58 @@ public sealed class WebhooksNotEnabledApiTests(TestHostFixture fixture) : HostTe
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 }
+
+/// <summary>Webhooks enabled with an endpoint from the environment (OAUTH2_WEBHOOKS_URL and its variables).</summary>
+public sealed class StaticWebhookServerFixture() : TestHostFixture(
+    ("OAUTH2_EVENTS_BACKEND", "in_memory,webhook"),
+    ("OAUTH2_WEBHOOKS_URL", StaticWebhookApiTests.Url),
+    ("OAUTH2_WEBHOOKS_SECRET", StaticWebhookApiTests.Secret),
+    ("OAUTH2_WEBHOOKS_EVENT_TYPES", "token_created, user_*"),
+    ("OAUTH2_WEBHOOKS_FORMAT", "cloudevents-structured"));
+
+/// <summary>The endpoint configured by the environment: in the API as <c>static</c>, with its settings, read-only.</summary>
+public sealed class StaticWebhookApiTests(StaticWebhookServerFixture fixture) : HostTests<StaticWebhookServerFixture>(fixture)
+{
+    // .invalid never resolves (RFC 2606): nothing leaves the machine.
+    public const string Url = "https://hooks.invalid/static";
+    public static readonly string Secret = WebhookSecret.Prefix + Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+
+    [Fact]
+    public async Task The_static_endpoint_must_be_shown_with_its_environment_settings_and_no_secret()
+    {
+        var text = await Eventually.Until(
+            async () =>
+            {
+                using var response = await Host.Send(HttpMethod.Get, "/admin/api/webhooks/static", await Host.AdminToken());
+                return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsStringAsync() : null;
+            },
+            t => t is not null,
+            "the static endpoint to be stored at start");
+
+        Assert.DoesNotContain(Secret[WebhookSecret.Prefix.Length..], text!, StringComparison.Ordinal);
+        var view = JsonDocument.Parse(text!).RootElement;
+        Assert.Equal("static", view.GetProperty("id").GetString());
+        Assert.True(view.GetProperty("static").GetBoolean());
+        Assert.Equal(Url, view.GetProperty("url").GetString());
+        Assert.Equal(["token_created", "user_*"], view.GetProperty("event_types").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal("cloudevents-structured", view.GetProperty("format").GetString());
+        Assert.True(view.GetProperty("enabled").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("PUT", "")]
+    [InlineData("DELETE", "")]
+    [InlineData("POST", "/rotate-secret")]
+    public async Task The_static_endpoint_must_be_read_only_in_the_api(string method, string suffix)
+    {
+        await Eventually.Until(
+            async () => (await Host.GetJson("/admin/api/webhooks/static", await Host.AdminToken())).Status,
+            s => s == HttpStatusCode.OK,
+            "the static endpoint to be stored at start");
+        var content = method == "PUT" ? new StringContent("""{"enabled": false}""", Encoding.UTF8, "application/json") : null;
+
+        var problem = await WebhookAdminApiTests.Problem(await Host.Send(new HttpMethod(method), "/admin/api/webhooks/static" + suffix, await Host.AdminToken(), content), HttpStatusCode.Conflict);
+
+        Assert.Contains("OAUTH2_WEBHOOKS_URL", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+}
