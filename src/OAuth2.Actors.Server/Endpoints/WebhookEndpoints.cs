@@ -20,13 +20,18 @@ public static class WebhookEndpoints
     public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost(Path, (HttpContext http, IOAuthGateway gateway, IWebhookGateway webhooks, RequestReader reader) =>
-            WithBody(http, gateway, webhooks, reader, "Invalid webhook", WebhookJson.ReadCreate, reply => reply switch
+            WithBody(http, gateway, webhooks, reader, "Invalid webhook", WebhookJson.ReadCreate, reply =>
             {
-                WebhookCreated created => Results.Json(
+                if (reply is not WebhookCreated created)
+                {
+                    return null;
+                }
+
+                SetLocation(http, created.Webhook.Endpoint.Id);
+                return Results.Json(
                     new Dictionary<string, object?>(WebhookJson.View(created.Webhook)) { ["secret"] = created.Secret },
-                    statusCode: StatusCodes.Status201Created),
-                _ => null,
-            }, created => Location(http, ((WebhookCreated)created).Webhook.Endpoint.Id)));
+                    statusCode: StatusCodes.Status201Created);
+            }));
 
         app.MapGet(Path, (HttpContext http, IOAuthGateway gateway, IWebhookGateway webhooks) =>
             Send(http, gateway, webhooks, () => ListWebhooks.Instance, reply => reply is WebhookList list
@@ -50,7 +55,7 @@ public static class WebhookEndpoints
                     return null;
                 }
 
-                Location(http, rotated.Id);
+                SetLocation(http, rotated.Id);
                 return Results.Json(new Dictionary<string, object?>
                 {
                     ["id"] = rotated.Id,
@@ -95,11 +100,8 @@ public static class WebhookEndpoints
 
     private static IResult? View(object? reply) => reply is WebhookView view ? Results.Json(WebhookJson.View(view)) : null;
 
-    private static IResult? Location(HttpContext http, string id)
-    {
+    private static void SetLocation(HttpContext http, string id) =>
         http.Response.Headers.Location = Path + "/" + Uri.EscapeDataString(id);
-        return null;
-    }
 
     /// <summary>
     /// Authorizes, checks webhooks are enabled, asks the admin actor and answers: <paramref name="answer"/> turns the
@@ -123,7 +125,7 @@ public static class WebhookEndpoints
 
     private static async Task<IResult> WithBody<T>(
         HttpContext http, IOAuthGateway gateway, IWebhookGateway webhooks, RequestReader reader, string title,
-        Func<IReadOnlyDictionary<string, JsonElement>, (T? Request, string? Problem)> read, Func<object?, IResult?> answer, Action<object>? onSuccess = null)
+        Func<IReadOnlyDictionary<string, JsonElement>, (T? Request, string? Problem)> read, Func<object?, IResult?> answer)
         where T : class
     {
         if (await AdminApi.Authorize(http, gateway) is { } denied)
@@ -144,13 +146,7 @@ public static class WebhookEndpoints
         }
 
         var reply = await webhooks.Ask(request, http.RequestAborted);
-        if (answer(reply) is { } result)
-        {
-            onSuccess?.Invoke(reply!);
-            return result;
-        }
-
-        return Failure(reply, http);
+        return answer(reply) ?? Failure(reply, http);
     }
 
     private static IResult Failure(object? reply, HttpContext http) =>
