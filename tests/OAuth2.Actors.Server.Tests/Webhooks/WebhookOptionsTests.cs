@@ -186,3 +186,41 @@ public sealed class WebhookOptionsTests
         Assert.Contains(setup.Warnings, w => w.Contains("'webhok'", StringComparison.Ordinal) && w.Contains("webhook", StringComparison.Ordinal));
     }
 }
+
+/// <summary>The validation runs at the host's start: a bad webhook setting stops the server, naming the variable.</summary>
+public sealed class WebhookSettingsStartTests : IDisposable
+{
+    private readonly string _dataDirectory = DataDirectories.New();
+
+    [Fact]
+    public async Task Start_must_fail_naming_the_variable_when_a_webhook_setting_is_unusable()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["OAUTH2_EVENTS_BACKEND"] = "in_memory,webhook",
+            ["OAUTH2_WEBHOOKS_RETRY_SCHEDULE"] = "5s,soon",
+        };
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => TestHost.Start(_dataDirectory, settings));
+
+        var messages = string.Join(" | ", Chain(failure).Select(e => e.Message));
+        Assert.Contains("OAUTH2_WEBHOOKS_RETRY_SCHEDULE '5s,soon' is not a retry schedule", messages, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => DataDirectories.Delete(_dataDirectory);
+
+    private static IEnumerable<Exception> Chain(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            yield return current;
+            if (current is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions.SelectMany(Chain))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+}
