@@ -44,6 +44,7 @@ app.MapKeyEndpoints();
 app.MapHealthEndpoints();
 app.MapEventEndpoints();
 app.MapSinkEndpoints();
+app.MapWebhookEndpoints();
 app.MapBrowserEndpoints();
 app.MapManagementEndpoints();
 app.MapResourceEndpoints();

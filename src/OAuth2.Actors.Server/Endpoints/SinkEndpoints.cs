@@ -11,7 +11,6 @@ namespace OAuth2.Actors.Server.Endpoints;
 public static class SinkEndpoints
 {
     public const string Path = "/admin/api/sinks";
-    private static readonly string[] AdminScope = [Scopes.Admin];
 
     public static IEndpointRouteBuilder MapSinkEndpoints(this IEndpointRouteBuilder app)
     {
@@ -85,12 +84,7 @@ public static class SinkEndpoints
         };
     }
 
-    private static async Task<IResult?> Authorize(HttpContext http, IOAuthGateway gateway)
-    {
-        http.Response.Headers.CacheControl = "no-store";
-        var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), AdminScope, http.ToRequestContext()), http.RequestAborted);
-        return reply is BearerAuthorized ? null : HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response);
-    }
+    private static Task<IResult?> Authorize(HttpContext http, IOAuthGateway gateway) => AdminApi.Authorize(http, gateway);
 
     private static IResult NoSuchSink(string name, IEventGateway events) =>
         Results.Problem(
@@ -101,19 +95,6 @@ public static class SinkEndpoints
                 : $"'{name}' is not a durable sink; the durable sinks are: {string.Join(", ", events.DurableSinks)}.");
 
     /// <summary>A consumer's refusal as ProblemDetails (a replay already running: 409), or 503 when it did not answer.</summary>
-    private static IResult Failure(object? reply, HttpContext http) => reply switch
-    {
-        AdminFailure failure => HttpOutcomes.AdminProblem(failure, http),
-        null => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The sink did not answer in time", detail: "Its consumer may be moving to another node; try again."),
-        OAuthReply unexpected => HttpOutcomes.AdminProblem(unexpected, http),
-        var unexpected => UnexpectedReply(unexpected, http),
-    };
-
-    private static IResult UnexpectedReply(object reply, HttpContext http)
-    {
-        http.RequestServices.GetRequiredService<ServerFailures>().Record();
-        http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SinkEndpoints))
-            .LogError("{Path} got a reply it does not handle: {ReplyType}", http.Request.Path.Value, reply.GetType().Name);
-        return Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: OAuthError.Failed.Error, detail: OAuthError.Failed.Description);
-    }
+    private static IResult Failure(object? reply, HttpContext http) =>
+        AdminApi.Failure(reply, http, "The sink did not answer in time", "Its consumer may be moving to another node; try again.");
 }

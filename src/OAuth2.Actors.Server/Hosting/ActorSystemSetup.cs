@@ -9,6 +9,7 @@ using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Events;
 using OAuth2.Actors.Events.Log;
+using OAuth2.Actors.Events.Webhooks;
 using OAuth2.Actors.Server.EventLog;
 using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Grants;
@@ -69,6 +70,12 @@ public static class ActorSystemSetup
                 .WithGrants(setup)
                 .WithResources(setup)
                 .WithAuth(setup, sp.GetRequiredService<TokenGrants>(), sp.GetRequiredService<ServerFailures>());
+
+            // Webhooks: each endpoint a durable sink of its own (webhook:{id}), managed by this node's WebhookAdmin.
+            if (pipeline.Webhooks && events.Enabled)
+            {
+                builder.WithWebhooks(sp.GetRequiredService<WebhookSinks>());
+            }
 
             extend?.Invoke(builder, sp);
         });

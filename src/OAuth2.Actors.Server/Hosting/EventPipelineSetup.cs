@@ -11,13 +11,32 @@ namespace OAuth2.Actors.Server.Hosting;
 /// </summary>
 public sealed record EventPipelineSetup(EventSettings Settings, IReadOnlyList<IEventPlugin> Plugins, IReadOnlyList<string> Warnings)
 {
+    /// <summary>
+    /// The name that enables webhooks in OAUTH2_EVENTS_BACKEND (<c>in_memory,webhook</c>). No plugin of its own: each
+    /// endpoint is a durable sink that comes and goes at runtime (<c>webhook:{id}</c>), configured by the admin API and
+    /// OAUTH2_WEBHOOKS_*, so it is not one of <see cref="EventSettings.Backends"/> and has no OAUTH2_EVENTS_SINK_WEBHOOK_*.
+    /// </summary>
+    public const string WebhookBackend = "webhook";
+
+    private static readonly IReadOnlyDictionary<string, string> WebhookSpellings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["webhook"] = WebhookBackend,
+        ["webhooks"] = WebhookBackend,
+    };
+
+    /// <summary>True when OAUTH2_EVENTS_BACKEND names <see cref="WebhookBackend"/> (and eventing is enabled).</summary>
+    public bool Webhooks { get; init; }
+
     public static EventPipelineSetup Build(IConfiguration configuration, IEnumerable<IEventBackend> compiled)
     {
         var options = configuration.Get<EventOptions>() ?? new EventOptions();
         System.ComponentModel.DataAnnotations.Validator.ValidateObject(options, new System.ComponentModel.DataAnnotations.ValidationContext(options), validateAllProperties: true);
         var backends = compiled.ToDictionary(b => b.Name, StringComparer.Ordinal);
-        var spellings = EventBackendRegistration.Spellings(backends.Values);
-        var (settings, parsedWarnings) = options.ToSettings(backends.Keys, spellings);
+        var brokerSpellings = EventBackendRegistration.Spellings(backends.Values);
+        var spellings = brokerSpellings.Concat(WebhookSpellings).ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
+        var (parsed, parsedWarnings) = options.ToSettings([.. backends.Keys, WebhookBackend], spellings);
+        var webhooks = parsed.Backends.Contains(WebhookBackend);
+        var settings = parsed with { Backends = parsed.Backends.Where(b => b != WebhookBackend).ToList() };
         var warnings = parsedWarnings.ToList();
         var policies = SinkPolicies(configuration, options, settings, spellings, warnings);
         if (!string.IsNullOrEmpty(configuration["OAUTH2_EVENTS_DEDUP_CAPACITY"]))
@@ -27,7 +46,7 @@ public sealed record EventPipelineSetup(EventSettings Settings, IReadOnlyList<IE
         }
         if (!settings.Enabled)
         {
-            return new EventPipelineSetup(settings with { SinkPolicies = policies }, [], warnings);
+            return new EventPipelineSetup(settings with { SinkPolicies = policies }, [], warnings) { Webhooks = false };
         }
 
         var plugins = new List<IEventPlugin>();
@@ -67,7 +86,7 @@ public sealed record EventPipelineSetup(EventSettings Settings, IReadOnlyList<IE
         }
 
         var used = policies.Where(p => names.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-        return new EventPipelineSetup(settings with { Backends = names, SinkPolicies = used }, plugins, warnings);
+        return new EventPipelineSetup(settings with { Backends = names, SinkPolicies = used }, plugins, warnings) { Webhooks = webhooks };
     }
 
     /// <summary>The console sink in its OAUTH2_EVENTS_SINK_CONSOLE_FORMAT, its CloudEvents from the issuer.</summary>
@@ -102,7 +121,8 @@ public sealed record EventPipelineSetup(EventSettings Settings, IReadOnlyList<IE
         }
 
         var (known, unknown) = EventBackends.Parse(options.Backend, compiledSpellings);
-        var configured = settings.Backends.Concat(known).Concat(unknown.Select(u => u.ToLowerInvariant())).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        var configured = settings.Backends.Concat(known).Concat(unknown.Select(u => u.ToLowerInvariant()))
+            .Where(name => name != WebhookBackend).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
         var (policies, failures, sinkWarnings) = EventSinkSettings.Read(configuration, configured, spellings);
         if (failures.Count > 0)
         {

@@ -12,6 +12,8 @@ public static partial class EventingStartup
         services.AddSingleton(sp => EventPipelineSetup.Build(configuration, sp.GetServices<IEventBackend>()));
         services.AddSingleton(sp => sp.GetRequiredService<EventPipelineSetup>().Settings);
         services.AddSingleton<IEventGateway, EventGateway>();
+        // Webhooks (OAUTH2_EVENTS_BACKEND names webhook): their store starts before the actor system, registered first.
+        services.AddOAuth2Webhooks(configuration);
         services.AddHostedService(sp => new EventingStartupReport(sp.GetRequiredService<EventPipelineSetup>(), sp.GetRequiredService<ILogger<EventingStartupReport>>()));
         return services;
     }

@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Text.Json;
+using OAuth2.Actors.Events.Log;
+using OAuth2.Actors.Events.Webhooks;
+
+namespace OAuth2.Actors.Server.Endpoints;
+
+/// <summary>
+/// <c>/admin/api/webhooks</c>: webhook endpoints managed at runtime (create, list, read, update, delete, rotate the
+/// signing secret), their attempts log and redelivery. Admin scope; errors are ProblemDetails. The handlers only
+/// translate: each asks this node's WebhookAdmin actor through <see cref="IWebhookGateway"/>.
+/// </summary>
+public static class WebhookEndpoints
+{
+    public const string Path = "/admin/api/webhooks";
+
+    /// <summary>Attempts per page when <c>limit</c> is not given.</summary>
+    public const int DefaultAttemptsLimit = 50;
+
+    public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(Path, (HttpContext http, IOAuthGateway gateway, IWebhookGateway webhooks, RequestReader reader) =>
+            WithBody(http, gateway, webhooks, reader, "Invalid webhook", WebhookJson.ReadCreate, reply =>
+            {
+                if (reply is not WebhookCreated created)
+                {
+                    return null;
+                }
+
+                SetLocation(http, created.Webhook.Endpoint.Id);
+                return Results.Json(
+                    new Dictionary<string, object?>(WebhookJson.View(created.Webhook)) { ["secret"] = created.Secret },
+                    statusCode: StatusCodes.Status201Created);
+            }));
+
+        app.MapGet(Path, (HttpContext http, IOAuthGateway gateway, IWebhookGateway webhooks) =>
+            Send(http, gateway, webhooks, () => ListWebhooks.Instance, reply => reply is WebhookList list
+                ? Results.Json(new { webhooks = list.Webhooks.Select(WebhookJson.View) })
+                : null));
+
+        app.MapGet(Path + "/{id}", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks) =>
+            Send(http, gateway, webhooks, () => new GetWebhook(id), View));
+
+        app.MapPut(Path + "/{id}", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks, RequestReader reader) =>
+            WithBody(http, gateway, webhooks, reader, "Invalid webhook", body => WebhookJson.ReadUpdate(id, body), View));
+
+        app.MapDelete(Path + "/{id}", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks) =>
+            Send(http, gateway, webhooks, () => new DeleteWebhook(id), reply => reply is WebhookDeleted ? Results.NoContent() : null));
+
+        app.MapPost(Path + "/{id}/rotate-secret", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks) =>
+            Send(http, gateway, webhooks, () => new RotateWebhookSecret(id), reply =>
+            {
+                if (reply is not WebhookSecretRotated rotated)
+                {
+                    return null;
+                }
+
+                SetLocation(http, rotated.Id);
+                return Results.Json(new Dictionary<string, object?>
+                {
+                    ["id"] = rotated.Id,
+                    ["secret"] = rotated.Secret,
+                    ["previous_secret_expires_at"] = WebhookJson.Time(rotated.PreviousExpiresAt),
+                }, statusCode: StatusCodes.Status201Created);
+            }));
+
+        app.MapGet(Path + "/{id}/attempts", async (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks) =>
+        {
+            var (query, problem) = AttemptsQuery(http.Request.Query, id);
+            if (query is null)
+            {
+                // Authorization first: an anonymous caller learns nothing from a query's problem.
+                return await AdminApi.Authorize(http, gateway) ?? Results.Problem(statusCode: 400, title: "Invalid attempts query", detail: problem);
+            }
+
+            return await Send(http, gateway, webhooks, () => query, reply => reply is WebhookAttempts page
+                ? Results.Json(new Dictionary<string, object?>
+                {
+                    ["id"] = page.Id,
+                    ["attempts"] = page.Attempts.Select(WebhookJson.Attempt),
+                    ["next"] = WebhookJson.Time(page.Next),
+                })
+                : null);
+        });
+
+        app.MapPost(Path + "/{id}/redeliver", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks, RequestReader reader) =>
+            WithBody(http, gateway, webhooks, reader, "Invalid redelivery", body => Redelivery(id, body), reply => reply switch
+            {
+                WebhookRedeliveryScheduled scheduled => Results.Json(
+                    new Dictionary<string, object?> { ["id"] = scheduled.Id, ["event_id"] = scheduled.EventId, ["attempt"] = scheduled.Attempt },
+                    statusCode: StatusCodes.Status202Accepted),
+                SinkReplayStarted started => Results.Json(
+                    new Dictionary<string, object?> { ["id"] = id, ["sink"] = started.Sink, ["from"] = started.From, ["to"] = started.To },
+                    statusCode: StatusCodes.Status202Accepted),
+                _ => null,
+            }));
+
+        return app;
+    }
+
+    private static IResult? View(object? reply) => reply is WebhookView view ? Results.Json(WebhookJson.View(view)) : null;
+
+    private static void SetLocation(HttpContext http, string id) =>
+        http.Response.Headers.Location = Path + "/" + Uri.EscapeDataString(id);
+
+    /// <summary>
+    /// Authorizes, checks webhooks are enabled, asks the admin actor and answers: <paramref name="answer"/> turns the
+    /// reply it expects into a result (null for any other reply, which becomes ProblemDetails).
+    /// </summary>
+    private static async Task<IResult> Send(HttpContext http, IOAuthGateway gateway, IWebhookGateway webhooks, Func<object> request, Func<object?, IResult?> answer)
+    {
+        if (await AdminApi.Authorize(http, gateway) is { } denied)
+        {
+            return denied;
+        }
+
+        if (!webhooks.Enabled)
+        {
+            return NotEnabled();
+        }
+
+        var reply = await webhooks.Ask(request(), http.RequestAborted);
+        return answer(reply) ?? Failure(reply, http);
+    }
+
+    private static async Task<IResult> WithBody<T>(
+        HttpContext http, IOAuthGateway gateway, IWebhookGateway webhooks, RequestReader reader, string title,
+        Func<IReadOnlyDictionary<string, JsonElement>, (T? Request, string? Problem)> read, Func<object?, IResult?> answer)
+        where T : class
+    {
+        if (await AdminApi.Authorize(http, gateway) is { } denied)
+        {
+            return denied;
+        }
+
+        if (!webhooks.Enabled)
+        {
+            return NotEnabled();
+        }
+
+        var (body, problem) = await reader.ReadJson<Dictionary<string, JsonElement>>(http.Request, http.RequestAborted);
+        var (request, readProblem) = body is null ? (null, problem) : read(body);
+        if (request is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: title, detail: readProblem);
+        }
+
+        var reply = await webhooks.Ask(request, http.RequestAborted);
+        return answer(reply) ?? Failure(reply, http);
+    }
+
+    private static IResult Failure(object? reply, HttpContext http) =>
+        AdminApi.Failure(reply, http, "The webhooks did not answer in time", "The database may be slow or unreachable; try again.");
+
+    private static IResult NotEnabled() =>
+        Results.Problem(
+            statusCode: StatusCodes.Status404NotFound,
+            title: "Webhooks are not enabled",
+            detail: "Name webhook in OAUTH2_EVENTS_BACKEND (for example OAUTH2_EVENTS_BACKEND=in_memory,webhook) with eventing enabled, and restart the server. See docs/webhooks.md.");
+
+    private static (GetWebhookAttempts? Query, string? Problem) AttemptsQuery(IQueryCollection query, string id)
+    {
+        if (query.Keys.FirstOrDefault(k => k is not ("event_id" or "limit" or "before")) is { } other)
+        {
+            return (null, $"'{other}' is not an attempts parameter; they are: event_id, limit, before.");
+        }
+
+        var eventId = query.TryGetValue("event_id", out var e) ? e.ToString() : null;
+        if (eventId is { Length: 0 })
+        {
+            return (null, "event_id must not be empty.");
+        }
+
+        var limit = DefaultAttemptsLimit;
+        if (query.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1))
+        {
+            return (null, $"limit '{l}' must be a whole number of 1 or more.");
+        }
+
+        DateTimeOffset? before = null;
+        if (query.TryGetValue("before", out var b))
+        {
+            if (!Rfc3339.TryParse(b, out var time))
+            {
+                return (null, Rfc3339.Problem("before", b));
+            }
+
+            before = time;
+        }
+
+        return (new GetWebhookAttempts(id, eventId, limit, before), null);
+    }
+
+    /// <summary><c>{"event_id": ...}</c> for one event, or <c>{"from": ..., "to": ...}</c> for a range of the log (as a sink's replay).</summary>
+    private static (object? Request, string? Problem) Redelivery(string id, IReadOnlyDictionary<string, JsonElement> body)
+    {
+        if (body.TryGetValue("event_id", out var eventId))
+        {
+            if (body.Count > 1)
+            {
+                return (null, "Give either event_id (one event) or from and to (a range of the log), not both.");
+            }
+
+            return eventId.ValueKind == JsonValueKind.String && eventId.GetString() is { Length: > 0 } value
+                ? (new RedeliverWebhookEvent(id, value), null)
+                : (null, "'event_id' must be a non-empty string: the id of a logged event.");
+        }
+
+        if (body.Count == 0)
+        {
+            return (null, "Give event_id (one event) or from and to (a range of the log: positions or RFC 3339 times).");
+        }
+
+        var (range, problem) = ReplayRange.Parse(body);
+        return range is null ? (null, problem) : (new RedeliverWebhookRange(id, range.From, range.To), null);
+    }
+}
