@@ -144,6 +144,9 @@ internal sealed class FakeEventLogStore : IEventLogStore
             return 0;
         });
 
+    public Task DeleteSinkAsync(string sink, CancellationToken cancellationToken) =>
+        Run(() => _sinks.Remove(sink));
+
     public Task SetSinkPausedAsync(string sink, bool paused, CancellationToken cancellationToken) =>
         Run(() => _sinks[sink] = _sinks[sink] with { Paused = paused });
 

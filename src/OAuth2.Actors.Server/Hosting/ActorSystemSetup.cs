@@ -53,6 +53,7 @@ public static class ActorSystemSetup
             }
 
             var setup = new OAuth2Setup(settings, time, events);
+            var webhooks = pipeline.Webhooks && events.Enabled;
             var tokenActors = options.TokenActors > 0 ? options.TokenActors : Math.Max(2, Environment.ProcessorCount);
 
             builder
@@ -63,7 +64,7 @@ public static class ActorSystemSetup
                 .ConfigureLoggers(l => l.AddLoggerFactory())
                 .WithClusterTransport(options)
                 .WithClusterMembership(options)
-                .WithEventActor(events, time, pipeline.Plugins, sp.GetRequiredService<IEventLogStore>())
+                .WithEventActor(events, time, pipeline.Plugins, sp.GetRequiredService<IEventLogStore>(), webhooks ? [sp.GetRequiredService<WebhookSinks>()] : [])
                 .WithClients(setup)
                 .WithTokens(setup, tokenActors)
                 .WithUsers(setup)
@@ -72,7 +73,7 @@ public static class ActorSystemSetup
                 .WithAuth(setup, sp.GetRequiredService<TokenGrants>(), sp.GetRequiredService<ServerFailures>());
 
             // Webhooks: each endpoint a durable sink of its own (webhook:{id}), managed by this node's WebhookAdmin.
-            if (pipeline.Webhooks && events.Enabled)
+            if (webhooks)
             {
                 builder.WithWebhooks(sp.GetRequiredService<WebhookSinks>());
             }
