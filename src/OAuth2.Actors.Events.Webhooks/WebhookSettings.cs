@@ -34,6 +34,12 @@ public sealed record WebhookSettings
     /// <summary>OAUTH2_WEBHOOKS_MAX_IN_FLIGHT: at most this many deliveries to one endpoint at a time.</summary>
     public int MaxInFlight { get; init; } = 16;
 
+    /// <summary>The CloudEvents <c>source</c> of deliveries in a CloudEvents format: the server's issuer URI (OAUTH2_ISSUER).</summary>
+    public Uri EventSource { get; init; } = new("urn:oauth2-actors");
+
+    /// <summary>How often an endpoint's consumer looks for retries that have fallen due (the schedule's granularity).</summary>
+    public TimeSpan RetryPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The endpoint from OAUTH2_WEBHOOKS_URL (with _SECRET, _EVENT_TYPES, _FORMAT), if set: kept in the store under <see cref="StaticEndpointId"/> at start, read-only in the admin API.</summary>
     public StaticWebhookEndpoint? StaticEndpoint { get; init; }
 
