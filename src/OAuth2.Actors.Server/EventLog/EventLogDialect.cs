@@ -37,11 +37,17 @@ internal abstract class EventLogDialect : IAsyncDisposable
     /// <summary>True when <paramref name="exception"/> is a unique-constraint violation (an event id appended twice).</summary>
     public abstract bool IsUniqueViolation(Exception exception);
 
-    /// <summary>Creates the schema; the default runs <see cref="Schema"/> in one write transaction.</summary>
-    public virtual Task InitializeAsync(CancellationToken cancellationToken) =>
+    /// <summary>Creates the schema (<see cref="Schema"/>).</summary>
+    public Task InitializeAsync(CancellationToken cancellationToken) => CreateAsync(Schema, cancellationToken);
+
+    /// <summary>
+    /// Runs idempotent schema statements (the log's, or another table set kept in the same database, such as the
+    /// webhooks'); the default runs them in one write transaction.
+    /// </summary>
+    public virtual Task CreateAsync(IReadOnlyList<string> statements, CancellationToken cancellationToken) =>
         WriteAsync(false, async (connection, transaction, ct) =>
         {
-            foreach (var statement in Schema)
+            foreach (var statement in statements)
             {
                 await using var command = Command(connection, transaction, statement);
                 await command.ExecuteNonQueryAsync(ct);

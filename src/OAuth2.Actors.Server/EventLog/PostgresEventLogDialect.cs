@@ -55,10 +55,10 @@ internal sealed class PostgresEventLogDialect(DatabaseSettings database) : Event
     public override async Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) =>
         await _source.OpenConnectionAsync(cancellationToken);
 
-    public override Task InitializeAsync(CancellationToken cancellationToken) =>
+    public override Task CreateAsync(IReadOnlyList<string> statements, CancellationToken cancellationToken) =>
         Transaction(SchemaLockKey, async (connection, transaction, ct) =>
         {
-            foreach (var statement in Schema)
+            foreach (var statement in statements)
             {
                 await using var command = Command(connection, transaction, statement);
                 await command.ExecuteNonQueryAsync(ct);

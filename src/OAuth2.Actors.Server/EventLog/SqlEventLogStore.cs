@@ -20,6 +20,9 @@ public sealed partial class SqlEventLogStore : IEventLogStore, IAsyncDisposable
         _dialect = database.IsSqlite ? new SqliteEventLogDialect(database) : new PostgresEventLogDialect(database);
     }
 
+    /// <summary>The database the log is in: other tables kept beside the log (the webhooks') share its connections and writer.</summary>
+    internal EventLogDialect Dialect => _dialect;
+
     /// <summary>For the benchmark: how PostgreSQL inserts a batch (ignored on SQLite).</summary>
     internal void UsePostgresBulkInsert(PostgresEventLogDialect.BulkInsert bulk)
     {
