@@ -43,7 +43,7 @@ public sealed class WebhookSsrfE2ETests(SsrfWebhookServerFixture fixture) : ICla
 }
 
 /// <summary>A server whose environment configures the static endpoint (OAUTH2_WEBHOOKS_URL and _SECRET) on the receiver.</summary>
-public sealed class StaticWebhookServerFixture : WebhookServerFixture
+public sealed class StaticEndpointDeliveryFixture : WebhookServerFixture
 {
     public const string StaticPath = "/static-hook";
 
@@ -60,13 +60,13 @@ public sealed class StaticWebhookServerFixture : WebhookServerFixture
 }
 
 /// <summary>The endpoint configured from the environment delivers like any other and is read-only in the admin API.</summary>
-public sealed class WebhookStaticEndpointE2ETests(StaticWebhookServerFixture fixture) : IClassFixture<StaticWebhookServerFixture>
+public sealed class WebhookStaticEndpointE2ETests(StaticEndpointDeliveryFixture fixture) : IClassFixture<StaticEndpointDeliveryFixture>
 {
     [Fact]
     public async Task The_static_endpoint_receives_signed_events()
     {
         var envelope = await fixture.Host.TokenCreatedEvent();
-        var delivery = await fixture.Receiver.Delivery(StaticWebhookServerFixture.StaticPath, envelope.Id()!);
+        var delivery = await fixture.Receiver.Delivery(StaticEndpointDeliveryFixture.StaticPath, envelope.Id()!);
         WebhookE2E.AssertSigned(delivery, envelope.Id()!, fixture.Secret);
     }
 
@@ -74,7 +74,7 @@ public sealed class WebhookStaticEndpointE2ETests(StaticWebhookServerFixture fix
     public async Task The_static_endpoint_is_listed_and_cannot_be_deleted_or_changed_through_the_API()
     {
         var view = await fixture.Host.GetWebhook("static");
-        Assert.Equal(fixture.Receiver.Url(StaticWebhookServerFixture.StaticPath), view.Str("url"));
+        Assert.Equal(fixture.Receiver.Url(StaticEndpointDeliveryFixture.StaticPath), view.Str("url"));
         Assert.DoesNotContain(fixture.Secret, view.GetRawText(), StringComparison.Ordinal);
         var (listed, list) = await fixture.Host.SendJson(HttpMethod.Get, WebhookE2E.Path, null);
         Assert.Equal(HttpStatusCode.OK, listed);
@@ -87,6 +87,6 @@ public sealed class WebhookStaticEndpointE2ETests(StaticWebhookServerFixture fix
         // Still there and still delivering.
         Assert.Equal("static", (await fixture.Host.GetWebhook("static")).Str("id"));
         var envelope = await fixture.Host.TokenCreatedEvent();
-        await fixture.Receiver.Delivery(StaticWebhookServerFixture.StaticPath, envelope.Id()!);
+        await fixture.Receiver.Delivery(StaticEndpointDeliveryFixture.StaticPath, envelope.Id()!);
     }
 }
