@@ -187,9 +187,10 @@ public sealed partial class WebhookEndpointPlugin : IEventPlugin, IAsyncDisposab
         var now = _time.GetUtcNow();
         if (result.Kind == AttemptKind.Gone)
         {
+            // Disabled first, so the retry loop cannot take the event (due at once) before it knows.
+            await DisableAsync("410 Gone: the endpoint asked for no more deliveries", now).ConfigureAwait(false);
             await ScheduleAsync(eventId, position, attempt + 1, now).ConfigureAwait(false);
             Record(eventId, position, attempt, result, WebhookAttemptOutcome.EndpointDisabled, now);
-            await DisableAsync("410 Gone: the endpoint asked for no more deliveries", now).ConfigureAwait(false);
             return;
         }
 

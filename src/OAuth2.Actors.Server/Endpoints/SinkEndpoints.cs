@@ -43,7 +43,7 @@ public static class SinkEndpoints
                 return denied;
             }
 
-            if (!events.DurableSinks.Contains(name, StringComparer.Ordinal))
+            if (!IsDurableSink(name, events))
             {
                 return NoSuchSink(name, events);
             }
@@ -72,7 +72,7 @@ public static class SinkEndpoints
             return denied;
         }
 
-        if (!events.DurableSinks.Contains(name, StringComparer.Ordinal))
+        if (!IsDurableSink(name, events))
         {
             return NoSuchSink(name, events);
         }
@@ -97,4 +97,8 @@ public static class SinkEndpoints
     /// <summary>A consumer's refusal as ProblemDetails (a replay already running: 409), or 503 when it did not answer.</summary>
     private static IResult Failure(object? reply, HttpContext http) =>
         AdminApi.Failure(reply, http, "The sink did not answer in time", "Its consumer may be moving to another node; try again.");
+
+    /// <summary>A configured durable sink, or a webhook endpoint's (its consumer answers NotFound when the endpoint does not exist).</summary>
+    private static bool IsDurableSink(string name, IEventGateway events) =>
+        events.DurableSinks.Contains(name, StringComparer.Ordinal) || OAuth2.Actors.Events.Webhooks.WebhookEndpoint.IdOfSink(name) is { Length: > 0 };
 }

@@ -21,7 +21,11 @@ public static class WebhookHosting
     {
         services.AddOptions<WebhookOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
-        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<WebhookOptions>>().Value.ToSettings());
+        // CloudEvents' source: the issuer URI, as on every broker sink.
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<WebhookOptions>>().Value.ToSettings() with
+        {
+            EventSource = new Uri(sp.GetRequiredService<IOptions<OAuth2Options>>().Value.EffectiveIssuer, UriKind.Absolute),
+        });
         services.TryAddSingleton<IWebhookStore>(sp => sp.GetRequiredService<IEventLogStore>() is SqlEventLogStore log
             ? new SqlWebhookStore(log, sp.GetRequiredService<ServerSettings>().KeyEncryption)
             : new SqlWebhookStore(DatabaseSettings.From(sp.GetRequiredService<IOptions<OAuth2Options>>().Value), sp.GetRequiredService<ServerSettings>().KeyEncryption));

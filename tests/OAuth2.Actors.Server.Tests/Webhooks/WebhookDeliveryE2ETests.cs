@@ -76,13 +76,15 @@ public sealed class WebhookDeliveryE2ETests(WebhookServerFixture fixture) : ICla
             var newSecret = await Host.RotateSecret(webhook.Id);
             Assert.NotEqual(webhook.Secret, newSecret);
 
+            // A delivery reads its endpoint again at most every second: from then on it signs with both secrets.
+            await Task.Delay(TimeSpan.FromSeconds(1.5));
+
             var envelope = await Host.TokenCreatedEvent();
             var delivery = await Receiver.Delivery(path, envelope.Id()!);
             var signatures = WebhookE2E.Signatures(delivery);
             Assert.Equal(2, signatures.Length);
 
-            Assert.True(WebhookE2E.Verifies(delivery, newSecret), "the delivery does not verify with the new secret");
-            Assert.True(WebhookE2E.Verifies(delivery, webhook.Secret), "the delivery does not verify with the previous secret");
+            // Each signature on its own: StandardWebhooks 1.1.2 checks only the first of a space-separated list.
             Assert.Single(signatures, s => WebhookE2E.Verifies(delivery, newSecret, signature: s));
             Assert.Single(signatures, s => WebhookE2E.Verifies(delivery, webhook.Secret, signature: s));
             Assert.NotEqual(
@@ -322,13 +324,14 @@ public sealed class WebhookDeliveryE2ETests(WebhookServerFixture fixture) : ICla
         var b = await Host.CreateWebhook(Receiver.Url(pathB), TokenCreated);
         try
         {
+            var from = DateTimeOffset.UtcNow.AddSeconds(-1);
             var envelope = await Host.TokenCreatedEvent();
             var id = envelope.Id()!;
             await Receiver.Delivery(pathA, id);
             await Receiver.Delivery(pathB, id);
-            var position = (await Host.WaitForAttempts(a.Id, id, x => x.Count >= 1, "the first attempt"))[0].GetProperty("position").GetInt64();
+            var to = DateTimeOffset.UtcNow.AddSeconds(1);
 
-            var (status, body) = await Host.Redeliver(a.Id, new JsonObject { ["from"] = position, ["to"] = position });
+            var (status, body) = await Host.Redeliver(a.Id, new JsonObject { ["from"] = from.ToString("O"), ["to"] = to.ToString("O") });
             Assert.True(status == HttpStatusCode.Accepted, $"redeliver from/to answered {(int)status}: {body}");
 
             var again = await Receiver.Delivery(pathA, id, count: 2, within: TimeSpan.FromSeconds(30));
