@@ -14,7 +14,9 @@ internal sealed class FakeEventLogStore : IEventLogStore
     private readonly Dictionary<string, SinkCursor> _sinks = new(StringComparer.Ordinal);
     private long _head;
 
-    public volatile bool Failing;
+    public bool Failing { get => Volatile.Read(ref _failing); set => Volatile.Write(ref _failing, value); }
+
+    private bool _failing;
 
     public int Appends { get; private set; }
 
