@@ -53,7 +53,7 @@ public abstract class BackendFallbackTests(BrokerBackend backend)
         await using var host = await TestHost.Start(Settings(backend.Name, backend.UsableUrl), services => services.RemoveAll<IEventBackend>());
 
         var warning = Assert.Single(host.Logs.Warnings, w => w.Contains($"'{backend.Name}'", StringComparison.Ordinal));
-        Assert.Contains("is not in this build, which has: in_memory, console;", warning, StringComparison.Ordinal);
+        Assert.Contains("is not in this build, which has: in_memory, console, webhook;", warning, StringComparison.Ordinal);
         Assert.Contains("falling back to in_memory", warning, StringComparison.Ordinal);
         Assert.DoesNotContain("-p:", warning, StringComparison.Ordinal);
         await AssertRunsOnInMemory(host);
