@@ -67,6 +67,33 @@ public enum WebhookAttemptOutcome
     Refused,
 }
 
+/// <summary>The outcomes' names, as the admin API shows them and the store keeps them (snake_case).</summary>
+public static class WebhookAttemptOutcomes
+{
+    public static string Name(WebhookAttemptOutcome outcome) => outcome switch
+    {
+        WebhookAttemptOutcome.Delivered => "delivered",
+        WebhookAttemptOutcome.Retrying => "retrying",
+        WebhookAttemptOutcome.GaveUp => "gave_up",
+        WebhookAttemptOutcome.EndpointDisabled => "endpoint_disabled",
+        WebhookAttemptOutcome.Refused => "refused",
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
+    };
+
+    public static WebhookAttemptOutcome Parse(string name)
+    {
+        foreach (var outcome in Enum.GetValues<WebhookAttemptOutcome>())
+        {
+            if (Name(outcome) == name)
+            {
+                return outcome;
+            }
+        }
+
+        throw new InvalidDataException($"Unknown webhook attempt outcome '{name}'.");
+    }
+}
+
 /// <summary>
 /// One POST of one event to one endpoint (the attempts log). <paramref name="Attempt"/> counts from 1 per event and
 /// endpoint, a redelivery continuing the count; <paramref name="ResponseBody"/> is truncated (at most 1 KiB).

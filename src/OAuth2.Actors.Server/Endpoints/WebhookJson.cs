@@ -43,7 +43,7 @@ public static class WebhookJson
         ["position"] = a.Position,
         ["attempt"] = a.Attempt,
         ["at"] = Time(a.At),
-        ["outcome"] = Outcome(a.Outcome),
+        ["outcome"] = WebhookAttemptOutcomes.Name(a.Outcome),
         ["status"] = a.Status,
         ["error"] = a.Error,
         ["latency_ms"] = Math.Round(a.Latency.TotalMilliseconds, 3),
@@ -51,15 +51,6 @@ public static class WebhookJson
         ["next_attempt_at"] = Time(a.NextAttemptAt),
     };
 
-    public static string Outcome(WebhookAttemptOutcome outcome) => outcome switch
-    {
-        WebhookAttemptOutcome.Delivered => "delivered",
-        WebhookAttemptOutcome.Retrying => "retrying",
-        WebhookAttemptOutcome.GaveUp => "gave_up",
-        WebhookAttemptOutcome.EndpointDisabled => "endpoint_disabled",
-        WebhookAttemptOutcome.Refused => "refused",
-        _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
-    };
 
     /// <summary>UTC, to the tick: an attempts page's <c>next</c> is given back as <c>before</c> without losing precision.</summary>
     public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);

@@ -86,24 +86,4 @@ internal static class WebhookStoreNames
     public static string TypesJson(IReadOnlyList<string> types) => JsonSerializer.Serialize(types.ToList(), StoredJson.Default.ListString);
 
     public static IReadOnlyList<string> ParseTypes(string json) => JsonSerializer.Deserialize(json, StoredJson.Default.ListString) ?? [];
-
-    public static string Outcome(WebhookAttemptOutcome outcome) => outcome switch
-    {
-        WebhookAttemptOutcome.Delivered => "delivered",
-        WebhookAttemptOutcome.Retrying => "retrying",
-        WebhookAttemptOutcome.GaveUp => "gave_up",
-        WebhookAttemptOutcome.EndpointDisabled => "endpoint_disabled",
-        WebhookAttemptOutcome.Refused => "refused",
-        _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
-    };
-
-    public static WebhookAttemptOutcome ParseOutcome(string value) => value switch
-    {
-        "delivered" => WebhookAttemptOutcome.Delivered,
-        "retrying" => WebhookAttemptOutcome.Retrying,
-        "gave_up" => WebhookAttemptOutcome.GaveUp,
-        "endpoint_disabled" => WebhookAttemptOutcome.EndpointDisabled,
-        "refused" => WebhookAttemptOutcome.Refused,
-        _ => throw new InvalidDataException($"Unknown webhook attempt outcome '{value}'."),
-    };
 }

@@ -246,7 +246,7 @@ public sealed partial class SqlWebhookStore : IWebhookStore, IAsyncDisposable
                     EventLogDialect.Add(command, $"@x{i}", a.Error);
                     EventLogDialect.Add(command, $"@l{i}", a.Latency.Ticks / 10);
                     EventLogDialect.Add(command, $"@b{i}", Truncate(a.ResponseBody));
-                    EventLogDialect.Add(command, $"@o{i}", WebhookStoreNames.Outcome(a.Outcome));
+                    EventLogDialect.Add(command, $"@o{i}", WebhookAttemptOutcomes.Name(a.Outcome));
                     EventLogDialect.Add(command, $"@u{i}", WebhookSchema.Micros(a.NextAttemptAt));
                 }
 
@@ -294,7 +294,7 @@ public sealed partial class SqlWebhookStore : IWebhookStore, IAsyncDisposable
                 reader.IsDBNull(6) ? null : reader.GetString(6),
                 TimeSpan.FromTicks(reader.GetInt64(7) * 10),
                 reader.IsDBNull(8) ? null : reader.GetString(8),
-                WebhookStoreNames.ParseOutcome(reader.GetString(9)),
+                WebhookAttemptOutcomes.Parse(reader.GetString(9)),
                 reader.IsDBNull(10) ? null : WebhookSchema.Time(reader.GetInt64(10))));
         }
 
