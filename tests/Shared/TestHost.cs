@@ -103,15 +103,21 @@ public sealed partial class TestHost : IAsyncDisposable
 
     /// <summary>
     /// Stops this host and starts the server again on the same data directory (and the same database) with the same
-    /// settings.
+    /// settings. <paramref name="whileStopped"/>, if given, runs once the host has stopped and before it starts again (a
+    /// test of what happens to work that falls due while the server is down).
     /// </summary>
-    public async Task<TestHost> Restart()
+    public async Task<TestHost> Restart(Func<Task>? whileStopped = null)
     {
         var ownsDirectory = _ownsDirectory;
         var ownsDatabase = _ownsDatabase;
         _ownsDirectory = false;
         _ownsDatabase = false;
         await DisposeAsync();
+        if (whileStopped is not null)
+        {
+            await whileStopped();
+        }
+
         return await Start(_settings, _services, _kestrel, ownsDirectory, ownsDatabase);
     }
 
