@@ -11,7 +11,7 @@ using OAuth2.Actors.Testing;
 
 // Signed webhook deliveries per second to one endpoint on loopback. The endpoint is the tests' WebhookReceiver (real
 // Kestrel on 127.0.0.1, answering 204); the engine's WebhookEndpointPlugin delivers as the durable sink's consumer drives
-// it: batches of its Options.MaxBatch, Options.Parallelism batches at a time, at most --in-flight requests in flight
+// it (EmitLoggedAsync): batches of its Options.MaxBatch, Options.Parallelism batches at a time, at most --in-flight requests in flight
 // (OAUTH2_WEBHOOKS_MAX_IN_FLIGHT), with the real stores (SqlEventLogStore and SqlWebhookStore on SQLite in a temp
 // directory: the attempts log is written as in the server). Each round measures, one after the other against the same
 // receiver:
@@ -128,12 +128,13 @@ try
         var before = receiver.Count;
         var delivered = plugin.Counters["delivered"];
         var failed = plugin.Counters["failed_attempts"];
-        var batches = events.Chunk(plugin.Options.MaxBatch).ToArray();
+        // As the consumer hands them over: each event with its log position (recorded with its attempt).
+        var batches = events.Select((e, i) => new OAuth2.Actors.Events.Log.LoggedEvent(events.Offset + i + 1, e.ProducedAt, e)).Chunk(plugin.Options.MaxBatch).ToArray();
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(
             batches,
             new ParallelOptions { MaxDegreeOfParallelism = plugin.Options.Parallelism },
-            async (batch, token) => await plugin.EmitBatchAsync(batch, token));
+            async (batch, token) => await plugin.EmitLoggedAsync(batch, token));
         var rate = events.Count / clock.Elapsed.TotalSeconds;
         Check(receiver.Count - before, events.Count, "signed");
         Check(plugin.Counters["delivered"] - delivered, events.Count, "signed (the plugin's delivered counter)");

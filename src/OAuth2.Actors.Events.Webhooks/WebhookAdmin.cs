@@ -13,7 +13,7 @@ namespace OAuth2.Actors.Events.Webhooks;
 /// Requests are handled one at a time (a change to an endpoint cannot interleave with another), their store calls piped
 /// back to itself. At start it keeps the static endpoint (OAUTH2_WEBHOOKS_URL) in the store as the environment says.
 /// </summary>
-public sealed class WebhookAdmin : ReceiveActor, IWithStash, IWithTimers
+public sealed partial class WebhookAdmin : ReceiveActor, IWithStash, IWithTimers
 {
     /// <summary>How long a view waits for the sink's consumer to tell its state (null in the view past it).</summary>
     public static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(2);
@@ -264,99 +264,6 @@ public sealed class WebhookAdmin : ReceiveActor, IWithStash, IWithTimers
         return [new WebhookSecret(secret, now, null), .. kept];
     }
 
-    private async Task<object> AttemptsAsync(GetWebhookAttempts m)
-    {
-        if (m.Limit is < 1 or > MaxAttemptsPage)
-        {
-            return BadRequest("Invalid limit", $"limit must be between 1 and {MaxAttemptsPage}.");
-        }
-
-        if (await _store.GetAsync(m.Id, CancellationToken.None).ConfigureAwait(false) is null)
-        {
-            return NotFound(m.Id);
-        }
-
-        var page = await _store.AttemptsAsync(m.Id, string.IsNullOrWhiteSpace(m.EventId) ? null : m.EventId, m.Limit, m.Before, CancellationToken.None).ConfigureAwait(false);
-        return new WebhookAttempts(m.Id, page, page.Count == m.Limit ? page[^1].At : null);
-    }
-
-    private async Task<object> RedeliverEventAsync(RedeliverWebhookEvent m)
-    {
-        if (string.IsNullOrWhiteSpace(m.EventId))
-        {
-            return BadRequest("Invalid redelivery", "event_id is required.");
-        }
-
-        if (await _store.GetAsync(m.Id, CancellationToken.None).ConfigureAwait(false) is null)
-        {
-            return NotFound(m.Id);
-        }
-
-        if (await _log.FindAsync(m.EventId, CancellationToken.None).ConfigureAwait(false) is not { } logged)
-        {
-            return new AdminFailure(FailureKind.NotFound, "Event not found", $"No event '{m.EventId}' is in the event log (it may have been purged by retention).");
-        }
-
-        var attempt = await _store.LastAttemptAsync(m.Id, m.EventId, CancellationToken.None).ConfigureAwait(false) + 1;
-        await _store.ScheduleRetriesAsync([new WebhookRetry(m.Id, m.EventId, logged.Position, attempt, _time.GetUtcNow())], CancellationToken.None).ConfigureAwait(false);
-        return new WebhookRedeliveryScheduled(m.Id, m.EventId, attempt);
-    }
-
-    private async Task<object> RedeliverRangeAsync(RedeliverWebhookRange m)
-    {
-        if (await _store.GetAsync(m.Id, CancellationToken.None).ConfigureAwait(false) is null)
-        {
-            return NotFound(m.Id);
-        }
-
-        try
-        {
-            return await _region.Ask<object>(new ReplaySink(WebhookEndpoint.SinkNameOf(m.Id), m.From, m.To), CommandTimeout).ConfigureAwait(false);
-        }
-        catch (AskTimeoutException)
-        {
-            return new AdminFailure(FailureKind.Unavailable, "Sink unavailable", $"The sink of webhook '{m.Id}' did not answer in time; try again.");
-        }
-    }
-
-    /// <summary>Keeps the endpoint configured by the environment in the store (id <c>static</c>), or removes it when the environment no longer names one.</summary>
-    private async Task<object> EnsureStaticAsync()
-    {
-        var existing = await _store.GetAsync(WebhookSettings.StaticEndpointId, CancellationToken.None).ConfigureAwait(false);
-        if (_settings.StaticEndpoint is not { } configured)
-        {
-            if (existing is not null)
-            {
-                await RetireAsync(WebhookSettings.StaticEndpointId).ConfigureAwait(false);
-            }
-
-            return Done.Instance;
-        }
-
-        var now = _time.GetUtcNow();
-        if (existing is null)
-        {
-            var created = new WebhookEndpoint(
-                WebhookSettings.StaticEndpointId, configured.Url, Types(configured.EventTypes), configured.Format, true, "Configured by OAUTH2_WEBHOOKS_URL",
-                [new WebhookSecret(configured.Secret, now, null)], now, now, null, null, null);
-            await _store.CreateAsync(created, CancellationToken.None).ConfigureAwait(false);
-            _logger.Info("Webhook endpoint {EndpointId} configured from the environment for {Url}", created.Id, created.Url);
-        }
-        else if (existing.Url != configured.Url || !existing.EventTypes.SequenceEqual(Types(configured.EventTypes)) || existing.Format != configured.Format
-            || existing.Secrets.Count == 0 || existing.Secrets[0].Value != configured.Secret)
-        {
-            var secrets = existing.Secrets.Count > 0 && existing.Secrets[0].Value == configured.Secret
-                ? existing.Secrets
-                : Rotate(existing.Secrets, configured.Secret, now, _settings.SecretOverlap);
-            await _store.UpdateAsync(existing with { Url = configured.Url, EventTypes = Types(configured.EventTypes), Format = configured.Format, Secrets = secrets, UpdatedAt = now }, CancellationToken.None).ConfigureAwait(false);
-            _logger.Info("Webhook endpoint {EndpointId} updated from the environment ({Url})", existing.Id, configured.Url);
-        }
-
-        var sink = WebhookEndpoint.SinkNameOf(WebhookSettings.StaticEndpointId);
-        await _log.EnsureSinksAsync([sink], CancellationToken.None).ConfigureAwait(false);
-        _region.Tell(new KeepSinkRunning(sink), ActorRefs.NoSender);
-        return Done.Instance;
-    }
 
     // ---- Helpers
 
@@ -395,51 +302,6 @@ public sealed class WebhookAdmin : ReceiveActor, IWithStash, IWithTimers
 
         await _log.SetSinkPausedAsync(sink, paused, CancellationToken.None).ConfigureAwait(false);
     }
-
-    /// <summary>The endpoint as a view shows it: the secrets' dates, never their values.</summary>
-    private static WebhookEndpoint Redacted(WebhookEndpoint endpoint) =>
-        endpoint with { Secrets = endpoint.Secrets.Select(s => s with { Value = string.Empty }).ToArray() };
-
-    private static IReadOnlyList<string> Types(IReadOnlyList<string> types) => types.Select(t => t.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-
-    private AdminFailure? ValidateUrl(string? url) =>
-        WebhookUrl.Validate(url, _settings.AllowHttp) is { } problem ? BadRequest("Invalid webhook URL", problem) : null;
-
-    internal static AdminFailure? ValidateTypes(IReadOnlyList<string>? types)
-    {
-        if (types is null)
-        {
-            return BadRequest("Invalid event types", "event_types must be a list of event type names or globs (empty: every type).");
-        }
-
-        foreach (var type in types)
-        {
-            if (string.IsNullOrWhiteSpace(type))
-            {
-                return BadRequest("Invalid event types", "event_types holds an empty entry.");
-            }
-
-            if (!EventSinkPolicy.MatchesAnyType(type))
-            {
-                return BadRequest("Invalid event types", $"'{type.Trim()}' matches no event type (they are: {string.Join(", ", EventTypeNames.All)}).");
-            }
-        }
-
-        return null;
-    }
-
-    private static AdminFailure? ValidateFormat(EventFormat format) =>
-        Enum.IsDefined(format) ? null : BadRequest("Invalid format", $"Unknown format; use one of: {EventFormats.Names}.");
-
-    private static AdminFailure? ValidateDescription(string? description) =>
-        description is { Length: > MaxDescriptionLength } ? BadRequest("Invalid description", $"description is longer than {MaxDescriptionLength} characters.") : null;
-
-    private static AdminFailure BadRequest(string title, string detail) => new(FailureKind.BadRequest, title, detail);
-
-    private static AdminFailure NotFound(string id) => new(FailureKind.NotFound, "Webhook not found", $"No webhook endpoint has the id '{id}'.");
-
-    private static AdminFailure StaticConflict(string what) =>
-        new(FailureKind.Conflict, "Static webhook", $"The endpoint '{WebhookSettings.StaticEndpointId}' is configured by OAUTH2_WEBHOOKS_URL and cannot be {what} through the API; change the environment instead.");
 
     private sealed record Completed(object Reply, IActorRef ReplyTo) : INoSerializationVerificationNeeded;
 

@@ -154,6 +154,35 @@ public sealed class WebhookEndpointPluginSpec : Akka.TestKit.Xunit2.TestKit, IAs
     }
 
     [Fact]
+    public async Task Events_handed_over_from_the_log_are_recorded_with_their_log_position_on_every_attempt()
+    {
+        await _store.CreateAsync(Support.Endpoint("wh_1", _receiver.Url("/fail-then-ok/1"), _secret, null, EventFormat.Envelope), CancellationToken.None);
+        var earlier = Support.Envelope();
+        var envelope = Support.Envelope();
+        await _log.AppendAsync([new LogAppend(earlier), new LogAppend(envelope)], DateTimeOffset.UtcNow, TimeSpan.FromMinutes(1), CancellationToken.None);
+        var logged = (await _log.FindAsync(envelope.Event.Id, CancellationToken.None))!;
+        Assert.True(logged.Position > 1);
+        await using var plugin = (WebhookEndpointPlugin)_sinks.CreatePlugin("webhook:wh_1")!;
+
+        await plugin.EmitLoggedAsync([logged], CancellationToken.None);
+
+        var attempts = await AttemptsOf(envelope.Event.Id, 2);
+        Assert.Equal([WebhookAttemptOutcome.Retrying, WebhookAttemptOutcome.Delivered], attempts.Select(a => a.Outcome));
+        Assert.All(attempts, a => Assert.Equal(logged.Position, a.Position));
+    }
+
+    [Fact]
+    public async Task The_sink_waits_for_a_batch_as_long_as_its_requests_may_take()
+    {
+        var settings = Support.LoopbackSettings with { Timeout = TimeSpan.FromSeconds(15) };
+        using var sinks = Support.Sinks(settings, _store, _log);
+        await using var plugin = new WebhookEndpointPlugin("wh_1", sinks);
+
+        // Its batches wait for the others' requests: the server's 5 s plugin timeout would re-emit them meanwhile.
+        Assert.True(plugin.Options.Timeout > settings.Timeout * plugin.Options.Parallelism);
+    }
+
+    [Fact]
     public async Task After_the_last_retry_of_the_schedule_the_event_is_given_up_and_the_response_body_is_truncated()
     {
         var (plugin, envelope) = await Deliver("/fail");

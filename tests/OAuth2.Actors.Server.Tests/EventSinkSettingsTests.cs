@@ -108,6 +108,17 @@ public sealed class EventSinkSettingsTests
         Assert.Contains(reason, message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("OAUTH2_EVENTS_SINK_WEBHOOK_FORMAT", "cloudevents")]
+    [InlineData("OAUTH2_EVENTS_SINK_WEBHOOKS_TYPES", "token_*")]
+    public void EventPipelineSetup_must_refuse_per_sink_settings_for_webhooks_and_point_to_the_endpoints_own(string key, string value)
+    {
+        var message = Refusal(("OAUTH2_EVENTS_BACKEND", "in_memory,webhook"), (key, value));
+
+        Assert.Contains(key, message, StringComparison.Ordinal);
+        Assert.Contains("OAUTH2_WEBHOOKS_FORMAT", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void EventPipelineSetup_must_refuse_one_setting_given_under_two_spellings()
     {

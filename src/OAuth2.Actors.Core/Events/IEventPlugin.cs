@@ -53,6 +53,22 @@ public sealed record EventPluginOptions
     public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long one emit may take before the sink counts it failed and emits it again; null: the server's
+    /// <c>OAUTH2_EVENTS_PLUGIN_TIMEOUT_MS</c>. A plugin whose destination is allowed longer (a webhook's own timeout) says so here.
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
+}
+
+/// <summary>
+/// A plugin that a durable sink's consumer hands each event with its log position and append time (the webhook sink
+/// records the position with every attempt and schedules retries by it). Used instead of <see cref="IEventPlugin.EmitBatchAsync"/>
+/// when the sink is fed from the event log; without the log, the plain emits are used.
+/// </summary>
+public interface ILoggedEventPlugin : IEventPlugin
+{
+    Task EmitLoggedAsync(IReadOnlyList<Log.LoggedEvent> batch, CancellationToken cancellationToken);
 }
 
 /// <summary>A plugin whose events can be read back (the in-memory store behind <c>GET /events</c>).</summary>

@@ -28,7 +28,7 @@ public sealed class PluginSinkActor : ReceiveActor
     public PluginSinkActor(IEventPlugin plugin, int bufferSize, TimeSpan timeout)
     {
         _plugin = plugin;
-        _timeout = timeout;
+        _timeout = plugin.Options.Timeout ?? timeout;
         _queue = Channel.CreateBounded<EventEnvelope>(new BoundedChannelOptions(bufferSize)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite then answers false, which is our "dropped".

@@ -319,7 +319,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
         var revoked = _revoked;
         revoked.Confirm(key, expiresAtUnix);
         // Recording a revocation twice records it once: safe to ask again if sharding dropped the first (IdempotentAsk).
-        _revocations.AskTwice<RevocationRecorded>(RecordRevocation.For(key, expiresAtUnix, owner), _settings.RequestTimeout)
+        _revocations.AskRepeating<RevocationRecorded>(RecordRevocation.For(key, expiresAtUnix, owner), _settings.RequestTimeout)
             .ContinueWith(t =>
             {
                 if (t.IsCompletedSuccessfully)

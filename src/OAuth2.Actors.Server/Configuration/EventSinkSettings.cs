@@ -58,6 +58,13 @@ public static class EventSinkSettings
 
             var written = key[Prefix.Length..^suffix.Length];
             var sink = spellings.TryGetValue(written, out var canonical) ? canonical : written.ToLowerInvariant();
+            if (string.Equals(sink, Hosting.EventPipelineSetup.WebhookBackend, StringComparison.Ordinal))
+            {
+                failures.Add($"{key}: webhook endpoints have no per-sink settings; each has its own event_types and format "
+                    + "(the admin API, or OAUTH2_WEBHOOKS_EVENT_TYPES and OAUTH2_WEBHOOKS_FORMAT for the static endpoint).");
+                continue;
+            }
+
             if (!configured.Contains(sink, StringComparer.OrdinalIgnoreCase))
             {
                 failures.Add($"{key}: '{sink}' is not a configured sink (OAUTH2_EVENTS_BACKEND gives: {string.Join(", ", configured)}).");

@@ -101,13 +101,17 @@ public sealed class RateLimitPolicies : IDisposable
             return true;
         }
 
-        using var probe = _clientAuthFailures.AttemptAcquire(SourceOf(http), 0);
-        if (probe.IsAcquired)
+        // A whole permit left, i.e. room to record one more failure. Not a zero-permit probe: the token bucket refills by
+        // fractions between its periods, and any fraction above zero would let that probe through.
+        var source = SourceOf(http);
+        if (_clientAuthFailures.GetStatistics(source) is not { CurrentAvailablePermits: < 1 })
         {
             return true;
         }
 
-        retryAfter = RetryAfter(probe, ClientAuthFailuresPerMinute);
+        // The next whole permit comes back within one replenishment period.
+        var period = PerMinute(ClientAuthFailuresPerMinute).ReplenishmentPeriod;
+        retryAfter = period < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : period;
         return false;
     }
 

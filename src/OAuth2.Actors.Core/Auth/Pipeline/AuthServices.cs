@@ -43,7 +43,7 @@ public sealed record AuthServices(
     public Task<T> Ask<T>(IActorRef actor, object message) => actor.Ask<T>(message, Settings.RequestTimeout);
 
     /// <summary>For a question an entity may safely be asked twice (<see cref="IdempotentAsk"/>).</summary>
-    public Task<T> AskIdempotent<T>(IActorRef actor, object message) => actor.AskTwice<T>(message, Settings.RequestTimeout);
+    public Task<T> AskIdempotent<T>(IActorRef actor, object message) => actor.AskRepeating<T>(message, Settings.RequestTimeout);
 
     /// <summary>The node's token actors, a pool on every node: asked without Akka's Ask bookkeeping (<see cref="LocalAsk"/>).</summary>
     public Task<T> AskTokens<T>(object message) => Tokens.AskLocal<T>(message, Settings.RequestTimeout);

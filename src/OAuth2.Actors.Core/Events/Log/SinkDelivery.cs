@@ -39,7 +39,7 @@ internal sealed class SinkDelivery : IDisposable
     public SinkDelivery(IEventPlugin plugin, int capacity, TimeSpan timeout, long cursor, ILoggingAdapter log, Func<bool> mayDeliver, Action roomFreed)
     {
         _plugin = plugin;
-        _timeout = timeout;
+        _timeout = plugin.Options.Timeout ?? timeout;
         _log = log;
         _mayDeliver = mayDeliver;
         _roomFreed = roomFreed;
@@ -122,7 +122,7 @@ internal sealed class SinkDelivery : IDisposable
 
             try
             {
-                var emit = envelopes.Count == 1 ? _plugin.EmitAsync(envelopes[0], _stopping.Token) : _plugin.EmitBatchAsync(envelopes, _stopping.Token);
+                var emit = Emit(items, envelopes);
                 if (!emit.IsCompletedSuccessfully)
                 {
                     await emit.WaitAsync(_timeout, _stopping.Token);
@@ -153,6 +153,25 @@ internal sealed class SinkDelivery : IDisposable
 
         // Stopping: the batch is not acknowledged, so whoever consumes the sink next delivers it again.
         return [];
+    }
+
+    private Task Emit(List<SinkItem> items, List<EventEnvelope> envelopes)
+    {
+        if (_plugin is ILoggedEventPlugin logged)
+        {
+            var batch = new List<LoggedEvent>(envelopes.Count);
+            foreach (var item in items)
+            {
+                if (item.Envelope is { } envelope)
+                {
+                    batch.Add(new LoggedEvent(item.Position, item.AppendedAt, envelope));
+                }
+            }
+
+            return logged.EmitLoggedAsync(batch, _stopping.Token);
+        }
+
+        return envelopes.Count == 1 ? _plugin.EmitAsync(envelopes[0], _stopping.Token) : _plugin.EmitBatchAsync(envelopes, _stopping.Token);
     }
 
     private async Task Pause(TimeSpan delay)
