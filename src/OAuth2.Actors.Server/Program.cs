@@ -14,6 +14,7 @@ builder.Services.AddSingleton<RequestReader>();
 builder.Services.AddSingleton<IOAuthGateway, OAuthGateway>();
 builder.Services.AddSingleton<PersistenceProbe>();
 builder.Services.AddSingleton(HealthProbes.Create);
+builder.Services.AddSingleton<RequestDrain>();
 builder.Services.AddHostedService<BootstrapService>();
 builder.Services.AddHostedService<ClusterTransportWarning>();
 builder.Services.AddProblemDetails();
@@ -25,6 +26,7 @@ builder.AddOAuth2WebHost();
 
 var app = builder.Build();
 
+app.UseRequestDrain();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCorrelation();

@@ -12,8 +12,14 @@ public static class HealthEndpoints
     {
         // server_errors: requests that failed because of the server itself (bugs, logged with their stack trace).
         app.MapGet("/health", (ServerFailures failures) => Results.Json(new { status = "healthy", server_errors = failures.Count }));
-        app.MapGet("/ready", async (HttpContext http, HealthProbes probes, IOAuthGateway gateway) =>
+        app.MapGet("/ready", async (HttpContext http, HealthProbes probes, IOAuthGateway gateway, RequestDrain drain) =>
         {
+            if (drain.Draining)
+            {
+                // Stopping: finishing the requests under way before leaving the cluster; send no more.
+                return Results.Json(new Dictionary<string, object?> { ["status"] = "stopping" }, statusCode: 503);
+            }
+
             var report = await probes.Readiness.Get(http.RequestAborted);
             var status = report.Ready ? "ready" : "not_ready";
             var statusCode = report.Ready ? 200 : 503;

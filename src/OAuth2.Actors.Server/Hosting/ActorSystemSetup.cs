@@ -72,6 +72,12 @@ public static class ActorSystemSetup
                 .WithResources(setup)
                 .WithAuth(setup, sp.GetRequiredService<TokenGrants>(), sp.GetRequiredService<ServerFailures>());
 
+            // A stopping node finishes the requests it is serving before it hands its shards off and leaves.
+            if (sp.GetService<RequestDrain>() is { } drain)
+            {
+                builder.WithRequestDrain(drain, settings.RequestTimeout, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RequestDrain>());
+            }
+
             // Webhooks: each endpoint a durable sink of its own (webhook:{id}), managed by this node's WebhookAdmin.
             if (webhooks)
             {
