@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Akka.Event;
 using OAuth2.Actors.Auth;
 using OAuth2.Actors.Events.Log;

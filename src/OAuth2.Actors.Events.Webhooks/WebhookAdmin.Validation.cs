@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using Akka.Event;
 using OAuth2.Actors.Auth;
 using OAuth2.Actors.Events.Log;
 using OAuth2.Actors.Protocol;

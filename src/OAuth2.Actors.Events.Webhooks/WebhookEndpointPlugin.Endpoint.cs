@@ -6,6 +6,9 @@ namespace OAuth2.Actors.Events.Webhooks;
 /// <summary>The endpoint as deliveries see it, read again from the store at most every <see cref="ReloadInterval"/>.</summary>
 public sealed partial class WebhookEndpointPlugin
 {
+    /// <summary>Bumped by every change this plugin makes to the cached endpoint (under <c>_lock</c>).</summary>
+    private long _cacheVersion;
+
     private EndpointState? Current => Volatile.Read(ref _cached)?.State;
 
     private async Task<EndpointState?> EndpointAsync(CancellationToken cancellationToken)
@@ -21,7 +24,7 @@ public sealed partial class WebhookEndpointPlugin
         {
             if (_loading is null || _loading.IsCompleted)
             {
-                _loading = LoadAsync();
+                _loading = LoadAsync(_cacheVersion);
             }
 
             loading = _loading;
@@ -39,15 +42,34 @@ public sealed partial class WebhookEndpointPlugin
         }
     }
 
-    private async Task<Cached> LoadAsync()
+    /// <summary>
+    /// Reads the endpoint. A read that began before this plugin changed the endpoint itself (disabled it after a 410, say)
+    /// may return the row from before the change: it is then dropped, not cached over the newer state.
+    /// </summary>
+    private async Task<Cached> LoadAsync(long version)
     {
         var endpoint = await _store.GetAsync(_id, CancellationToken.None).ConfigureAwait(false);
-        var cached = new Cached(endpoint is null ? null : EndpointState.Of(endpoint), _time.GetTimestamp());
-        Volatile.Write(ref _cached, cached);
-        return cached;
+        var loaded = new Cached(endpoint is null ? null : EndpointState.Of(endpoint), _time.GetTimestamp());
+        lock (_lock)
+        {
+            if (_cacheVersion != version && Volatile.Read(ref _cached) is { } newer)
+            {
+                return newer;
+            }
+
+            Volatile.Write(ref _cached, loaded);
+            return loaded;
+        }
     }
 
-    private void SetCached(WebhookEndpoint endpoint) => Volatile.Write(ref _cached, new Cached(EndpointState.Of(endpoint), _time.GetTimestamp()));
+    private void SetCached(WebhookEndpoint endpoint)
+    {
+        lock (_lock)
+        {
+            _cacheVersion++;
+            Volatile.Write(ref _cached, new Cached(EndpointState.Of(endpoint), _time.GetTimestamp()));
+        }
+    }
 
     private void UpdateCached(Func<WebhookEndpoint, WebhookEndpoint> change)
     {
@@ -55,6 +77,7 @@ public sealed partial class WebhookEndpointPlugin
         {
             if (Volatile.Read(ref _cached) is { State: { } state } cached)
             {
+                _cacheVersion++;
                 Volatile.Write(ref _cached, cached with { State = state with { Endpoint = change(state.Endpoint) } });
             }
         }

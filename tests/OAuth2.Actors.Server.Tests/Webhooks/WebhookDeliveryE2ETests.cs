@@ -283,6 +283,9 @@ public sealed class WebhookDeliveryE2ETests(WebhookServerFixture fixture) : ICla
             Assert.Equal(2, attempts[1].Int("attempt"));
             Assert.Equal(200, attempts[1].Int("status"));
             Assert.Equal("delivered", attempts[1].Str("outcome"));
+            // Both at the event's place in the log (the first attempt too: the consumer hands the position over).
+            Assert.True(failed.GetProperty("position").GetInt64() > 0, failed.ToString());
+            Assert.Equal(failed.GetProperty("position").GetInt64(), attempts[1].GetProperty("position").GetInt64());
 
             // The endpoint's whole log holds them too, newest first.
             var all = await Host.Attempts(webhook.Id);
