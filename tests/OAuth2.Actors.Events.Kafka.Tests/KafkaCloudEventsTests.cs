@@ -10,20 +10,27 @@ namespace OAuth2.Actors.Events.Kafka.Tests;
 /// </summary>
 public sealed class KafkaCloudEventsTests
 {
+    /// <summary>The Kafka sink in <paramref name="format"/> produces the envelopes to a fresh mock-cluster topic; its records, read back.</summary>
+    private static async Task<IReadOnlyList<KafkaRecord>> ProduceAndRead(string topicPrefix, EventFormat format, EventEnvelope[] envelopes)
+    {
+        var (brokers, topic) = KafkaBrokers.MockTopic(topicPrefix);
+        var (plugin, problem) = KafkaEventPlugin.Create(new KafkaSinkOptions { Brokers = brokers, Topic = topic, Format = format, Source = CloudEventChecks.Source });
+        Assert.Null(problem);
+        using var _ = plugin;
+
+        await plugin!.EmitBatchAsync(envelopes, CancellationToken.None);
+
+        return await KafkaTopicReader.ReadUntil(brokers, topic, legacyBroker: false, r => r.Count >= envelopes.Length, TimeSpan.FromSeconds(30), "every event");
+    }
+
     [Theory]
     [InlineData(EventFormat.CloudEvents)]
     [InlineData(EventFormat.CloudEventsStructured)]
     public async Task Kafka_sink_in_a_CloudEvents_format_must_produce_records_the_Kafka_binding_reads_back(EventFormat format)
     {
-        var (brokers, topic) = KafkaBrokers.MockTopic("oauth2-ce");
-        var (plugin, problem) = KafkaEventPlugin.Create(new KafkaSinkOptions { Brokers = brokers, Topic = topic, Format = format, Source = CloudEventChecks.Source });
-        Assert.Null(problem);
-        using var _ = plugin;
         var envelopes = new[] { CloudEventChecks.Rich(), CloudEventChecks.Bare(), CloudEventChecks.Rich(EventType.AuthorizationCodeCreated) };
 
-        await plugin!.EmitBatchAsync(envelopes, CancellationToken.None);
-
-        var records = await KafkaTopicReader.ReadUntil(brokers, topic, legacyBroker: false, r => r.Count >= envelopes.Length, TimeSpan.FromSeconds(30), "every event");
+        var records = await ProduceAndRead("oauth2-ce", format, envelopes);
         Assert.Equal(envelopes.Length, records.Count);
         foreach (var record in records)
         {
@@ -53,15 +60,9 @@ public sealed class KafkaCloudEventsTests
     [InlineData(EventFormat.CloudEventsStructured)]
     public async Task Kafka_sink_records_must_decode_with_the_npm_cloudevents_Kafka_binding(EventFormat format)
     {
-        var (brokers, topic) = KafkaBrokers.MockTopic("oauth2-ce-npm");
-        var (plugin, problem) = KafkaEventPlugin.Create(new KafkaSinkOptions { Brokers = brokers, Topic = topic, Format = format, Source = CloudEventChecks.Source });
-        Assert.Null(problem);
-        using var _ = plugin;
         var envelopes = new[] { CloudEventChecks.Rich(), CloudEventChecks.Bare() };
 
-        await plugin!.EmitBatchAsync(envelopes, CancellationToken.None);
-
-        var records = await KafkaTopicReader.ReadUntil(brokers, topic, legacyBroker: false, r => r.Count >= envelopes.Length, TimeSpan.FromSeconds(30), "every event");
+        var records = await ProduceAndRead("oauth2-ce-npm", format, envelopes);
         foreach (var record in records)
         {
             var json = await NpmKafkaBinding.ToEvent(record);
