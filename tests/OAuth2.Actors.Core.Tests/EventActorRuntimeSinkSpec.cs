@@ -35,6 +35,31 @@ public class EventActorRuntimeSinkSpec(ITestOutputHelper output) : EventActorSpe
     }
 
     [Fact]
+    public async Task EventActor_must_deliver_every_event_sent_after_a_registration_even_before_the_registration_is_answered()
+    {
+        // The router takes a new routee when its own actor gets to it, while batches are routed at once: events the
+        // event actor handles after the registration must not slip through in between.
+        for (var round = 0; round < 20; round++)
+        {
+            var events = StartEventActor();
+            var sink = CreateTestProbe();
+            var registering = events.Ask<EventSinkRegistered>(new RegisterEventSink("late", sink.Ref), AskTimeout);
+            for (var i = 0; i < 50; i++)
+            {
+                events.Tell(Envelope(EventType.TokenCreated, id: $"e{i}"));
+            }
+
+            for (var i = 0; i < 50; i++)
+            {
+                Assert.Equal($"e{i}", (await sink.ExpectMsgAsync<EventEnvelope>()).Event.Id);
+            }
+
+            Assert.Equal("late", (await registering).Name);
+            Sys.Stop(events);
+        }
+    }
+
+    [Fact]
     public async Task EventActor_must_stop_delivering_to_an_unregistered_sink()
     {
         var events = StartEventActor();

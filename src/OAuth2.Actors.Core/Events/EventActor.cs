@@ -28,7 +28,7 @@ public sealed class EventActor : ReceiveActor
     private readonly IActorRef? _writer;
     private readonly IEventLogStore? _store;
     private DurableSinks? _durable;
-    private IActorRef _router = ActorRefs.Nobody;
+    private LiveSinkRouter _router = null!;
     private long _sinkNumber;
     private long _published;
     private long _filtered;
@@ -49,27 +49,22 @@ public sealed class EventActor : ReceiveActor
         Receive<UnregisterEventSink>(u =>
         {
             var replyTo = Sender;
+            var unregistered = new EventSinkUnregistered(u.Name);
             if (_actorSinks.Remove(u.Name, out var sink))
             {
                 Context.Unwatch(sink);
-                DropRelay(sink);
+                DropRelay(sink, replyTo, unregistered);
             }
             else if (_pluginSinks.Remove(u.Name, out sink))
             {
                 // A plugin's sink actor is ours: stop it (its stream drains no further).
-                _router.Tell(new RemoveRoutee(Routee.FromActorRef(sink)));
+                _router.Remove(sink, replyTo, unregistered);
                 Context.Stop(sink);
             }
-
-            if (sink is not null)
+            else
             {
-                // Answer once the router no longer has it, so no event sent after the answer reaches it.
-                _router.Ask<Routees>(GetRoutees.Instance, TimeSpan.FromSeconds(5))
-                    .ContinueWith(_ => replyTo.Tell(new EventSinkUnregistered(u.Name)), TaskScheduler.Default);
-                return;
+                replyTo.Tell(unregistered);
             }
-
-            replyTo.Tell(new EventSinkUnregistered(u.Name));
         });
         Receive<Terminated>(t => DropSink(t.ActorRef));
         Receive<IngestEvent>(Ingest);
@@ -99,6 +94,11 @@ public sealed class EventActor : ReceiveActor
                 Sender.Tell(new EventsFound([]));
             }
         });
+        Receive<RouteeAdded>(a =>
+        {
+            _router.Confirmed();
+            a.ReplyTo.Tell(new EventSinkRegistered(a.Name));
+        });
         Receive<GetEventHealth>(_ => Health().PipeTo(Sender));
         Receive<DrainEventSinks>(d => Drain(d.Timeout).PipeTo(Sender));
     }
@@ -109,6 +109,9 @@ public sealed class EventActor : ReceiveActor
     /// <summary>With the durable log: <paramref name="plugins"/> are consumed from the log, not routed live.</summary>
     public static Props Props(EventSettings settings, TimeProvider time, IActorRef writer, IEventLogStore store) =>
         Akka.Actor.Props.Create(() => new EventActor(settings, time, Array.Empty<IEventPlugin>(), writer, store));
+
+    /// <summary>The router has the sink registered as <paramref name="Name"/>; the registration is answered.</summary>
+    private sealed record RouteeAdded(string Name, IActorRef ReplyTo);
 
     protected override void PreStart()
     {
@@ -126,7 +129,7 @@ public sealed class EventActor : ReceiveActor
             initial.Add(sink.Path.ToStringWithoutAddress());
         }
 
-        _router = Context.ActorOf(Akka.Actor.Props.Empty.WithRouter(new BroadcastGroup(initial)), "sinks");
+        _router = new LiveSinkRouter(Context.ActorOf(Akka.Actor.Props.Empty.WithRouter(new BroadcastGroup(initial)), "sinks"));
     }
 
     private IActorRef StartPluginSink(IEventPlugin plugin)
@@ -160,7 +163,7 @@ public sealed class EventActor : ReceiveActor
         {
             _published += allowed.Events.Count;
             _writer?.Tell(allowed, ActorRefs.NoSender);
-            _router.Tell(allowed, ActorRefs.NoSender);
+            _router.Route(allowed);
         }
     }
 
@@ -196,11 +199,8 @@ public sealed class EventActor : ReceiveActor
 
     private void AddRoutee(IActorRef sink, string name)
     {
-        _router.Tell(new AddRoutee(Routee.FromActorRef(sink)));
-        // Answer once the router has it, so events sent after the answer reach the new sink.
-        var replyTo = Sender;
-        _router.Ask<Routees>(GetRoutees.Instance, TimeSpan.FromSeconds(5))
-            .ContinueWith(_ => replyTo.Tell(new EventSinkRegistered(name)), TaskScheduler.Default);
+        // Events routed from now on reach the new sink (held until the router has it); the registration is answered then.
+        _router.Add(sink, Self, new RouteeAdded(name, Sender));
         _log.Info("Event sink {Sink} registered", name);
     }
 
@@ -215,12 +215,16 @@ public sealed class EventActor : ReceiveActor
         DropRelay(sink);
     }
 
-    private void DropRelay(IActorRef sink)
+    private void DropRelay(IActorRef sink, IActorRef? replyTo = null, object? removed = null)
     {
         if (_relays.Remove(sink, out var relay))
         {
-            _router.Tell(new RemoveRoutee(Routee.FromActorRef(relay)));
+            _router.Remove(relay, replyTo, removed);
             Context.Stop(relay);
+        }
+        else if (replyTo is not null && removed is not null)
+        {
+            replyTo.Tell(removed);
         }
     }
 
@@ -272,7 +276,7 @@ public sealed class EventActor : ReceiveActor
         }
 
         _published++;
-        _router.Tell(new EventBatch([ingested.Envelope]), ActorRefs.NoSender);
+        _router.Route(new EventBatch([ingested.Envelope]));
         ingested.ReplyTo.Tell(new IngestAccepted(key, ingested.Envelope.Event.Id));
     }
 
