@@ -54,4 +54,18 @@ public class EventPublisherTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(Enumerable.Range(0, 500).Select(i => "client-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)), received.Select(e => e.Event.ClientId));
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
+
+    [Fact]
+    public void Event_ids_must_be_version_7_uuids_in_the_order_of_their_timestamps()
+    {
+        var start = new DateTimeOffset(2026, 12, 2, 6, 0, 0, TimeSpan.Zero);
+        var ids = Enumerable.Range(0, 1000).Select(i => EventPublisher.NewEventId(start.AddMilliseconds(i))).ToList();
+
+        Assert.All(ids, id => Assert.Equal(7, Guid.Parse(id).Version));
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+        // Ordered as text too, which is how the event log's index compares them.
+        Assert.Equal(ids, ids.Order(StringComparer.Ordinal));
+        // Ids made in the same millisecond are still unique.
+        Assert.Equal(1000, Enumerable.Range(0, 1000).Select(_ => EventPublisher.NewEventId(start)).Distinct(StringComparer.Ordinal).Count());
+    }
 }

@@ -57,7 +57,7 @@ public sealed class EventPublisher : IThreadPoolWorkItem
         var now = _time.GetUtcNow();
         var attributes = Attributes(context);
         _pending.Enqueue(new EventEnvelope(
-            new AuthEvent(Guid.NewGuid().ToString(), type, now, severity, userId, clientId, metadata ?? NoMetadata, error),
+            new AuthEvent(NewEventId(now), type, now, severity, userId, clientId, metadata ?? NoMetadata, error),
             null,
             context?.TraceParent,
             context?.TraceState,
@@ -73,6 +73,14 @@ public sealed class EventPublisher : IThreadPoolWorkItem
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
+
+    /// <summary>
+    /// A UUID version 7 (RFC 9562): the event's millisecond first, then random bits. Unique as a v4 is, and in time
+    /// order, so the event log's unique index on the id takes each append at its right edge (the same few pages, hot
+    /// in the cache) instead of at a random page of an index as large as the log.
+    /// </summary>
+    public static string NewEventId(DateTimeOffset timestamp) =>
+        (timestamp >= DateTimeOffset.UnixEpoch ? Guid.CreateVersion7(timestamp) : Guid.NewGuid()).ToString();
 
     /// <summary>Sends everything queued so far to the EventActor as one batch.</summary>
     void IThreadPoolWorkItem.Execute()
