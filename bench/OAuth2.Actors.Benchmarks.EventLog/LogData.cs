@@ -53,7 +53,8 @@ internal sealed class LogData(int count, int batch)
             timestamp -= TimeSpan.FromSeconds(_random.Next(86_400));
         }
 
-        var id = Guid.NewGuid().ToString();
+        // As the server makes them (EventPublisher): UUID v7 from the event's time.
+        var id = EventPublisher.NewEventId(timestamp);
         if (index == count / 2)
         {
             SomeId = id;

@@ -171,4 +171,35 @@ public sealed class SqlEventLogStoreTests
             Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
         }
     }
+
+    [Fact]
+    public async Task A_purge_run_must_leave_the_planner_statistics_of_a_log_that_grew_fresh()
+    {
+        // The history query's plans depend on them; PostgreSQL's autovacuum alone fell behind a burst of appends.
+        await using var log = await TestEventLog.Create();
+        for (var i = 0; i < 12; i++)
+        {
+            await TestEventLog.Append(log.Store, Enumerable.Range(0, 1_000).Select(_ => TestEventLog.Envelope()));
+        }
+
+        await using var connection = log.OnPostgres
+            ? log.Database.CreateConnection()
+            : new Microsoft.Data.Sqlite.SqliteConnection(SqliteEventLogDialect.ConnectionStringFor(log.Database.ConnectionString));
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = log.OnPostgres
+            ? "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relid = 'oauth2_event_log'::regclass"
+            : "SELECT count(*) > 0 FROM sqlite_stat1 WHERE tbl = 'oauth2_event_log'";
+
+        // PostgreSQL's activity counters reach pg_stat_user_tables within a second or so: the next run sees them.
+        await Eventually.Until(
+            async () =>
+            {
+                await log.Store.PurgeAsync(TestEventLog.Start.AddDays(-1), 1_000, CancellationToken.None);
+                return Convert.ToBoolean(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+            },
+            analyzed => analyzed,
+            "planner statistics of the event log after a purge run",
+            TimeSpan.FromSeconds(20));
+    }
 }
