@@ -171,6 +171,42 @@ public class EventEnvelopeTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     }
 
     [Fact]
+    public void EventJson_must_write_exactly_what_the_serializer_writes_for_every_kind_of_envelope()
+    {
+        // EventJson writes envelopes with its own Utf8JsonWriter code (the hot path); the serializer with
+        // EventJson.Options is the reference, byte for byte: escaping, nulls, every type and severity, odd times.
+        var random = new Random(20261202);
+        string? Text(int i) => (i % 5) switch
+        {
+            0 => null,
+            1 => "plain-" + i,
+            2 => "quote \" backslash \\ tab \t newline \n <html> & 'apostrophe' +plus",
+            3 => "unicode é ü 漢字 emoji \U0001F600 and \u0001 control",
+            _ => string.Empty,
+        };
+        var types = Enum.GetValues<EventType>();
+        var severities = Enum.GetValues<EventSeverity>();
+        for (var i = 0; i < 200; i++)
+        {
+            var metadata = Enumerable.Range(0, i % 4).ToDictionary(k => Text(k + 1) + k, k => Text(k + i + 1) ?? "v");
+            var offset = TimeSpan.FromMinutes(random.Next(-14 * 60, 14 * 60 + 1));
+            var timestamp = new DateTimeOffset(DateTime.SpecifyKind(new DateTime(2020, 1, 1).AddTicks(random.NextInt64(TimeSpan.TicksPerDay * 3650)), DateTimeKind.Unspecified), offset);
+            var envelope = new EventEnvelope(
+                new AuthEvent(Text(i + 1) ?? "id", types[i % types.Length], timestamp, severities[i % severities.Length], Text(i), Text(i + 2), metadata, Text(i + 3)),
+                Text(i + 4),
+                Text(i + 1),
+                Text(i + 2),
+                Text(i),
+                Text(i + 1) ?? "producer",
+                timestamp.AddMilliseconds(i),
+                i % 3 == 0 ? new Dictionary<string, string>() : new Dictionary<string, string> { ["source"] = "http", ["remote_address"] = Text(i + 3) ?? "::1" });
+
+            Assert.Equal(JsonSerializer.Serialize(envelope, EventJson.Options), EventJson.Serialize(envelope));
+            Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(envelope, EventJson.Options), EventJson.SerializeToUtf8(envelope));
+        }
+    }
+
+    [Fact]
     public void EventJson_must_ship_the_envelope_schema()
     {
         using var schema = JsonDocument.Parse(EventJson.Schema());

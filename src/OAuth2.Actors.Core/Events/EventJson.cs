@@ -24,9 +24,10 @@ public static class EventJson
         return reader.ReadToEnd();
     }
 
-    public static string Serialize(EventEnvelope envelope) => JsonSerializer.Serialize(envelope, Options);
+    /// <summary>The envelope's JSON, as <c>JsonSerializer.Serialize(envelope, Options)</c> writes it (<see cref="EnvelopeJsonWriter"/>, faster).</summary>
+    public static string Serialize(EventEnvelope envelope) => EnvelopeJsonWriter.ToJsonString(envelope);
 
-    public static byte[] SerializeToUtf8(EventEnvelope envelope) => JsonSerializer.SerializeToUtf8Bytes(envelope, Options);
+    public static byte[] SerializeToUtf8(EventEnvelope envelope) => EnvelopeJsonWriter.ToUtf8Bytes(envelope);
 
     /// <summary>RFC 3339 UTC timestamps ("2024-01-15T10:30:00.123Z").</summary>
     private sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
