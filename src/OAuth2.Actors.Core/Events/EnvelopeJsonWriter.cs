@@ -64,7 +64,7 @@ internal static class EnvelopeJsonWriter
         writer.WriteString("id"u8, e.Id);
         writer.WriteString("event_type"u8, EventTypeNames.Name(e.EventType));
         WriteTimestamp(writer, "timestamp"u8, e.Timestamp);
-        writer.WriteString("severity"u8, SeverityName(e.Severity));
+        writer.WriteString("severity"u8, EventSeverityNames.Name(e.Severity));
         WriteNullable(writer, "user_id"u8, e.UserId);
         WriteNullable(writer, "client_id"u8, e.ClientId);
         WriteDictionary(writer, "metadata"u8, e.Metadata);
@@ -124,13 +124,4 @@ internal static class EnvelopeJsonWriter
         value.UtcDateTime.TryFormat(text, out var written, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         writer.WriteString(name, text[..written]);
     }
-
-    private static string SeverityName(EventSeverity severity) => severity switch
-    {
-        EventSeverity.Info => "info",
-        EventSeverity.Warning => "warning",
-        EventSeverity.Error => "error",
-        EventSeverity.Critical => "critical",
-        _ => throw new ArgumentOutOfRangeException(nameof(severity)),
-    };
 }

@@ -57,6 +57,19 @@ public static class EventTypeNames
     public static bool TryParse(string? name, out EventType type) => ByName.TryGetValue(name?.Trim() ?? string.Empty, out type);
 }
 
+/// <summary>The severities' wire names, as <see cref="EventSeverity"/>'s JSON form writes them.</summary>
+public static class EventSeverityNames
+{
+    public static string Name(EventSeverity severity) => severity switch
+    {
+        EventSeverity.Info => "info",
+        EventSeverity.Warning => "warning",
+        EventSeverity.Error => "error",
+        EventSeverity.Critical => "critical",
+        _ => throw new ArgumentOutOfRangeException(nameof(severity)),
+    };
+}
+
 /// <summary>One security-relevant operation (the seed's <c>event</c> object).</summary>
 public sealed record AuthEvent(
     string Id,

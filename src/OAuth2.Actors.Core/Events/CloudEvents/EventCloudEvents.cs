@@ -223,14 +223,7 @@ public static class EventCloudEvents
     public static string TimeText(DateTimeOffset timestamp) => CloudEventAttributeType.Timestamp.Format(Time(timestamp));
 
     /// <summary>The <c>severitytext</c> extension: the severity's wire name (<c>info</c>, <c>warning</c>, <c>error</c>, <c>critical</c>).</summary>
-    public static string SeverityText(EventSeverity severity) => severity switch
-    {
-        EventSeverity.Info => "info",
-        EventSeverity.Warning => "warning",
-        EventSeverity.Error => "error",
-        EventSeverity.Critical => "critical",
-        _ => throw new ArgumentOutOfRangeException(nameof(severity)),
-    };
+    public static string SeverityText(EventSeverity severity) => EventSeverityNames.Name(severity);
 
     /// <summary>
     /// The array behind <paramref name="bytes"/> when it spans all of it (what <see cref="Structured"/> and
