@@ -60,6 +60,22 @@ public class EventActorRuntimeSinkSpec(ITestOutputHelper output) : EventActorSpe
     }
 
     [Fact]
+    public async Task EventActor_must_deliver_to_a_sink_registered_after_the_only_one_was_unregistered()
+    {
+        // Akka's routers stop themselves when their last routee goes; the event actor's must not (with the durable
+        // log it carries only the sinks registered at run time, and starts with none).
+        var events = StartEventActor();
+        var first = await SinkProbeAsync(events, "first");
+        Assert.Equal("first", (await events.Ask<EventSinkUnregistered>(new UnregisterEventSink("first"), AskTimeout)).Name);
+
+        var second = await SinkProbeAsync(events, "second");
+        events.Tell(Envelope(EventType.TokenCreated, id: "after"));
+
+        Assert.Equal("after", (await second.ExpectMsgAsync<EventEnvelope>()).Event.Id);
+        await first.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
     public async Task EventActor_must_stop_delivering_to_an_unregistered_sink()
     {
         var events = StartEventActor();

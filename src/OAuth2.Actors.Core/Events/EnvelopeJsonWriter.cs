@@ -10,7 +10,7 @@ namespace OAuth2.Actors.Events;
 /// <c>JsonSerializer.Serialize(envelope, EventJson.Options)</c> (property names and order, explicit nulls, the encoder's
 /// escaping, RFC 3339 UTC timestamps to the millisecond), without the serializer's per-property converter dispatch.
 /// Every event is written at least once (the durable log), often once per broker sink more, so this is on the path
-/// of every event; EventJsonTests holds it to the serializer's output.
+/// of every event; EventEnvelopeTests holds it to the serializer's output.
 /// </summary>
 internal static class EnvelopeJsonWriter
 {

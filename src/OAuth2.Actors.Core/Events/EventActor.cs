@@ -1,5 +1,4 @@
 using Akka.Event;
-using Akka.Routing;
 using OAuth2.Actors.Events.Log;
 
 namespace OAuth2.Actors.Events;
@@ -96,7 +95,7 @@ public sealed class EventActor : ReceiveActor
         });
         Receive<RouteeAdded>(a =>
         {
-            _router.Confirmed();
+            _router.Confirmed(a.Addition);
             a.ReplyTo.Tell(new EventSinkRegistered(a.Name));
         });
         Receive<GetEventHealth>(_ => Health().PipeTo(Sender));
@@ -111,7 +110,7 @@ public sealed class EventActor : ReceiveActor
         Akka.Actor.Props.Create(() => new EventActor(settings, time, Array.Empty<IEventPlugin>(), writer, store));
 
     /// <summary>The router has the sink registered as <paramref name="Name"/>; the registration is answered.</summary>
-    private sealed record RouteeAdded(string Name, IActorRef ReplyTo);
+    private sealed record RouteeAdded(long Addition, string Name, IActorRef ReplyTo);
 
     protected override void PreStart()
     {
@@ -129,7 +128,7 @@ public sealed class EventActor : ReceiveActor
             initial.Add(sink.Path.ToStringWithoutAddress());
         }
 
-        _router = new LiveSinkRouter(Context.ActorOf(Akka.Actor.Props.Empty.WithRouter(new BroadcastGroup(initial)), "sinks"));
+        _router = LiveSinkRouter.Start(Context, initial, "sinks");
     }
 
     private IActorRef StartPluginSink(IEventPlugin plugin)
@@ -200,7 +199,8 @@ public sealed class EventActor : ReceiveActor
     private void AddRoutee(IActorRef sink, string name)
     {
         // Events routed from now on reach the new sink (held until the router has it); the registration is answered then.
-        _router.Add(sink, Self, new RouteeAdded(name, Sender));
+        var replyTo = Sender;
+        _router.Add(sink, Self, addition => new RouteeAdded(addition, name, replyTo));
         _log.Info("Event sink {Sink} registered", name);
     }
 
@@ -308,6 +308,8 @@ public sealed class EventActor : ReceiveActor
 
     private async Task<EventSinksDrained> Drain(TimeSpan timeout)
     {
+        // Batches held for a registration still being confirmed go to the sinks before they are asked to drain.
+        _router.Release();
         var log = _log;
         var sinks = _pluginSinks.ToArray();
         var undelivered = new Dictionary<string, long>(StringComparer.Ordinal);

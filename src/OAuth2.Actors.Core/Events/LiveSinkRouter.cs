@@ -1,4 +1,6 @@
+using Akka.Dispatch;
 using Akka.Routing;
+using Akka.Util;
 
 namespace OAuth2.Actors.Events;
 
@@ -14,17 +16,19 @@ internal sealed class LiveSinkRouter
     private static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Queue<EventBatch> _held = new();
+    private readonly HashSet<long> _unconfirmed = [];
     private readonly IActorRef _router;
-    private int _unconfirmed;
+    private long _additions;
 
-    public LiveSinkRouter(IActorRef router) => _router = router;
+    private LiveSinkRouter(IActorRef router) => _router = router;
 
-    /// <summary>Batches waiting for an addition to be confirmed.</summary>
-    public int Held => _held.Count;
+    /// <summary>Starts the router as a child of <paramref name="context"/>, with <paramref name="initial"/> (actor paths) as its first routees.</summary>
+    public static LiveSinkRouter Start(IActorContext context, IEnumerable<string> initial, string name) =>
+        new(context.ActorOf(Props.Empty.WithRouter(new KeptBroadcastGroup(initial)), name));
 
     public void Route(EventBatch batch)
     {
-        if (_unconfirmed > 0)
+        if (_unconfirmed.Count > 0)
         {
             _held.Enqueue(batch);
         }
@@ -35,26 +39,36 @@ internal sealed class LiveSinkRouter
     }
 
     /// <summary>
-    /// Adds <paramref name="sink"/>; <paramref name="confirmed"/> reaches <paramref name="self"/> once the router has
-    /// it (or after <see cref="ConfirmTimeout"/>, the router being unresponsive), and the actor then calls <see cref="Confirmed"/>.
+    /// Adds <paramref name="sink"/>; <paramref name="confirmed"/>, given this addition's number, reaches
+    /// <paramref name="self"/> once the router has it (or after <see cref="ConfirmTimeout"/>, the router being
+    /// unresponsive), and the actor then calls <see cref="Confirmed"/> with that number.
     /// </summary>
-    public void Add(IActorRef sink, IActorRef self, object confirmed)
+    public void Add(IActorRef sink, IActorRef self, Func<long, object> confirmed)
     {
+        var addition = ++_additions;
         _router.Tell(new AddRoutee(Routee.FromActorRef(sink)));
-        _unconfirmed++;
+        _unconfirmed.Add(addition);
+        var message = confirmed(addition);
         _router.Ask<Routees>(GetRoutees.Instance, ConfirmTimeout)
-            .ContinueWith(_ => self.Tell(confirmed), TaskScheduler.Default);
+            .ContinueWith(_ => self.Tell(message), TaskScheduler.Default);
     }
 
-    /// <summary>An addition is in effect: when none is left unconfirmed, the held batches go out in order.</summary>
-    public void Confirmed()
+    /// <summary>
+    /// The addition numbered <paramref name="addition"/> is in effect: when none is left unconfirmed, the held batches
+    /// go out in order. A number this router did not hand out (a confirmation meant for an earlier incarnation of the
+    /// actor) changes nothing.
+    /// </summary>
+    public void Confirmed(long addition)
     {
-        _unconfirmed = Math.Max(0, _unconfirmed - 1);
-        if (_unconfirmed > 0)
+        if (_unconfirmed.Remove(addition) && _unconfirmed.Count == 0)
         {
-            return;
+            Release();
         }
+    }
 
+    /// <summary>Sends the held batches now, confirmed or not (a drain before shutdown: nothing may stay behind here).</summary>
+    public void Release()
+    {
         while (_held.TryDequeue(out var batch))
         {
             _router.Tell(batch, ActorRefs.NoSender);
@@ -73,5 +87,24 @@ internal sealed class LiveSinkRouter
             _router.Ask<Routees>(GetRoutees.Instance, ConfirmTimeout)
                 .ContinueWith(_ => replyTo.Tell(removed), TaskScheduler.Default);
         }
+    }
+
+    /// <summary>
+    /// A broadcast group that outlives its last routee. Akka's routers stop themselves when their last routee is removed
+    /// or terminates; with the durable log this router starts empty and carries only the sinks registered at run time,
+    /// so unregistering the only one would have left later registrations a dead router.
+    /// </summary>
+    private sealed class KeptBroadcastGroup(IEnumerable<string> paths) : Group(paths, Dispatchers.DefaultDispatcherId)
+    {
+        private readonly string[] _paths = [.. paths];
+
+        public override bool StopRouterWhenAllRouteesRemoved => false;
+
+        public override IEnumerable<string> GetPaths(ActorSystem system) => _paths;
+
+        public override Router CreateRouter(ActorSystem system) => new(new BroadcastRoutingLogic());
+
+        public override ISurrogate ToSurrogate(ActorSystem system) =>
+            throw new NotSupportedException("The event actor's router is local: it is never sent to another node.");
     }
 }

@@ -88,7 +88,15 @@ public sealed partial class SqlEventLogStore
         if (outcome.Deleted < batchSize)
         {
             // The end of a purge run (about once a minute per node): a moment to refresh the planner's statistics.
-            await _dialect.MaintainAsync(cancellationToken);
+            // The delete is committed: a failure here is reported with it, not in place of it.
+            try
+            {
+                await _dialect.MaintainAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or InvalidOperationException)
+            {
+                return outcome with { MaintenanceError = e.GetType().Name + ": " + e.Message };
+            }
         }
 
         return outcome;

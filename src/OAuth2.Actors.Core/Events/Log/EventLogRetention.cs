@@ -75,6 +75,11 @@ public sealed class EventLogRetention : ReceiveActor, IWithTimers
                 }
             }
 
+            if (outcome.MaintenanceError is { } problem)
+            {
+                _log.Warning("Event log retention: refreshing the database's statistics of the log failed ({Error}); trying again at the next interval", problem);
+            }
+
             if (outcome.Deleted < batch)
             {
                 break;

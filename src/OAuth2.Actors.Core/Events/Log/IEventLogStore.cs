@@ -124,5 +124,8 @@ public sealed record EventLogPage(IReadOnlyList<LoggedEvent> Events, long? Next)
 /// <summary>A sink's row: its cursor, whether it is paused, the events it lost to retention, and who holds its lease.</summary>
 public sealed record SinkCursor(string Sink, long Position, bool Paused, long Lost, string? Owner, DateTimeOffset? LeaseUntil);
 
-/// <summary>What a purge removed, and what each sink that had not yet acknowledged some of it lost.</summary>
-public sealed record PurgeOutcome(int Deleted, IReadOnlyDictionary<string, long> LostBySink);
+/// <summary>
+/// What a purge removed, and what each sink that had not yet acknowledged some of it lost; and why refreshing the
+/// database's statistics at the end of a run failed, if it did (the purge itself stands).
+/// </summary>
+public sealed record PurgeOutcome(int Deleted, IReadOnlyDictionary<string, long> LostBySink, string? MaintenanceError = null);
