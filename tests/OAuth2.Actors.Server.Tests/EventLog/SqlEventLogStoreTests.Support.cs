@@ -56,6 +56,16 @@ internal sealed class TestEventLog : IAsyncDisposable
         return store;
     }
 
+    /// <summary>A connection of the test's own to the log's database (SQLite: the events file beside the journal).</summary>
+    public async Task<System.Data.Common.DbConnection> OpenDatabase()
+    {
+        System.Data.Common.DbConnection connection = OnPostgres
+            ? Database.CreateConnection()
+            : new Microsoft.Data.Sqlite.SqliteConnection(SqliteEventLogDialect.ConnectionStringFor(Database.ConnectionString));
+        await connection.OpenAsync();
+        return connection;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var store in _stores)

@@ -153,10 +153,7 @@ public sealed class SqlEventLogStoreTests
         await using var log = await TestEventLog.Create();
         await TestEventLog.Append(log.Store, [TestEventLog.Envelope()]);
 
-        await using var connection = log.OnPostgres
-            ? log.Database.CreateConnection()
-            : new Microsoft.Data.Sqlite.SqliteConnection(SqliteEventLogDialect.ConnectionStringFor(log.Database.ConnectionString));
-        await connection.OpenAsync();
+        await using var connection = await log.OpenDatabase();
         await using var command = connection.CreateCommand();
         if (log.OnPostgres)
         {
@@ -177,10 +174,7 @@ public sealed class SqlEventLogStoreTests
     {
         // The history query's plans depend on them; PostgreSQL's autovacuum alone fell behind a burst of appends.
         await using var log = await TestEventLog.Create();
-        await using var connection = log.OnPostgres
-            ? log.Database.CreateConnection()
-            : new Microsoft.Data.Sqlite.SqliteConnection(SqliteEventLogDialect.ConnectionStringFor(log.Database.ConnectionString));
-        await connection.OpenAsync();
+        await using var connection = await log.OpenDatabase();
         await using var command = connection.CreateCommand();
         if (log.OnPostgres)
         {
