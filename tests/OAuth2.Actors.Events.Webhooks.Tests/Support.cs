@@ -9,7 +9,9 @@ internal static class Support
     {
         AllowHttp = true,
         AllowPrivateNetworks = true,
-        Timeout = TimeSpan.FromSeconds(1),
+        // Long enough for a first request on a loaded machine (with 1 s, a 410 spec saw its first attempt time out and
+        // the 410 come on the retry); the timeout spec sets its own short one.
+        Timeout = TimeSpan.FromSeconds(5),
         RetrySchedule = [TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300)],
         RetryPollInterval = TimeSpan.FromMilliseconds(100),
         MaxInFlight = 8,

@@ -199,7 +199,8 @@ public sealed class WebhookEndpointPluginSpec : Akka.TestKit.Xunit2.TestKit, IAs
     [Fact]
     public async Task A_receiver_that_does_not_answer_in_time_is_a_timeout_and_retried()
     {
-        var (plugin, envelope) = await Deliver("/hang");
+        using var impatient = Support.Sinks(Support.LoopbackSettings with { Timeout = TimeSpan.FromSeconds(1) }, _store, _log);
+        var (plugin, envelope) = await Deliver("/hang", sinks: impatient);
         await using var _ = plugin;
         var first = (await AttemptsOf(envelope.Event.Id, 1))[0];
         Assert.Equal(WebhookAttemptOutcome.Retrying, first.Outcome);
