@@ -90,7 +90,7 @@ public static class CloudEventChecks
         Assert.Equal(envelope.Traceparent, decoded["traceparent"]);
         Assert.Equal(envelope.Tracestate, decoded["tracestate"]);
         Assert.Equal(envelope.CorrelationId, decoded["correlationid"]);
-        Assert.Equal(EventCloudEvents.SeverityText(e.Severity), decoded["severitytext"]);
+        Assert.Equal(EventSeverityNames.Name(e.Severity), decoded["severitytext"]);
         Assert.Equal(subject, decoded["partitionkey"]);
         Assert.Equal(envelope.EffectiveIdempotencyKey, decoded["idempotencykey"]);
         var expectedNames = new[] { "id", "source", "type", "time", "datacontenttype", "severitytext", "idempotencykey" }

@@ -48,9 +48,7 @@ internal sealed class LiveSinkRouter
         var addition = ++_additions;
         _router.Tell(new AddRoutee(Routee.FromActorRef(sink)));
         _unconfirmed.Add(addition);
-        var message = confirmed(addition);
-        _router.Ask<Routees>(GetRoutees.Instance, ConfirmTimeout)
-            .ContinueWith(_ => self.Tell(message), TaskScheduler.Default);
+        WhenRouterAnswers(self, confirmed(addition));
     }
 
     /// <summary>
@@ -84,10 +82,14 @@ internal sealed class LiveSinkRouter
         _router.Tell(new RemoveRoutee(Routee.FromActorRef(sink)));
         if (replyTo is not null && removed is not null)
         {
-            _router.Ask<Routees>(GetRoutees.Instance, ConfirmTimeout)
-                .ContinueWith(_ => replyTo.Tell(removed), TaskScheduler.Default);
+            WhenRouterAnswers(replyTo, removed);
         }
     }
+
+    /// <summary>Tells <paramref name="message"/> to <paramref name="to"/> once the router has processed what was sent to it before (or after <see cref="ConfirmTimeout"/>).</summary>
+    private void WhenRouterAnswers(IActorRef to, object message) =>
+        _router.Ask<Routees>(GetRoutees.Instance, ConfirmTimeout)
+            .ContinueWith(_ => to.Tell(message), TaskScheduler.Default);
 
     /// <summary>
     /// A broadcast group that outlives its last routee. Akka's routers stop themselves when their last routee is removed

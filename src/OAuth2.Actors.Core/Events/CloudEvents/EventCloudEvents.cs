@@ -43,7 +43,7 @@ public static class EventCloudEvents
 
     private static readonly string[] Types = Enum.GetValues<EventType>().Select(Type).ToArray();
 
-    private static readonly string[] Severities = Enum.GetValues<EventSeverity>().Select(SeverityText).ToArray();
+    private static readonly string[] Severities = Enum.GetValues<EventSeverity>().Select(EventSeverityNames.Name).ToArray();
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? _threadBuffer;
@@ -221,9 +221,6 @@ public static class EventCloudEvents
 
     /// <summary>The <c>time</c> attribute as text (RFC 3339, as the SDK formats it).</summary>
     public static string TimeText(DateTimeOffset timestamp) => CloudEventAttributeType.Timestamp.Format(Time(timestamp));
-
-    /// <summary>The <c>severitytext</c> extension: the severity's wire name (<c>info</c>, <c>warning</c>, <c>error</c>, <c>critical</c>).</summary>
-    public static string SeverityText(EventSeverity severity) => EventSeverityNames.Name(severity);
 
     /// <summary>
     /// The array behind <paramref name="bytes"/> when it spans all of it (what <see cref="Structured"/> and
