@@ -171,7 +171,9 @@ public sealed partial class WebhookEndpointPlugin : ILoggedEventPlugin, IAsyncDi
         await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await _sinks.Sender.SendAsync(state.Url, state.KeysAt(_time.GetUtcNow()), envelope.Event.Id, payload, cancellationToken).ConfigureAwait(false);
+            var result = await _sinks.Sender.SendAsync(state.Url, state.KeysAt(_time.GetUtcNow()), envelope.Event.Id, payload, cancellationToken).ConfigureAwait(false);
+            _sinks.Metrics.WebhookAttempt(_id, result.StatusClass);
+            return result;
         }
         finally
         {

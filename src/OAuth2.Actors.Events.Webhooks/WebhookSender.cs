@@ -23,7 +23,16 @@ internal enum AttemptKind
 }
 
 /// <summary>One attempt's result: the status (when there was a response), an error, the latency, the start of the response body, and a <c>Retry-After</c> (429/503).</summary>
-internal sealed record AttemptResult(DateTimeOffset At, AttemptKind Kind, int? Status, string? Error, TimeSpan Latency, string? ResponseBody, TimeSpan? RetryAfter);
+internal sealed record AttemptResult(DateTimeOffset At, AttemptKind Kind, int? Status, string? Error, TimeSpan Latency, string? ResponseBody, TimeSpan? RetryAfter)
+{
+    /// <summary>No response within the timeout.</summary>
+    public bool TimedOut { get; init; }
+
+    /// <summary>The <c>oauth2.status_class</c> of the attempt: <c>2xx</c> to <c>5xx</c>, or <c>timeout</c>, <c>refused</c> (SSRF protection), <c>network_error</c>.</summary>
+    public string StatusClass => Status is { } status
+        ? status switch { < 200 => "1xx", < 300 => "2xx", < 400 => "3xx", < 500 => "4xx", _ => "5xx" }
+        : TimedOut ? "timeout" : Kind == AttemptKind.Refused ? "refused" : "network_error";
+}
 
 /// <summary>Signs and POSTs one event to one endpoint, once; never throws for what the endpoint or the network does.</summary>
 internal sealed class WebhookSender(HttpMessageInvoker http, WebhookSettings settings, TimeProvider time)
@@ -65,7 +74,7 @@ internal sealed class WebhookSender(HttpMessageInvoker http, WebhookSettings set
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            return new AttemptResult(at, AttemptKind.Failed, null, $"timed out after {settings.Timeout.TotalSeconds:0.###} s", Stopwatch.GetElapsedTime(started), null, null);
+            return new AttemptResult(at, AttemptKind.Failed, null, $"timed out after {settings.Timeout.TotalSeconds:0.###} s", Stopwatch.GetElapsedTime(started), null, null) { TimedOut = true };
         }
         catch (HttpRequestException e) when (Find<WebhookAddressRefusedException>(e) is { } refused)
         {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OAuth2.Actors.Diagnostics;
 using OAuth2.Actors.Events.Log;
 
 namespace OAuth2.Actors.Events.Webhooks;
@@ -36,6 +37,9 @@ public sealed class WebhookSinks : IDynamicEventSinks, IDisposable
     internal ILoggerFactory LoggerFactory { get; }
 
     internal WebhookSender Sender { get; }
+
+    /// <summary>Where each attempt is counted (<c>oauth2.webhook.attempts</c>, by endpoint and status class).</summary>
+    public OAuth2Metrics Metrics { get; init; } = OAuth2Metrics.Disabled;
 
     /// <summary>The <c>event-sinks</c> region, once <see cref="WebhookHostingExtensions.WithWebhooks"/> has handed it over.</summary>
     public IActorRef? Region => Volatile.Read(ref _region);

@@ -20,6 +20,8 @@ builder.Services.AddHostedService<ClusterTransportWarning>();
 builder.Services.AddProblemDetails();
 builder.Services.AddOAuth2Eventing(builder.Configuration);
 builder.Services.AddOAuth2ActorSystem();
+// After the actor system: its cluster gauges start once the system has.
+builder.Services.AddOAuth2Telemetry(builder.Configuration);
 EventingStartup.ListenToRequestActivities();
 
 builder.AddOAuth2WebHost();
@@ -27,6 +29,7 @@ builder.AddOAuth2WebHost();
 var app = builder.Build();
 
 app.UseRequestDrain();
+app.MapOAuth2Metrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCorrelation();

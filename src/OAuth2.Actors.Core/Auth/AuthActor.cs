@@ -8,6 +8,7 @@ using OAuth2.Actors.Auth.Revocation;
 using OAuth2.Actors.Auth.SignIn;
 using OAuth2.Actors.Auth.Token;
 using OAuth2.Actors.Auth.UserAdmin;
+using OAuth2.Actors.Diagnostics;
 using OAuth2.Actors.Resources;
 
 namespace OAuth2.Actors.Auth;
@@ -23,10 +24,12 @@ public sealed class AuthActor : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ServerFailures _failures;
+    private readonly EndpointMetrics _metrics;
 
     public AuthActor(AuthServices services, TokenGrants grants, ServerFailures failures)
     {
         _failures = failures;
+        _metrics = new EndpointMetrics(Context.System.Metrics(), grants, services.Settings);
         services = services with { Log = _log };
         var token = TokenEndpoint.Pipeline(grants);
 
@@ -52,8 +55,18 @@ public sealed class AuthActor : ReceiveActor
     public static Props Props(AuthServices services, TokenGrants grants, ServerFailures failures) =>
         Akka.Actor.Props.Create(() => new AuthActor(services, grants, failures));
 
-    private void Endpoint<TRequest>(Func<TRequest, Task<OAuthReply>> run) =>
-        Receive<TRequest>(request => run(request).PipeTo(Sender, failure: Failed));
+    private void Endpoint<TRequest>(Func<TRequest, Task<OAuthReply>> run)
+        where TRequest : notnull =>
+        Receive<TRequest>(request => run(request).PipeTo(
+            Sender,
+            success: reply => Measured(request, reply),
+            failure: exception => Measured(request, Failed(exception))));
+
+    private OAuthReply Measured(object request, OAuthReply reply)
+    {
+        _metrics.Record(request, reply);
+        return reply;
+    }
 
     private OAuthReply Failed(Exception exception)
     {

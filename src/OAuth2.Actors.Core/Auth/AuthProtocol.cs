@@ -65,8 +65,8 @@ public sealed record AuthorizeEndpointRequest(OAuthParameters Parameters, Sessio
 /// <summary>Errors about the client or redirect URI: shown to the user, never redirected (RFC 6749 4.1.2.1).</summary>
 public sealed record AuthorizeErrorPage(string Error, string Description) : OAuthReply, INoSerializationVerificationNeeded;
 
-/// <summary>Send the browser to the client: with a code, or with an error (RFC 6749 4.1.2, 4.1.2.1; iss per RFC 9207).</summary>
-public sealed record AuthorizeRedirect(string Location) : OAuthReply, INoSerializationVerificationNeeded
+/// <summary>Send the browser to the client: with a code (<paramref name="CodeIssued"/>), or with an error (RFC 6749 4.1.2, 4.1.2.1; iss per RFC 9207).</summary>
+public sealed record AuthorizeRedirect(string Location, bool CodeIssued = false) : OAuthReply, INoSerializationVerificationNeeded
 {
     public override string ToString() => "AuthorizeRedirect";
 }

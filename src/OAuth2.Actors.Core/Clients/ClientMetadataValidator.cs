@@ -18,7 +18,7 @@ public static class ClientMetadataValidator
     /// <summary>Scopes that grant power over the server itself: only an authorised registration may ask for them.</summary>
     public static readonly IReadOnlySet<string> ReservedScopes = new HashSet<string>(StringComparer.Ordinal)
     {
-        Scopes.Admin, Scopes.EventsRead, Scopes.EventsIngest,
+        Scopes.Admin, Scopes.EventsRead, Scopes.EventsIngest, Scopes.MetricsRead,
     };
 
     private const int MaxClientNameLength = 200;

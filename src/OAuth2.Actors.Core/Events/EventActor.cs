@@ -1,4 +1,5 @@
 using Akka.Event;
+using OAuth2.Actors.Diagnostics;
 using OAuth2.Actors.Events.Log;
 
 namespace OAuth2.Actors.Events;
@@ -29,6 +30,7 @@ public sealed class EventActor : ReceiveActor
     private DurableSinks? _durable;
     private LiveSinkRouter _router = null!;
     private long _sinkNumber;
+    private readonly OAuth2Metrics _metrics = Context.System.Metrics();
     private long _published;
     private long _filtered;
 
@@ -135,7 +137,7 @@ public sealed class EventActor : ReceiveActor
     {
         // Unique child names, so a plugin can be registered again under the same name after it was unregistered.
         var sink = Context.ActorOf(
-            PluginSinkActor.Props(plugin, _settings.SinkBufferSize, _settings.PluginTimeout),
+            PluginSinkActor.Props(plugin, _settings.SinkBufferSize, _settings.PluginTimeout, _time),
             $"plugin-{Uri.EscapeDataString(plugin.Name)}-{++_sinkNumber}");
         _pluginSinks[plugin.Name] = sink;
         _log.Info("Event sink {Sink} started", plugin.Name);
@@ -144,6 +146,11 @@ public sealed class EventActor : ReceiveActor
 
     private void Route(EventBatch batch)
     {
+        foreach (var envelope in batch.Events)
+        {
+            Emitted(envelope);
+        }
+
         var allowed = batch;
         var filter = _settings.Filter;
         foreach (var envelope in batch.Events)
@@ -165,6 +172,8 @@ public sealed class EventActor : ReceiveActor
             _router.Route(allowed);
         }
     }
+
+    private void Emitted(EventEnvelope envelope) => _metrics.EventEmitted(EventTypeNames.Name(envelope.Event.EventType));
 
     private void RegisterPlugin(RegisterEventPlugin register)
     {
@@ -248,6 +257,7 @@ public sealed class EventActor : ReceiveActor
             else
             {
                 _filtered++;
+                Emitted(envelope);
                 Sender.Tell(new IngestAccepted(envelope.EffectiveIdempotencyKey, envelope.Event.Id));
             }
 
@@ -276,6 +286,7 @@ public sealed class EventActor : ReceiveActor
         }
 
         _published++;
+        Emitted(ingested.Envelope);
         _router.Route(new EventBatch([ingested.Envelope]));
         ingested.ReplyTo.Tell(new IngestAccepted(key, ingested.Envelope.Event.Id));
     }

@@ -3,6 +3,7 @@ using Akka;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using OAuth2.Actors.Diagnostics;
 
 namespace OAuth2.Actors.Events;
 
@@ -18,6 +19,9 @@ public sealed class PluginSinkActor : ReceiveActor
     private readonly Channel<EventEnvelope> _queue;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly TimeProvider _time;
+    private readonly SinkMetrics _metrics;
+    private readonly IDisposable _queueGauge;
     private long _delivered;
     private long _failed;
     private long _dropped;
@@ -25,9 +29,10 @@ public sealed class PluginSinkActor : ReceiveActor
     private int _consecutiveFailures;
     private static readonly Task<Done> DoneTask = Task.FromResult(Done.Instance);
 
-    public PluginSinkActor(IEventPlugin plugin, int bufferSize, TimeSpan timeout)
+    public PluginSinkActor(IEventPlugin plugin, int bufferSize, TimeSpan timeout, TimeProvider? time = null)
     {
         _plugin = plugin;
+        _time = time ?? TimeProvider.System;
         _timeout = plugin.Options.Timeout ?? timeout;
         _queue = Channel.CreateBounded<EventEnvelope>(new BoundedChannelOptions(bufferSize)
         {
@@ -35,12 +40,20 @@ public sealed class PluginSinkActor : ReceiveActor
             SingleReader = true,
             SingleWriter = true,
         });
+        _metrics = Context.System.Metrics().ForSink(plugin.Name);
+        _queueGauge = _metrics.ObserveQueue(() => _queue.Reader.Count + Interlocked.Read(ref _inFlight));
 
         Receive<EventBatch>(batch =>
         {
             foreach (var e in batch.Events)
             {
-                if (!_queue.Writer.TryWrite(e) && Interlocked.Increment(ref _dropped) % 10_000 == 1)
+                if (_queue.Writer.TryWrite(e))
+                {
+                    continue;
+                }
+
+                _metrics.Dropped(1, DropReasons.QueueFull);
+                if (Interlocked.Increment(ref _dropped) % 10_000 == 1)
                 {
                     _log.Warning("Event sink {Sink} is full ({Capacity} buffered): dropping new events", _plugin.Name, bufferSize);
                 }
@@ -51,8 +64,8 @@ public sealed class PluginSinkActor : ReceiveActor
         Receive<QueryEvents>(q => Sender.Tell(new EventsFound(_plugin is IQueryableEventPlugin queryable ? queryable.Query(q.Query) : [])));
     }
 
-    public static Props Props(IEventPlugin plugin, int bufferSize, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new PluginSinkActor(plugin, bufferSize, timeout));
+    public static Props Props(IEventPlugin plugin, int bufferSize, TimeSpan timeout, TimeProvider? time = null) =>
+        Akka.Actor.Props.Create(() => new PluginSinkActor(plugin, bufferSize, timeout, time));
 
     protected override void PreStart()
     {
@@ -81,6 +94,7 @@ public sealed class PluginSinkActor : ReceiveActor
 
     protected override void PostStop()
     {
+        _queueGauge.Dispose();
         _queue.Writer.TryComplete();
         _stopping.Cancel();
         _stopping.Dispose();
@@ -96,12 +110,12 @@ public sealed class PluginSinkActor : ReceiveActor
                 var emit = _plugin.EmitAsync(envelope, _stopping.Token);
                 if (emit.IsCompletedSuccessfully)
                 {
-                    Interlocked.Increment(ref _delivered);
+                    Delivered(envelope);
                     _consecutiveFailures = 0;
                     return DoneTask;
                 }
 
-                return Await(emit, 1, envelope.Event.Id);
+                return Await(emit, envelope);
             }
             catch (Exception e)
             {
@@ -119,13 +133,23 @@ public sealed class PluginSinkActor : ReceiveActor
         try
         {
             var backoff = options.MinBackoff;
+            var attempt = 0;
             while (true)
             {
                 try
                 {
+                    if (attempt++ > 0)
+                    {
+                        _metrics.Retried(batch.Count);
+                    }
+
                     var emit = batch.Count == 1 ? _plugin.EmitAsync(batch[0], _stopping.Token) : _plugin.EmitBatchAsync(batch, _stopping.Token);
                     await emit.WaitAsync(_timeout, _stopping.Token);
-                    Interlocked.Add(ref _delivered, batch.Count);
+                    foreach (var envelope in batch)
+                    {
+                        Delivered(envelope);
+                    }
+
                     _consecutiveFailures = 0;
                     return Done.Instance;
                 }
@@ -142,6 +166,7 @@ public sealed class PluginSinkActor : ReceiveActor
                     }
 
                     // Hold the batch (and, behind it, the bounded queue) until the destination is back.
+                    _metrics.Failed(batch.Count);
                     if (Interlocked.Increment(ref _consecutiveFailures) % 20 == 1)
                     {
                         _log.Warning("Event sink {Sink} cannot deliver ({Error}); holding {Count} event(s), retrying with backoff", _plugin.Name, e.GetType().Name + ": " + e.Message, batch.Count + _queue.Reader.Count);
@@ -163,15 +188,15 @@ public sealed class PluginSinkActor : ReceiveActor
         }
     }
 
-    private async Task<Done> Await(Task emit, int count, string firstId)
+    private async Task<Done> Await(Task emit, EventEnvelope envelope)
     {
         // Still held by this sink until the plugin finishes: counted as buffered, and waited for by a drain.
-        Interlocked.Add(ref _inFlight, count);
+        Interlocked.Increment(ref _inFlight);
         try
         {
             // A hung plugin costs this sink at most the timeout per event, and nothing to anyone else.
             await emit.WaitAsync(_timeout, _stopping.Token);
-            Interlocked.Add(ref _delivered, count);
+            Delivered(envelope);
             _consecutiveFailures = 0;
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -179,18 +204,26 @@ public sealed class PluginSinkActor : ReceiveActor
         }
         catch (Exception e)
         {
-            Failed(count, firstId, e);
+            Failed(1, envelope.Event.Id, e);
         }
         finally
         {
-            Interlocked.Add(ref _inFlight, -count);
+            Interlocked.Decrement(ref _inFlight);
         }
 
         return Done.Instance;
     }
 
+    private void Delivered(EventEnvelope envelope)
+    {
+        Interlocked.Increment(ref _delivered);
+        _metrics.Delivered(1);
+        _metrics.Acknowledged(envelope.ProducedAt, _time.GetUtcNow());
+    }
+
     private void Failed(int count, string firstId, Exception e)
     {
+        _metrics.Failed(count);
         Interlocked.Increment(ref _consecutiveFailures);
         if (Interlocked.Add(ref _failed, count) % 1_000 <= count)
         {

@@ -89,6 +89,9 @@ public static class Scopes
     public const string Admin = "admin";
     public const string EventsRead = "events:read";
     public const string EventsIngest = "events:ingest";
+
+    /// <summary>Scraping <c>/metrics</c> on the main port (as <see cref="Admin"/> may).</summary>
+    public const string MetricsRead = "metrics:read";
 }
 
 public static class TokenTypes

@@ -148,6 +148,15 @@ public sealed class OAuth2Options
     [ConfigurationKeyName("OAUTH2_CLUSTER_DISCOVERY_NAMESPACE")]
     public string? ClusterDiscoveryNamespace { get; set; }
 
+    /// <summary>
+    /// Where Prometheus scrapes <c>/metrics</c>: 0 (the default) serves it on the main port to a bearer token with
+    /// <c>metrics:read</c> or <c>admin</c>; a port serves it there without authentication (for a private network) and
+    /// not on the main port.
+    /// </summary>
+    [ConfigurationKeyName("OAUTH2_METRICS_PORT")]
+    [Range(0, 65535)]
+    public int MetricsPort { get; set; }
+
     /// <summary>Akka.Management's HTTP port (discovery only): bootstrap asks the contact points on it who is already in a cluster.</summary>
     [ConfigurationKeyName("OAUTH2_MANAGEMENT_PORT")]
     [Range(1, 65535)]

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using OAuth2.Actors.Auth.Token;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Diagnostics;
 using OAuth2.Actors.Events;
 using OAuth2.Actors.Events.Log;
 using OAuth2.Actors.Events.Webhooks;
@@ -30,6 +31,7 @@ public static class ActorSystemSetup
     {
         services.AddBuiltInTokenGrants();
         services.TryAddSingleton<TokenGrants>();
+        services.TryAddSingleton<OAuth2Metrics>();
         services.TryAddSingleton<ServerFailures>();
         // The durable event log, in the server's database (disposed with the container: its SQLite connection is closed).
         services.TryAddSingleton<IEventLogStore>(sp => new SqlEventLogStore(DatabaseSettings.From(sp.GetRequiredService<IOptions<OAuth2Options>>().Value)));
@@ -57,6 +59,7 @@ public static class ActorSystemSetup
             var tokenActors = options.TokenActors > 0 ? options.TokenActors : Math.Max(2, Environment.ProcessorCount);
 
             builder
+                .AddSetup(new OAuth2MetricsSetup(sp.GetRequiredService<OAuth2Metrics>()))
                 .AddHocon(PersistenceConfig(database), HoconAddMode.Prepend)
                 .AddHocon(HoconDefaults.Load("akka.conf"), HoconAddMode.Append)
                 .AddHocon(SqlPersistence.DefaultConfiguration, HoconAddMode.Append)

@@ -22,7 +22,7 @@ public static class WebHostSetup
         {
             // The one setting needed before the container exists: validated here by the same rules as at start.
             var options = Validated(configuration.Get<OAuth2Options>() ?? new OAuth2Options());
-            builder.WebHost.UseUrls($"http://{UrlHost(options.Host)}:{options.Port}");
+            builder.WebHost.UseUrls(TelemetrySetup.Urls($"http://{UrlHost(options.Host)}:{options.Port}", UrlHost(options.Host), options.MetricsPort));
         }
 
         var services = builder.Services;

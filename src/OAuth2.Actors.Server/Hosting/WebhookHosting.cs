@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Diagnostics;
 using OAuth2.Actors.Events;
 using OAuth2.Actors.Events.Log;
 using OAuth2.Actors.Events.Webhooks;
@@ -34,7 +35,10 @@ public static class WebhookHosting
             sp.GetRequiredService<IWebhookStore>(),
             sp.GetRequiredService<IEventLogStore>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>())
+        {
+            Metrics = sp.GetRequiredService<OAuth2Metrics>(),
+        });
         services.TryAddSingleton<IWebhookGateway, WebhookGateway>();
         services.AddHostedService<WebhookStoreService>();
         return services;

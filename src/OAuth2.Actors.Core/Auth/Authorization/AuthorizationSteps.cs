@@ -267,6 +267,6 @@ public sealed class IssueAuthorizationCode : IEndpointStep<AuthorizationContext>
             [Parameters.Code] = code,
             [Parameters.State] = context.Parameters.Get(Parameters.State),
             [Parameters.Issuer] = services.Settings.Issuer,
-        })));
+        }), CodeIssued: true));
     }
 }

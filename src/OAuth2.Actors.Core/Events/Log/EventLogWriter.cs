@@ -1,4 +1,5 @@
 using Akka.Event;
+using OAuth2.Actors.Diagnostics;
 
 namespace OAuth2.Actors.Events.Log;
 
@@ -26,6 +27,7 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
     private bool _ready;
     private bool _appending;
     private long _appended;
+    private readonly SinkMetrics[] _sinkMetrics;
     private long _dropped;
     private long _head;
     private string? _lastError;
@@ -38,6 +40,8 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
         _settings = settings;
         _sinks = sinks;
         _time = time;
+        var metrics = Context.System.Metrics();
+        _sinkMetrics = sinks.Select(metrics.ForSink).ToArray();
 
         Receive<EventBatch>(batch =>
         {
@@ -116,7 +120,13 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
     {
         if (_pending.Count >= _settings.Log.MaxPending)
         {
-            // The database has been unreachable long enough to fill the bound: the one place events are lost.
+            // The database has been unreachable long enough to fill the bound: the one place events are lost (to every
+            // durable sink: counted for each configured one).
+            foreach (var sink in _sinkMetrics)
+            {
+                sink.Dropped(1, DropReasons.LogUnavailable);
+            }
+
             if (_dropped++ % 10_000 == 0)
             {
                 _log.Error("The event log holds {Count} events the database has not taken ({Error}); dropping new events ({Dropped} so far)", _pending.Count, _lastError, _dropped);

@@ -1,4 +1,6 @@
 using Akka.Event;
+using OAuth2.Actors.Diagnostics;
+
 namespace OAuth2.Actors.Events.Log;
 
 /// <summary>The consumer once it holds the sink's lease: filling the delivery queue, committing, and the admin commands.</summary>
@@ -27,6 +29,7 @@ public sealed partial class EventSinkConsumer
             _headBehindAtLastPoll = behind;
         });
         Receive<CommitTick>(_ => Commit());
+        Receive<LagAgeRead>(_ => _readingLag = false);
         Receive<Committed>(OnCommitted);
         Receive<StoreFailed>(f =>
         {
@@ -201,6 +204,57 @@ public sealed partial class EventSinkConsumer
         var now = _time.GetUtcNow();
         _store.CommitSinkAsync(_sink, _owner, position, now, _log.Lease, CancellationToken.None)
             .PipeTo(Self, success: row => new Committed(row, now, position), failure: e => new StoreFailed("commit", e));
+        RefreshLagAge(position);
+    }
+
+    /// <summary>
+    /// With every commit, while someone collects the lag gauges and the sink is behind: when the oldest event it has not
+    /// acknowledged was appended (one indexed read). The gauge reads the answer; a failed read leaves the last one.
+    /// </summary>
+    private void RefreshLagAge(long acked)
+    {
+        if (!_metrics.LagAgeObserved || _readingLag)
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _head) <= acked)
+        {
+            Volatile.Write(ref _oldestUnacked, null);
+            return;
+        }
+
+        _readingLag = true;
+        var self = Self;
+        _store.ReadAsync(acked, 1, null, CancellationToken.None).ContinueWith(
+            t =>
+            {
+                if (t.IsCompletedSuccessfully)
+                {
+                    Volatile.Write(ref _oldestUnacked, t.Result.Count == 1 ? new LaggingEvent(t.Result[0].Position, t.Result[0].AppendedAt) : null);
+                }
+
+                self.Tell(LagAgeRead.Instance);
+            },
+            TaskScheduler.Default);
+    }
+
+    /// <summary>The lag gauges' reading (called on the exporter's thread): events behind the head, and the age of the oldest.</summary>
+    private SinkLag Lag()
+    {
+        var acked = Acked;
+        var events = Math.Max(0, Volatile.Read(ref _head) - acked);
+        var age = events > 0 && Volatile.Read(ref _oldestUnacked) is { } oldest && oldest.Position > acked
+            ? _time.GetUtcNow() - oldest.AppendedAt
+            : TimeSpan.Zero;
+        return new SinkLag(events, age < TimeSpan.Zero ? TimeSpan.Zero : age);
+    }
+
+    private sealed record LaggingEvent(long Position, DateTimeOffset AppendedAt);
+
+    private sealed class LagAgeRead
+    {
+        public static readonly LagAgeRead Instance = new();
     }
 
     private void OnCommitted(Committed committed)
@@ -219,6 +273,7 @@ public sealed partial class EventSinkConsumer
         if (row.Lost > _lost)
         {
             _logger.Warning("Event sink {Sink} lost {Count} event(s) to retention before it acknowledged them ({Total} in all)", _sink, row.Lost - _lost, row.Lost);
+            _metrics.Dropped(row.Lost - _lost, DropReasons.Retention);
             _lost = row.Lost;
         }
     }

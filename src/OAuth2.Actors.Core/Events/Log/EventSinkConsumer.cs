@@ -1,6 +1,7 @@
 using Akka.Event;
 using Akka.Streams;
 using OAuth2.Actors.Auth;
+using OAuth2.Actors.Diagnostics;
 
 namespace OAuth2.Actors.Events.Log;
 
@@ -33,7 +34,11 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _logger = Context.GetLogger();
     private readonly string _node;
     private readonly string _owner;
+    private readonly SinkMetrics _metrics;
     private SinkDelivery? _delivery;
+    private IDisposable? _gauges;
+    private LaggingEvent? _oldestUnacked; // written by a store read's continuation, read by the lag gauge
+    private bool _readingLag;
     private long _committed;
     private long _queuedUpTo;
     private long _head;
@@ -55,6 +60,7 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
         _ownsPlugin = _dynamic && _plugin is not null;
         _store = store;
         _settings = settings;
+        _metrics = Context.System.Metrics().ForSink(sink);
         _log = settings.Log;
         _policy = settings.PolicyOf(sink);
         _writer = writer;
@@ -99,6 +105,7 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        _gauges?.Dispose();
         _delivery?.Dispose();
         ReleaseLease();
         if (_ownsPlugin)
@@ -203,8 +210,10 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
         _behind = true;
         Volatile.Write(ref _leaseValidUntil, LeaseEnd(at));
         var self = Self;
-        _delivery = new SinkDelivery(_plugin!, Math.Max(1, _settings.SinkBufferSize), _settings.PluginTimeout, row.Position, _logger, MayDeliver, () => self.Tell(RoomFreed.Instance));
+        _delivery = new SinkDelivery(_plugin!, Math.Max(1, _settings.SinkBufferSize), _settings.PluginTimeout, row.Position, _logger, MayDeliver, () => self.Tell(RoomFreed.Instance), _metrics, _time);
         _delivery.Start(Context.Materializer(), _policy);
+        var delivery = _delivery;
+        _gauges = new Handles(_metrics.ObserveQueue(() => delivery.Queued), _metrics.ObserveLag(Lag));
         _writer.Tell(new FollowLog(Self));
         Timers.StartPeriodicTimer(CommitTick.Instance, CommitTick.Instance, _log.CommitInterval);
         Timers.StartPeriodicTimer(PollTick.Instance, PollTick.Instance, _log.PollInterval);

@@ -3,6 +3,7 @@ using Akka;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using OAuth2.Actors.Diagnostics;
 
 namespace OAuth2.Actors.Events.Log;
 
@@ -20,6 +21,8 @@ internal sealed class SinkDelivery : IDisposable
     private readonly IEventPlugin _plugin;
     private readonly TimeSpan _timeout;
     private readonly ILoggingAdapter _log;
+    private readonly SinkMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly Func<bool> _mayDeliver;
     private readonly Action _roomFreed;
     private readonly Channel<SinkItem> _queue;
@@ -36,9 +39,12 @@ internal sealed class SinkDelivery : IDisposable
 
     /// <param name="mayDeliver">Read before every attempt: false while the sink is paused or its lease is not known to be held.</param>
     /// <param name="roomFreed">Called (from a stream thread) when the queue has drained to half after the consumer asked for room.</param>
-    public SinkDelivery(IEventPlugin plugin, int capacity, TimeSpan timeout, long cursor, ILoggingAdapter log, Func<bool> mayDeliver, Action roomFreed)
+    /// <param name="metrics">The sink's instruments: delivered, failed and retried events, and each acknowledged event's latency (by <paramref name="time"/>).</param>
+    public SinkDelivery(IEventPlugin plugin, int capacity, TimeSpan timeout, long cursor, ILoggingAdapter log, Func<bool> mayDeliver, Action roomFreed, SinkMetrics metrics, TimeProvider time)
     {
         _plugin = plugin;
+        _metrics = metrics;
+        _time = time;
         _timeout = plugin.Options.Timeout ?? timeout;
         _log = log;
         _mayDeliver = mayDeliver;
@@ -56,6 +62,9 @@ internal sealed class SinkDelivery : IDisposable
     public int Capacity { get; }
 
     public int Free => Capacity - _queue.Reader.Count;
+
+    /// <summary>Events waiting in the queue for the delivery stream.</summary>
+    public int Queued => _queue.Reader.Count;
 
     /// <summary>The last position the plugin acknowledged (every position up to it is delivered or left out by the filter).</summary>
     public long Acked => Interlocked.Read(ref _acked);
@@ -112,12 +121,18 @@ internal sealed class SinkDelivery : IDisposable
         }
 
         var backoff = _plugin.Options.MinBackoff;
+        var failures = 0;
         while (!_stopping.IsCancellationRequested)
         {
             if (!_mayDeliver())
             {
                 await Pause(TimeSpan.FromMilliseconds(50));
                 continue;
+            }
+
+            if (failures > 0)
+            {
+                _metrics.Retried(envelopes.Count);
             }
 
             try
@@ -138,7 +153,9 @@ internal sealed class SinkDelivery : IDisposable
             catch (Exception e)
             {
                 // Held, not skipped: the log keeps everything behind it until the destination takes it.
+                failures++;
                 Interlocked.Add(ref _failed, envelopes.Count);
+                _metrics.Failed(envelopes.Count);
                 var error = e.GetType().Name + ": " + e.Message;
                 Volatile.Write(ref _lastError, error);
                 if (Interlocked.Increment(ref _consecutiveFailures) % 20 == 1)
@@ -187,19 +204,27 @@ internal sealed class SinkDelivery : IDisposable
 
     private void Acknowledge(List<SinkItem> items)
     {
+        var now = _time.GetUtcNow();
+        var delivered = 0;
         foreach (var item in items)
         {
-            if (item.Envelope is null)
+            if (item.Envelope is not { } envelope)
             {
                 Interlocked.Increment(ref _skipped);
             }
-            else if (item.Replay)
-            {
-                Interlocked.Increment(ref _replayed);
-            }
             else
             {
-                Interlocked.Increment(ref _delivered);
+                delivered++;
+                if (item.Replay)
+                {
+                    Interlocked.Increment(ref _replayed);
+                }
+                else
+                {
+                    // A replayed event's age says nothing about delivery: only first deliveries go in the latency.
+                    Interlocked.Increment(ref _delivered);
+                    _metrics.Acknowledged(envelope.ProducedAt, now);
+                }
             }
 
             if (item.Replay)
@@ -210,6 +235,11 @@ internal sealed class SinkDelivery : IDisposable
             {
                 Interlocked.Exchange(ref _acked, item.Position);
             }
+        }
+
+        if (delivered > 0)
+        {
+            _metrics.Delivered(delivered);
         }
 
         if (Volatile.Read(ref _wantRoom) == 1 && _queue.Reader.Count <= Capacity / 2 && Interlocked.Exchange(ref _wantRoom, 0) == 1)

@@ -1,0 +1,103 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Diagnostics;
+using OAuth2.Actors.Server.Endpoints;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace OAuth2.Actors.Server.Hosting;
+
+/// <summary>
+/// Metrics with OpenTelemetry: the server's meter (<see cref="OAuth2Metrics"/>), ASP.NET Core's and the .NET runtime's,
+/// exported as Prometheus text at <c>/metrics</c> and, when an <c>OTEL_EXPORTER_OTLP_*ENDPOINT</c> is set, over OTLP
+/// (configured by the standard <c>OTEL_*</c> variables). <c>OTEL_SDK_DISABLED=true</c> turns the export off.
+/// </summary>
+public static class TelemetrySetup
+{
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>The meters exported besides the server's own (ASP.NET Core's come with its instrumentation).</summary>
+    private static readonly string[] RuntimeMeters = ["System.Runtime", "System.Net.Http", "System.Net.NameResolution"];
+
+    private static readonly string[] MetricsScopes = [Scopes.MetricsRead, Scopes.Admin];
+
+    public static IServiceCollection AddOAuth2Telemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddMetrics();
+        services.TryAddSingleton<OAuth2Metrics>();
+        services.AddHostedService<ClusterMetrics>();
+        if (IsTrue(configuration["OTEL_SDK_DISABLED"]))
+        {
+            return services;
+        }
+
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName: configuration["OTEL_SERVICE_NAME"] ?? "oauth2-actors", serviceInstanceId: Environment.MachineName))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(OAuth2Metrics.MeterName).AddMeter(RuntimeMeters).AddAspNetCoreInstrumentation().AddPrometheusExporter();
+                if (OtlpConfigured(configuration, "METRICS"))
+                {
+                    metrics.AddOtlpExporter();
+                }
+            });
+        return services;
+    }
+
+    /// <summary>
+    /// <c>/metrics</c>: on <c>OAUTH2_METRICS_PORT</c> when one is set (and only there: every other path on that port is
+    /// 404), otherwise on the main port to a bearer token with <c>metrics:read</c> or <c>admin</c> (401/403 as
+    /// ProblemDetails).
+    /// </summary>
+    public static WebApplication MapOAuth2Metrics(this WebApplication app)
+    {
+        if (app.Services.GetService<MeterProvider>() is null)
+        {
+            return app;
+        }
+
+        var port = app.Services.GetRequiredService<IOptions<OAuth2Options>>().Value.MetricsPort;
+        if (port > 0)
+        {
+            // The metrics port serves /metrics and nothing else; the main port does not serve /metrics.
+            app.Use((context, next) =>
+            {
+                var onMetricsPort = context.Connection.LocalPort == port;
+                if (onMetricsPort != context.Request.Path.Equals(MetricsPath, StringComparison.OrdinalIgnoreCase))
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+
+                return next(context);
+            });
+            app.MapPrometheusScrapingEndpoint(MetricsPath);
+            return app;
+        }
+
+        app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: branch => branch.Use(async (context, next) =>
+        {
+            var reply = await context.RequestServices.GetRequiredService<IOAuthGateway>()
+                .Send(new AuthorizeBearer(AuthorizationHeader.Of(context), MetricsScopes, context.ToRequestContext()), context.RequestAborted);
+            if (reply is BearerAuthorized)
+            {
+                await next(context);
+                return;
+            }
+
+            context.Response.Headers.CacheControl = "no-store";
+            await HttpOutcomes.Problem(reply as OAuthError ?? OAuthError.TimedOut, context.Response).ExecuteAsync(context);
+        }), optionsName: null);
+        return app;
+    }
+
+    /// <summary>The main URL and, when set, the metrics port's (same host).</summary>
+    public static string[] Urls(string mainUrl, string host, int metricsPort) =>
+        metricsPort > 0 ? [mainUrl, $"http://{host}:{metricsPort}"] : [mainUrl];
+
+    /// <summary>OTLP is on when its endpoint is configured, for all signals or for this one (<paramref name="signal"/>: METRICS, TRACES).</summary>
+    public static bool OtlpConfigured(IConfiguration configuration, string signal) =>
+        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]) || !string.IsNullOrWhiteSpace(configuration[$"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"]);
+
+    private static bool IsTrue(string? value) => string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
+}
