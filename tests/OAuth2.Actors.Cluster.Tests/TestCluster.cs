@@ -41,7 +41,11 @@ public sealed class TestCluster : IAsyncDisposable
 
     public static RegisteredClient Admin { get; } = new(AdminClientId, AdminClientSecret);
 
-    public static async Task<TestCluster> Start(int size = 3, IReadOnlyDictionary<string, string>? settings = null, bool discovery = false)
+    /// <summary>
+    /// Starts <paramref name="size"/> nodes with the common <paramref name="settings"/>; <paramref name="configure"/>,
+    /// when given, sets what differs per node (it sees each node before it starts).
+    /// </summary>
+    public static async Task<TestCluster> Start(int size = 3, IReadOnlyDictionary<string, string>? settings = null, bool discovery = false, Action<ClusterNode>? configure = null)
     {
         var database = await ClusterDatabase.Create();
         var proxyPort = FreePort();
@@ -82,6 +86,7 @@ public sealed class TestCluster : IAsyncDisposable
                 node.Set("OAUTH2_CLUSTER_SEEDS", seeds);
             }
 
+            configure?.Invoke(node);
             node.Start();
         }
 
