@@ -35,7 +35,9 @@ public static class TelemetrySetup
             .ConfigureResource(resource => resource.AddService(serviceName: configuration["OTEL_SERVICE_NAME"] ?? "oauth2-actors", serviceInstanceId: Environment.MachineName))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(OAuth2Metrics.MeterName).AddMeter(RuntimeMeters).AddAspNetCoreInstrumentation().AddPrometheusExporter();
+                metrics.AddMeter(OAuth2Metrics.MeterName).AddMeter(RuntimeMeters).AddAspNetCoreInstrumentation()
+                    // Every scrape reads the instruments afresh (the exporter's default keeps an answer for 300 ms).
+                    .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
                 if (OtlpConfigured(configuration, "METRICS"))
                 {
                     metrics.AddOtlpExporter();
