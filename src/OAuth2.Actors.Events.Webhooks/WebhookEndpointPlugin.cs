@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OAuth2.Actors.Diagnostics;
 using OAuth2.Actors.Events.Log;
 
 namespace OAuth2.Actors.Events.Webhooks;
@@ -169,10 +170,21 @@ public sealed partial class WebhookEndpointPlugin : ILoggedEventPlugin, IAsyncDi
     {
         var payload = WebhookPayload.Of(envelope, state.Endpoint.Format, _settings.EventSource);
         await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+        using var span = OAuth2Tracing.StartWebhookAttempt(_id, envelope);
         try
         {
             var result = await _sinks.Sender.SendAsync(state.Url, state.KeysAt(_time.GetUtcNow()), envelope.Event.Id, payload, cancellationToken).ConfigureAwait(false);
             _sinks.Metrics.WebhookAttempt(_id, result.StatusClass);
+            if (span is not null)
+            {
+                span.SetTag("http.response.status_code", result.Status);
+                span.SetTag("oauth2.status_class", result.StatusClass);
+                if (result.Kind != AttemptKind.Delivered)
+                {
+                    span.Failed(result.StatusClass);
+                }
+            }
+
             return result;
         }
         finally

@@ -25,6 +25,7 @@ builder.Services.AddOAuth2Telemetry(builder.Configuration);
 EventingStartup.ListenToRequestActivities();
 
 builder.AddOAuth2WebHost();
+builder.AddOAuth2Logging();
 
 var app = builder.Build();
 

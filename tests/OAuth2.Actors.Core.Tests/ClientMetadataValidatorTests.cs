@@ -233,7 +233,7 @@ public class ClientMetadataValidatorTests
     [Fact]
     public void ClientMetadataValidator_must_know_the_reserved_scopes()
     {
-        Assert.Equal(new HashSet<string> { Scopes.Admin, Scopes.EventsRead, Scopes.EventsIngest }, ClientMetadataValidator.ReservedScopes);
+        Assert.Equal(new HashSet<string> { Scopes.Admin, Scopes.EventsRead, Scopes.EventsIngest, Scopes.MetricsRead }, ClientMetadataValidator.ReservedScopes);
     }
 
     [Theory]

@@ -12,7 +12,7 @@ public sealed class UserSessionOptionsTests
 
         Assert.Equal(8 * 3600, options.SessionAbsoluteLifetimeSeconds);
         Assert.Equal(3600, options.SessionIdleTimeoutSeconds);
-        Assert.Equal(["admin", "events:ingest", "events:read"], options.ToSettings().ReservedScopes.Order(StringComparer.Ordinal));
+        Assert.Equal(["admin", "events:ingest", "events:read", "metrics:read"], options.ToSettings().ReservedScopes.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -20,7 +20,7 @@ public sealed class UserSessionOptionsTests
     {
         var settings = OptionsBinding.Bind(("OAUTH2_RESERVED_SCOPES", "payments:approve, billing:admin write:all")).ToSettings();
 
-        Assert.Equal(["admin", "billing:admin", "events:ingest", "events:read", "payments:approve", "write:all"], settings.ReservedScopes.Order(StringComparer.Ordinal));
+        Assert.Equal(["admin", "billing:admin", "events:ingest", "events:read", "metrics:read", "payments:approve", "write:all"], settings.ReservedScopes.Order(StringComparer.Ordinal));
         Assert.Empty(Failures(("OAUTH2_RESERVED_SCOPES", "payments:approve, billing:admin write:all")));
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Event;
 using OAuth2.Actors.Auth.Authorization;
 using OAuth2.Actors.Auth.Bearer;
@@ -55,16 +56,52 @@ public sealed class AuthActor : ReceiveActor
     public static Props Props(AuthServices services, TokenGrants grants, ServerFailures failures) =>
         Akka.Actor.Props.Create(() => new AuthActor(services, grants, failures));
 
+    /// <summary>
+    /// Runs <typeparamref name="TRequest"/>'s pipeline in a span of its own (a child of the HTTP request's), measures its
+    /// outcome and pipes the reply to the asker.
+    /// </summary>
     private void Endpoint<TRequest>(Func<TRequest, Task<OAuthReply>> run)
-        where TRequest : notnull =>
-        Receive<TRequest>(request => run(request).PipeTo(
-            Sender,
-            success: reply => Measured(request, reply),
-            failure: exception => Measured(request, Failed(exception))));
+        where TRequest : IEndpointRequest
+    {
+        var spanName = "endpoint " + typeof(TRequest).Name;
+        Receive<TRequest>(request =>
+        {
+            var span = OAuth2Tracing.StartEndpoint(spanName, request.Context);
+            Task<OAuthReply> pipeline;
+            try
+            {
+                // The pipeline's awaits carry the span (its Asks are its children)...
+                pipeline = run(request);
+            }
+            finally
+            {
+                // ...but this thread goes on to the actor's next message without it.
+                if (span is not null)
+                {
+                    Activity.Current = null;
+                }
+            }
 
-    private OAuthReply Measured(object request, OAuthReply reply)
+            pipeline.PipeTo(
+                Sender,
+                success: reply => Measured(request, reply, span),
+                failure: exception => Measured(request, Failed(exception), span));
+        });
+    }
+
+    private OAuthReply Measured(object request, OAuthReply reply, Activity? span)
     {
         _metrics.Record(request, reply);
+        if (span is not null)
+        {
+            if (reply is OAuthError error)
+            {
+                span.Failed(error.Error);
+            }
+
+            span.Dispose();
+        }
+
         return reply;
     }
 

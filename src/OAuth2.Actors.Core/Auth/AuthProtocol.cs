@@ -2,32 +2,38 @@ namespace OAuth2.Actors.Auth;
 
 // The host's requests to its own node's AuthActor and the replies (LocalAsk) never leave the node: no serialization check.
 
+/// <summary>A request the host sends the <see cref="AuthActor"/>: with the HTTP request's context (correlation and trace).</summary>
+public interface IEndpointRequest
+{
+    RequestContext Context { get; }
+}
+
 /// <summary>A request to <c>/oauth/token</c>: what the Authorization header presented and the form as received.</summary>
-public sealed record TokenEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context) : INoSerializationVerificationNeeded
+public sealed record TokenEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest
 {
     public override string ToString() => $"TokenEndpointRequest {{ CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>A request to <c>/oauth/introspect</c> (RFC 7662).</summary>
-public sealed record IntrospectionEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context) : INoSerializationVerificationNeeded
+public sealed record IntrospectionEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest
 {
     public override string ToString() => $"IntrospectionEndpointRequest {{ CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>A request to <c>/oauth/revoke</c> (RFC 7009).</summary>
-public sealed record RevocationEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context) : INoSerializationVerificationNeeded
+public sealed record RevocationEndpointRequest(PresentedAuthorization Authorization, OAuthParameters Form, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest
 {
     public override string ToString() => $"RevocationEndpointRequest {{ CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>A request to <c>/clients/register</c> (RFC 7591).</summary>
-public sealed record RegistrationEndpointRequest(PresentedAuthorization Authorization, ClientMetadata Metadata, RequestContext Context) : INoSerializationVerificationNeeded
+public sealed record RegistrationEndpointRequest(PresentedAuthorization Authorization, ClientMetadata Metadata, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest
 {
     public override string ToString() => $"RegistrationEndpointRequest {{ CorrelationId = {Context.CorrelationId} }}";
 }
 
 /// <summary>Check a Bearer access token for one of the given scopes (for the server's own protected endpoints).</summary>
-public sealed record AuthorizeBearer(PresentedAuthorization Authorization, IReadOnlyList<string> AnyOfScopes, RequestContext Context) : INoSerializationVerificationNeeded
+public sealed record AuthorizeBearer(PresentedAuthorization Authorization, IReadOnlyList<string> AnyOfScopes, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest
 {
     public override string ToString() => $"AuthorizeBearer {{ Scopes = {string.Join(" ", AnyOfScopes)} }}";
 }
@@ -42,7 +48,7 @@ public sealed record BearerAuthorized(ActiveToken Token) : OAuthReply, INoSerial
 public sealed record SessionUser(string UserId, string Username, int SessionEpoch = 0);
 
 /// <summary>Is this browser session still valid (the account exists and nobody signed it out since)?</summary>
-public sealed record SessionCheckRequest(SessionUser User, RequestContext Context) : INoSerializationVerificationNeeded;
+public sealed record SessionCheckRequest(SessionUser User, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest;
 
 public sealed record SessionValid(bool Valid) : OAuthReply, INoSerializationVerificationNeeded;
 
@@ -60,7 +66,7 @@ public enum ConsentDecision
 /// <c>/oauth/authorize</c> (RFC 6749 4.1.1). <paramref name="Decision"/> is null for the GET, or the consent page's
 /// answer when it posts back the same parameters.
 /// </summary>
-public sealed record AuthorizeEndpointRequest(OAuthParameters Parameters, SessionUser? User, ConsentDecision? Decision, RequestContext Context) : INoSerializationVerificationNeeded;
+public sealed record AuthorizeEndpointRequest(OAuthParameters Parameters, SessionUser? User, ConsentDecision? Decision, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest;
 
 /// <summary>Errors about the client or redirect URI: shown to the user, never redirected (RFC 6749 4.1.2.1).</summary>
 public sealed record AuthorizeErrorPage(string Error, string Description) : OAuthReply, INoSerializationVerificationNeeded;
@@ -79,7 +85,7 @@ public sealed record AuthorizeLoginRequired : OAuthReply, INoSerializationVerifi
 /// <summary>The consent page: who asks, for what, and where the browser will be sent with the answer.</summary>
 public sealed record AuthorizeConsentRequired(string ClientId, string ClientName, IReadOnlyList<string> Scopes, string RedirectUri) : OAuthReply, INoSerializationVerificationNeeded;
 
-public sealed record LoginRequest(string Username, string Password, RequestContext Context) : INoSerializationVerificationNeeded
+public sealed record LoginRequest(string Username, string Password, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest
 {
     public override string ToString() => $"LoginRequest {{ Username = {Username} }}";
 }
@@ -89,21 +95,21 @@ public sealed record LoginSucceeded(SessionUser User) : OAuthReply, INoSerializa
 /// <summary>One message for every failure (unknown user, wrong password, locked out).</summary>
 public sealed record LoginFailed(string Message) : OAuthReply, INoSerializationVerificationNeeded;
 
-public sealed record LogoutRequest(SessionUser User, RequestContext Context) : INoSerializationVerificationNeeded;
+public sealed record LogoutRequest(SessionUser User, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest;
 
 public sealed record LoggedOut : OAuthReply, INoSerializationVerificationNeeded
 {
     public static readonly LoggedOut Instance = new();
 }
 
-public sealed record SignUpRequest(string Username, string Password, string? Email, RequestContext Context) : INoSerializationVerificationNeeded
+public sealed record SignUpRequest(string Username, string Password, string? Email, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest
 {
     public override string ToString() => $"SignUpRequest {{ Username = {Username} }}";
 }
 
 // ---- admin API (ProblemDetails, not OAuth errors) ----------------------------------------------------------
 
-public sealed record AdminCreateUser(PresentedAuthorization Authorization, string? Username, string? Password, string? Email, RequestContext Context) : INoSerializationVerificationNeeded
+public sealed record AdminCreateUser(PresentedAuthorization Authorization, string? Username, string? Password, string? Email, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest
 {
     /// <summary>The roles to give (none when absent).</summary>
     public IReadOnlyList<string?>? Roles { get; init; }
@@ -111,19 +117,19 @@ public sealed record AdminCreateUser(PresentedAuthorization Authorization, strin
     public override string ToString() => $"AdminCreateUser {{ Username = {Username} }}";
 }
 
-public sealed record AdminListUsers(PresentedAuthorization Authorization, RequestContext Context) : INoSerializationVerificationNeeded;
+public sealed record AdminListUsers(PresentedAuthorization Authorization, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest;
 
 /// <summary><paramref name="Username"/> is the path's user: a user_id, or a username (the alias).</summary>
-public sealed record AdminGetUser(PresentedAuthorization Authorization, string Username, RequestContext Context) : INoSerializationVerificationNeeded;
+public sealed record AdminGetUser(PresentedAuthorization Authorization, string Username, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest;
 
 /// <summary><paramref name="Username"/> is the path's user: a user_id, or a username (the alias).</summary>
-public sealed record AdminDeleteUser(PresentedAuthorization Authorization, string Username, RequestContext Context) : INoSerializationVerificationNeeded;
+public sealed record AdminDeleteUser(PresentedAuthorization Authorization, string Username, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest;
 
 /// <summary>
 /// PATCH of a user (<paramref name="User"/> a user_id or a username): the fields given are changed, and only
 /// <c>roles</c> can be; <paramref name="Problem"/> is set when the body asked for anything else.
 /// </summary>
-public sealed record AdminUpdateUser(PresentedAuthorization Authorization, string User, IReadOnlyList<string?>? Roles, string? Problem, RequestContext Context) : INoSerializationVerificationNeeded;
+public sealed record AdminUpdateUser(PresentedAuthorization Authorization, string User, IReadOnlyList<string?>? Roles, string? Problem, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest;
 
 public sealed record UserAccount(Users.UserView User) : OAuthReply, INoSerializationVerificationNeeded;
 
@@ -150,7 +156,7 @@ public sealed record ClientManagementRequest(
     ClientMetadata? Metadata,
     string? BodyClientId,
     string? BodyClientSecret,
-    RequestContext Context) : INoSerializationVerificationNeeded
+    RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest
 {
     public override string ToString() => $"ClientManagementRequest {{ ClientId = {ClientId}, Operation = {Operation} }}";
 }

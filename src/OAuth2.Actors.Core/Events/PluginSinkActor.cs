@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Akka;
 using Akka.Event;
@@ -105,6 +106,7 @@ public sealed class PluginSinkActor : ReceiveActor
         if (!options.RetryUntilDelivered)
         {
             // Fast path: a plugin that completes synchronously (in-memory) costs no async machinery.
+            var span = OAuth2Tracing.StartDelivery(_plugin.Name, [envelope]);
             try
             {
                 var emit = _plugin.EmitAsync(envelope, _stopping.Token);
@@ -112,14 +114,22 @@ public sealed class PluginSinkActor : ReceiveActor
                 {
                     Delivered(envelope);
                     _consecutiveFailures = 0;
+                    span?.Dispose();
                     return DoneTask;
                 }
 
-                return Await(emit, envelope);
+                var awaiting = Await(emit, envelope, span);
+                if (span is not null)
+                {
+                    // The wait carries the span; the stream's thread goes on without it.
+                    Activity.Current = null;
+                }
+
+                return awaiting;
             }
             catch (Exception e)
             {
-                Failed(1, envelope.Event.Id, e);
+                Failed(1, envelope.Event.Id, e, span);
                 return DoneTask;
             }
         }
@@ -129,6 +139,7 @@ public sealed class PluginSinkActor : ReceiveActor
 
     private async Task<Done> Deliver(IReadOnlyList<EventEnvelope> batch, EventPluginOptions options)
     {
+        using var span = OAuth2Tracing.StartDelivery(_plugin.Name, batch);
         Interlocked.Add(ref _inFlight, batch.Count);
         try
         {
@@ -161,12 +172,13 @@ public sealed class PluginSinkActor : ReceiveActor
                 {
                     if (!options.RetryUntilDelivered)
                     {
-                        Failed(batch.Count, batch[0].Event.Id, e);
+                        Failed(batch.Count, batch[0].Event.Id, e, span);
                         return Done.Instance;
                     }
 
                     // Hold the batch (and, behind it, the bounded queue) until the destination is back.
                     _metrics.Failed(batch.Count);
+                    span?.AddEvent(new ActivityEvent("delivery failed", tags: new ActivityTagsCollection { ["error.type"] = e.GetType().Name }));
                     if (Interlocked.Increment(ref _consecutiveFailures) % 20 == 1)
                     {
                         _log.Warning("Event sink {Sink} cannot deliver ({Error}); holding {Count} event(s), retrying with backoff", _plugin.Name, e.GetType().Name + ": " + e.Message, batch.Count + _queue.Reader.Count);
@@ -188,7 +200,7 @@ public sealed class PluginSinkActor : ReceiveActor
         }
     }
 
-    private async Task<Done> Await(Task emit, EventEnvelope envelope)
+    private async Task<Done> Await(Task emit, EventEnvelope envelope, Activity? span)
     {
         // Still held by this sink until the plugin finishes: counted as buffered, and waited for by a drain.
         Interlocked.Increment(ref _inFlight);
@@ -204,11 +216,12 @@ public sealed class PluginSinkActor : ReceiveActor
         }
         catch (Exception e)
         {
-            Failed(1, envelope.Event.Id, e);
+            Failed(1, envelope.Event.Id, e, span);
         }
         finally
         {
             Interlocked.Decrement(ref _inFlight);
+            span?.Dispose();
         }
 
         return Done.Instance;
@@ -221,8 +234,10 @@ public sealed class PluginSinkActor : ReceiveActor
         _metrics.Acknowledged(envelope.ProducedAt, _time.GetUtcNow());
     }
 
-    private void Failed(int count, string firstId, Exception e)
+    private void Failed(int count, string firstId, Exception e, Activity? span)
     {
+        span?.Failed(e.GetType().Name);
+        span?.Dispose();
         _metrics.Failed(count);
         Interlocked.Increment(ref _consecutiveFailures);
         if (Interlocked.Add(ref _failed, count) % 1_000 <= count)

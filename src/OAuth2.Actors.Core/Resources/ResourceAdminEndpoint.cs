@@ -22,7 +22,7 @@ public sealed record ResourceAdminRequest(
     ResourceAdminOperation Operation,
     string? Id,
     ResourceServerInput? Input,
-    RequestContext Context) : INoSerializationVerificationNeeded;
+    RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest;
 
 /// <summary>One resource server (created, read or replaced).</summary>
 public sealed record ResourceServerAnswer(ResourceServer Server) : OAuthReply, INoSerializationVerificationNeeded;

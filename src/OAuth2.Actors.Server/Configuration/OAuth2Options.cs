@@ -157,6 +157,11 @@ public sealed class OAuth2Options
     [Range(0, 65535)]
     public int MetricsPort { get; set; }
 
+    /// <summary>Console logs: <c>text</c> (the default) or <c>json</c>, one object per line with trace and correlation ids (read before start, validated here).</summary>
+    [ConfigurationKeyName("OAUTH2_LOG_FORMAT")]
+    [RegularExpression("(?i)^(text|json)$", ErrorMessage = "OAUTH2_LOG_FORMAT must be text or json.")]
+    public string LogFormat { get; set; } = "text";
+
     /// <summary>Akka.Management's HTTP port (discovery only): bootstrap asks the contact points on it who is already in a cluster.</summary>
     [ConfigurationKeyName("OAUTH2_MANAGEMENT_PORT")]
     [Range(1, 65535)]

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using OAuth2.Actors.Configuration;
 using OAuth2.Actors.Diagnostics;
 using OAuth2.Actors.Server.Endpoints;
+using OpenTelemetry.Trace;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -33,6 +34,22 @@ public static class TelemetrySetup
 
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName: configuration["OTEL_SERVICE_NAME"] ?? "oauth2-actors", serviceInstanceId: Environment.MachineName))
+            .WithTracing(tracing =>
+            {
+                if (!TracingEnabled(configuration))
+                {
+                    return;
+                }
+
+                // Sampling as OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG say (the SDK reads them; default: parent-based, always on).
+                tracing.AddSource(OAuth2Tracing.SourceName)
+                    .AddSource("System.Net.Http")
+                    .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = http => !http.Request.Path.StartsWithSegments(MetricsPath));
+                if (OtlpConfigured(configuration, "TRACES"))
+                {
+                    tracing.AddOtlpExporter();
+                }
+            })
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(OAuth2Metrics.MeterName).AddMeter(RuntimeMeters).AddAspNetCoreInstrumentation()
@@ -100,6 +117,35 @@ public static class TelemetrySetup
     /// <summary>OTLP is on when its endpoint is configured, for all signals or for this one (<paramref name="signal"/>: METRICS, TRACES).</summary>
     public static bool OtlpConfigured(IConfiguration configuration, string signal) =>
         !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]) || !string.IsNullOrWhiteSpace(configuration[$"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"]);
+
+    /// <summary>
+    /// Traces are recorded when something exports them: an OTLP endpoint (unless <c>OTEL_TRACES_EXPORTER=none</c>), or
+    /// <c>OAUTH2_TRACING=on</c> for an exporter added in code (an extension's, or a test's in-memory one).
+    /// </summary>
+    public static bool TracingEnabled(IConfiguration configuration) =>
+        string.Equals(configuration["OAUTH2_TRACING"]?.Trim(), "on", StringComparison.OrdinalIgnoreCase)
+        || (OtlpConfigured(configuration, "TRACES") && !string.Equals(configuration["OTEL_TRACES_EXPORTER"]?.Trim(), "none", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// <c>OAUTH2_LOG_FORMAT=json</c>: one JSON object per line on the console, with the scopes (the request's trace and
+    /// span ids, its correlation id). Every format records the current trace and span ids in the log scope.
+    /// </summary>
+    public static WebApplicationBuilder AddOAuth2Logging(this WebApplicationBuilder builder)
+    {
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        if (string.Equals(builder.Configuration["OAUTH2_LOG_FORMAT"]?.Trim(), "json", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.IncludeScopes = true;
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            });
+        }
+
+        return builder;
+    }
 
     private static bool IsTrue(string? value) => string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
 }

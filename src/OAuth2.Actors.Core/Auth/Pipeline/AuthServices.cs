@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Akka.Event;
 using OAuth2.Actors.Clients;
 using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Diagnostics;
 using OAuth2.Actors.Events;
 using OAuth2.Actors.Hosting;
 using OAuth2.Actors.Resources;
@@ -40,11 +42,44 @@ public sealed record AuthServices(
     /// <summary>When an Ask sent now times out: carried by the messages whose work is expensive, which drop it after that.</summary>
     public DateTimeOffset Deadline() => Time.GetUtcNow() + Settings.RequestTimeout;
 
-    public Task<T> Ask<T>(IActorRef actor, object message) => actor.Ask<T>(message, Settings.RequestTimeout);
+    public Task<T> Ask<T>(IActorRef actor, object message) =>
+        Traced(OAuth2Tracing.StartAsk(message), actor.Ask<T>(message, Settings.RequestTimeout));
 
     /// <summary>For a question an entity may safely be asked twice (<see cref="IdempotentAsk"/>).</summary>
-    public Task<T> AskIdempotent<T>(IActorRef actor, object message) => actor.AskRepeating<T>(message, Settings.RequestTimeout);
+    public Task<T> AskIdempotent<T>(IActorRef actor, object message) =>
+        Traced(OAuth2Tracing.StartAsk(message), actor.AskRepeating<T>(message, Settings.RequestTimeout));
 
     /// <summary>The node's token actors, a pool on every node: asked without Akka's Ask bookkeeping (<see cref="LocalAsk"/>).</summary>
-    public Task<T> AskTokens<T>(object message) => Tokens.AskLocal<T>(message, Settings.RequestTimeout);
+    public Task<T> AskTokens<T>(object message) =>
+        Traced(OAuth2Tracing.StartAsk(message), Tokens.AskLocal<T>(message, Settings.RequestTimeout));
+
+    /// <summary>The Ask itself when no span was started (no cost); otherwise the Ask, ending its span with it.</summary>
+    private static Task<T> Traced<T>(Activity? span, Task<T> ask)
+    {
+        if (span is null)
+        {
+            return ask;
+        }
+
+        // The span covers the Ask from here on; the caller's thread returns to the span it was in.
+        Activity.Current = span.Parent;
+        return Ended(span, ask);
+
+        static async Task<T> Ended(Activity span, Task<T> ask)
+        {
+            try
+            {
+                return await ask.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                span.Failed(e.GetType().Name);
+                throw;
+            }
+            finally
+            {
+                span.Dispose();
+            }
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Akka;
 using Akka.Event;
@@ -120,6 +121,7 @@ internal sealed class SinkDelivery : IDisposable
             return items;
         }
 
+        using var span = OAuth2Tracing.StartDelivery(_plugin.Name, envelopes);
         var backoff = _plugin.Options.MinBackoff;
         var failures = 0;
         while (!_stopping.IsCancellationRequested)
@@ -156,6 +158,7 @@ internal sealed class SinkDelivery : IDisposable
                 failures++;
                 Interlocked.Add(ref _failed, envelopes.Count);
                 _metrics.Failed(envelopes.Count);
+                span?.AddEvent(new ActivityEvent("delivery failed", tags: new ActivityTagsCollection { ["error.type"] = e.GetType().Name }));
                 var error = e.GetType().Name + ": " + e.Message;
                 Volatile.Write(ref _lastError, error);
                 if (Interlocked.Increment(ref _consecutiveFailures) % 20 == 1)

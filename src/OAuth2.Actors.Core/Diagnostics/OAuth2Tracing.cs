@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using OAuth2.Actors.Events;
+
+namespace OAuth2.Actors.Diagnostics;
+
+/// <summary>
+/// The server's spans (<c>OAuth2.Actors</c>; the host exports them with OpenTelemetry): one per endpoint pipeline, one
+/// per Ask to an entity, one per sink delivery and one per webhook attempt. A delivery's parent is the request that
+/// caused its first event (so one trace shows a token request and the Kafka, RabbitMQ or webhook delivery of its
+/// events), and it links to the request of every event it carries. Nothing is created unless a listener samples it:
+/// with tracing off, or a request sampled out, a span costs one check.
+/// </summary>
+public static class OAuth2Tracing
+{
+    public const string SourceName = "OAuth2.Actors";
+
+    /// <summary>A delivery links to at most this many requests (a large batch of many requests' events).</summary>
+    public const int MaxLinks = 128;
+
+    public static readonly ActivitySource Source = new(SourceName);
+
+    /// <summary>The span of an endpoint's pipeline, a child of the HTTP request it runs for.</summary>
+    public static Activity? StartEndpoint(string name, RequestContext context) =>
+        Source.HasListeners() ? Source.StartActivity(name, ActivityKind.Internal, ContextOf(context.TraceParent, context.TraceState) ?? default) : null;
+
+    /// <summary>The span of an Ask to an entity or a node's actor, named for the message, a child of the current span.</summary>
+    public static Activity? StartAsk(object message)
+    {
+        if (!Source.HasListeners() || Activity.Current is null)
+        {
+            return null;
+        }
+
+        var activity = Source.StartActivity("ask " + message.GetType().Name, ActivityKind.Internal);
+        activity?.SetTag("oauth2.message", message.GetType().Name);
+        return activity;
+    }
+
+    /// <summary>The span of delivering <paramref name="events"/> to a sink: a child of the first event's request, linked to every event's.</summary>
+    public static Activity? StartDelivery(string sink, IReadOnlyList<EventEnvelope> events)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        ActivityContext parent = default;
+        List<ActivityLink>? links = null;
+        foreach (var envelope in events)
+        {
+            if (ContextOf(envelope.Traceparent, envelope.Tracestate) is not { } context || context == default)
+            {
+                continue;
+            }
+
+            if (parent == default)
+            {
+                parent = context;
+            }
+
+            links ??= [];
+            if (links.Count < MaxLinks)
+            {
+                links.Add(new ActivityLink(context));
+            }
+        }
+
+        var activity = Source.StartActivity(ActivityKind.Producer, parent, tags: null, links, name: "deliver " + sink);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("oauth2.sink", sink);
+            activity.SetTag("messaging.batch.message_count", events.Count);
+        }
+
+        return activity;
+    }
+
+    /// <summary>The span of one webhook attempt: a child of the current delivery, or (a retry later on) of the event's request.</summary>
+    public static Activity? StartWebhookAttempt(string endpointId, EventEnvelope envelope)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        var parent = Activity.Current?.Context ?? ContextOf(envelope.Traceparent, envelope.Tracestate) ?? default;
+        var activity = Source.StartActivity(ActivityKind.Client, parent, name: "webhook attempt");
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("oauth2.webhook.endpoint", endpointId);
+            activity.SetTag("oauth2.event.id", envelope.Event.Id);
+        }
+
+        return activity;
+    }
+
+    /// <summary>Ends <paramref name="activity"/> as failed with <paramref name="error"/> (a type or code, never a secret).</summary>
+    public static void Failed(this Activity activity, string error)
+    {
+        activity.SetStatus(ActivityStatusCode.Error, error);
+        activity.SetTag("error.type", error);
+    }
+
+    /// <summary>A W3C traceparent (and tracestate) as a remote parent context; null when absent or malformed.</summary>
+    public static ActivityContext? ContextOf(string? traceparent, string? tracestate) =>
+        traceparent is not null && ActivityContext.TryParse(traceparent, tracestate, isRemote: true, out var context) ? context : null;
+}
