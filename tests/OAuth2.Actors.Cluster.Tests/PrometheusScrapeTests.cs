@@ -33,6 +33,9 @@ public sealed class PrometheusClusterFixture : IAsyncLifetime
             var port = TestCluster.FreePort();
             _metricsPorts[node.Name] = port;
             node.Set("OAUTH2_METRICS_PORT", port.ToString(CultureInfo.InvariantCulture));
+            // The operator's log format, with ASP.NET Core's request lines (each carries the request's scopes).
+            node.Set("OAUTH2_LOG_FORMAT", "json");
+            node.Set("Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics", "Information");
         });
     }
 
@@ -72,6 +75,51 @@ public sealed class PrometheusScrapeTests(PrometheusClusterFixture fixture, ITes
 
     private const int Tokens = 20;
     private const int WrongSecrets = 3;
+
+    [SkippableFact]
+    public async Task Json_logs_must_carry_each_requests_trace_and_correlation_ids()
+    {
+        var (cluster, _, _) = fixture.Require();
+        var node = cluster.Nodes[0];
+        var traceId = System.Diagnostics.ActivityTraceId.CreateRandom().ToString();
+        var correlationId = "json-logs-" + Guid.NewGuid().ToString("N")[..12];
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/.well-known/openid-configuration"))
+        {
+            request.Headers.Add("traceparent", $"00-{traceId}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01");
+            request.Headers.Add("X-Correlation-ID", correlationId);
+            using var response = await node.Http.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}");
+        }
+
+        // ASP.NET Core's "Request finished" line of that request: one JSON object, its scopes naming the trace and the correlation id.
+        var deadline = DateTime.UtcNow + Deadline;
+        JsonElement? line = null;
+        while (line is null && DateTime.UtcNow < deadline)
+        {
+            line = node.LogLines(correlationId).Select(l => Parse(l.Line)).FirstOrDefault(j => j?.GetProperty("Message").GetString()?.StartsWith("Request finished", StringComparison.Ordinal) == true);
+            await Task.Delay(100);
+        }
+
+        Assert.True(line is not null, $"no JSON 'Request finished' line with correlation id {correlationId}:\n{node.Log(30)}");
+        var scopes = line!.Value.GetProperty("Scopes").EnumerateArray().Where(s => s.ValueKind == JsonValueKind.Object).ToList();
+        Assert.Contains(scopes, s => s.TryGetProperty("TraceId", out var id) && id.GetString() == traceId);
+        Assert.Contains(scopes, s => s.TryGetProperty("correlation_id", out var id) && id.GetString() == correlationId);
+        Assert.Contains(scopes, s => s.TryGetProperty("SpanId", out _));
+        Assert.Equal("Information", line.Value.GetProperty("LogLevel").GetString());
+        Assert.True(DateTimeOffset.TryParse(line.Value.GetProperty("Timestamp").GetString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out _), line.Value.GetProperty("Timestamp").GetString());
+
+        static JsonElement? Parse(string text)
+        {
+            try
+            {
+                return JsonDocument.Parse(text).RootElement.Clone();
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+    }
 
     [SkippableFact]
     public async Task Prometheus_must_scrape_every_node_and_see_the_token_flows_and_sink_latencies()

@@ -9,22 +9,19 @@ public static class Correlation
     public const string Header = "X-Correlation-ID";
     private const string ItemKey = "oauth2.correlation";
 
-    /// <summary>Sets the request's correlation id, echoes it, and puts it in the log scope of everything logged for the request (as <c>CorrelationId</c>).</summary>
-    public static IApplicationBuilder UseCorrelation(this IApplicationBuilder app)
+    /// <summary>The request's tag (on its ASP.NET Core span) naming its correlation id: in its traces, and in the scope of its log lines.</summary>
+    public const string Tag = "correlation_id";
+
+    /// <summary>Sets the request's correlation id, echoes it, and tags the request's span with it (<see cref="Tag"/>).</summary>
+    public static IApplicationBuilder UseCorrelation(this IApplicationBuilder app) => app.Use((context, next) =>
     {
-        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Correlation));
-        return app.Use(async (context, next) =>
-        {
-            var incoming = context.Request.Headers[Header];
-            var id = incoming.Count == 1 && IsAcceptable(incoming[0]!) ? incoming[0]! : Guid.NewGuid().ToString();
-            context.Items[ItemKey] = id;
-            context.Response.Headers[Header] = id;
-            using (logger.BeginScope(new CorrelationScope(id)))
-            {
-                await next(context);
-            }
-        });
-    }
+        var incoming = context.Request.Headers[Header];
+        var id = incoming.Count == 1 && IsAcceptable(incoming[0]!) ? incoming[0]! : Guid.NewGuid().ToString();
+        context.Items[ItemKey] = id;
+        context.Response.Headers[Header] = id;
+        Activity.Current?.SetTag(Tag, id);
+        return next(context);
+    });
 
     public static RequestContext ToRequestContext(this HttpContext context)
     {
@@ -41,21 +38,4 @@ public static class Correlation
 
     private static readonly System.Buffers.SearchValues<char> Allowed =
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:");
-
-    /// <summary>The log scope of a request: its correlation id, as a structured property.</summary>
-    private sealed class CorrelationScope(string id) : IReadOnlyList<KeyValuePair<string, object>>
-    {
-        public int Count => 1;
-
-        public KeyValuePair<string, object> this[int index] => index == 0 ? new("CorrelationId", id) : throw new ArgumentOutOfRangeException(nameof(index));
-
-        public IEnumerator<KeyValuePair<string, object>> GetEnumerator()
-        {
-            yield return this[0];
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-
-        public override string ToString() => "CorrelationId:" + id;
-    }
 }

@@ -128,11 +128,12 @@ public static class TelemetrySetup
 
     /// <summary>
     /// <c>OAUTH2_LOG_FORMAT=json</c>: one JSON object per line on the console, with the scopes (the request's trace and
-    /// span ids, its correlation id). Every format records the current trace and span ids in the log scope.
+    /// span ids, and its span's tags: its correlation id). Every format records them in the log scope.
     /// </summary>
     public static WebApplicationBuilder AddOAuth2Logging(this WebApplicationBuilder builder)
     {
-        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        builder.Logging.Configure(o => o.ActivityTrackingOptions =
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId | ActivityTrackingOptions.Tags);
         if (string.Equals(builder.Configuration["OAUTH2_LOG_FORMAT"]?.Trim(), "json", StringComparison.OrdinalIgnoreCase))
         {
             builder.Logging.ClearProviders();
@@ -140,7 +141,7 @@ public static class TelemetrySetup
             {
                 json.IncludeScopes = true;
                 json.UseUtcTimestamp = true;
-                json.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+                json.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
             });
         }
 
