@@ -49,6 +49,7 @@ app.MapMetadataEndpoints();
 app.MapKeyEndpoints();
 app.MapHealthEndpoints();
 app.MapEventEndpoints();
+app.MapEventStream();
 app.MapSinkEndpoints();
 app.MapWebhookEndpoints();
 app.MapBrowserEndpoints();

@@ -194,6 +194,8 @@ public sealed class HealthProbeTests(HealthProbeTests.CountingFixture counting) 
 
         public Task<IngestReply?> Ingest(IngestEvent ingest, CancellationToken cancellationToken) => inner.Ingest(ingest, cancellationToken);
 
+        public Task<EventSubscription?> Subscribe(Func<EventEnvelope, bool> filter, int capacity, CancellationToken cancellationToken) => inner.Subscribe(filter, capacity, cancellationToken);
+
         public Task<EventHealth?> Health(CancellationToken cancellationToken)
         {
             counts.CountEventHealth();

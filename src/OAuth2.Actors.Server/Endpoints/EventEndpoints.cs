@@ -163,7 +163,7 @@ public static class EventEndpoints
 
     private static IResult LogUnavailable() => Results.Problem(statusCode: 503, title: "The event log is unavailable", detail: "The event log did not answer in time; try again.");
 
-    private static IResult Disabled() => Results.Json(new { error = "eventing_disabled", error_description = "Eventing is disabled (OAUTH2_EVENTS_ENABLED=false)." }, statusCode: 503);
+    internal static IResult Disabled() => Results.Json(new { error = "eventing_disabled", error_description = "Eventing is disabled (OAUTH2_EVENTS_ENABLED=false)." }, statusCode: 503);
 
     private static async Task<(ActiveToken? Token, IResult? Denied)> Authorize(HttpContext http, IOAuthGateway gateway, string[] scopes)
     {

@@ -35,9 +35,12 @@ public interface IEventGateway
     /// <see cref="AdminFailure"/>; null when it did not answer in time.
     /// </summary>
     Task<object?> Sink(IEventSinkCommand command, CancellationToken cancellationToken);
+
+    /// <summary>A live view of this node's events that pass <paramref name="filter"/>; null when eventing is off or the EventActor did not answer.</summary>
+    Task<EventSubscription?> Subscribe(Func<EventEnvelope, bool> filter, int capacity, CancellationToken cancellationToken);
 }
 
-public sealed class EventGateway(ActorRegistry registry, EventSettings settings) : IEventGateway
+public sealed class EventGateway(ActorSystem system, ActorRegistry registry, EventSettings settings) : IEventGateway
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
@@ -75,6 +78,11 @@ public sealed class EventGateway(ActorRegistry registry, EventSettings settings)
             return null;
         }
     }
+
+    public Task<EventSubscription?> Subscribe(Func<EventEnvelope, bool> filter, int capacity, CancellationToken cancellationToken) =>
+        settings.Enabled && registry.TryGet<EventActor>(out var events)
+            ? EventSubscription.Open(system, events, filter, capacity, Timeout, cancellationToken)
+            : Task.FromResult<EventSubscription?>(null);
 
     private async Task<T?> Ask<T>(object message, CancellationToken cancellationToken)
         where T : class

@@ -15,11 +15,15 @@ namespace OAuth2.Actors.Server.Hosting;
 public sealed class RequestDrain
 {
     private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _draining = new();
     private int _inFlight;
     private TaskCompletionSource? _idle;
 
     /// <summary>True once the node has begun to stop: <c>/ready</c> answers 503 from then on.</summary>
     public bool Draining { get; private set; }
+
+    /// <summary>Cancelled when the node begins to drain: requests that would never end by themselves (event streams) end then.</summary>
+    public CancellationToken DrainStarted => _draining.Token;
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -40,6 +44,7 @@ public sealed class RequestDrain
     public async Task<bool> Drain(TimeSpan within)
     {
         Task idle;
+        _draining.Cancel();
         lock (_lock)
         {
             Draining = true;

@@ -1,0 +1,187 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using OAuth2.Actors.Diagnostics;
+using OAuth2.Actors.Events;
+using OAuth2.Actors.Events.Log;
+using OAuth2.Actors.Server.Hosting;
+
+namespace OAuth2.Actors.Server.Endpoints;
+
+/// <summary>
+/// <c>GET /events/stream</c>: this node's events as they happen, as server-sent events, for an <c>events:read</c> or
+/// <c>admin</c> caller, filtered like <c>GET /events</c> (<c>event_type</c>, repeatable; <c>client_id</c>;
+/// <c>user_id</c>; <c>severity</c>). Each event is a <c>message</c> whose id is the event id and whose data is the
+/// envelope; <c>ready</c> opens the stream, <c>heartbeat</c> comes every 15 s of silence, and <c>dropped</c> says how
+/// many events a reader too slow for its buffer missed (the pipeline never waits for a reader).
+/// </summary>
+public static class EventStreamEndpoints
+{
+    public const string Path = "/events/stream";
+
+    /// <summary>Events a stream holds for a reader that has not taken them yet; beyond it the oldest give way.</summary>
+    public const int Buffer = 1_000;
+
+    /// <summary>Streams a node serves at once; one more is answered 503.</summary>
+    public const int MaxStreams = 100;
+
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
+
+    /// <summary>The sink label the streams' deliveries and drops are counted under (one for all of them: a label per connection would not stay bounded).</summary>
+    public const string MetricsSink = "event_stream";
+
+    private static readonly string[] ReadScopes = [Scopes.EventsRead, Scopes.Admin];
+    private static readonly string[] HistoryOnly = ["from", "since", "to", "order", "limit", "cursor"];
+    private static int _open;
+
+    public static IEndpointRouteBuilder MapEventStream(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(Path, async (HttpContext http, IOAuthGateway gateway, IEventGateway events, OAuth2Metrics metrics, RequestDrain drain) =>
+        {
+            if (!events.Enabled)
+            {
+                return EventEndpoints.Disabled();
+            }
+
+            var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), ReadScopes, http.ToRequestContext()), http.RequestAborted);
+            if (reply is not BearerAuthorized)
+            {
+                return HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response);
+            }
+
+            return await Open(http, events, metrics, drain);
+        });
+
+        return app;
+    }
+
+    /// <summary>Parses the filter and opens the stream for a caller already authorized.</summary>
+    public static async Task<IResult> Open(HttpContext http, IEventGateway events, OAuth2Metrics metrics, RequestDrain drain)
+    {
+        if (HistoryOnly.FirstOrDefault(http.Request.Query.ContainsKey) is { } historyParameter)
+        {
+            return Results.Problem(statusCode: 400, title: "Invalid stream filter", detail: $"'{historyParameter}' pages the history: use GET /events; a stream starts now.");
+        }
+
+        var (query, problem) = EventHistoryQuery.Parse(http.Request.Query);
+        if (query is null)
+        {
+            return Results.Problem(statusCode: 400, title: "Invalid stream filter", detail: problem);
+        }
+
+        if (Interlocked.Increment(ref _open) > MaxStreams)
+        {
+            Interlocked.Decrement(ref _open);
+            http.Response.Headers.RetryAfter = "30";
+            return Results.Problem(statusCode: 503, title: "Too many event streams", detail: $"This node serves at most {MaxStreams} event streams at once; try again later or another node.");
+        }
+
+        var subscription = await events.Subscribe(Matches(query), Buffer, http.RequestAborted);
+        if (subscription is null)
+        {
+            Interlocked.Decrement(ref _open);
+            return Results.Problem(statusCode: 503, title: "The event pipeline did not answer in time.");
+        }
+
+        // Released when the stream ends, or with the response if it never starts (the client went away first).
+        var lease = new Lease(subscription, CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, drain.DrainStarted));
+        http.Response.RegisterForDisposeAsync(lease);
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        return TypedResults.ServerSentEvents(Stream(lease, metrics.ForSink(MetricsSink)));
+    }
+
+    /// <summary>The filter of <c>GET /events</c>, applied to each live event.</summary>
+    public static Func<EventEnvelope, bool> Matches(EventLogQuery query) => envelope =>
+    {
+        var e = envelope.Event;
+        return (query.Types is not { Count: > 0 } types || types.Contains(e.EventType))
+            && (query.ClientId is null || string.Equals(query.ClientId, e.ClientId, StringComparison.Ordinal))
+            && (query.UserId is null || string.Equals(query.UserId, e.UserId, StringComparison.Ordinal))
+            && (query.Severity is null || query.Severity == e.Severity);
+    };
+
+    private static async IAsyncEnumerable<SseItem<string>> Stream(Lease lease, SinkMetrics metrics)
+    {
+        var subscription = lease.Subscription;
+        var ending = lease.Ending;
+        try
+        {
+            var reader = subscription.Events;
+            yield return new SseItem<string>("{}", "ready");
+            while (true)
+            {
+                var wait = await Wait(reader, ending.Token);
+                if (wait == Waited.Ended)
+                {
+                    yield break;
+                }
+
+                if (subscription.TakeDropped() is > 0 and var dropped)
+                {
+                    metrics.Dropped(dropped, DropReasons.QueueFull);
+                    yield return new SseItem<string>($$"""{"dropped":{{dropped}}}""", "dropped");
+                }
+
+                if (wait == Waited.Silence)
+                {
+                    yield return new SseItem<string>("{}", "heartbeat");
+                    continue;
+                }
+
+                var sent = 0;
+                while (reader.TryRead(out var envelope))
+                {
+                    sent++;
+                    yield return new SseItem<string>(EventJson.Serialize(envelope)) { EventId = envelope.Event.Id };
+                }
+
+                metrics.Delivered(sent);
+            }
+        }
+        finally
+        {
+            await lease.DisposeAsync();
+        }
+    }
+
+    /// <summary>One open stream: its place among <see cref="MaxStreams"/>, its subscription and its end; released once.</summary>
+    private sealed class Lease(EventSubscription subscription, CancellationTokenSource ending) : IAsyncDisposable
+    {
+        private int _released;
+
+        public EventSubscription Subscription => subscription;
+
+        public CancellationTokenSource Ending => ending;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                Interlocked.Decrement(ref _open);
+                await subscription.DisposeAsync();
+                ending.Dispose();
+            }
+        }
+    }
+
+    private enum Waited
+    {
+        Events,
+        Silence,
+        Ended,
+    }
+
+    private static async Task<Waited> Wait(System.Threading.Channels.ChannelReader<EventEnvelope> reader, CancellationToken ending)
+    {
+        using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(ending);
+        heartbeat.CancelAfter(Heartbeat);
+        try
+        {
+            return await reader.WaitToReadAsync(heartbeat.Token) ? Waited.Events : Waited.Ended;
+        }
+        catch (OperationCanceledException)
+        {
+            return ending.IsCancellationRequested ? Waited.Ended : Waited.Silence;
+        }
+    }
+}
