@@ -22,6 +22,7 @@ builder.Services.AddOAuth2Eventing(builder.Configuration);
 builder.Services.AddOAuth2ActorSystem();
 // After the actor system: its cluster gauges start once the system has.
 builder.Services.AddOAuth2Telemetry(builder.Configuration);
+builder.Services.AddOAuth2OpenApi();
 EventingStartup.ListenToRequestActivities();
 
 builder.AddOAuth2WebHost();
@@ -55,6 +56,7 @@ app.MapWebhookEndpoints();
 app.MapBrowserEndpoints();
 app.MapManagementEndpoints();
 app.MapResourceEndpoints();
+app.MapOAuth2OpenApi();
 
 app.Run();
 

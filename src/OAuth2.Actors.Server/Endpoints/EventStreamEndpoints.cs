@@ -4,6 +4,7 @@ using OAuth2.Actors.Diagnostics;
 using OAuth2.Actors.Events;
 using OAuth2.Actors.Events.Log;
 using OAuth2.Actors.Server.Hosting;
+using OAuth2.Actors.Server.OpenApi;
 
 namespace OAuth2.Actors.Server.Endpoints;
 
@@ -49,7 +50,20 @@ public static class EventStreamEndpoints
             }
 
             return await Open(http, events, metrics, drain);
-        });
+        })
+            .WithName("streamEvents")
+            .WithTags(ApiTags.Events)
+            .WithSummary("Stream this node's events live")
+            .WithDescription("Server-sent events: the events this node publishes from now on, filtered like GET /events (the history's paging parameters are refused). Each stream holds up to 1,000 events for its reader; a slower reader loses the oldest and is told how many (dropped): the pipeline never waits. At most 100 streams a node.")
+            .BearerEndpoint(Scopes.EventsRead, Scopes.Admin)
+            .WithQueryParameter("event_type", "Only these event types (repeatable).", """{"type":"array","items":{"$ref":"#/components/schemas/EventType"}}""")
+            .WithQueryParameter("client_id", "Only events of this client.")
+            .WithQueryParameter("user_id", "Only events of this user.")
+            .WithQueryParameter("severity", "Only events of this severity.", """{"type":"string","enum":["info","warning","error","critical"]}""")
+            .Responds(StatusCodes.Status200OK, "The stream, until the client leaves or the node drains.", Schemas.EventStream, MediaTypes.EventStream)
+            .RespondsProblem(StatusCodes.Status400BadRequest, "Invalid stream filter: a history parameter (from, since, to, order, limit, cursor) or a value that cannot be used.")
+            .Responds(StatusCodes.Status503ServiceUnavailable, "Eventing is disabled (eventing_disabled).", Schemas.EventingDisabled)
+            .Responds(StatusCodes.Status503ServiceUnavailable, "This node serves its most streams (retry after Retry-After, or another node), or the event pipeline did not answer in time.", Schemas.ProblemDetails, MediaTypes.Problem, ResponseHeaders.RetryAfter);
 
         return app;
     }

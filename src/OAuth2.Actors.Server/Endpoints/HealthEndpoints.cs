@@ -1,3 +1,5 @@
+using OAuth2.Actors.Server.OpenApi;
+
 namespace OAuth2.Actors.Server.Endpoints;
 
 /// <summary>
@@ -11,7 +13,13 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         // server_errors: requests that failed because of the server itself (bugs, logged with their stack trace).
-        app.MapGet("/health", (ServerFailures failures) => Results.Json(new { status = "healthy", server_errors = failures.Count }));
+        app.MapGet("/health", (ServerFailures failures) => Results.Json(new { status = "healthy", server_errors = failures.Count }))
+            .WithName("health")
+            .WithTags(ApiTags.Health)
+            .WithSummary("Liveness")
+            .WithDescription("The process answers.")
+            .Public()
+            .Responds(StatusCodes.Status200OK, "Alive.", Schemas.Health);
         app.MapGet("/ready", async (HttpContext http, HealthProbes probes, IOAuthGateway gateway, RequestDrain drain) =>
         {
             if (drain.Draining)
@@ -29,7 +37,14 @@ public static class HealthEndpoints
             }
 
             return Results.Json(new Dictionary<string, object?> { ["status"] = status, ["checks"] = report.Checks }, statusCode: statusCode);
-        });
+        })
+            .WithName("ready")
+            .WithTags(ApiTags.Health)
+            .WithSummary("Readiness")
+            .WithDescription("Ready: the node is an Up cluster member, its token actors have their key and its database answers (probed at most once a second). Public; the checks and the cluster view only for a bearer of an admin or events:read token (a token without them is no error: its caller sees the status alone).")
+            .Secured((string.Empty, []), (SecuritySchemes.OAuth2, [Scopes.Admin]), (SecuritySchemes.OAuth2, [Scopes.EventsRead]))
+            .Responds(StatusCodes.Status200OK, "Ready.", Schemas.Readiness)
+            .Responds(StatusCodes.Status503ServiceUnavailable, "Not ready (not_ready), or stopping: draining its requests before leaving the cluster.", Schemas.Readiness);
 
         return app;
     }

@@ -1,4 +1,5 @@
 using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Server.OpenApi;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Server.Endpoints;
@@ -26,7 +27,14 @@ public static class KeyEndpoints
                 CurrentSigningKeys current => Results.Json(new { keys = Listing(current.Keys, settings, time) }),
                 var other => Failure(other),
             };
-        });
+        })
+            .WithName("listSigningKeys")
+            .WithTags(ApiTags.SigningKeys)
+            .WithSummary("List the signing keys")
+            .WithDescription("Every key still published, in activation order: id, algorithm, state and schedule (never key material).")
+            .AdminEndpoint()
+            .Responds(StatusCodes.Status200OK, "The keys.", Schemas.SigningKeyList)
+            .RespondsProblem(StatusCodes.Status503ServiceUnavailable, "The signing keys are unavailable or did not answer in time.");
 
         app.MapPost(Path + "/rotate", async (HttpContext http, IOAuthGateway gateway, ISigningKeyGateway keys, ServerSettings settings, TimeProvider time) =>
         {
@@ -45,7 +53,15 @@ public static class KeyEndpoints
                 case var other:
                     return Failure(other);
             }
-        });
+        })
+            .WithName("rotateSigningKey")
+            .WithTags(ApiTags.SigningKeys)
+            .WithSummary("Rotate the signing key")
+            .WithDescription("Adds a new key, published now and signing once the lead has passed (OAUTH2_SIGNING_KEY_LEAD_SECONDS); the current key then retires and keeps verifying until its tokens have expired.")
+            .AdminEndpoint()
+            .Responds(StatusCodes.Status201Created, "The new key and every key now published.", Schemas.SigningKeyRotated)
+            .RespondsProblem(StatusCodes.Status409Conflict, "A rotation is already pending (a next key is published and not signing yet).")
+            .RespondsProblem(StatusCodes.Status503ServiceUnavailable, "The signing keys are unavailable or did not answer in time.");
 
         return app;
     }
@@ -62,13 +78,13 @@ public static class KeyEndpoints
         : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The signing keys did not answer in time.");
 
     /// <summary>Public facts of each key still published, in activation order.</summary>
-    private static KeyView[] Listing(IReadOnlyList<SigningKeyEntry> keys, ServerSettings settings, TimeProvider time) =>
+    internal static KeyView[] Listing(IReadOnlyList<SigningKeyEntry> keys, ServerSettings settings, TimeProvider time) =>
         SigningKeySchedule.At(SigningKeySchedule.Ordered(keys, k => k), time.GetUtcNow(), settings.AccessTokenTtl)
             .Where(k => k.State != SigningKeyState.Expired)
             .Select(k => new KeyView(k.Entry.KeyId, k.Entry.Algorithm, SigningKeySchedule.Name(k.State), k.Entry.Source, k.Entry.CreatedAt, k.Entry.ActivatesAt, k.RetiresAt, k.ExpiresAt))
             .ToArray();
 
-    private sealed record KeyView(
+    internal sealed record KeyView(
         [property: System.Text.Json.Serialization.JsonPropertyName("kid")] string Kid,
         [property: System.Text.Json.Serialization.JsonPropertyName("alg")] string Alg,
         [property: System.Text.Json.Serialization.JsonPropertyName("state")] string State,

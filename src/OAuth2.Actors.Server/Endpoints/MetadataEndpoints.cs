@@ -1,4 +1,5 @@
 using OAuth2.Actors.Configuration;
+using OAuth2.Actors.Server.OpenApi;
 using OAuth2.Actors.Tokens;
 
 namespace OAuth2.Actors.Server.Endpoints;
@@ -10,8 +11,16 @@ public static class MetadataEndpoints
 
     public static IEndpointRouteBuilder MapMetadataEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/.well-known/oauth-authorization-server", (HttpContext http, ServerSettings settings, IOAuthGateway gateway) => Discovery(http, settings, gateway));
-        app.MapGet("/.well-known/openid-configuration", (HttpContext http, ServerSettings settings, IOAuthGateway gateway) => Discovery(http, settings, gateway));
+        app.MapGet("/.well-known/oauth-authorization-server", (HttpContext http, ServerSettings settings, IOAuthGateway gateway) => Discovery(http, settings, gateway))
+            .WithName("authorizationServerMetadata")
+            .WithSummary("Authorization server metadata")
+            .WithDescription("RFC 8414: the issuer, its endpoints and what it supports.")
+            .DescribedAsDiscovery();
+        app.MapGet("/.well-known/openid-configuration", (HttpContext http, ServerSettings settings, IOAuthGateway gateway) => Discovery(http, settings, gateway))
+            .WithName("openidConfiguration")
+            .WithSummary("Authorization server metadata (OpenID name)")
+            .WithDescription("The same document as /.well-known/oauth-authorization-server, under the name OpenID Connect clients look for (this server is no OpenID provider: it issues no ID tokens).")
+            .DescribedAsDiscovery();
         app.MapGet(JwksPath, async (HttpContext http, IOAuthGateway gateway, ServerSettings settings) =>
         {
             var keys = await gateway.Query<CurrentJsonWebKeys>(GetJsonWebKeys.Instance, TimeSpan.FromSeconds(5), http.RequestAborted);
@@ -23,10 +32,24 @@ public static class MetadataEndpoints
             // A verifier that caches the document must see a new key before it signs: at most half the lead (OAUTH2_SIGNING_KEY_LEAD_SECONDS).
             http.Response.Headers.CacheControl = $"public, max-age={JwksMaxAge(settings)}";
             return Results.Json(new { keys = keys.Keys });
-        });
+        })
+            .WithName("jwks")
+            .WithTags(ApiTags.Discovery)
+            .WithSummary("JSON Web Key Set")
+            .WithDescription("The public keys that verify access tokens (jwks_uri). Cacheable: max-age is at most half the signing key lead (OAUTH2_SIGNING_KEY_LEAD_SECONDS), so a verifier sees a new key before it signs.")
+            .Public()
+            .Responds(StatusCodes.Status200OK, "The keys.", Schemas.JsonWebKeySet)
+            .RespondsProblem(StatusCodes.Status503ServiceUnavailable, "The signing keys are not loaded yet.");
 
         return app;
     }
+
+    private static RouteHandlerBuilder DescribedAsDiscovery(this RouteHandlerBuilder builder) =>
+        builder
+            .WithTags(ApiTags.Discovery)
+            .Public()
+            .Responds(StatusCodes.Status200OK, "The metadata.", Schemas.AuthorizationServerMetadata)
+            .RespondsProblem(StatusCodes.Status503ServiceUnavailable, "The signing keys are not loaded yet.");
 
     public static int JwksMaxAge(ServerSettings settings) => (int)Math.Clamp(settings.SigningKeyLead.TotalSeconds / 2, 0, 300);
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OAuth2.Actors.Events.Log;
+using OAuth2.Actors.Server.OpenApi;
 
 namespace OAuth2.Actors.Server.Endpoints;
 
@@ -25,16 +26,32 @@ public static class SinkEndpoints
             return replies.All(r => r is SinkStatus)
                 ? Results.Json(new { sinks = replies.Cast<SinkStatus>().Select(SinkJson.Body) })
                 : Failure(replies.First(r => r is not SinkStatus), http);
-        });
+        })
+            .WithName("listSinks")
+            .WithSummary("List the durable sinks")
+            .WithDescription("Every configured durable sink: its cursor in the log, lag, state and counters.")
+            .DescribedAsSinkApi()
+            .Responds(StatusCodes.Status200OK, "The sinks.", Schemas.SinkList);
 
         app.MapGet(Path + "/{name}", (HttpContext http, string name, IOAuthGateway gateway, IEventGateway events) =>
-            Command(http, name, gateway, events, () => new GetSinkStatus(name)));
+            Command(http, name, gateway, events, () => new GetSinkStatus(name)))
+            .WithName("getSink")
+            .WithSummary("Read a durable sink")
+            .DescribedAsSinkCommand("The sink's status.");
 
         app.MapPost(Path + "/{name}/pause", (HttpContext http, string name, IOAuthGateway gateway, IEventGateway events) =>
-            Command(http, name, gateway, events, () => new PauseSink(name)));
+            Command(http, name, gateway, events, () => new PauseSink(name)))
+            .WithName("pauseSink")
+            .WithSummary("Pause a durable sink")
+            .WithDescription("The sink stops delivering; its cursor stays where it is.")
+            .DescribedAsSinkCommand("Paused: the sink's status.");
 
         app.MapPost(Path + "/{name}/resume", (HttpContext http, string name, IOAuthGateway gateway, IEventGateway events) =>
-            Command(http, name, gateway, events, () => new ResumeSink(name)));
+            Command(http, name, gateway, events, () => new ResumeSink(name)))
+            .WithName("resumeSink")
+            .WithSummary("Resume a durable sink")
+            .WithDescription("The sink delivers again from its cursor.")
+            .DescribedAsSinkCommand("Resumed: the sink's status.");
 
         app.MapPost(Path + "/{name}/replay", async (HttpContext http, string name, IOAuthGateway gateway, IEventGateway events, RequestReader reader) =>
         {
@@ -60,7 +77,18 @@ public static class SinkEndpoints
                 SinkReplayStarted started => Results.Json(new { sink = started.Sink, from = started.From, to = started.To }, statusCode: StatusCodes.Status202Accepted),
                 var other => Failure(other, http),
             };
-        });
+        })
+            .WithName("replaySink")
+            .WithSummary("Replay a range of the log to a durable sink")
+            .WithDescription("Delivers the logged events of the range to this sink again (counted as replayed), beside its normal delivery.")
+            .DescribedAsSinkApi()
+            .WithPathParameter("name", "The durable sink's name (webhook:{id} for a webhook endpoint's).")
+            .AcceptsJson(Schemas.ReplayRequest, "The range.")
+            .Responds(StatusCodes.Status202Accepted, "The replay started.", Schemas.ReplayStarted)
+            .RespondsProblem(StatusCodes.Status400BadRequest, "Invalid replay: not JSON, a bound missing or wrong, from after to, or a range that holds no logged event.")
+            .RespondsProblem(StatusCodes.Status404NotFound, "No such durable sink.")
+            .RespondsProblem(StatusCodes.Status409Conflict, "The sink is already replaying.")
+            .RespondsProblem(StatusCodes.Status503ServiceUnavailable, "The sink is starting, its consumer did not answer in time (it may be moving to another node), or the log did not answer.");
 
         return app;
     }
@@ -83,6 +111,17 @@ public static class SinkEndpoints
             var other => Failure(other, http),
         };
     }
+
+    private static RouteHandlerBuilder DescribedAsSinkApi(this RouteHandlerBuilder builder) =>
+        builder.WithTags(ApiTags.Sinks).AdminEndpoint();
+
+    private static RouteHandlerBuilder DescribedAsSinkCommand(this RouteHandlerBuilder builder, string answer) =>
+        builder
+            .DescribedAsSinkApi()
+            .WithPathParameter("name", "The durable sink's name (webhook:{id} for a webhook endpoint's).")
+            .Responds(StatusCodes.Status200OK, answer, Schemas.SinkStatus)
+            .RespondsProblem(StatusCodes.Status404NotFound, "No such durable sink.")
+            .RespondsProblem(StatusCodes.Status503ServiceUnavailable, "The sink is starting, or its consumer did not answer in time (it may be moving to another node).");
 
     private static Task<IResult?> Authorize(HttpContext http, IOAuthGateway gateway) => AdminApi.Authorize(http, gateway);
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using OAuth2.Actors.Events.Log;
 using OAuth2.Actors.Events.Webhooks;
+using OAuth2.Actors.Server.OpenApi;
 
 namespace OAuth2.Actors.Server.Endpoints;
 
@@ -31,21 +32,53 @@ public static class WebhookEndpoints
                 return Results.Json(
                     new Dictionary<string, object?>(WebhookJson.View(created.Webhook)) { ["secret"] = created.Secret },
                     statusCode: StatusCodes.Status201Created);
-            }));
+            }))
+            .WithName("createWebhook")
+            .WithSummary("Create a webhook endpoint")
+            .WithDescription("A new endpoint events are POSTed to, signed (Standard Webhooks) with a secret shown this once. Its URL must be absolute https (http only with OAUTH2_WEBHOOKS_ALLOW_HTTP=true); deliveries to private addresses are refused unless allowed (docs/webhooks.md).")
+            .DescribedAsWebhookApi()
+            .AcceptsJson(Schemas.WebhookCreateRequest, "The endpoint.")
+            .Responds(StatusCodes.Status201Created, "Created; Location names it.", Schemas.WebhookCreated, MediaTypes.Json, ResponseHeaders.Location)
+            .RespondsProblem(StatusCodes.Status400BadRequest, "Invalid webhook: not JSON, an unknown or wrong field, url missing or not allowed.");
 
         app.MapGet(Path, (HttpContext http, IOAuthGateway gateway, IWebhookGateway webhooks) =>
             Send(http, gateway, webhooks, () => ListWebhooks.Instance, reply => reply is WebhookList list
                 ? Results.Json(new { webhooks = list.Webhooks.Select(WebhookJson.View) })
-                : null));
+                : null))
+            .WithName("listWebhooks")
+            .WithSummary("List the webhook endpoints")
+            .DescribedAsWebhookApi()
+            .Responds(StatusCodes.Status200OK, "The endpoints.", Schemas.WebhookList);
 
         app.MapGet(Path + "/{id}", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks) =>
-            Send(http, gateway, webhooks, () => new GetWebhook(id), View));
+            Send(http, gateway, webhooks, () => new GetWebhook(id), View))
+            .WithName("getWebhook")
+            .WithSummary("Read a webhook endpoint")
+            .DescribedAsWebhookApi()
+            .WithPathParameter("id", "The endpoint's id.")
+            .Responds(StatusCodes.Status200OK, "The endpoint.", Schemas.Webhook);
 
         app.MapPut(Path + "/{id}", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks, RequestReader reader) =>
-            WithBody(http, gateway, webhooks, reader, "Invalid webhook", body => WebhookJson.ReadUpdate(id, body), View));
+            WithBody(http, gateway, webhooks, reader, "Invalid webhook", body => WebhookJson.ReadUpdate(id, body), View))
+            .WithName("updateWebhook")
+            .WithSummary("Change a webhook endpoint")
+            .WithDescription("The fields given change, the others stay. The static endpoint (OAUTH2_WEBHOOKS_URL) cannot be changed here.")
+            .DescribedAsWebhookApi()
+            .WithPathParameter("id", "The endpoint's id.")
+            .AcceptsJson(Schemas.WebhookUpdateRequest, "The fields to change.")
+            .Responds(StatusCodes.Status200OK, "The endpoint as changed.", Schemas.Webhook)
+            .RespondsProblem(StatusCodes.Status400BadRequest, "Invalid webhook: not JSON, no field, an unknown or wrong field, or a url not allowed.")
+            .RespondsProblem(StatusCodes.Status409Conflict, "The static endpoint is configured by the environment.");
 
         app.MapDelete(Path + "/{id}", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks) =>
-            Send(http, gateway, webhooks, () => new DeleteWebhook(id), reply => reply is WebhookDeleted ? Results.NoContent() : null));
+            Send(http, gateway, webhooks, () => new DeleteWebhook(id), reply => reply is WebhookDeleted ? Results.NoContent() : null))
+            .WithName("deleteWebhook")
+            .WithSummary("Delete a webhook endpoint")
+            .WithDescription("Deletes the endpoint, its sink (cursor), retries and attempts.")
+            .DescribedAsWebhookApi()
+            .WithPathParameter("id", "The endpoint's id.")
+            .RespondsEmpty(StatusCodes.Status204NoContent, "Deleted.")
+            .RespondsProblem(StatusCodes.Status409Conflict, "The static endpoint is configured by the environment.");
 
         app.MapPost(Path + "/{id}/rotate-secret", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks) =>
             Send(http, gateway, webhooks, () => new RotateWebhookSecret(id), reply =>
@@ -62,7 +95,14 @@ public static class WebhookEndpoints
                     ["secret"] = rotated.Secret,
                     ["previous_secret_expires_at"] = WebhookJson.Time(rotated.PreviousExpiresAt),
                 }, statusCode: StatusCodes.Status201Created);
-            }));
+            }))
+            .WithName("rotateWebhookSecret")
+            .WithSummary("Rotate a webhook endpoint's secret")
+            .WithDescription("A new secret signs from now on; the previous one also signs until previous_secret_expires_at, so the receiver can switch.")
+            .DescribedAsWebhookApi()
+            .WithPathParameter("id", "The endpoint's id.")
+            .Responds(StatusCodes.Status201Created, "The new secret, shown this once; Location names the endpoint.", Schemas.WebhookSecretRotated, MediaTypes.Json, ResponseHeaders.Location)
+            .RespondsProblem(StatusCodes.Status409Conflict, "The static endpoint's secret is OAUTH2_WEBHOOKS_SECRET.");
 
         app.MapGet(Path + "/{id}/attempts", async (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks) =>
         {
@@ -81,7 +121,17 @@ public static class WebhookEndpoints
                     ["next"] = WebhookJson.Time(page.Next),
                 })
                 : null);
-        });
+        })
+            .WithName("listWebhookAttempts")
+            .WithSummary("A webhook endpoint's delivery attempts")
+            .WithDescription("The attempts log, newest first, a page at a time.")
+            .DescribedAsWebhookApi()
+            .WithPathParameter("id", "The endpoint's id.")
+            .WithQueryParameter("event_id", "Only the attempts of this event.", """{"type":"string","minLength":1}""")
+            .WithQueryParameter("limit", "Attempts per page.", $$"""{"type":"integer","minimum":1,"default":{{DefaultAttemptsLimit}}}""")
+            .WithQueryParameter("before", "Only attempts before this time: the next of the previous page (RFC 3339).", """{"type":"string","format":"date-time"}""")
+            .Responds(StatusCodes.Status200OK, "A page of attempts.", Schemas.WebhookAttempts)
+            .RespondsProblem(StatusCodes.Status400BadRequest, "Invalid attempts query: an unknown parameter or a value that cannot be used.");
 
         app.MapPost(Path + "/{id}/redeliver", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks, RequestReader reader) =>
             WithBody(http, gateway, webhooks, reader, "Invalid redelivery", body => Redelivery(id, body), reply => reply switch
@@ -93,10 +143,31 @@ public static class WebhookEndpoints
                     new Dictionary<string, object?> { ["id"] = id, ["sink"] = started.Sink, ["from"] = started.From, ["to"] = started.To },
                     statusCode: StatusCodes.Status202Accepted),
                 _ => null,
-            }));
+            }))
+            .WithName("redeliverWebhook")
+            .WithSummary("Redeliver to a webhook endpoint")
+            .WithDescription("One logged event again (a new attempt, scheduled now), or a range of the log (the endpoint's sink replays it).")
+            .DescribedAsWebhookApi()
+            .WithPathParameter("id", "The endpoint's id.")
+            .AcceptsJson(Schemas.WebhookRedeliveryRequest, "The event, or the range.")
+            .Responds(StatusCodes.Status202Accepted, "Scheduled, or the replay started.", Schemas.WebhookRedelivery)
+            .RespondsProblem(StatusCodes.Status400BadRequest, "Invalid redelivery: not JSON, both or neither of event_id and a range, a bound wrong, or a range that holds no logged event.")
+            .RespondsProblem(StatusCodes.Status404NotFound, "No such event in the log (purged by retention, or never logged).")
+            .RespondsProblem(StatusCodes.Status409Conflict, "The endpoint's sink is already replaying.");
 
         return app;
     }
+
+    /// <summary>
+    /// Admin scope; 404 for an unknown endpoint and when webhooks are not enabled; 503 when the store or the endpoint's
+    /// sink did not answer.
+    /// </summary>
+    private static RouteHandlerBuilder DescribedAsWebhookApi(this RouteHandlerBuilder builder) =>
+        builder
+            .WithTags(ApiTags.Webhooks)
+            .AdminEndpoint()
+            .RespondsProblem(StatusCodes.Status404NotFound, "No such webhook endpoint, or webhooks are not enabled (webhook is not in OAUTH2_EVENTS_BACKEND).")
+            .RespondsProblem(StatusCodes.Status503ServiceUnavailable, "The webhook store or the endpoint's sink did not answer in time.");
 
     private static IResult? View(object? reply) => reply is WebhookView view ? Results.Json(WebhookJson.View(view)) : null;
 

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using OAuth2.Actors.Server.OpenApi;
 
 namespace OAuth2.Actors.Server.Pages;
 
@@ -23,7 +24,19 @@ public static class BrowserEndpoints
             var parameters = new OAuthParameters(http.Request.Query.SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v ?? string.Empty))).ToArray());
             var reply = await gateway.Send(new AuthorizeEndpointRequest(parameters, SessionUserOf(http), null, http.ToRequestContext()), http.RequestAborted);
             return AuthorizeResult(http, reply, parameters, antiforgery);
-        });
+        })
+            .WithName("authorize")
+            .WithSummary("Authorization endpoint")
+            .WithDescription("RFC 6749 4.1.1 with PKCE (RFC 7636, S256; required unless OAUTH2_REQUIRE_PKCE=false): sends a person without a session to sign in, asks for consent, then sends the browser back to the client's redirect_uri with a code (or an error), and iss (RFC 9207). Errors about the client or the redirect URI are shown, never redirected.")
+            .WithQueryParameter("response_type", "code.", """{"type":"string","enum":["code"]}""", required: true)
+            .WithQueryParameter("client_id", "The client.", required: true)
+            .WithQueryParameter("redirect_uri", "One of the client's registered redirect URIs; may be left out when it has exactly one.", """{"type":"string","format":"uri"}""")
+            .WithQueryParameter("scope", "Space-separated scopes; the client's when absent.")
+            .WithQueryParameter("state", "Sent back unchanged with the answer.")
+            .WithQueryParameter("code_challenge", "PKCE: base64url(SHA-256(code_verifier)).")
+            .WithQueryParameter("code_challenge_method", "PKCE: S256.", """{"type":"string","enum":["S256"]}""")
+            .WithQueryParameter("resource", "RFC 8707: the resource servers the tokens are for (repeatable).", """{"type":"array","items":{"type":"string","format":"uri"}}""")
+            .DescribedAsAuthorization();
 
         app.MapPost("/oauth/authorize", async (HttpContext http, IOAuthGateway gateway, IAntiforgery antiforgery, RequestReader reader) =>
         {
@@ -42,7 +55,13 @@ public static class BrowserEndpoints
             var parameters = new OAuthParameters(form.Values.Where(kv => kv.Key is not "decision" && !kv.Key.StartsWith("__", StringComparison.Ordinal)).ToArray());
             var reply = await gateway.Send(new AuthorizeEndpointRequest(parameters, SessionUserOf(http), decision, http.ToRequestContext()), http.RequestAborted);
             return AuthorizeResult(http, reply, parameters, antiforgery);
-        });
+        })
+            .WithName("authorizeConsent")
+            .WithSummary("Answer the consent page")
+            .WithDescription("The consent page posts the authorization request back with the person's decision: allow sends the browser to the client with a code, deny with access_denied.")
+            .AcceptsForm(Schemas.ConsentForm, "The authorization request's parameters, the decision and the CSRF token.")
+            .RespondsHtml(StatusCodes.Status400BadRequest, "Request refused: not a form, too large, a repeated field, or an expired or foreign CSRF token.")
+            .DescribedAsAuthorization();
 
         app.MapGet(LoginPath, (HttpContext http, IAntiforgery antiforgery, IOptions<OAuth2Options> options) =>
         {
@@ -53,7 +72,13 @@ public static class BrowserEndpoints
             }
 
             return LoginPage(http, antiforgery, options.Value, returnUrl, null);
-        });
+        })
+            .WithName("signInPage")
+            .WithSummary("Sign-in page")
+            .WithDescription("The sign-in form; to a person already signed in (and no returnUrl), the page that says so, with a sign-out button.")
+            .WithQueryParameter("returnUrl", "A local path to go to after sign-in (anything else is ignored).")
+            .DescribedAsPage()
+            .RespondsHtml(StatusCodes.Status200OK, "The page.");
 
         app.MapPost(LoginPath, async (HttpContext http, IOAuthGateway gateway, IAntiforgery antiforgery, RequestReader reader, IOptions<OAuth2Options> options) =>
         {
@@ -72,7 +97,16 @@ public static class BrowserEndpoints
             }
 
             return LoginPage(http, antiforgery, options.Value, returnUrl, (reply as LoginFailed)?.Message ?? "Sign-in is unavailable; try again.", 401);
-        });
+        })
+            .WithName("signIn")
+            .WithSummary("Sign in")
+            .WithDescription("Checks the username and password and starts the session (its cookie). Failed attempts slow down per account; the attempts of a source address are rate-limited (OAUTH2_RATE_LIMIT_SIGNIN_PER_MINUTE).")
+            .DescribedAsPage()
+            .AcceptsForm(Schemas.SignInForm, "The credentials and the CSRF token.")
+            .RespondsRedirect("Signed in: to returnUrl, or to the sign-in page (which then says who is signed in). Sets the session cookie.")
+            .RespondsHtml(StatusCodes.Status400BadRequest, "Request refused: not a form, too large, a repeated field, or an expired or foreign CSRF token.")
+            .RespondsHtml(StatusCodes.Status401Unauthorized, "The sign-in form again, with one message for every failure (unknown user, wrong password, locked out, or sign-in unavailable).")
+            .RespondsHtml(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts from this network.");
 
         app.MapGet("/auth/logout", (HttpContext http, IAntiforgery antiforgery) =>
             Html.Page(http, "Sign out", $"""
@@ -81,7 +115,12 @@ public static class BrowserEndpoints
                 {Html.Csrf(antiforgery, http)}
                 <button type="submit">Sign out</button>
                 </form>
-                """));
+                """))
+            .WithName("signOutPage")
+            .WithSummary("Sign-out page")
+            .WithDescription("Who is signed in, and a sign-out button (sign-out is a CSRF-protected POST).")
+            .DescribedAsPage()
+            .RespondsHtml(StatusCodes.Status200OK, "The page.");
 
         app.MapPost("/auth/logout", async (HttpContext http, IOAuthGateway gateway, IAntiforgery antiforgery, RequestReader reader) =>
         {
@@ -98,12 +137,26 @@ public static class BrowserEndpoints
             }
 
             return Html.Page(http, "Signed out", "<p>You are signed out.</p>");
-        });
+        })
+            .WithName("signOut")
+            .WithSummary("Sign out")
+            .WithDescription("Ends the session on every node (the user's other sessions too) and removes its cookie.")
+            .DescribedAsPage()
+            .AcceptsForm(Schemas.SignOutForm, "The CSRF token.")
+            .RespondsHtml(StatusCodes.Status200OK, "Signed out (also when no one was signed in).")
+            .RespondsHtml(StatusCodes.Status400BadRequest, "Request refused: not a form, too large, or an expired or foreign CSRF token.");
 
         app.MapGet("/auth/register", (HttpContext http, IAntiforgery antiforgery, IOptions<OAuth2Options> options) =>
             options.Value.UserSignup
                 ? SignUpPage(http, antiforgery, LocalOrNull(http.Request.Query["returnUrl"].ToString()), null)
-                : Results.Problem(statusCode: 404, title: "Sign-up is not enabled on this server."));
+                : Results.Problem(statusCode: 404, title: "Sign-up is not enabled on this server."))
+            .WithName("signUpPage")
+            .WithSummary("Sign-up page")
+            .WithDescription("The form to create an account, when sign-up is on (OAUTH2_USER_SIGNUP=true).")
+            .WithQueryParameter("returnUrl", "A local path to go to after sign-up.")
+            .DescribedAsPage()
+            .RespondsHtml(StatusCodes.Status200OK, "The page.")
+            .RespondsProblem(StatusCodes.Status404NotFound, "Sign-up is not enabled on this server.");
 
         app.MapPost("/auth/register", async (HttpContext http, IOAuthGateway gateway, IAntiforgery antiforgery, RequestReader reader, IOptions<OAuth2Options> options) =>
         {
@@ -127,10 +180,35 @@ public static class BrowserEndpoints
             }
 
             return SignUpPage(http, antiforgery, returnUrl, (reply as LoginFailed)?.Message ?? "Sign-up is unavailable; try again.", 400);
-        });
+        })
+            .WithName("signUp")
+            .WithSummary("Sign up")
+            .WithDescription("Creates the account and signs it in, when sign-up is on (OAUTH2_USER_SIGNUP=true). Rate-limited per source address with sign-in.")
+            .DescribedAsPage()
+            .AcceptsForm(Schemas.SignUpForm, "The new account and the CSRF token.")
+            .RespondsRedirect("Created and signed in: to returnUrl, or to the sign-in page. Sets the session cookie.")
+            .RespondsHtml(StatusCodes.Status400BadRequest, "Request refused (not a form, a repeated field, an expired or foreign CSRF token), or the sign-up form again with why the account was refused (taken, bad username or password) or that sign-up is unavailable.")
+            .RespondsProblem(StatusCodes.Status404NotFound, "Sign-up is not enabled on this server.")
+            .RespondsHtml(StatusCodes.Status429TooManyRequests, "Too many attempts from this network.");
 
         return app;
     }
+
+    /// <summary>A page of the server: public, with the session cookie when the browser has one.</summary>
+    private static RouteHandlerBuilder DescribedAsPage(this RouteHandlerBuilder builder) =>
+        builder
+            .WithTags(ApiTags.Browser)
+            .Secured((string.Empty, []), (SecuritySchemes.SessionCookie, []));
+
+    /// <summary>What both authorization endpoints answer (the GET's request, or the consent page's answer).</summary>
+    private static RouteHandlerBuilder DescribedAsAuthorization(this RouteHandlerBuilder builder) =>
+        builder
+            .DescribedAsPage()
+            .RespondsHtml(StatusCodes.Status200OK, "The consent page: who asks, for which scopes, and where the answer goes.")
+            .RespondsRedirect("To the client's redirect_uri with code, state and iss (or error, error_description, state and iss); or, without a session, to the sign-in page with the request as returnUrl.")
+            .RespondsHtml(StatusCodes.Status400BadRequest, "Authorization request refused: an unknown client, a redirect URI it did not register (never redirected to), or a consent answer without a session.")
+            .RespondsHtml(StatusCodes.Status503ServiceUnavailable, "Try again: the server did not answer in time.")
+            .RespondsHtml(StatusCodes.Status500InternalServerError, "Try again: the server failed (logged).");
 
     private static IResult AuthorizeResult(HttpContext http, OAuthReply reply, OAuthParameters parameters, IAntiforgery antiforgery)
     {
@@ -221,7 +299,8 @@ public static class BrowserEndpoints
             </form>
             """);
 
-    private static async Task<(OAuthParameters? Form, string? Problem)> ReadProtectedForm(HttpContext http, IAntiforgery antiforgery, RequestReader reader)
+    /// <summary>A posted form whose CSRF token is valid (and with no field repeated but scope), or the problem to show.</summary>
+    internal static async Task<(OAuthParameters? Form, string? Problem)> ReadProtectedForm(HttpContext http, IAntiforgery antiforgery, RequestReader reader)
     {
         // The antiforgery check reads the form again, so keep the (size-limited) body for a second read.
         http.Request.EnableBuffering();
