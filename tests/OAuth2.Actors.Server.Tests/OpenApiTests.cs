@@ -345,11 +345,18 @@ public sealed class OpenApiTests(OpenApiTests.Fixture fixture) : HostTests<OpenA
             .Where(m => Methods.Contains(m.Key))
             .Select(m => ($"{m.Key.ToUpperInvariant()} {path.Key}", m.Value!.AsObject())));
 
+    private static Task AssertDocumented(JsonNode document, string method, string path, HttpResponseMessage response) =>
+        OpenApiDocumentAssert.AssertDocumented(document, method, path, response);
+}
+
+/// <summary>The document's answer for one real answer of the server.</summary>
+public static class OpenApiDocumentAssert
+{
     /// <summary>
     /// The answer's status is one the operation documents, with this media type, and its body matches that schema
     /// (JSON Schema 2020-12, formats checked). A response documented without content has an empty body.
     /// </summary>
-    private static async Task AssertDocumented(JsonNode document, string method, string path, HttpResponseMessage response)
+    public static async Task AssertDocumented(JsonNode document, string method, string path, HttpResponseMessage response)
     {
         using (response)
         {
@@ -386,6 +393,47 @@ public sealed class OpenApiTests(OpenApiTests.Fixture fixture) : HostTests<OpenA
             Assert.True(errors.Count == 0, $"{what} with a body that does not match {schema.ToJsonString()}:\n{string.Join("\n", errors)}\n{body}");
         }
     }
+}
+
+/// <summary>
+/// The webhooks admin API (and a webhook's durable sink) on a server with webhooks enabled: its real answers match the
+/// schemas the document gives for them.
+/// </summary>
+public sealed class OpenApiWebhookTests(Webhooks.WebhooksServerFixture fixture) : HostTests<Webhooks.WebhooksServerFixture>(fixture)
+{
+    [Fact]
+    public async Task The_webhook_answers_must_match_the_schemas_the_document_gives_for_them()
+    {
+        var document = JsonNode.Parse(await Host.Client.GetStringAsync("/openapi/v1.json"))!;
+        var admin = await Host.AdminToken();
+        const string path = "/admin/api/webhooks";
+
+        // Disabled: nothing is delivered to the address, which is never reached.
+        var created = await Host.Send(HttpMethod.Post, path, admin, JsonContent.Create(new { url = "https://hooks.example.com/openapi", event_types = new[] { "token_created" }, enabled = false, description = "openapi" }));
+        var id = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        await AssertDocumented(document, "POST", path, created);
+        await AssertDocumented(document, "POST", path, await Host.Send(HttpMethod.Post, path, admin, JsonContent.Create(new { url = "ftp://hooks.example.com" })));
+        await AssertDocumented(document, "GET", path, await Host.Send(HttpMethod.Get, path, admin));
+        await AssertDocumented(document, "GET", path + "/{id}", await Host.Send(HttpMethod.Get, $"{path}/{id}", admin));
+        await AssertDocumented(document, "GET", path + "/{id}", await Host.Send(HttpMethod.Get, $"{path}/wh_0000000000000000", admin));
+        await AssertDocumented(document, "PUT", path + "/{id}", await Host.Send(HttpMethod.Put, $"{path}/{id}", admin, JsonContent.Create(new { description = "changed" })));
+        await AssertDocumented(document, "POST", path + "/{id}/rotate-secret", await Host.Send(HttpMethod.Post, $"{path}/{id}/rotate-secret", admin));
+        await AssertDocumented(document, "GET", path + "/{id}/attempts", await Host.Send(HttpMethod.Get, $"{path}/{id}/attempts?limit=5", admin));
+        await AssertDocumented(document, "GET", path + "/{id}/attempts", await Host.Send(HttpMethod.Get, $"{path}/{id}/attempts?page=2", admin));
+        await AssertDocumented(document, "POST", path + "/{id}/redeliver", await Host.Send(HttpMethod.Post, $"{path}/{id}/redeliver", admin, JsonContent.Create(new { event_id = "no-such-event" })));
+
+        // Its durable sink, through the sinks API.
+        var sink = Uri.EscapeDataString("webhook:" + id);
+        await AssertDocumented(document, "GET", "/admin/api/sinks/{name}", await Host.Send(HttpMethod.Get, $"/admin/api/sinks/{sink}", admin));
+        await AssertDocumented(document, "POST", "/admin/api/sinks/{name}/pause", await Host.Send(HttpMethod.Post, $"/admin/api/sinks/{sink}/pause", admin));
+        await AssertDocumented(document, "POST", "/admin/api/sinks/{name}/replay", await Host.Send(HttpMethod.Post, $"/admin/api/sinks/{sink}/replay", admin, JsonContent.Create(new { from = 0, to = 1 })));
+        await AssertDocumented(document, "GET", "/admin/api/sinks/{name}", await Host.Send(HttpMethod.Get, "/admin/api/sinks/no-such-sink", admin));
+
+        await AssertDocumented(document, "DELETE", path + "/{id}", await Host.Send(HttpMethod.Delete, $"{path}/{id}", admin));
+    }
+
+    private static Task AssertDocumented(JsonNode document, string method, string path, HttpResponseMessage response) =>
+        OpenApiDocumentAssert.AssertDocumented(document, method, path, response);
 }
 
 /// <summary>
