@@ -233,6 +233,10 @@ public sealed class OpenApiTests(OpenApiTests.Fixture fixture) : HostTests<OpenA
         await AssertDocumented(document, "GET", "/clients/{clientId}", await Host.Send(HttpMethod.Get, "/clients/" + client.ClientId, registration["registration_access_token"]!.GetValue<string>()));
         await AssertDocumented(document, "GET", "/clients/{clientId}", await Host.Send(HttpMethod.Get, "/clients/" + client.ClientId, "not-a-registration-token"));
         await AssertDocumented(document, "GET", "/clients/register", await Host.Send(HttpMethod.Get, "/clients/register", bearer: null));
+        var registrationToken = registration["registration_access_token"]!.GetValue<string>();
+        await AssertDocumented(document, "PUT", "/clients/{clientId}", await Host.Send(HttpMethod.Put, "/clients/" + client.ClientId, registrationToken, JsonContent.Create(new { client_id = client.ClientId, client_name = "openapi, renamed", scope = "read write", grant_types = new[] { "client_credentials" } })));
+        await AssertDocumented(document, "PUT", "/clients/{clientId}", await Host.Send(HttpMethod.Put, "/clients/" + client.ClientId, registrationToken, JsonContent.Create(new { client_id = "another" })));
+        await AssertDocumented(document, "GET", "/clients/{clientId}", await Host.Send(HttpMethod.Get, "/clients/no-such-client", admin));
 
         // The OAuth endpoints.
         var issued = await Host.PostForm("/oauth/token", client, ("grant_type", "client_credentials"));
@@ -255,12 +259,32 @@ public sealed class OpenApiTests(OpenApiTests.Fixture fixture) : HostTests<OpenA
         await AssertDocumented(document, "GET", "/admin/api/resources", await Host.Send(HttpMethod.Get, "/admin/api/resources", admin));
         await AssertDocumented(document, "GET", "/admin/api/webhooks", await Host.Send(HttpMethod.Get, "/admin/api/webhooks", admin));
 
+        // One user, one resource server, the signing keys' rotation (twice: the second waits for the first).
+        var user = JsonNode.Parse(await (await Host.Send(HttpMethod.Get, "/admin/api/users/openapi-user", admin)).Content.ReadAsStringAsync())!["user_id"]!.GetValue<string>();
+        await AssertDocumented(document, "GET", "/admin/api/users/{username}", await Host.Send(HttpMethod.Get, "/admin/api/users/" + user, admin));
+        await AssertDocumented(document, "PATCH", "/admin/api/users/{username}", await Host.Send(HttpMethod.Patch, "/admin/api/users/" + user, admin, JsonContent.Create(new { roles = new[] { "auditor" } })));
+        await AssertDocumented(document, "PATCH", "/admin/api/users/{username}", await Host.Send(HttpMethod.Patch, "/admin/api/users/" + user, admin, JsonContent.Create(new { email = "x@example.com" })));
+        await AssertDocumented(document, "DELETE", "/admin/api/users/{username}", await Host.Send(HttpMethod.Delete, "/admin/api/users/" + user, admin));
+        await AssertDocumented(document, "GET", "/admin/api/users/{username}", await Host.Send(HttpMethod.Get, "/admin/api/users/" + user, admin));
+        var resources = JsonNode.Parse(await (await Host.Send(HttpMethod.Get, "/admin/api/resources", admin)).Content.ReadAsStringAsync())!;
+        var resource = resources["resources"]![0]!;
+        var resourcePath = "/admin/api/resources/" + resource["id"]!.GetValue<string>();
+        await AssertDocumented(document, "GET", "/admin/api/resources/{id}", await Host.Send(HttpMethod.Get, resourcePath, admin));
+        await AssertDocumented(document, "PUT", "/admin/api/resources/{id}", await Host.Send(HttpMethod.Put, resourcePath, admin, JsonContent.Create(new { resource = resource["resource"]!.GetValue<string>(), scopes = new[] { "read", "write" }, client_id = client.ClientId })));
+        await AssertDocumented(document, "DELETE", "/admin/api/resources/{id}", await Host.Send(HttpMethod.Delete, resourcePath, admin));
+        await AssertDocumented(document, "POST", "/admin/api/keys/rotate", await Host.Send(HttpMethod.Post, "/admin/api/keys/rotate", admin));
+        await AssertDocumented(document, "POST", "/admin/api/keys/rotate", await Host.Send(HttpMethod.Post, "/admin/api/keys/rotate", admin));
+
         // The event log.
         var envelope = new
         {
             @event = new { id = "openapi-" + Guid.NewGuid().ToString("N"), event_type = "client_validated", timestamp = DateTimeOffset.UtcNow },
         };
         await AssertDocumented(document, "POST", "/events/ingest", await Host.Send(HttpMethod.Post, "/events/ingest", admin, JsonContent.Create(envelope)));
+        await AssertDocumented(document, "POST", "/events/ingest", await Host.Send(HttpMethod.Post, "/events/ingest", admin, JsonContent.Create(envelope)));
+        await AssertDocumented(document, "POST", "/events/ingest", await Host.Send(HttpMethod.Post, "/events/ingest", admin, JsonContent.Create(new { @event = new { id = "no type" } })));
+        await AssertDocumented(document, "GET", "/events/{id}", await Host.Send(HttpMethod.Get, "/events/" + envelope.@event.id, admin));
+        await AssertDocumented(document, "GET", "/events/{id}", await Host.Send(HttpMethod.Get, "/events/no-such-event", admin));
         await AssertDocumented(document, "GET", "/events", await Host.Send(HttpMethod.Get, "/events?limit=3", admin));
         await AssertDocumented(document, "GET", "/events", await Host.Send(HttpMethod.Get, "/events?limit=0", admin));
         await AssertDocumented(document, "GET", "/events/stream", await Host.Send(HttpMethod.Get, "/events/stream", bearer: null));
@@ -268,6 +292,10 @@ public sealed class OpenApiTests(OpenApiTests.Fixture fixture) : HostTests<OpenA
 
         // A page.
         await AssertDocumented(document, "GET", "/auth/login", await Host.Client.GetAsync("/auth/login"));
+
+        // Last, the client goes (RFC 7592 2.3).
+        await AssertDocumented(document, "DELETE", "/clients/{clientId}", await Host.Send(HttpMethod.Delete, "/clients/" + client.ClientId, registrationToken));
+        await AssertDocumented(document, "DELETE", "/clients/{clientId}", await Host.Send(HttpMethod.Delete, "/clients/" + client.ClientId, registrationToken));
     }
 
     [Fact]
