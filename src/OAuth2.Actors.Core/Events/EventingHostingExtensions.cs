@@ -39,6 +39,7 @@ public static class EventingHostingExtensions
                 registry.Register<EventLogWriter>(writer);
                 var events = system.ActorOf(EventActor.Props(settings, time, writer, store), "events");
                 registry.Register<EventActor>(events);
+                registry.Register<EventStreamHub>(system.ActorOf(EventStreamHub.Props(events), EventStreamHub.SinkName));
                 system.ActorOf(EventLogRetention.Props(store, settings, time), "event-log-retention");
                 AddShutdownDrain(system, settings, events, writer);
             })
@@ -72,6 +73,7 @@ public static class EventingHostingExtensions
         {
             var events = system.ActorOf(EventActor.Props(settings, time, all), "events");
             registry.Register<EventActor>(events);
+            registry.Register<EventStreamHub>(system.ActorOf(EventStreamHub.Props(events), EventStreamHub.SinkName));
             AddShutdownDrain(system, settings, events, null);
         });
     }

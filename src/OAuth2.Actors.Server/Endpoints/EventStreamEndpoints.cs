@@ -1,5 +1,5 @@
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
+using System.Buffers;
+using System.Text;
 using OAuth2.Actors.Diagnostics;
 using OAuth2.Actors.Events;
 using OAuth2.Actors.Events.Log;
@@ -10,7 +10,7 @@ namespace OAuth2.Actors.Server.Endpoints;
 
 /// <summary>
 /// <c>GET /events/stream</c>: this node's events as they happen, as server-sent events, for an <c>events:read</c> or
-/// <c>admin</c> caller, filtered like <c>GET /events</c> (<c>event_type</c>, repeatable; <c>client_id</c>;
+/// <c>admin</c> bearer token or the admin console's session, filtered like <c>GET /events</c> (<c>event_type</c>, repeatable; <c>client_id</c>;
 /// <c>user_id</c>; <c>severity</c>). Each event is a <c>message</c> whose id is the event id and whose data is the
 /// envelope; <c>ready</c> opens the stream, <c>heartbeat</c> comes every 15 s of silence, and <c>dropped</c> says how
 /// many events a reader too slow for its buffer missed (the pipeline never waits for a reader).
@@ -43,10 +43,15 @@ public static class EventStreamEndpoints
                 return EventEndpoints.Disabled();
             }
 
-            var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), ReadScopes, http.ToRequestContext()), http.RequestAborted);
-            if (reply is not BearerAuthorized)
+            // The admin console's page reads the stream with its session (a browser's EventSource sends no header); any
+            // other caller presents a bearer token.
+            if (!(http.Request.Headers.Authorization.Count == 0 && Pages.Admin.ConsoleAccess.IsAdmin(http)))
             {
-                return HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response);
+                var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), ReadScopes, http.ToRequestContext()), http.RequestAborted);
+                if (reply is not BearerAuthorized)
+                {
+                    return HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response);
+                }
             }
 
             return await Open(http, events, metrics, drain);
@@ -101,7 +106,7 @@ public static class EventStreamEndpoints
         http.Response.RegisterForDisposeAsync(lease);
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers["X-Accel-Buffering"] = "no";
-        return TypedResults.ServerSentEvents(Stream(lease, metrics.ForSink(MetricsSink)));
+        return new StreamResult(lease, metrics.ForSink(MetricsSink));
     }
 
     /// <summary>The filter of <c>GET /events</c>, applied to each live event.</summary>
@@ -114,47 +119,79 @@ public static class EventStreamEndpoints
             && (query.Severity is null || query.Severity == e.Severity);
     };
 
-    private static async IAsyncEnumerable<SseItem<string>> Stream(Lease lease, SinkMetrics metrics)
+    /// <summary>
+    /// Writes the stream (text/event-stream, WHATWG server-sent events): each wake-up writes every event queued by then
+    /// and flushes once, so a busy stream costs one write per batch rather than one per event.
+    /// </summary>
+    private sealed class StreamResult(Lease lease, SinkMetrics metrics) : IResult
     {
-        var subscription = lease.Subscription;
-        var ending = lease.Ending;
-        try
+        private const int MaxBatch = 256;
+
+        public async Task ExecuteAsync(HttpContext http)
         {
-            var reader = subscription.Events;
-            yield return new SseItem<string>("{}", "ready");
-            while (true)
+            var subscription = lease.Subscription;
+            var ending = lease.Ending.Token;
+            http.Response.ContentType = "text/event-stream";
+            var body = http.Response.BodyWriter;
+            try
             {
-                var wait = await Wait(reader, ending.Token);
-                if (wait == Waited.Ended)
+                Control(body, "ready"u8, "{}"u8);
+                await body.FlushAsync(ending);
+                var reader = subscription.Events;
+                while (true)
                 {
-                    yield break;
-                }
+                    var wait = await Wait(reader, ending);
+                    if (wait == Waited.Ended)
+                    {
+                        return;
+                    }
 
-                if (subscription.TakeDropped() is > 0 and var dropped)
-                {
-                    metrics.Dropped(dropped, DropReasons.QueueFull);
-                    yield return new SseItem<string>($$"""{"dropped":{{dropped}}}""", "dropped");
-                }
+                    if (subscription.TakeDropped() is > 0 and var dropped)
+                    {
+                        metrics.Dropped(dropped, DropReasons.QueueFull);
+                        Control(body, "dropped"u8, Encoding.UTF8.GetBytes($$"""{"dropped":{{dropped}}}"""));
+                    }
 
-                if (wait == Waited.Silence)
-                {
-                    yield return new SseItem<string>("{}", "heartbeat");
-                    continue;
-                }
+                    if (wait == Waited.Silence)
+                    {
+                        Control(body, "heartbeat"u8, "{}"u8);
+                    }
 
-                var sent = 0;
-                while (reader.TryRead(out var envelope))
-                {
-                    sent++;
-                    yield return new SseItem<string>(EventJson.Serialize(envelope)) { EventId = envelope.Event.Id };
-                }
+                    var sent = 0;
+                    while (sent < MaxBatch && reader.TryRead(out var e))
+                    {
+                        body.Write("id: "u8);
+                        Encoding.UTF8.GetBytes(e.EventId, body);
+                        body.Write("\ndata: "u8);
+                        body.Write(e.Json.Span);
+                        body.Write("\n\n"u8);
+                        sent++;
+                    }
 
-                metrics.Delivered(sent);
+                    await body.FlushAsync(ending);
+                    if (sent > 0)
+                    {
+                        metrics.Delivered(sent);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ending.IsCancellationRequested)
+            {
+                // The reader went away, or the node is draining.
+            }
+            finally
+            {
+                await lease.DisposeAsync();
             }
         }
-        finally
+
+        private static void Control(System.IO.Pipelines.PipeWriter body, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
         {
-            await lease.DisposeAsync();
+            body.Write("event: "u8);
+            body.Write(type);
+            body.Write("\ndata: "u8);
+            body.Write(data);
+            body.Write("\n\n"u8);
         }
     }
 
@@ -185,7 +222,7 @@ public static class EventStreamEndpoints
         Ended,
     }
 
-    private static async Task<Waited> Wait(System.Threading.Channels.ChannelReader<EventEnvelope> reader, CancellationToken ending)
+    private static async Task<Waited> Wait(System.Threading.Channels.ChannelReader<StreamedEvent> reader, CancellationToken ending)
     {
         using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(ending);
         heartbeat.CancelAfter(Heartbeat);

@@ -40,7 +40,7 @@ public interface IEventGateway
     Task<EventSubscription?> Subscribe(Func<EventEnvelope, bool> filter, int capacity, CancellationToken cancellationToken);
 }
 
-public sealed class EventGateway(ActorSystem system, ActorRegistry registry, EventSettings settings) : IEventGateway
+public sealed class EventGateway(ActorRegistry registry, EventSettings settings) : IEventGateway
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
@@ -80,8 +80,8 @@ public sealed class EventGateway(ActorSystem system, ActorRegistry registry, Eve
     }
 
     public Task<EventSubscription?> Subscribe(Func<EventEnvelope, bool> filter, int capacity, CancellationToken cancellationToken) =>
-        settings.Enabled && registry.TryGet<EventActor>(out var events)
-            ? EventSubscription.Open(system, events, filter, capacity, Timeout, cancellationToken)
+        settings.Enabled && registry.TryGet<EventStreamHub>(out var hub)
+            ? EventSubscription.Open(hub, filter, capacity, Timeout, cancellationToken)
             : Task.FromResult<EventSubscription?>(null);
 
     private async Task<T?> Ask<T>(object message, CancellationToken cancellationToken)
