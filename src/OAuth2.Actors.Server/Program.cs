@@ -4,6 +4,7 @@ using OAuth2.Actors.Server.Configuration;
 using OAuth2.Actors.Server.Endpoints;
 using OAuth2.Actors.Server.Hosting;
 using OAuth2.Actors.Server.Pages;
+using OAuth2.Actors.Server.Pages.Admin;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -17,6 +18,7 @@ builder.Services.AddSingleton(HealthProbes.Create);
 builder.Services.AddSingleton<RequestDrain>();
 builder.Services.AddHostedService<BootstrapService>();
 builder.Services.AddHostedService<ClusterTransportWarning>();
+builder.Services.AddAdminConsole();
 builder.Services.AddProblemDetails();
 builder.Services.AddOAuth2Eventing(builder.Configuration);
 builder.Services.AddOAuth2ActorSystem();
@@ -54,6 +56,7 @@ app.MapEventStream();
 app.MapSinkEndpoints();
 app.MapWebhookEndpoints();
 app.MapBrowserEndpoints();
+app.MapAdminConsole();
 app.MapManagementEndpoints();
 app.MapResourceEndpoints();
 app.MapOAuth2OpenApi();
@@ -63,8 +66,16 @@ app.Run();
 /// <summary>Entry point; public so the HTTP tests can host it.</summary>
 public partial class Program
 {
-    /// <summary>The routes of <see cref="BrowserEndpoints"/>: /oauth/authorize and /auth/*.</summary>
-    private static bool IsBrowserRoute(HttpContext context) =>
-        context.Request.Path.StartsWithSegments("/auth", StringComparison.OrdinalIgnoreCase)
-        || context.Request.Path.StartsWithSegments("/oauth/authorize", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// The routes that read the session cookie: <see cref="BrowserEndpoints"/> (/oauth/authorize and /auth/*), the admin
+    /// console's pages (/admin, not the bearer APIs under /admin/api) and the event stream its live page reads.
+    /// </summary>
+    private static bool IsBrowserRoute(HttpContext context)
+    {
+        var path = context.Request.Path;
+        return path.StartsWithSegments("/auth", StringComparison.OrdinalIgnoreCase)
+            || path.StartsWithSegments("/oauth/authorize", StringComparison.OrdinalIgnoreCase)
+            || (path.StartsWithSegments(ConsolePage.Root, StringComparison.OrdinalIgnoreCase) && !path.StartsWithSegments("/admin/api", StringComparison.OrdinalIgnoreCase))
+            || path.StartsWithSegments(EventStreamEndpoints.Path, StringComparison.OrdinalIgnoreCase);
+    }
 }

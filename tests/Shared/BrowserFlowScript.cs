@@ -22,19 +22,37 @@ public static class BrowserFlowScript
     public static async Task<BrowserFlowRun> Run(string baseUrl, string authorizeUrl, string redirectUri, TestUser user, string decision, ITestOutputHelper output, Func<string> serverLog)
     {
         var shots = Path.Combine(Path.GetTempPath(), "oauth2-actors-browser-shots", Guid.NewGuid().ToString("N"));
+        var root = await RunScript(
+            "flow.mjs",
+            [
+                "--base-url", baseUrl,
+                "--authorize-url", authorizeUrl,
+                "--redirect-uri", redirectUri,
+                "--username", user.Username,
+                "--password", user.Password,
+                "--decision", decision,
+                "--screenshots", shots,
+                "--timeout-ms", "90000",
+            ],
+            output,
+            serverLog);
+        return new BrowserFlowRun(
+            root.GetProperty("finalUrl").GetString()!,
+            root.GetProperty("loginShown").GetBoolean(),
+            root.GetProperty("consentShown").GetBoolean(),
+            root.TryGetProperty("consentText", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString()! : string.Empty,
+            root.GetRawText());
+    }
+
+    /// <summary>
+    /// Runs tests/browser/<paramref name="script"/> with node and returns the JSON line it printed last, asserting that
+    /// it exited 0 with <c>ok: true</c> and that every screenshot it names was written.
+    /// </summary>
+    public static async Task<JsonElement> RunScript(string script, IReadOnlyList<string> arguments, ITestOutputHelper output, Func<string> serverLog)
+    {
         var start = new ProcessStartInfo("node") { WorkingDirectory = RepositoryRoot.Value, StandardOutputEncoding = Encoding.UTF8 };
-        foreach (var arg in new[]
-                 {
-                     Path.Combine("tests", "browser", "flow.mjs"),
-                     "--base-url", baseUrl,
-                     "--authorize-url", authorizeUrl,
-                     "--redirect-uri", redirectUri,
-                     "--username", user.Username,
-                     "--password", user.Password,
-                     "--decision", decision,
-                     "--screenshots", shots,
-                     "--timeout-ms", "90000",
-                 })
+        start.ArgumentList.Add(Path.Combine("tests", "browser", script));
+        foreach (var arg in arguments)
         {
             start.ArgumentList.Add(arg);
         }
@@ -49,20 +67,19 @@ public static class BrowserFlowScript
         }
         catch (TimeoutException e)
         {
-            throw new TimeoutException($"flow.mjs: {e.Message}\nServer log:\n{serverLog()}", e);
+            throw new TimeoutException($"{script}: {e.Message}\nServer log:\n{serverLog()}", e);
         }
 
-        output.WriteLine($"flow.mjs ({decision}) exit {exitCode}: {outText.Trim()}");
+        output.WriteLine($"{script} exit {exitCode}: {outText.Trim()}");
         if (errText.Length > 0)
         {
             output.WriteLine("stderr: " + errText.Trim());
         }
 
         var line = outText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
-        Assert.True(line is not null, $"flow.mjs printed nothing (exit {exitCode}). stderr: {errText}");
-        using var json = JsonDocument.Parse(line!);
-        var root = json.RootElement;
-        Assert.True(exitCode == 0 && root.GetProperty("ok").GetBoolean(), $"flow.mjs failed (exit {exitCode}): {line}\nstderr: {errText}\nServer log:\n{serverLog()}");
+        Assert.True(line is not null, $"{script} printed nothing (exit {exitCode}). stderr: {errText}");
+        var root = JsonDocument.Parse(line!).RootElement.Clone();
+        Assert.True(exitCode == 0 && root.GetProperty("ok").GetBoolean(), $"{script} failed (exit {exitCode}): {line}\nstderr: {errText}\nServer log:\n{serverLog()}");
         if (root.TryGetProperty("screenshots", out var screenshots))
         {
             foreach (var shot in screenshots.EnumerateObject())
@@ -72,12 +89,7 @@ public static class BrowserFlowScript
             }
         }
 
-        return new BrowserFlowRun(
-            root.GetProperty("finalUrl").GetString()!,
-            root.GetProperty("loginShown").GetBoolean(),
-            root.GetProperty("consentShown").GetBoolean(),
-            root.TryGetProperty("consentText", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString()! : string.Empty,
-            line!);
+        return root;
     }
 
     /// <summary>Skips without the browser tooling; under CI=true a missing browser is a failure, never a skip.</summary>

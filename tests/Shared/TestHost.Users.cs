@@ -13,11 +13,11 @@ public sealed partial class TestHost
 
     public static string NewUsername(string prefix = "user") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 64)];
 
-    /// <summary>POST /admin/api/users as the admin.</summary>
-    public async Task<TestUser> CreateUser(string? username = null, string password = DefaultPassword, string? email = null)
+    /// <summary>POST /admin/api/users as the admin (with <paramref name="roles"/>, none by default).</summary>
+    public async Task<TestUser> CreateUser(string? username = null, string password = DefaultPassword, string? email = null, string[]? roles = null)
     {
         username ??= NewUsername();
-        using var response = await Send(HttpMethod.Post, "/admin/api/users", await AdminToken(), JsonContent.Create(new { username, password, email }));
+        using var response = await Send(HttpMethod.Post, "/admin/api/users", await AdminToken(), JsonContent.Create(new { username, password, email, roles = roles ?? [] }));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"Creating user {username} answered {(int)response.StatusCode}: {body}");
         using var json = JsonDocument.Parse(body);

@@ -50,7 +50,11 @@ public sealed record SessionUser(string UserId, string Username, int SessionEpoc
 /// <summary>Is this browser session still valid (the account exists and nobody signed it out since)?</summary>
 public sealed record SessionCheckRequest(SessionUser User, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest;
 
-public sealed record SessionValid(bool Valid) : OAuthReply, INoSerializationVerificationNeeded;
+public sealed record SessionValid(bool Valid) : OAuthReply, INoSerializationVerificationNeeded
+{
+    /// <summary>The user's roles now (a valid session only): what the admin console checks on every request.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+}
 
 /// <summary>What the user answered on the consent page.</summary>
 public enum ConsentDecision

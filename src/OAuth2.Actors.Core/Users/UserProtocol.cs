@@ -153,7 +153,8 @@ public sealed record UserRolesSet(UserView User);
 /// <summary>The session epoch a new session carries; null when there is no such user.</summary>
 public sealed record SessionStarted(int? Epoch);
 
-public sealed record SessionStatus(bool Active);
+/// <summary>Whether the session is current, and (when it is) the user's roles as they are now.</summary>
+public sealed record SessionStatus(bool Active, IReadOnlyList<string>? Roles = null);
 
 public sealed record SessionsEnded(bool Ended);
 

@@ -78,13 +78,13 @@ public static class KeyEndpoints
         : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The signing keys did not answer in time.");
 
     /// <summary>Public facts of each key still published, in activation order.</summary>
-    private static KeyView[] Listing(IReadOnlyList<SigningKeyEntry> keys, ServerSettings settings, TimeProvider time) =>
+    internal static KeyView[] Listing(IReadOnlyList<SigningKeyEntry> keys, ServerSettings settings, TimeProvider time) =>
         SigningKeySchedule.At(SigningKeySchedule.Ordered(keys, k => k), time.GetUtcNow(), settings.AccessTokenTtl)
             .Where(k => k.State != SigningKeyState.Expired)
             .Select(k => new KeyView(k.Entry.KeyId, k.Entry.Algorithm, SigningKeySchedule.Name(k.State), k.Entry.Source, k.Entry.CreatedAt, k.Entry.ActivatesAt, k.RetiresAt, k.ExpiresAt))
             .ToArray();
 
-    private sealed record KeyView(
+    internal sealed record KeyView(
         [property: System.Text.Json.Serialization.JsonPropertyName("kid")] string Kid,
         [property: System.Text.Json.Serialization.JsonPropertyName("alg")] string Alg,
         [property: System.Text.Json.Serialization.JsonPropertyName("state")] string State,

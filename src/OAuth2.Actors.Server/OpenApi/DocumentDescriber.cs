@@ -30,6 +30,7 @@ public sealed class DocumentDescriber : IOpenApiDocumentTransformer
         (ApiTags.Health, "Liveness and readiness."),
         (ApiTags.Browser, "The pages a person uses: authorization with consent, sign-in, sign-out, sign-up. HTML with CSRF-protected forms."),
         (ApiTags.Metrics, "Prometheus metrics."),
+        (ApiTags.AdminConsole, "The admin console's pages, for a signed-in user with the admin role (the session cookie, not an access token): HTML with CSRF-protected forms over the same operations as the admin APIs."),
     ];
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)

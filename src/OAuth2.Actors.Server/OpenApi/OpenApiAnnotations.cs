@@ -28,6 +28,7 @@ public static class ApiTags
     public const string Health = "Health";
     public const string Browser = "Browser";
     public const string Metrics = "Metrics";
+    public const string AdminConsole = "Admin console";
 }
 
 /// <summary>The response headers the document describes (components.headers).</summary>

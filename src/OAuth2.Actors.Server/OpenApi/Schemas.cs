@@ -61,6 +61,10 @@ public static class Schemas
     public const string SignInForm = nameof(SignInForm);
     public const string SignUpForm = nameof(SignUpForm);
     public const string SignOutForm = nameof(SignOutForm);
+    public const string ConsoleActionForm = nameof(ConsoleActionForm);
+    public const string ConsoleReplayForm = nameof(ConsoleReplayForm);
+    public const string ConsoleWebhookForm = nameof(ConsoleWebhookForm);
+    public const string ConsoleRedeliverForm = nameof(ConsoleRedeliverForm);
     public const string HtmlPage = nameof(HtmlPage);
     public const string JsonSchemaDocument = nameof(JsonSchemaDocument);
     public const string PrometheusText = nameof(PrometheusText);

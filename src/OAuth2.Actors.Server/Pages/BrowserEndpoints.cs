@@ -299,7 +299,8 @@ public static class BrowserEndpoints
             </form>
             """);
 
-    private static async Task<(OAuthParameters? Form, string? Problem)> ReadProtectedForm(HttpContext http, IAntiforgery antiforgery, RequestReader reader)
+    /// <summary>A posted form whose CSRF token is valid (and with no field repeated but scope), or the problem to show.</summary>
+    internal static async Task<(OAuthParameters? Form, string? Problem)> ReadProtectedForm(HttpContext http, IAntiforgery antiforgery, RequestReader reader)
     {
         // The antiforgery check reads the form again, so keep the (size-limited) body for a second read.
         http.Request.EnableBuffering();

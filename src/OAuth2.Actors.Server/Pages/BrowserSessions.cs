@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 
@@ -43,7 +44,8 @@ public sealed class BrowserSessions(TimeSpan absoluteLifetime) : CookieAuthentic
         var reply = await http.RequestServices.GetRequiredService<IOAuthGateway>().Send(new SessionCheckRequest(user, http.ToRequestContext()), http.RequestAborted);
         switch (reply)
         {
-            case SessionValid { Valid: true }:
+            case SessionValid { Valid: true } valid:
+                WithRoles(principal, valid.Roles);
                 return;
             case SessionValid:
                 await End(context);
@@ -52,6 +54,28 @@ public sealed class BrowserSessions(TimeSpan absoluteLifetime) : CookieAuthentic
                 // Not known to be valid (the check timed out): not signed in for this request, but the cookie is kept.
                 context.RejectPrincipal();
                 return;
+        }
+    }
+
+    /// <summary>
+    /// The user's roles as the entity has them now, as role claims of this request's principal (the admin console reads
+    /// them). Whatever roles a renewed cookie carried are replaced, so a role taken away ends access at the next request.
+    /// </summary>
+    private static void WithRoles(ClaimsPrincipal principal, IReadOnlyList<string> roles)
+    {
+        if (principal.Identity is not ClaimsIdentity identity)
+        {
+            return;
+        }
+
+        foreach (var stale in identity.FindAll(identity.RoleClaimType).ToList())
+        {
+            identity.RemoveClaim(stale);
+        }
+
+        foreach (var role in roles)
+        {
+            identity.AddClaim(new Claim(identity.RoleClaimType, role));
         }
     }
 

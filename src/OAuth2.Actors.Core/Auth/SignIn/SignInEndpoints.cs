@@ -89,6 +89,6 @@ public static class SignInEndpoints
         }
 
         var status = await services.Ask<SessionStatus>(services.Users, new CheckSession(user.Username, user.UserId, user.SessionEpoch));
-        return new SessionValid(status.Active);
+        return new SessionValid(status.Active) { Roles = status.Roles ?? [] };
     }
 }

@@ -1,0 +1,130 @@
+using System.Net;
+using System.Text.Json;
+using OAuth2.Actors.Server.Tests.Webhooks;
+using Xunit.Abstractions;
+
+namespace OAuth2.Actors.Server.Tests;
+
+/// <summary>A server on a Kestrel socket with webhooks on (delivering to a loopback receiver), for the console in a real browser.</summary>
+public sealed class ConsoleFixture : IAsyncLifetime
+{
+    private TestHost? _host;
+    private WebhookReceiver? _receiver;
+
+    public string DataDirectory { get; } = DataDirectories.New();
+
+    public TestHost Host => _host ?? throw new InvalidOperationException("The server is not started.");
+
+    public WebhookReceiver Receiver => _receiver ?? throw new InvalidOperationException("The receiver is not started.");
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            _receiver = await WebhookReceiver.Start();
+            _host = await TestHost.Start(DataDirectory, new Dictionary<string, string?>
+            {
+                ["OAUTH2_EVENTS_BACKEND"] = "in_memory,webhook",
+                ["OAUTH2_WEBHOOKS_ALLOW_HTTP"] = "true",
+                ["OAUTH2_WEBHOOKS_ALLOW_PRIVATE_NETWORKS"] = "true",
+            }, kestrel: true);
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        if (_receiver is not null)
+        {
+            await _receiver.DisposeAsync();
+        }
+
+        DataDirectories.Delete(DataDirectory);
+    }
+}
+
+/// <summary>
+/// The admin console in headless Chromium (tests/browser/console.mjs): an admin signs in, watches the live stream while
+/// another tab requests tokens, pauses, resumes and replays a sink, rotates a webhook's secret; a user without the admin
+/// role gets 403; every page is screenshotted (the paths are in the test output) and passes axe-core with no serious or
+/// critical violation, and no page's CSP refuses anything of its own.
+/// </summary>
+public sealed class AdminConsoleTests(ConsoleFixture fixture, ITestOutputHelper output) : IClassFixture<ConsoleFixture>
+{
+    private TestHost Host => fixture.Host;
+
+    [SkippableFact]
+    public async Task An_admin_must_watch_the_live_stream_act_on_sinks_and_webhooks_and_a_user_without_the_role_must_be_refused()
+    {
+        BrowserFlowScript.Require();
+        var admin = await Host.CreateUser(TestHost.NewUsername("console-admin"), roles: ["admin"]);
+        var user = await Host.CreateUser(TestHost.NewUsername("console-user"));
+        var client = await Host.Register();
+        var webhook = await Host.CreateWebhook(fixture.Receiver.Url(WebhookE2E.NewPath("console")));
+        var shots = Path.Combine(Path.GetTempPath(), "oauth2-actors-console-shots", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
+
+        var run = await BrowserFlowScript.RunScript(
+            "console.mjs",
+            [
+                "--base-url", Host.Issuer,
+                "--admin-user", admin.Username, "--admin-password", admin.Password,
+                "--user", user.Username, "--password", user.Password,
+                "--client-id", client.ClientId, "--client-secret", client.ClientSecret!,
+                "--sink", "in_memory",
+                "--webhook-id", webhook.Id,
+                "--screenshots", shots,
+            ],
+            output,
+            () => Host.HostLog());
+
+        // The other tab's tokens appeared in the stream: each well within a second of the request.
+        var latencies = run.GetProperty("streamLatencyMs").EnumerateArray().Select(l => l.GetInt64()).ToList();
+        output.WriteLine($"token request to its row in the live stream: {string.Join(", ", latencies)} ms");
+        Assert.Equal(3, latencies.Count);
+        Assert.True(latencies.Order().ElementAt(1) <= 1000, $"median {latencies.Order().ElementAt(1)} ms");
+
+        Assert.Equal(403, run.GetProperty("forbiddenStatus").GetInt32());
+        Assert.True(run.GetProperty("rotatedSecretShown").GetBoolean(), "The rotated secret was not shown.");
+        Assert.Empty(run.GetProperty("cspViolations").EnumerateArray());
+        foreach (var page in run.GetProperty("violations").EnumerateObject())
+        {
+            Assert.True(page.Value.GetArrayLength() == 0, $"axe-core found serious violations on {page.Name}: {page.Value.GetRawText()}");
+        }
+
+        // What the browser did happened on the server: the secret rotated (two secrets now sign) and the sink runs again.
+        var view = await Host.GetWebhook(webhook.Id);
+        Assert.Equal("active", view.GetProperty("delivery").GetProperty("state").GetString());
+        using var sink = await Host.Send(HttpMethod.Get, "/admin/api/sinks/in_memory", await Host.AdminToken());
+        using var sinkJson = JsonDocument.Parse(await sink.Content.ReadAsStringAsync());
+        Assert.Equal("active", sinkJson.RootElement.GetProperty("state").GetString());
+        Assert.True(sinkJson.RootElement.GetProperty("counters").GetProperty("replayed").GetInt64() > 0 || sinkJson.RootElement.GetProperty("replay").ValueKind == JsonValueKind.Object);
+    }
+
+    [Fact]
+    public async Task The_console_must_send_a_signed_out_browser_to_sign_in_and_refuse_an_action_without_a_session()
+    {
+        // A client of its own that does not follow redirects (the host's Kestrel client does).
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(Host.Issuer + "/") };
+        using var page = await http.GetAsync("/admin");
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Equal("/auth/login?returnUrl=%2Fadmin", page.Headers.Location?.OriginalString);
+
+        using var action = await http.PostAsync("/admin/sinks/in_memory/pause", TestHost.Form(("x", "y")));
+        Assert.Equal(HttpStatusCode.Forbidden, action.StatusCode);
+
+        // An admin access token is for the APIs, not the console's pages.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await Host.AdminToken());
+        using var withToken = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Redirect, withToken.StatusCode);
+    }
+}
