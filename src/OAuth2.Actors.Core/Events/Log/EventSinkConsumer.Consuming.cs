@@ -29,7 +29,6 @@ public sealed partial class EventSinkConsumer
             _headBehindAtLastPoll = behind;
         });
         Receive<CommitTick>(_ => Commit());
-        Receive<LagAgeRead>(_ => _readingLag = false);
         Receive<Committed>(OnCommitted);
         Receive<StoreFailed>(f =>
         {
@@ -213,7 +212,7 @@ public sealed partial class EventSinkConsumer
     /// </summary>
     private void RefreshLagAge(long acked)
     {
-        if (!_metrics.LagAgeObserved || _readingLag)
+        if (!_metrics.LagAgeObserved)
         {
             return;
         }
@@ -224,8 +223,12 @@ public sealed partial class EventSinkConsumer
             return;
         }
 
-        _readingLag = true;
-        var self = Self;
+        // One read at a time (a slow database must not pile them up); the continuation clears the flag itself.
+        if (Interlocked.CompareExchange(ref _readingLag, 1, 0) != 0)
+        {
+            return;
+        }
+
         _store.ReadAsync(acked, 1, null, CancellationToken.None).ContinueWith(
             t =>
             {
@@ -234,7 +237,7 @@ public sealed partial class EventSinkConsumer
                     Volatile.Write(ref _oldestUnacked, t.Result.Count == 1 ? new LaggingEvent(t.Result[0].Position, t.Result[0].AppendedAt) : null);
                 }
 
-                self.Tell(LagAgeRead.Instance);
+                Volatile.Write(ref _readingLag, 0);
             },
             TaskScheduler.Default);
     }
@@ -251,11 +254,6 @@ public sealed partial class EventSinkConsumer
     }
 
     private sealed record LaggingEvent(long Position, DateTimeOffset AppendedAt);
-
-    private sealed class LagAgeRead
-    {
-        public static readonly LagAgeRead Instance = new();
-    }
 
     private void OnCommitted(Committed committed)
     {

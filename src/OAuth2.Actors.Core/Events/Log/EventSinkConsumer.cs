@@ -38,7 +38,7 @@ public sealed partial class EventSinkConsumer : ReceiveActor, IWithTimers
     private SinkDelivery? _delivery;
     private IDisposable? _gauges;
     private LaggingEvent? _oldestUnacked; // written by a store read's continuation, read by the lag gauge
-    private bool _readingLag;
+    private int _readingLag; // 1 while a lag-age read is under way (set here, cleared by its continuation)
     private long _committed;
     private long _queuedUpTo;
     private long _head;
