@@ -15,6 +15,9 @@
 #         events      the server with events on (every event appended to the durable log, in_memory sink) vs
 #                     OAUTH2_EVENTS_ENABLED=false (token and introspect)
 #         cold        the first --cold-seconds of client_credentials after start vs the same process warm
+#         telemetry   client_credentials with metrics (scraped every 5 s, and OTLP every 5 s) and traces sampled at
+#                     10% exported over OTLP (to the baseline's discarding receiver), and with 10 readers of
+#                     /events/stream, each vs the same server with OpenTelemetry off (OTEL_SDK_DISABLED=true)
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,13 +30,14 @@ BUILD=1 BUILD_DIR="${TMPDIR:-/tmp}/oauth2-actors-bench-build" REV="" BEFORE="" K
 READY_TIMEOUT=120 WAIT_QUIET=0 EXTRA_ENV=()
 # Targets: ratios to the baseline of the same run, 64 connections.
 # T_EVENTS: events on, with the durable event log (issue #12), costs at most 10% of events off.
-T_TOKEN=0.60 T_INTROSPECT=0.85 T_REPEAT=1.00 T_P99=50 T_EVENTS=0.10 T_COLD=0.50
+# T_TELEMETRY: metrics and 10% tracing, and 10 event-stream readers, each cost at most 5% (issue #14).
+T_TOKEN=0.60 T_INTROSPECT=0.85 T_REPEAT=1.00 T_P99=50 T_EVENTS=0.10 T_COLD=0.50 T_TELEMETRY=0.05 STREAM_READERS=10
 
 usage() {
   sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   cat <<'EOF'
 Options:
-  --modes LIST        token,introspect,repeat,events,cold or all (default token,introspect,repeat)
+  --modes LIST        token,introspect,repeat,events,cold,telemetry or all (default token,introspect,repeat)
   --rounds N          measured rounds per mode; medians are reported (default 3)
   --duration SECS     length of each measured run (default 15)
   --warmup SECS       unrecorded run per process and scenario before the rounds (default 30; tiered JIT and PGO
@@ -79,9 +83,9 @@ done
 for n in "$DURATION" "$WARMUP" "$CONNECTIONS" "$THREADS" "$ROUNDS" "$TOKENS" "$COLD_SECONDS" "$WAIT_QUIET"; do
   [[ "$n" =~ ^[0-9]+$ ]] || die "not a number: $n"
 done
-[[ $MODES == all ]] && MODES=token,introspect,repeat,events,cold
+[[ $MODES == all ]] && MODES=token,introspect,repeat,events,cold,telemetry
 IFS=',' read -ra MODE_LIST <<<"$MODES"
-for m in "${MODE_LIST[@]}"; do [[ $m =~ ^(token|introspect|repeat|events|cold)$ ]] || die "unknown mode: $m"; done
+for m in "${MODE_LIST[@]}"; do [[ $m =~ ^(token|introspect|repeat|events|cold|telemetry)$ ]] || die "unknown mode: $m"; done
 has_mode() { [[ ",$MODES," == *",$1,"* ]]; }
 
 ensure_tools
@@ -133,6 +137,17 @@ if has_mode events; then
   measure rotate events-off events-on
   stop_all
 fi
+if has_mode telemetry; then
+  start_process otlp bare "$BARE_DLL"
+  start_process telemetry-off server "$SERVER_DLL" OTEL_SDK_DISABLED=true
+  start_process telemetry-on server "$SERVER_DLL" OTEL_EXPORTER_OTLP_ENDPOINT="${P_BASE[otlp]}" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+    OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 OTEL_METRIC_EXPORT_INTERVAL=5000
+  start_process streams server "$SERVER_DLL" OTEL_SDK_DISABLED=true
+  start_scraper telemetry-on 5
+  start_stream_readers streams "$STREAM_READERS"
+  measure token telemetry-off telemetry-on streams
+  stop_all
+fi
 if has_mode cold; then
   for r in $(seq 1 "$ROUNDS"); do
     for l in "${SERVERS[@]}"; do
@@ -173,6 +188,7 @@ REPORT="$WORK/report.md"
   done
   if has_mode events; then for s in token rotate; do row events-off "$s"; row events-on "$s" events-off "$s"; done; fi
   if has_mode cold; then for l in "${SERVERS[@]}"; do row "cold-$l" warm; row "cold-$l" token "cold-$l" warm; done; fi
+  if has_mode telemetry; then row telemetry-off token; row telemetry-on token telemetry-off token; row streams token telemetry-off token; fi
   echo
   echo "(rotate: $TOKENS distinct tokens in rotation; repeat: one token; cold-*: token = the first ${COLD_SECONDS}s after /ready, warm = the same process after warm-up.)"
   echo
@@ -201,6 +217,16 @@ REPORT="$WORK/report.md"
       v=$(awk -v r="$(ratio events-on "$s" events-off "$s")" 'BEGIN { print (r == "nan") ? "nan" : 1 - r }')
       check "events on (durable log): cost on $s" "$v" "<=" "$T_EVENTS" "$(pct "$v")" "$(pct $T_EVENTS)"
     done
+  fi
+  if has_mode telemetry; then
+    v=$(awk -v r="$(ratio telemetry-on token telemetry-off token)" 'BEGIN { print (r == "nan") ? "nan" : 1 - r }')
+    check "metrics and 10% tracing: cost on token" "$v" "<=" "$T_TELEMETRY" "$(pct "$v")" "$(pct $T_TELEMETRY)"
+    v=$(awk -v r="$(ratio streams token telemetry-off token)" 'BEGIN { print (r == "nan") ? "nan" : 1 - r }')
+    check "$STREAM_READERS event-stream readers: cost on token" "$v" "<=" "$T_TELEMETRY" "$(pct "$v")" "$(pct $T_TELEMETRY)"
+    # The readers are curl processes on the same two cores, so the throughput above counts their CPU too: the server's
+    # own cost is its CPU per request with the readers against without.
+    v=$(awk -v a="$(median streams token 8)" -v b="$(median telemetry-off token 8)" 'BEGIN { print (b > 0) ? a / b - 1 : "nan" }')
+    check "$STREAM_READERS event-stream readers: server CPU per token request" "$v" "<=" "$T_TELEMETRY" "$(pct "$v")" "$(pct $T_TELEMETRY)"
   fi
 } >"$REPORT"
 echo; cat "$REPORT"

@@ -102,6 +102,15 @@ app.MapPost("/verify", async (HttpContext http) =>
 });
 
 app.MapGet("/health", () => "healthy");
+
+// An OTLP/HTTP receiver that keeps nothing (load.sh --modes telemetry points the server's exporters here): the
+// exporters do their whole job, encoding and sending, and nothing downstream is measured. An empty protobuf message
+// is a complete Export*ServiceResponse.
+app.MapPost("/v1/{signal}", async (HttpContext http) =>
+{
+    await http.Request.Body.CopyToAsync(Stream.Null);
+    return Results.Bytes([], "application/x-protobuf");
+});
 app.Run();
 
 internal sealed record TokenBody(string AccessToken, string TokenType, long ExpiresIn, string Scope);

@@ -120,6 +120,30 @@ setup_client() {
 }
 declare -A P_AUTH=()
 
+# admin_token LABEL: an access token of the bench admin client (scopes admin, events:read, events:ingest).
+admin_token() {
+  curl -s --max-time 10 -u "bench-admin:$ADMIN_SECRET" -d grant_type=client_credentials "${P_BASE[$1]}/oauth/token" | jq -r '.access_token // empty'
+}
+
+# start_scraper LABEL SECS: GET /metrics of LABEL every SECS seconds, as Prometheus would (stopped with the others).
+start_scraper() {
+  local label=$1 every=$2 token
+  token=$(admin_token "$label"); [[ -n "$token" ]] || die "$label: no admin token for the scraper"
+  ( while :; do curl -s -o /dev/null --max-time 5 -H "Authorization: Bearer $token" "${P_BASE[$label]}/metrics" || true; sleep "$every"; done ) &
+  P_PID[$label-scraper]=$!
+}
+
+# start_stream_readers LABEL N: N clients reading GET /events/stream of LABEL as fast as it writes (stopped with the others).
+start_stream_readers() {
+  local label=$1 n=$2 token i
+  token=$(admin_token "$label"); [[ -n "$token" ]] || die "$label: no admin token for the stream readers"
+  for i in $(seq 1 "$n"); do
+    curl -sN -o /dev/null -H "Authorization: Bearer $token" "${P_BASE[$label]}/events/stream" &
+    P_PID[$label-reader-$i]=$!
+  done
+  sleep 1
+}
+
 proc_ticks() { local s; s=$(cat "/proc/${P_PID[$1]}/stat" 2>/dev/null) || die "$1 is gone; see ${P_LOG[$1]}"; printf '%s\n' "${s#*) }" | awk '{print $12 + $13}'; }
 CLK_TCK=$(getconf CLK_TCK)
 
