@@ -45,13 +45,10 @@ public static class EventStreamEndpoints
 
             // The admin console's page reads the stream with its session (a browser's EventSource sends no header); any
             // other caller presents a bearer token.
-            if (!(http.Request.Headers.Authorization.Count == 0 && Pages.Admin.ConsoleAccess.IsAdmin(http)))
+            var console = http.Request.Headers.Authorization.Count == 0 && Pages.Admin.ConsoleAccess.IsAdmin(http);
+            if (!console && (await EventEndpoints.Authorize(http, gateway, ReadScopes)).Denied is { } denied)
             {
-                var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), ReadScopes, http.ToRequestContext()), http.RequestAborted);
-                if (reply is not BearerAuthorized)
-                {
-                    return HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response);
-                }
+                return denied;
             }
 
             return await Open(http, events, metrics, drain);
@@ -59,8 +56,10 @@ public static class EventStreamEndpoints
             .WithName("streamEvents")
             .WithTags(ApiTags.Events)
             .WithSummary("Stream this node's events live")
-            .WithDescription("Server-sent events: the events this node publishes from now on, filtered like GET /events (the history's paging parameters are refused). Each stream holds up to 1,000 events for its reader; a slower reader loses the oldest and is told how many (dropped): the pipeline never waits. At most 100 streams a node.")
+            .WithDescription("Server-sent events: the events this node publishes from now on, filtered like GET /events (the history's paging parameters are refused). Each stream holds up to 1,000 events for its reader; a slower reader loses the oldest and is told how many (dropped): the pipeline never waits. At most 100 streams a node. A bearer token with events:read or admin, or (without an Authorization header) the session of a user with the admin role, as the admin console's live page reads it.")
             .BearerEndpoint(Scopes.EventsRead, Scopes.Admin)
+            // The console's session is a third way in (it replaces the bearer-only security BearerEndpoint states).
+            .Secured((SecuritySchemes.OAuth2, [Scopes.EventsRead]), (SecuritySchemes.OAuth2, [Scopes.Admin]), (SecuritySchemes.SessionCookie, []))
             .WithQueryParameter("event_type", "Only these event types (repeatable).", """{"type":"array","items":{"$ref":"#/components/schemas/EventType"}}""")
             .WithQueryParameter("client_id", "Only events of this client.")
             .WithQueryParameter("user_id", "Only events of this user.")
