@@ -5,51 +5,10 @@ using Xunit.Abstractions;
 
 namespace OAuth2.Actors.Server.Tests;
 
-/// <summary>A server on a Kestrel socket with webhooks on (delivering to a loopback receiver), for the console in a real browser.</summary>
-public sealed class ConsoleFixture : IAsyncLifetime
+/// <summary>The webhook suites' server (webhooks on, delivering to a loopback receiver), on a Kestrel socket for the console in a real browser.</summary>
+public sealed class ConsoleFixture : WebhookServerFixture
 {
-    private TestHost? _host;
-    private WebhookReceiver? _receiver;
-
-    public string DataDirectory { get; } = DataDirectories.New();
-
-    public TestHost Host => _host ?? throw new InvalidOperationException("The server is not started.");
-
-    public WebhookReceiver Receiver => _receiver ?? throw new InvalidOperationException("The receiver is not started.");
-
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            _receiver = await WebhookReceiver.Start();
-            _host = await TestHost.Start(DataDirectory, new Dictionary<string, string?>
-            {
-                ["OAUTH2_EVENTS_BACKEND"] = "in_memory,webhook",
-                ["OAUTH2_WEBHOOKS_ALLOW_HTTP"] = "true",
-                ["OAUTH2_WEBHOOKS_ALLOW_PRIVATE_NETWORKS"] = "true",
-            }, kestrel: true);
-        }
-        catch
-        {
-            await DisposeAsync();
-            throw;
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-
-        if (_receiver is not null)
-        {
-            await _receiver.DisposeAsync();
-        }
-
-        DataDirectories.Delete(DataDirectory);
-    }
+    protected override bool Kestrel => true;
 }
 
 /// <summary>

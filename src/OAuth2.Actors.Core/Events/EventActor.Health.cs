@@ -1,5 +1,4 @@
 using Akka.Event;
-using OAuth2.Actors.Diagnostics;
 using OAuth2.Actors.Events.Log;
 
 namespace OAuth2.Actors.Events;

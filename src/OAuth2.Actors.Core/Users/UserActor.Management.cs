@@ -1,9 +1,5 @@
 using Akka.Cluster.Sharding;
 using Akka.Event;
-using Akka.Persistence;
-using Microsoft.AspNetCore.Identity;
-using OAuth2.Actors.Configuration;
-using OAuth2.Actors.Events;
 using OAuth2.Actors.Hosting;
 
 namespace OAuth2.Actors.Users;

@@ -224,7 +224,8 @@ public static class EventEndpoints
 
     internal static IResult Disabled() => Results.Json(new { error = "eventing_disabled", error_description = "Eventing is disabled (OAUTH2_EVENTS_ENABLED=false)." }, statusCode: 503);
 
-    private static async Task<(ActiveToken? Token, IResult? Denied)> Authorize(HttpContext http, IOAuthGateway gateway, string[] scopes)
+    /// <summary>The caller's active token when it carries one of <paramref name="scopes"/>; otherwise the answer (401/403 with its challenge).</summary>
+    internal static async Task<(ActiveToken? Token, IResult? Denied)> Authorize(HttpContext http, IOAuthGateway gateway, string[] scopes)
     {
         var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), scopes, http.ToRequestContext()), http.RequestAborted);
         if (reply is BearerAuthorized authorized)

@@ -45,13 +45,10 @@ public static class EventStreamEndpoints
 
             // The admin console's page reads the stream with its session (a browser's EventSource sends no header); any
             // other caller presents a bearer token.
-            if (!(http.Request.Headers.Authorization.Count == 0 && Pages.Admin.ConsoleAccess.IsAdmin(http)))
+            var console = http.Request.Headers.Authorization.Count == 0 && Pages.Admin.ConsoleAccess.IsAdmin(http);
+            if (!console && (await EventEndpoints.Authorize(http, gateway, ReadScopes)).Denied is { } denied)
             {
-                var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), ReadScopes, http.ToRequestContext()), http.RequestAborted);
-                if (reply is not BearerAuthorized)
-                {
-                    return HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response);
-                }
+                return denied;
             }
 
             return await Open(http, events, metrics, drain);

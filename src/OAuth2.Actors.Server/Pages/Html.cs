@@ -15,14 +15,7 @@ public static class Html
 
     public static IResult Page(HttpContext http, string title, string body, int status = 200)
     {
-        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-        var headers = http.Response.Headers;
-        headers.CacheControl = "no-store";
-        headers.Pragma = "no-cache";
-        headers.XFrameOptions = "DENY";
-        headers.XContentTypeOptions = "nosniff";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers.ContentSecurityPolicy = $"default-src 'none'; style-src 'nonce-{nonce}'; frame-ancestors 'none'; base-uri 'none'";
+        var nonce = Protect(http, nonce => $"default-src 'none'; style-src 'nonce-{nonce}'; frame-ancestors 'none'; base-uri 'none'");
         var html = $$"""
             <!DOCTYPE html>
             <html lang="en">
@@ -50,6 +43,23 @@ public static class Html
             </html>
             """;
         return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+    }
+
+    /// <summary>
+    /// The headers of every page: never cached, never framed, no sniffing, no referrer, and the page's
+    /// Content-Security-Policy (<paramref name="policy"/>, given the page's new nonce). Returns the nonce.
+    /// </summary>
+    public static string Protect(HttpContext http, Func<string, string> policy)
+    {
+        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        var headers = http.Response.Headers;
+        headers.CacheControl = "no-store";
+        headers.Pragma = "no-cache";
+        headers.XFrameOptions = "DENY";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.ContentSecurityPolicy = policy(nonce);
+        return nonce;
     }
 
     public static string Csrf(IAntiforgery antiforgery, HttpContext http)

@@ -29,7 +29,7 @@ public class WebhookServerFixture : IAsyncLifetime
         try
         {
             _receiver = await WebhookReceiver.Start();
-            _host = await TestHost.Start(DataDirectory, Settings(_receiver));
+            _host = await TestHost.Start(DataDirectory, Settings(_receiver), kestrel: Kestrel);
         }
         catch
         {
@@ -53,6 +53,9 @@ public class WebhookServerFixture : IAsyncLifetime
 
         DataDirectories.Delete(DataDirectory);
     }
+
+    /// <summary>On a real Kestrel socket on a loopback port (for a real browser) instead of in memory.</summary>
+    protected virtual bool Kestrel => false;
 
     /// <summary>The server's settings (OAUTH2_* names) once the receiver runs.</summary>
     protected virtual Dictionary<string, string?> Settings(WebhookReceiver receiver) => new()

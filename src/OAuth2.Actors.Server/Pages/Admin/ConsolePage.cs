@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using OAuth2.Actors.Server.OpenApi;
 
@@ -24,14 +23,8 @@ public static class ConsolePage
     /// <summary>A console page; <paramref name="script"/> (trusted, the page's own) runs under the page's nonce.</summary>
     public static IResult Render(HttpContext http, string title, string body, string? script = null, int status = 200)
     {
-        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-        var headers = http.Response.Headers;
-        headers.CacheControl = "no-store";
-        headers.Pragma = "no-cache";
-        headers.XFrameOptions = "DENY";
-        headers.XContentTypeOptions = "nosniff";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers.ContentSecurityPolicy = $"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+        var nonce = Html.Protect(http, nonce =>
+            $"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
         var path = http.Request.Path.Value ?? Root;
         var nav = string.Concat(Sections.Select(s =>
             $"""<li><a href="{s.Path}"{(string.Equals(s.Path, path, StringComparison.Ordinal) ? " aria-current=\"page\"" : string.Empty)}>{s.Label}</a></li>"""));
