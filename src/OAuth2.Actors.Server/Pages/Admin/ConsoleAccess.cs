@@ -6,7 +6,7 @@ namespace OAuth2.Actors.Server.Pages.Admin;
 /// </summary>
 public static class ConsoleAccess
 {
-    public const string Role = "admin";
+    public const string Role = Auth.Shared.ConsoleSessions.AdminRole;
 
     /// <summary>True when the request's session belongs to a user with the admin role.</summary>
     public static bool IsAdmin(HttpContext http) =>
