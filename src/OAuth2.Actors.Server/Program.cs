@@ -58,6 +58,7 @@ app.MapWebhookEndpoints();
 app.MapBrowserEndpoints();
 app.MapAdminConsole();
 app.MapManagementEndpoints();
+app.MapClientAdminEndpoints();
 app.MapResourceEndpoints();
 app.MapOAuth2OpenApi();
 

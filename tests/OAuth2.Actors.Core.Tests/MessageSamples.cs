@@ -27,6 +27,8 @@ internal static class MessageSamples
 
     private static readonly ClientView View = new("client-1", "App", ["https://app.example/cb"], [GrantTypes.ClientCredentials], ["code"], ClientAuthMethods.ClientSecretPost, "read write");
 
+    private static readonly ClientSummary Summary = new("client-1", "App", ["https://app.example/cb"], [GrantTypes.AuthorizationCode], ["code"], ClientAuthMethods.ClientSecretBasic, "read", 1_700_000_000, true, 1_700_000_100, true);
+
     private static readonly ClientManagementAccess Access = new("registration-token", false);
 
     private static readonly UserView User = new("user-1", "Alice", "alice@example.test", At) { Roles = ["admin", "events:read"] };
@@ -63,6 +65,14 @@ internal static class MessageSamples
         new UnusedClientChecked("client-1", Removed: true),
         new TrackOpenRegistration("client-1", 1_700_000_000),
         SweepUnusedClients.Instance,
+        new SetClientDisabled("client-1", true, Context),
+        new DescribeClient("client-1"),
+        new ClientDescription("client-1", Summary),
+        new ListClient(Summary),
+        new UnlistClient("client-1"),
+        new GetClients("app", "client-0", 50),
+        new ClientPage([Summary, Summary with { ClientId = "client-2", ClientName = null, FirstAuthenticatedAt = null, Disabled = false }], 2, "client-2"),
+        ClientListingUpdated.Instance,
 
         new CreateUser("alice", "password-1", "alice@example.test", Context, At) { Roles = ["admin"] },
         new AuthenticateUser("alice", "password-1", "password", "client-1", Context, At),
@@ -161,6 +171,9 @@ internal static class MessageSamples
         new UpdateClientConfiguration("client-2", new ClientManagementAccess(null, true), new ClientMetadata(Scope: "read"), null, null, Context),
         new ClientRegistrationSucceeded(Response with { ClientSecret = null, RegistrationAccessToken = null, ClientName = null }),
         new CurrentClient("client-2", null),
+        new ClientDescription("client-2", null),
+        new GetClients(null, null, 1),
+        new ClientPage([], 0, null),
         new CreateUser("bob", "password-2", null, Context),
         new AuthenticateUser("bob", "password-2", "form", null, Context),
         new CheckConsent("bob", "client-2", []),

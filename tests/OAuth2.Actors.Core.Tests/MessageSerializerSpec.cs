@@ -26,7 +26,7 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         typeof(SigningKeyViewActor),
         typeof(ClientActor), typeof(UserActor), typeof(UserDirectoryActor), typeof(AuthorizationCodeActor), typeof(RefreshFamilyActor),
         typeof(SigningKeyActor), typeof(RevocationActor), typeof(ClientCacheActor), typeof(ClientCacheInvalidation), typeof(RevocationViewActor),
-        typeof(UnusedClientSweeper),
+        typeof(UnusedClientSweeper), typeof(ClientDirectoryActor),
         typeof(ResourceRegistryActor), typeof(ResourceDirectoryActor),
         typeof(OAuth2.Actors.Hosting.UnknownIdCacheActor),
     ];
@@ -36,6 +36,7 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
     [
         nameof(ClientCreated), nameof(ClientCredentialsReplaced), nameof(ClientMetadataReplaced), nameof(ClientRemoved), nameof(ClientRecord),
         nameof(ClientCacheInvalidation), nameof(ClientFirstAuthenticated), nameof(OpenRegistrationTracked), nameof(OpenRegistrationSettled),
+        nameof(ClientStatusChanged), nameof(ClientListed), nameof(ClientUnlisted),
         nameof(UserRecord), nameof(UserRegistered), nameof(UserLoginFailed), nameof(UserLoginSucceeded),
         nameof(UserConsentGranted), nameof(UserRemoved), nameof(UserRolesChanged), nameof(UserSessionsEnded), nameof(UserListed), nameof(UserUnlisted),
         nameof(UserPasswordRehashed), "Hashed", "Rehashed", nameof(OAuth2.Actors.Hosting.UnknownIdCache),

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Event;
 using OAuth2.Actors.Auth.Authorization;
 using OAuth2.Actors.Auth.Bearer;
+using OAuth2.Actors.Auth.ClientAdmin;
 using OAuth2.Actors.Auth.ClientManagement;
 using OAuth2.Actors.Auth.Introspection;
 using OAuth2.Actors.Auth.Registration;
@@ -50,6 +51,7 @@ public sealed class AuthActor : ReceiveActor
         Endpoint<AdminGetUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
         Endpoint<AdminDeleteUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
         Endpoint<AdminUpdateUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
+        Endpoint<ClientAdminRequest>(r => ClientAdminEndpoint.Pipeline.Run(new ClientAdminContext(services, r)));
         Endpoint<ResourceAdminRequest>(r => ResourceAdminEndpoint.Pipeline.Run(new ResourceAdminContext(services, r)));
     }
 

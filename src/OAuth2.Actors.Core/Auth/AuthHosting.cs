@@ -38,6 +38,7 @@ public static class AuthHosting
                 NoLogger.Instance)
             {
                 ClientCache = setup.ClientCache,
+                ClientDirectory = registry.Get<ClientDirectoryActor>(),
                 ResourceRegistry = registry.Get<ResourceRegistryActor>(),
                 Resources = setup.Resources,
                 UnknownIds = setup.UnknownIds,

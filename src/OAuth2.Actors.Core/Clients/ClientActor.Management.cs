@@ -91,7 +91,17 @@ public sealed partial class ClientActor
         {
             _state = e.Client;
             _log.Info("Client {ClientId} configuration updated", _clientId);
-            AnswerOnceForgotten(replyTo, new ClientConfiguration(Configuration(record)));
+            _events.Publish(EventType.ClientUpdated, command.Context, _clientId, metadata: new Dictionary<string, string>
+            {
+                ["change"] = "metadata",
+                ["client_name"] = record.ClientName ?? string.Empty,
+                ["grant_types"] = string.Join(" ", record.GrantTypes),
+                ["token_endpoint_auth_method"] = record.TokenEndpointAuthMethod,
+                ["scope"] = record.Scope,
+                ["redirect_uris"] = string.Join(" ", record.RedirectUris),
+                ["by"] = command.Access.Admin ? "admin" : "registration_access_token",
+            });
+            AnswerOnceForgotten(replyTo, new ClientConfiguration(Configuration(record)), listing: new ListClient(record.ToSummary()));
         });
     }
 
@@ -114,7 +124,43 @@ public sealed partial class ClientActor
                 ["client_name"] = deleted.ClientName ?? string.Empty,
                 ["by"] = command.Access.Admin ? "admin" : "registration_access_token",
             });
-            AnswerOnceForgotten(replyTo, new ClientDeleted(_clientId));
+            AnswerOnceForgotten(replyTo, new ClientDeleted(_clientId), listing: new UnlistClient(_clientId));
+        });
+    }
+
+    /// <summary>
+    /// An admin's switch (the pipeline checked the caller): a disabled client is refused authentication (so every grant)
+    /// and authorization at once, on every node; the answer waits for the nodes' authentication caches to forget it.
+    /// </summary>
+    private void SetDisabled(SetClientDisabled command)
+    {
+        if (Current is not { } state)
+        {
+            Sender.Tell(new ClientDescription(_clientId, null));
+            PassivateIfEmpty();
+            return;
+        }
+
+        var replyTo = Sender;
+        if (state.Disabled == command.Disabled)
+        {
+            replyTo.Tell(new ClientDescription(_clientId, state.ToSummary()));
+            return;
+        }
+
+        Persist(new ClientStatusChanged(_clientId, command.Disabled, _time.GetUtcNow()), e =>
+        {
+            _state = state with { Disabled = e.Disabled };
+            var change = e.Disabled ? "disabled" : "enabled";
+            _log.Info("Client {ClientId} {Change} by an admin (correlation {CorrelationId})", _clientId, change, command.Context.CorrelationId);
+            _events.Publish(EventType.ClientUpdated, command.Context, _clientId, metadata: new Dictionary<string, string>
+            {
+                ["change"] = change,
+                ["client_name"] = state.ClientName ?? string.Empty,
+                ["by"] = "admin",
+            }, severity: e.Disabled ? EventSeverity.Warning : EventSeverity.Info);
+            var summary = _state.ToSummary();
+            AnswerOnceForgotten(replyTo, new ClientDescription(_clientId, summary), listing: new ListClient(summary));
         });
     }
 }

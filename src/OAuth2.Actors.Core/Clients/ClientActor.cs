@@ -21,14 +21,16 @@ public sealed partial class ClientActor : ReceivePersistentActor
     private readonly EventPublisher _events;
     private readonly ClientCacheInvalidation _invalidation;
     private readonly IActorRef _unusedClients;
+    private readonly IActorRef _directory;
     private readonly UnknownIdCache _unknownIds;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ClientRecord? _state;
     private ClientRecord? _viewOf;
     private ClientView? _view;
 
-    public ClientActor(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation invalidation, IActorRef unusedClients, UnknownIdCache? unknownIds = null)
+    public ClientActor(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation invalidation, IActorRef unusedClients, UnknownIdCache? unknownIds = null, IActorRef? directory = null)
     {
+        _directory = directory ?? ActorRefs.Nobody;
         _unknownIds = unknownIds ?? UnknownIdCache.Disabled;
         _clientId = clientId;
         _settings = settings;
@@ -42,6 +44,7 @@ public sealed partial class ClientActor : ReceivePersistentActor
         Recover<ClientMetadataReplaced>(e => _state = e.Client);
         Recover<ClientRemoved>(_ => _state = null);
         Recover<ClientFirstAuthenticated>(e => _state = _state is null ? null : _state with { FirstAuthenticatedAt = e.At });
+        Recover<ClientStatusChanged>(e => _state = _state is null ? null : _state with { Disabled = e.Disabled });
         Recover<SnapshotOffer>(offer =>
         {
             if (offer.Snapshot is ClientRecord record)
@@ -72,6 +75,12 @@ public sealed partial class ClientActor : ReceivePersistentActor
         });
         Command<UpdateClientConfiguration>(Update);
         Command<DeleteClient>(Delete);
+        Command<SetClientDisabled>(SetDisabled);
+        Command<DescribeClient>(_ =>
+        {
+            Sender.Tell(new ClientDescription(_clientId, Current?.ToSummary()));
+            PassivateIfEmpty();
+        });
         Command<DeleteMessagesSuccess>(_ => PassivateIfEmpty());
         Command<DeleteMessagesFailure>(f => _log.Warning("Could not delete the journal of expired client {ClientId}: {Error}", _clientId, f.Cause.Message));
     }
@@ -79,8 +88,9 @@ public sealed partial class ClientActor : ReceivePersistentActor
     public override string PersistenceId => PersistenceIds.For("client-", _clientId);
 
     /// <param name="unusedClients">The <see cref="UnusedClientSweeper"/> told of every open registration while unused clients expire; null: none.</param>
-    public static Props Props(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation? invalidation = null, IActorRef? unusedClients = null, UnknownIdCache? unknownIds = null) =>
-        Akka.Actor.Props.Create(() => new ClientActor(clientId, settings, time, events, invalidation ?? ClientCacheInvalidation.None, unusedClients ?? ActorRefs.Nobody, unknownIds));
+    /// <param name="directory">The <see cref="ClientDirectoryActor"/> that lists every client; null: none (specs).</param>
+    public static Props Props(string clientId, ServerSettings settings, TimeProvider time, EventPublisher events, ClientCacheInvalidation? invalidation = null, IActorRef? unusedClients = null, UnknownIdCache? unknownIds = null, IActorRef? directory = null) =>
+        Akka.Actor.Props.Create(() => new ClientActor(clientId, settings, time, events, invalidation ?? ClientCacheInvalidation.None, unusedClients ?? ActorRefs.Nobody, unknownIds, directory));
 
     /// <summary>The client, unless it expired unused (then it is removed, and answered as unknown from now on).</summary>
     private ClientRecord? Current
@@ -103,6 +113,7 @@ public sealed partial class ClientActor : ReceivePersistentActor
         ClientAuthenticationFailure? failure = state switch
         {
             null => ClientAuthenticationFailure.UnknownClient,
+            { Disabled: true } => ClientAuthenticationFailure.Disabled,
             { IsConfidential: false } => command.Secret is null ? null : ClientAuthenticationFailure.PublicClientPresentedSecret,
             _ when command.Secret is null => ClientAuthenticationFailure.MissingSecret,
             // Checked after the secret would be, so a wrong method does not tell whether the secret was right.
@@ -121,7 +132,7 @@ public sealed partial class ClientActor : ReceivePersistentActor
                 // has the event: an expiry check that arrives before the write completes must not remove it.
                 var used = new ClientFirstAuthenticated(_clientId, _time.GetUtcNow().ToUnixTimeSeconds());
                 _state = state with { FirstAuthenticatedAt = used.At };
-                PersistAsync(used, _ => { });
+                PersistAsync(used, _ => _directory.Tell(new ListClient(_state.ToSummary())));
             }
 
             return;
@@ -204,7 +215,7 @@ public sealed partial class ClientActor : ReceivePersistentActor
                 _unusedClients.Tell(new TrackOpenRegistration(_clientId, issuedAt));
             }
 
-            replyTo.Tell(new ClientRegistrationSucceeded(new ClientRegistrationResponse(
+            AnswerOnceForgotten(replyTo, new ClientRegistrationSucceeded(new ClientRegistrationResponse(
                 _clientId,
                 secret,
                 issuedAt,
@@ -216,7 +227,7 @@ public sealed partial class ClientActor : ReceivePersistentActor
                 record.ResponseTypes,
                 record.TokenEndpointAuthMethod,
                 record.Scope,
-                record.ClientName)));
+                record.ClientName)), invalidate: false, listing: new ListClient(record.ToSummary()));
         });
     }
 
@@ -257,7 +268,7 @@ public sealed partial class ClientActor : ReceivePersistentActor
                 ["updated"] = e is ClientCredentialsReplaced ? "true" : "false",
             });
             // A configured id may have been asked for (and remembered as unknown by a node) before it existed.
-            AnswerOnceForgotten(replyTo, new BootstrapClientReady(_clientId), created: e is ClientCreated);
+            AnswerOnceForgotten(replyTo, new BootstrapClientReady(_clientId), created: e is ClientCreated, listing: new ListClient(record.ToSummary()));
         });
     }
 
@@ -284,7 +295,7 @@ public sealed partial class ClientActor : ReceivePersistentActor
 
             // Nothing of it is kept: the journal of an expired client is deleted (its id is random and never reused).
             DeleteMessages(LastSequenceNr);
-            AnswerOnceForgotten(replyTo, new UnusedClientChecked(_clientId, Removed: true));
+            AnswerOnceForgotten(replyTo, new UnusedClientChecked(_clientId, Removed: true), listing: new UnlistClient(_clientId));
         });
     }
 
@@ -294,18 +305,28 @@ public sealed partial class ClientActor : ReceivePersistentActor
     /// Answers a change once no node's authentication cache remembers the client as it was (so a rotated secret or a
     /// deleted client is refused everywhere by the time the change is confirmed).
     /// </summary>
-    /// <remarks>A client just <paramref name="created"/> is also forgotten by every node's <see cref="UnknownIdCache"/>.</remarks>
-    private void AnswerOnceForgotten(IActorRef replyTo, object reply, bool created = false)
+    /// <remarks>
+    /// A client just <paramref name="created"/> is also forgotten by every node's <see cref="UnknownIdCache"/>; a
+    /// <paramref name="listing"/> is written to the <see cref="ClientDirectoryActor"/> first, so what was answered is
+    /// listed at once (if the directory does not answer in time, the answer goes all the same: the client is written).
+    /// <paramref name="invalidate"/> false: nothing could be cached of it yet (a new registration).
+    /// </remarks>
+    private void AnswerOnceForgotten(IActorRef replyTo, object reply, bool created = false, bool invalidate = true, IClientDirectoryCommand? listing = null)
     {
-        var forgetting = new List<Task>(2);
+        var forgetting = new List<Task>(3);
         if (created && _unknownIds.Enabled)
         {
             forgetting.Add(UnknownIdCacheActor.ForgetEverywhere(Context.System, _unknownIds, UnknownIdKind.Client, _clientId, _settings.RequestTimeout));
         }
 
-        if (_invalidation.Timeout > TimeSpan.Zero)
+        if (invalidate && _invalidation.Timeout > TimeSpan.Zero)
         {
             forgetting.Add(_invalidation.Everywhere(Context.System, _clientId, _log));
+        }
+
+        if (listing is not null && !_directory.IsNobody())
+        {
+            forgetting.Add(_directory.Ask<ClientListingUpdated>(listing, _settings.RequestTimeout));
         }
 
         if (forgetting.Count == 0)

@@ -88,3 +88,45 @@ public sealed record UnusedClientChecked(string ClientId, bool Removed);
 public sealed record InvalidateClientCache(string ClientId);
 
 public sealed record ClientCacheInvalidated(string ClientId);
+
+/// <summary>
+/// An admin disables (or enables again) the client: while disabled it can neither authenticate nor start an
+/// authorization. Answered with <see cref="ClientDescription"/> (no client: null).
+/// </summary>
+public sealed record SetClientDisabled(string ClientId, bool Disabled, RequestContext Context) : IClientCommand;
+
+/// <summary>Everything but the hashes, for an administrator. Answered with <see cref="ClientDescription"/>.</summary>
+public sealed record DescribeClient(string ClientId) : IClientCommand;
+
+/// <summary>The client as an administrator sees it; null when there is no such client.</summary>
+public sealed record ClientDescription(string ClientId, ClientSummary? Client);
+
+/// <summary>An admin disabled or enabled the client.</summary>
+public sealed record ClientStatusChanged(string ClientId, bool Disabled, DateTimeOffset At) : IClientEvent;
+
+// ---- directory (one entity listing every client, for the admin API and the console) ---------------------------
+
+public interface IClientDirectoryCommand;
+
+public sealed record ListClient(ClientSummary Client) : IClientDirectoryCommand;
+
+public sealed record UnlistClient(string ClientId) : IClientDirectoryCommand;
+
+/// <summary>
+/// A page of the clients in client_id order, after <paramref name="After"/> (exclusive); <paramref name="Query"/>
+/// keeps those whose id or name contains it (ignoring case). Answered with <see cref="ClientPage"/>.
+/// </summary>
+public sealed record GetClients(string? Query, string? After, int Limit) : IClientDirectoryCommand;
+
+/// <summary><paramref name="Matching"/>: how many clients match the query in all; <paramref name="NextAfter"/>: the cursor of the next page, null on the last.</summary>
+public sealed record ClientPage(IReadOnlyList<ClientSummary> Clients, int Matching, string? NextAfter);
+
+/// <summary>The directory's answer to <see cref="ListClient"/> and <see cref="UnlistClient"/>: written.</summary>
+public sealed record ClientListingUpdated
+{
+    public static readonly ClientListingUpdated Instance = new();
+}
+
+public sealed record ClientListed(ClientSummary Client);
+
+public sealed record ClientUnlisted(string ClientId);

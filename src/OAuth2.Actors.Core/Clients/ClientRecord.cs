@@ -13,7 +13,8 @@ public sealed record ClientRecord(
     string? RegistrationTokenHash,
     long IssuedAt,
     bool OpenlyRegistered = false,
-    long? FirstAuthenticatedAt = null)
+    long? FirstAuthenticatedAt = null,
+    bool Disabled = false)
 {
     public bool IsConfidential => TokenEndpointAuthMethod != ClientAuthMethods.None;
 
@@ -25,7 +26,10 @@ public sealed record ClientRecord(
     public override string ToString() =>
         $"ClientRecord {{ ClientId = {ClientId}, TokenEndpointAuthMethod = {TokenEndpointAuthMethod}, Scope = {Scope}, OpenlyRegistered = {OpenlyRegistered} }}";
 
-    public ClientView ToView() => new(ClientId, ClientName, RedirectUris, GrantTypes, ResponseTypes, TokenEndpointAuthMethod, Scope, OpenlyRegistered);
+    public ClientView ToView() => new(ClientId, ClientName, RedirectUris, GrantTypes, ResponseTypes, TokenEndpointAuthMethod, Scope, OpenlyRegistered, Disabled);
+
+    public ClientSummary ToSummary() =>
+        new(ClientId, ClientName, RedirectUris, GrantTypes, ResponseTypes, TokenEndpointAuthMethod, Scope, IssuedAt, OpenlyRegistered, FirstAuthenticatedAt, Disabled);
 
     /// <summary>Registered openly, never used, and older than <paramref name="ttl"/> (zero: never).</summary>
     public bool IsUnusedPast(TimeSpan ttl, DateTimeOffset now) =>
@@ -33,8 +37,26 @@ public sealed record ClientRecord(
 }
 
 /// <summary>
+/// What an administrator sees of a client (the admin API, the console and the client directory): every fact but the
+/// secret and registration-token hashes. Times are unix seconds.
+/// </summary>
+public sealed record ClientSummary(
+    string ClientId,
+    string? ClientName,
+    IReadOnlyList<string> RedirectUris,
+    IReadOnlyList<string> GrantTypes,
+    IReadOnlyList<string> ResponseTypes,
+    string TokenEndpointAuthMethod,
+    string Scope,
+    long IssuedAt,
+    bool OpenlyRegistered,
+    long? FirstAuthenticatedAt,
+    bool Disabled);
+
+/// <summary>
 /// What other actors may know of a client: no hashes. <paramref name="OpenlyRegistered"/>: registered without a token,
 /// so its redirect URIs are whatever anyone chose (authorization errors are not redirected to them untrusted).
+/// <paramref name="Disabled"/>: an admin disabled it; it can neither authenticate nor start an authorization.
 /// </summary>
 public sealed record ClientView(
     string ClientId,
@@ -44,7 +66,8 @@ public sealed record ClientView(
     IReadOnlyList<string> ResponseTypes,
     string TokenEndpointAuthMethod,
     string Scope,
-    bool OpenlyRegistered = false)
+    bool OpenlyRegistered = false,
+    bool Disabled = false)
 {
     public bool AllowsGrant(string grantType) => GrantTypes.Contains(grantType, StringComparer.Ordinal);
 

@@ -19,6 +19,9 @@ public enum EventType
     [JsonStringEnumMemberName("user_authenticated")] UserAuthenticated,
     [JsonStringEnumMemberName("user_authentication_failed")] UserAuthenticationFailed,
     [JsonStringEnumMemberName("user_logout")] UserLogout,
+
+    /// <summary>A client's configuration or status changed: its metadata replaced (RFC 7592), or an admin disabled or enabled it.</summary>
+    [JsonStringEnumMemberName("client_updated")] ClientUpdated,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<EventSeverity>))]
@@ -51,6 +54,7 @@ public static class EventTypeNames
         EventType.UserAuthenticated => "user_authenticated",
         EventType.UserAuthenticationFailed => "user_authentication_failed",
         EventType.UserLogout => "user_logout",
+        EventType.ClientUpdated => "client_updated",
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 

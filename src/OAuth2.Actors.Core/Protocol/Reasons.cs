@@ -34,6 +34,9 @@ public enum RevocationReason
     AuthorizationCodeReplay,
     UserDeleted,
     ClientDeleted,
+
+    /// <summary>An admin disabled the client: its tokens stop working at once, and enabling it again does not bring them back.</summary>
+    ClientDisabled,
 }
 
 /// <summary>Why client authentication failed; for events and logs only, the caller learns just that it failed.</summary>
@@ -46,6 +49,9 @@ public enum ClientAuthenticationFailure
 
     /// <summary>The client authenticated another way than its registered <c>token_endpoint_auth_method</c>.</summary>
     WrongAuthMethod,
+
+    /// <summary>An admin disabled the client.</summary>
+    Disabled,
 }
 
 /// <summary>Why a user could not be created or changed.</summary>
@@ -64,6 +70,7 @@ public static class Reasons
         ClientAuthenticationFailure.PublicClientPresentedSecret => "public client presented a secret",
         ClientAuthenticationFailure.MissingSecret => "missing client secret",
         ClientAuthenticationFailure.WrongAuthMethod => "authentication method other than the registered one",
+        ClientAuthenticationFailure.Disabled => "client disabled",
         _ => "wrong client secret",
     };
 

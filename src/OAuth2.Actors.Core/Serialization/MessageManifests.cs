@@ -45,6 +45,14 @@ public static class MessageManifests
         (typeof(UnusedClientChecked), "cl-unused-checked"),
         (typeof(TrackOpenRegistration), "uc-track"),
         (typeof(SweepUnusedClients), "uc-sweep"),
+        (typeof(SetClientDisabled), "cl-set-disabled"),
+        (typeof(DescribeClient), "cl-describe"),
+        (typeof(ClientDescription), "cl-description"),
+        (typeof(ListClient), "cd-list"),
+        (typeof(UnlistClient), "cd-unlist"),
+        (typeof(GetClients), "cd-get"),
+        (typeof(ClientPage), "cd-page"),
+        (typeof(ClientListingUpdated), "cd-updated"),
 
         // Users (the "users" shard region) and the user directory.
         (typeof(CreateUser), "us-create"),

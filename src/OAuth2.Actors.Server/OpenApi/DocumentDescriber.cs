@@ -25,6 +25,7 @@ public sealed class DocumentDescriber : IOpenApiDocumentTransformer
         (ApiTags.Sinks, "The durable sinks: each one's cursor, lag and state; pause, resume and replay. admin scope."),
         (ApiTags.Webhooks, "Signed webhook endpoints managed at runtime, their attempts and redelivery. admin scope."),
         (ApiTags.Users, "User accounts and their roles. admin scope."),
+        (ApiTags.ClientAdministration, "Every client, for an administrator: list, read, disable, enable and delete. admin scope; ProblemDetails errors."),
         (ApiTags.ResourceServers, "Resource servers (RFC 8707 audiences). admin scope."),
         (ApiTags.SigningKeys, "The token signing keys and their rotation. admin scope."),
         (ApiTags.Health, "Liveness and readiness."),

@@ -23,6 +23,7 @@ public static class ApiTags
     public const string Sinks = "Sinks";
     public const string Webhooks = "Webhooks";
     public const string Users = "Users";
+    public const string ClientAdministration = "Client administration";
     public const string ResourceServers = "Resource servers";
     public const string SigningKeys = "Signing keys";
     public const string Health = "Health";

@@ -49,6 +49,8 @@ public static class Schemas
     public const string WebhookRedeliveryRequest = nameof(WebhookRedeliveryRequest);
     public const string WebhookRedelivery = nameof(WebhookRedelivery);
     public const string User = nameof(User);
+    public const string ClientSummary = nameof(ClientSummary);
+    public const string ClientSummaryList = nameof(ClientSummaryList);
     public const string UserList = nameof(UserList);
     public const string NewUser = nameof(NewUser);
     public const string UserRolesPatch = nameof(UserRolesPatch);
@@ -65,6 +67,7 @@ public static class Schemas
     public const string ConsoleReplayForm = nameof(ConsoleReplayForm);
     public const string ConsoleWebhookForm = nameof(ConsoleWebhookForm);
     public const string ConsoleRedeliverForm = nameof(ConsoleRedeliverForm);
+    public const string ConsoleClientDeleteForm = nameof(ConsoleClientDeleteForm);
     public const string HtmlPage = nameof(HtmlPage);
     public const string JsonSchemaDocument = nameof(JsonSchemaDocument);
     public const string PrometheusText = nameof(PrometheusText);

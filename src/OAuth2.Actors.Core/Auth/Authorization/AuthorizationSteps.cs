@@ -32,6 +32,12 @@ public sealed class IdentifyClientAndRedirectUri : IEndpointStep<AuthorizationCo
             return;
         }
 
+        if (client.Disabled)
+        {
+            context.ShowError(Errors.UnauthorizedClient, "This client is disabled.");
+            return;
+        }
+
         context.Client = client;
         var requested = context.Parameters.Get(Parameters.RedirectUri);
         if (requested is not null)

@@ -39,14 +39,21 @@ public static class ClientManagementEndpoint
                 _ => throw new ArgumentOutOfRangeException(nameof(context), request.Operation, "Unknown client management operation."),
             };
 
-            var reply = await services.Ask<OAuthReply>(services.Clients, command);
-            if (reply is ClientDeleted)
-            {
-                // Deleting a client makes its tokens inactive at once, on every node.
-                await services.AskTokens<OAuthReply>(new RevokeByKey(RevokeByKey.Client(request.ClientId), RevocationReason.ClientDeleted.ToWire(), request.Context));
-            }
-
-            context.Complete(reply);
+            context.Complete(command is DeleteClient delete
+                ? await DeleteClient(services, delete.ClientId, delete.Access, delete.Context)
+                : await services.Ask<OAuthReply>(services.Clients, command));
         }
+    }
+
+    /// <summary>Deletes the client and makes its tokens inactive at once, on every node.</summary>
+    public static async Task<OAuthReply> DeleteClient(AuthServices services, string clientId, ClientManagementAccess access, RequestContext context)
+    {
+        var reply = await services.Ask<OAuthReply>(services.Clients, new DeleteClient(clientId, access, context));
+        if (reply is ClientDeleted)
+        {
+            await services.AskTokens<OAuthReply>(new RevokeByKey(RevokeByKey.Client(clientId), RevocationReason.ClientDeleted.ToWire(), context));
+        }
+
+        return reply;
     }
 }

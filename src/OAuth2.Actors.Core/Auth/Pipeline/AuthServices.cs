@@ -28,6 +28,9 @@ public sealed record AuthServices(
     /// <summary>The node's cache of recent successful client authentications (<see cref="ClientAuthenticationCache"/>).</summary>
     public ClientAuthenticationCache ClientCache { get; init; } = ClientAuthenticationCache.Disabled;
 
+    /// <summary>The entity that lists every client (<see cref="ClientDirectoryActor"/>), for the admin API and the console.</summary>
+    public IActorRef ClientDirectory { get; init; } = ActorRefs.Nobody;
+
     /// <summary>The resource-server registry entity (RFC 8707), asked when the node's <see cref="Resources"/> is not filled yet and for admin changes.</summary>
     public IActorRef ResourceRegistry { get; init; } = ActorRefs.Nobody;
 

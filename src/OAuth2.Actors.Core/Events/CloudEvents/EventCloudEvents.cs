@@ -253,6 +253,7 @@ public static class EventCloudEvents
         EventType.ClientRegistered => TypePrefix + "client.registered",
         EventType.ClientValidated => TypePrefix + "client.validated",
         EventType.ClientDeleted => TypePrefix + "client.deleted",
+        EventType.ClientUpdated => TypePrefix + "client.updated",
         EventType.UserAuthenticated => TypePrefix + "user.authenticated",
         EventType.UserAuthenticationFailed => TypePrefix + "user.authentication_failed",
         EventType.UserLogout => TypePrefix + "user.logout",

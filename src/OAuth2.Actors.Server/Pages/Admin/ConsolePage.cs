@@ -16,6 +16,7 @@ public static class ConsolePage
     [
         (Root, "Dashboard"),
         (Root + "/events", "Live events"),
+        (Root + "/clients", "Clients"),
         (Root + "/webhooks", "Webhooks"),
         (Root + "/keys", "Signing keys"),
     ];
