@@ -64,8 +64,11 @@ public class ClientAdministrationSpec : PersistenceSpec
         Assert.IsType<ClientAuthenticationFailed>(await AuthenticateAsync(recovered, "billing", secret));
         await _events.ExpectMsgAsync<EventEnvelope>();
 
-        // Disabling twice changes nothing (no second event); enabling lets it authenticate again.
+        // Disabling twice changes nothing (no second event); enabling (once the second it was disabled in is over, so
+        // that the cut-off of its revoked tokens covers none issued later) lets it authenticate again.
         Assert.True((await SetDisabledAsync(recovered, "billing", true))!.Disabled);
+        Assert.Equal(SpecSupport.Start.ToUnixTimeSeconds(), (await SetDisabledAsync(recovered, "billing", true))!.DisabledAt);
+        _time.Advance(TimeSpan.FromSeconds(1));
         Assert.False((await SetDisabledAsync(recovered, "billing", false))!.Disabled);
         var enabled = await _events.ExpectMsgAsync<EventEnvelope>();
         Assert.Equal("enabled", enabled.Event.Metadata["change"]);

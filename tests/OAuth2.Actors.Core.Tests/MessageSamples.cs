@@ -27,7 +27,7 @@ internal static class MessageSamples
 
     private static readonly ClientView View = new("client-1", "App", ["https://app.example/cb"], [GrantTypes.ClientCredentials], ["code"], ClientAuthMethods.ClientSecretPost, "read write");
 
-    private static readonly ClientSummary Summary = new("client-1", "App", ["https://app.example/cb"], [GrantTypes.AuthorizationCode], ["code"], ClientAuthMethods.ClientSecretBasic, "read", 1_700_000_000, true, 1_700_000_100, true);
+    private static readonly ClientSummary Summary = new("client-1", "App", ["https://app.example/cb"], [GrantTypes.AuthorizationCode], ["code"], ClientAuthMethods.ClientSecretBasic, "read", 1_700_000_000, true, 1_700_000_100, true, 1_700_000_200);
 
     private static readonly ClientManagementAccess Access = new("registration-token", false);
 

@@ -48,6 +48,28 @@ public class RevocationActorSpec : ClusterSpec
     }
 
     [Fact]
+    public async Task RevocationActor_must_move_a_keys_cut_off_later_but_never_earlier()
+    {
+        var bucket = StartBucket();
+        var key = RevokeByKey.ClientIssuedUntil("billing");
+        var first = In(TimeSpan.FromMinutes(5));
+        var later = In(TimeSpan.FromMinutes(9));
+
+        await RecordAsync(bucket, key, first);
+        Assert.Equal(later, (await RecordAsync(bucket, key, later)).ExpiresAtUnix);
+        await RecordAsync(bucket, key, first);
+
+        Assert.Equal(later, (await RevocationsAsync(bucket))[key]);
+        Assert.Equal(2, (await SpecSupport.JournalEventsAsync(this, $"token-revocations-{Bucket}")).Count);
+        Assert.True(_view.Covers(key, later));
+        Assert.False(_view.Covers(key, later + 1));
+
+        // A recovered bucket keeps the later cut-off.
+        await SpecSupport.StopAndWaitAsync(this, bucket);
+        Assert.Equal(later, (await RevocationsAsync(StartBucket()))[key]);
+    }
+
+    [Fact]
     public async Task RevocationActor_must_record_a_revocation_only_once()
     {
         var bucket = StartBucket();

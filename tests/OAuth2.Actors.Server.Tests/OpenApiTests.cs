@@ -72,7 +72,7 @@ public sealed class OpenApiTests(OpenApiTests.Fixture fixture) : HostTests<OpenA
         var document = await Document();
         var tags = document["tags"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
         Assert.Equal(
-            new[] { "OAuth", "Discovery", "Clients", "Events", "Sinks", "Webhooks", "Users", "Resource servers", "Signing keys", "Health", "Browser", "Metrics", "Admin console" },
+            new[] { "OAuth", "Discovery", "Clients", "Events", "Sinks", "Webhooks", "Users", "Client administration", "Resource servers", "Signing keys", "Health", "Browser", "Metrics", "Admin console" },
             document["tags"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()));
 
         var ids = new HashSet<string>(StringComparer.Ordinal);

@@ -128,6 +128,9 @@ public sealed partial class ClientActor
         });
     }
 
+    private static ClientRecord Changed(ClientRecord state, ClientStatusChanged e) =>
+        e.Disabled ? state with { Disabled = true, DisabledAt = e.At.ToUnixTimeSeconds() } : state with { Disabled = false };
+
     /// <summary>
     /// An admin's switch (the pipeline checked the caller): a disabled client is refused authentication (so every grant)
     /// and authorization at once, on every node; the answer waits for the nodes' authentication caches to forget it.
@@ -148,9 +151,19 @@ public sealed partial class ClientActor
             return;
         }
 
-        Persist(new ClientStatusChanged(_clientId, command.Disabled, _time.GetUtcNow()), e =>
+        // The tokens it held were revoked up to the second it was disabled (a cut-off in whole seconds, as tokens'
+        // times are): it is enabled only once that second is over, so no token issued from now on falls under it.
+        var now = _time.GetUtcNow();
+        if (!command.Disabled && state.DisabledAt is { } cutOff && now.ToUnixTimeSeconds() <= cutOff)
         {
-            _state = state with { Disabled = e.Disabled };
+            var wait = DateTimeOffset.FromUnixTimeSeconds(cutOff + 1) - now;
+            Context.System.Scheduler.ScheduleTellOnce(wait + TimeSpan.FromMilliseconds(5), Self, command, replyTo);
+            return;
+        }
+
+        Persist(new ClientStatusChanged(_clientId, command.Disabled, now), e =>
+        {
+            _state = Changed(state, e);
             var change = e.Disabled ? "disabled" : "enabled";
             _log.Info("Client {ClientId} {Change} by an admin (correlation {CorrelationId})", _clientId, change, command.Context.CorrelationId);
             _events.Publish(EventType.ClientUpdated, command.Context, _clientId, metadata: new Dictionary<string, string>

@@ -44,7 +44,7 @@ public sealed partial class ClientActor : ReceivePersistentActor
         Recover<ClientMetadataReplaced>(e => _state = e.Client);
         Recover<ClientRemoved>(_ => _state = null);
         Recover<ClientFirstAuthenticated>(e => _state = _state is null ? null : _state with { FirstAuthenticatedAt = e.At });
-        Recover<ClientStatusChanged>(e => _state = _state is null ? null : _state with { Disabled = e.Disabled });
+        Recover<ClientStatusChanged>(e => _state = _state is null ? null : Changed(_state, e));
         Recover<SnapshotOffer>(offer =>
         {
             if (offer.Snapshot is ClientRecord record)

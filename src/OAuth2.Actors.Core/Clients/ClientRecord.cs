@@ -14,7 +14,8 @@ public sealed record ClientRecord(
     long IssuedAt,
     bool OpenlyRegistered = false,
     long? FirstAuthenticatedAt = null,
-    bool Disabled = false)
+    bool Disabled = false,
+    long? DisabledAt = null)
 {
     public bool IsConfidential => TokenEndpointAuthMethod != ClientAuthMethods.None;
 
@@ -29,7 +30,7 @@ public sealed record ClientRecord(
     public ClientView ToView() => new(ClientId, ClientName, RedirectUris, GrantTypes, ResponseTypes, TokenEndpointAuthMethod, Scope, OpenlyRegistered, Disabled);
 
     public ClientSummary ToSummary() =>
-        new(ClientId, ClientName, RedirectUris, GrantTypes, ResponseTypes, TokenEndpointAuthMethod, Scope, IssuedAt, OpenlyRegistered, FirstAuthenticatedAt, Disabled);
+        new(ClientId, ClientName, RedirectUris, GrantTypes, ResponseTypes, TokenEndpointAuthMethod, Scope, IssuedAt, OpenlyRegistered, FirstAuthenticatedAt, Disabled, DisabledAt);
 
     /// <summary>Registered openly, never used, and older than <paramref name="ttl"/> (zero: never).</summary>
     public bool IsUnusedPast(TimeSpan ttl, DateTimeOffset now) =>
@@ -38,7 +39,8 @@ public sealed record ClientRecord(
 
 /// <summary>
 /// What an administrator sees of a client (the admin API, the console and the client directory): every fact but the
-/// secret and registration-token hashes. Times are unix seconds.
+/// secret and registration-token hashes. Times are unix seconds; <paramref name="DisabledAt"/>: when it was last disabled
+/// (kept once enabled again).
 /// </summary>
 public sealed record ClientSummary(
     string ClientId,
@@ -51,7 +53,8 @@ public sealed record ClientSummary(
     long IssuedAt,
     bool OpenlyRegistered,
     long? FirstAuthenticatedAt,
-    bool Disabled);
+    bool Disabled,
+    long? DisabledAt = null);
 
 /// <summary>
 /// What other actors may know of a client: no hashes. <paramref name="OpenlyRegistered"/>: registered without a token,

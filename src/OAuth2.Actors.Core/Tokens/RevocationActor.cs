@@ -111,7 +111,8 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
     private void Record(RecordRevocation command)
     {
         var replyTo = Sender;
-        if (_revoked.ContainsKey(command.Jti))
+        // Recorded already (a repeated ask), or a key's later cut-off recorded already: nothing to write.
+        if (_revoked.TryGetValue(command.Jti, out var recorded) && recorded >= command.ExpiresAtUnix)
         {
             replyTo.Tell(new RevocationRecorded(command.Jti, command.ExpiresAtUnix));
             return;

@@ -24,10 +24,36 @@ public sealed class RevocationView
 
     public bool IsRevoked(string key) => _revoked.ContainsKey(key);
 
-    public void Confirm(string key, long expiresAtUnix) => _revoked[key] = expiresAtUnix;
+    /// <summary>
+    /// True when <paramref name="key"/> is revoked up to an expiry: it covers the tokens that expire no later than the
+    /// entry (a cut-off: tokens issued after it, which expire later, are not covered).
+    /// </summary>
+    public bool Covers(string key, long tokenExpiresAtUnix) => _revoked.TryGetValue(key, out var until) && tokenExpiresAtUnix <= until;
 
-    /// <summary>Takes back an entry whose recording failed (it was never answered as revoked).</summary>
-    public void Withdraw(string key) => _revoked.TryRemove(key, out _);
+    /// <summary>Records the entry (a later expiry of a key replaces an earlier one); answers the entry it replaced, if any.</summary>
+    public long? Confirm(string key, long expiresAtUnix)
+    {
+        long? previous = null;
+        _revoked.AddOrUpdate(key, expiresAtUnix, (_, existing) =>
+        {
+            previous = existing;
+            return Math.Max(existing, expiresAtUnix);
+        });
+        return previous;
+    }
+
+    /// <summary>Takes back an entry whose recording failed (it was never answered as revoked), restoring the one it replaced.</summary>
+    public void Withdraw(string key, long? previous = null)
+    {
+        if (previous is { } kept)
+        {
+            _revoked[key] = kept;
+        }
+        else
+        {
+            _revoked.TryRemove(key, out _);
+        }
+    }
 
     public void MarkLoaded() => _loaded = true;
 

@@ -297,6 +297,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private bool IsRevoked(ActiveToken token) =>
         IsRevokedKey(token.Jti)
         || IsRevokedKey(RevokeByKey.Client(token.ClientId))
+        || _revoked.Covers(RevokeByKey.ClientIssuedUntil(token.ClientId), token.ExpiresAt.ToUnixTimeSeconds())
         || (token.GrantId is not null && IsRevokedKey(RevokeByKey.Grant(token.GrantId)))
         || (UserOf(token) is { } user && IsRevokedKey(RevokeByKey.User(user)));
 
@@ -305,7 +306,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private void RevokeKey(RevokeByKey request)
     {
         // Any token matching the key lives at most one TTL from now; the entry can go after that.
-        Record(request.Key, (_time.GetUtcNow() + _settings.AccessTokenTtl).ToUnixTimeSeconds(), request.Key, afterRecorded: null);
+        Record(request.Key, request.ExpiresAtUnix ?? (_time.GetUtcNow() + _settings.AccessTokenTtl).ToUnixTimeSeconds(), request.Key, afterRecorded: null);
     }
 
     /// <summary>
@@ -317,7 +318,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     {
         var replyTo = Sender;
         var revoked = _revoked;
-        revoked.Confirm(key, expiresAtUnix);
+        var previous = revoked.Confirm(key, expiresAtUnix);
         // Recording a revocation twice records it once: safe to ask again if sharding dropped the first (IdempotentAsk).
         _revocations.AskRepeating<RevocationRecorded>(RecordRevocation.For(key, expiresAtUnix, owner), _settings.RequestTimeout)
             .ContinueWith(t =>
@@ -331,7 +332,7 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
                 else
                 {
                     // Not recorded, so not revoked: not answered as revoked either.
-                    revoked.Withdraw(key);
+                    revoked.Withdraw(key, previous);
                     replyTo.Tell(new OAuthError(Errors.TemporarilyUnavailable, "The revocation could not be recorded; retry.", FailureKind.Unavailable));
                 }
             }, TaskScheduler.Default);

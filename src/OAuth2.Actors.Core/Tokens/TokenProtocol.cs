@@ -20,6 +20,15 @@ public sealed record RevokeByKey(string Key, string Reason, RequestContext Conte
     public static string User(string userId) => "sub:" + userId;
 
     public static string Grant(string grantId) => "grant:" + grantId;
+
+    /// <summary>
+    /// The client's tokens issued up to a moment (a disabled client's): recorded with <see cref="ExpiresAtUnix"/> set
+    /// to that moment plus the access-token lifetime, it covers the tokens that expire by then, not those issued after.
+    /// </summary>
+    public static string ClientIssuedUntil(string clientId) => "client-until:" + clientId;
+
+    /// <summary>Until when the entry lasts (and, for a cut-off key, which tokens it covers); null: one access-token lifetime from now.</summary>
+    public long? ExpiresAtUnix { get; init; }
 }
 
 public sealed record AccessTokenIssued(string AccessToken, string Jti, DateTimeOffset ExpiresAt) : INoSerializationVerificationNeeded

@@ -92,10 +92,14 @@ public static class ClientAdminEndpoint
     private static async Task<OAuthReply> SetDisabled(AuthServices services, string clientId, bool disabled, RequestContext context)
     {
         var description = await services.Ask<ClientDescription>(services.Clients, new SetClientDisabled(clientId, disabled, context));
-        if (disabled && description.Client is not null)
+        if (disabled && description.Client is { DisabledAt: { } cutOff })
         {
-            // The tokens it holds stop working now, on every node (enabling it again does not bring them back).
-            await services.AskTokens<OAuthReply>(new RevokeByKey(RevokeByKey.Client(clientId), RevocationReason.ClientDisabled.ToWire(), context));
+            // The access tokens it was issued up to then stop working now, on every node, for good (enabling it again
+            // does not bring them back; the tokens it gets once enabled are not covered).
+            await services.AskTokens<OAuthReply>(new RevokeByKey(RevokeByKey.ClientIssuedUntil(clientId), RevocationReason.ClientDisabled.ToWire(), context)
+            {
+                ExpiresAtUnix = cutOff + (long)services.Settings.AccessTokenTtl.TotalSeconds,
+            });
         }
 
         return Answer(description);
