@@ -28,6 +28,7 @@ public sealed class AdminConsoleTests(ConsoleFixture fixture, ITestOutputHelper 
         var admin = await Host.CreateUser(TestHost.NewUsername("console-admin"), roles: ["admin"]);
         var user = await Host.CreateUser(TestHost.NewUsername("console-user"));
         var client = await Host.Register();
+        var toggled = await Host.Register(name: "console toggled client");
         var webhook = await Host.CreateWebhook(fixture.Receiver.Url(WebhookE2E.NewPath("console")));
         var shots = Path.Combine(Path.GetTempPath(), "oauth2-actors-console-shots", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
 
@@ -39,6 +40,7 @@ public sealed class AdminConsoleTests(ConsoleFixture fixture, ITestOutputHelper 
                 "--user", user.Username, "--password", user.Password,
                 "--client-id", client.ClientId, "--client-secret", client.ClientSecret!,
                 "--sink", "in_memory",
+                "--disable-client-id", toggled.ClientId,
                 "--webhook-id", webhook.Id,
                 "--screenshots", shots,
             ],
@@ -53,13 +55,18 @@ public sealed class AdminConsoleTests(ConsoleFixture fixture, ITestOutputHelper 
 
         Assert.Equal(403, run.GetProperty("forbiddenStatus").GetInt32());
         Assert.True(run.GetProperty("rotatedSecretShown").GetBoolean(), "The rotated secret was not shown.");
+        Assert.True(run.GetProperty("clientToggled").GetBoolean(), "The client was not disabled and enabled.");
         Assert.Empty(run.GetProperty("cspViolations").EnumerateArray());
         foreach (var page in run.GetProperty("violations").EnumerateObject())
         {
             Assert.True(page.Value.GetArrayLength() == 0, $"axe-core found serious violations on {page.Name}: {page.Value.GetRawText()}");
         }
 
-        // What the browser did happened on the server: the secret rotated (two secrets now sign) and the sink runs again.
+        // What the browser did happened on the server: the client was disabled then enabled (and authenticates), the
+        // secret rotated (two secrets now sign) and the sink runs again.
+        var changes = await Host.WaitForEventsOfType("client_updated", e => e.GetProperty("client_id").GetString() == toggled.ClientId, count: 2);
+        Assert.Equal(["disabled", "enabled"], changes.Select(e => e.GetProperty("metadata").GetProperty("change").GetString()).Order());
+        await Host.AccessToken(toggled);
         var view = await Host.GetWebhook(webhook.Id);
         Assert.Equal("active", view.GetProperty("delivery").GetProperty("state").GetString());
         using var sink = await Host.Send(HttpMethod.Get, "/admin/api/sinks/in_memory", await Host.AdminToken());

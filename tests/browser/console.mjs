@@ -1,6 +1,7 @@
 // Drives the admin console of this server in a real headless Chromium (Debian's chromium, driven by playwright-core):
 // an admin signs in, opens the live event stream, and a token request made in another tab must appear in the stream;
-// the admin pauses, resumes and replays a sink on the dashboard and rotates a webhook's secret; a user without the
+// the admin pauses, resumes and replays a sink on the dashboard, disables and enables a client, and rotates a
+// webhook's secret; a user without the
 // admin role gets 403. Every page is screenshotted and checked with axe-core (@axe-core/playwright). Prints one JSON line:
 //   {"ok":true,"streamLatencyMs":[...],"forbiddenStatus":403,"violations":{...},"screenshots":{...},"cspViolations":[]}
 // or {"ok":false,"error":"...",...} with exit code 1.
@@ -11,6 +12,7 @@
 //   --user NAME --password SECRET                 a user without it
 //   --client-id ID --client-secret SECRET         a confidential client_credentials client (the other tab's token requests)
 //   --sink NAME                a durable sink to pause, resume and replay
+//   --disable-client-id ID     a client to find in the clients page, disable and enable again
 //   --webhook-id ID            a webhook endpoint whose secret to rotate
 //   --screenshots DIR          where to save the pages' screenshots
 //   --timeout-ms N             per step (default 60000)
@@ -22,7 +24,7 @@ import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 
 const { values: args } = parseArgs({
-  options: Object.fromEntries(['base-url', 'admin-user', 'admin-password', 'user', 'password', 'client-id', 'client-secret', 'sink', 'webhook-id', 'screenshots', 'timeout-ms']
+  options: Object.fromEntries(['base-url', 'admin-user', 'admin-password', 'user', 'password', 'client-id', 'client-secret', 'sink', 'disable-client-id', 'webhook-id', 'screenshots', 'timeout-ms']
     .map((name) => [name, { type: 'string' }])),
   strict: true,
 });
@@ -92,6 +94,21 @@ try {
   await page.getByRole('button', { name: `Replay ${sink}` }).click();
   await page.getByText(`Replay to sink ${sink} started`).waitFor();
   await check(page, 'dashboard-replay');
+
+  // A client: found in the list, opened, disabled and enabled again.
+  const target = args['disable-client-id'];
+  await page.goto(base + '/admin/clients');
+  await page.getByLabel('Client id or name').fill(target);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('link', { name: target }).waitFor();
+  await check(page, 'clients');
+  await page.getByRole('link', { name: target }).click();
+  await page.getByRole('button', { name: `Disable ${target}` }).click();
+  await page.getByText('Client disabled').waitFor();
+  await check(page, 'client-disabled');
+  await page.getByRole('button', { name: `Enable ${target}` }).click();
+  await page.getByText('Client enabled').waitFor();
+  result.clientToggled = true;
 
   // A webhook's secret: rotated, the new one shown once.
   await page.goto(base + '/admin/webhooks');
