@@ -37,7 +37,7 @@ public class MessageSerializerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         nameof(ClientCreated), nameof(ClientCredentialsReplaced), nameof(ClientMetadataReplaced), nameof(ClientRemoved), nameof(ClientRecord),
         nameof(ClientCacheInvalidation), nameof(ClientFirstAuthenticated), nameof(OpenRegistrationTracked), nameof(OpenRegistrationSettled),
         nameof(UserRecord), nameof(UserRegistered), nameof(UserLoginFailed), nameof(UserLoginSucceeded),
-        nameof(UserConsentGranted), nameof(UserRemoved), nameof(UserRolesChanged), nameof(UserSessionsEnded), nameof(UserListed), nameof(UserUnlisted),
+        nameof(UserConsentGranted), nameof(UserRemoved), nameof(UserRolesChanged), nameof(UserSessionsEnded), nameof(UserSignInBackoffReset), nameof(UserListed), nameof(UserUnlisted),
         nameof(UserPasswordRehashed), "Hashed", "Rehashed", nameof(OAuth2.Actors.Hosting.UnknownIdCache),
         nameof(CodeIssued), nameof(CodeConsumed),
         nameof(RefreshFamilyOpened), nameof(RefreshTokenRotated), nameof(RefreshFamilyClosed),
