@@ -14,5 +14,5 @@ public static class AdminConsole
     }
 
     public static IEndpointRouteBuilder MapAdminConsole(this IEndpointRouteBuilder app) =>
-        app.MapConsoleDashboard().MapConsoleLiveEvents().MapConsoleWebhooks().MapConsoleKeys();
+        app.MapConsoleDashboard().MapConsoleLiveEvents().MapConsoleWebhooks().MapConsoleKeys().MapConsoleUsers();
 }
