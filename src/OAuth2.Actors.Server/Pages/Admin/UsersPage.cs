@@ -57,7 +57,7 @@ public static class UsersPage
     }
 
     /// <summary>The roles as typed: separated by spaces or commas (the pipeline checks each, as for the API).</summary>
-    public static string[] SplitRoles(string roles) =>
+    private static string[] SplitRoles(string roles) =>
         roles.Split([' ', ',', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static RouteHandlerBuilder DescribedAsOneUser(this RouteHandlerBuilder builder) =>
