@@ -13,12 +13,15 @@ public sealed class ConsoleFixture : WebhookServerFixture
 
 /// <summary>
 /// The admin console in headless Chromium (tests/browser/console.mjs): an admin signs in, watches the live stream while
-/// another tab requests tokens, pauses, resumes and replays a sink, rotates a webhook's secret; a user without the admin
-/// role gets 403; every page is screenshotted (the paths are in the test output) and passes axe-core with no serious or
+/// another tab requests tokens, pauses, resumes and replays a sink, rotates a webhook's secret, changes a user's roles and
+/// unlocks a user whose sign-ins back off; a user without the admin role gets 403; every page is screenshotted (the paths are in the test output) and passes axe-core with no serious or
 /// critical violation, and no page's CSP refuses anything of its own.
 /// </summary>
 public sealed class AdminConsoleTests(ConsoleFixture fixture, ITestOutputHelper output) : IClassFixture<ConsoleFixture>
 {
+    /// <summary>OAUTH2_SIGNIN_BACKOFF_AFTER_FAILURES's default: the failures in a row after which a sign-in waits.</summary>
+    private const int FreeFailures = 5;
+
     private TestHost Host => fixture.Host;
 
     [SkippableFact]
@@ -27,6 +30,8 @@ public sealed class AdminConsoleTests(ConsoleFixture fixture, ITestOutputHelper 
         BrowserFlowScript.Require();
         var admin = await Host.CreateUser(TestHost.NewUsername("console-admin"), roles: ["admin"]);
         var user = await Host.CreateUser(TestHost.NewUsername("console-user"));
+        var locked = await Host.CreateUser(TestHost.NewUsername("console-locked"));
+        await WrongPasswords(locked, FreeFailures);
         var client = await Host.Register();
         var toggled = await Host.Register(name: "console toggled client");
         var webhook = await Host.CreateWebhook(fixture.Receiver.Url(WebhookE2E.NewPath("console")));
@@ -42,6 +47,7 @@ public sealed class AdminConsoleTests(ConsoleFixture fixture, ITestOutputHelper 
                 "--sink", "in_memory",
                 "--disable-client-id", toggled.ClientId,
                 "--webhook-id", webhook.Id,
+                "--locked-user", locked.Username,
                 "--screenshots", shots,
             ],
             output,
@@ -62,6 +68,27 @@ public sealed class AdminConsoleTests(ConsoleFixture fixture, ITestOutputHelper 
             Assert.True(page.Value.GetArrayLength() == 0, $"axe-core found serious violations on {page.Name}: {page.Value.GetRawText()}");
         }
 
+        // The users page showed the failures, and none once unlocked; the roles it saved are the user's.
+        Assert.StartsWith($"{FreeFailures} failed in a row", run.GetProperty("backoffShown").GetString(), StringComparison.Ordinal);
+        Assert.Equal("no failures", run.GetProperty("backoffAfterUnlock").GetString());
+        using (var read = await Host.Send(HttpMethod.Get, "/admin/api/users/" + user.UserId, await Host.AdminToken()))
+        {
+            using var userJson = JsonDocument.Parse(await read.Content.ReadAsStringAsync());
+            Assert.Equal(["auditor", "reader"], userJson.RootElement.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        }
+
+        // The unlock forgot the failures: one more wrong password does not make the right one wait (without it, the
+        // sixth failure in a row would).
+        await WrongPasswords(locked, 1);
+        using (var browser = Host.NewBrowser())
+        using (var right = await browser.Login(locked.Username, locked.Password))
+        {
+            // This host's client follows the redirect after sign-in: to the page that names the signed-in user.
+            var html = await right.Content.ReadAsStringAsync();
+            Assert.True(right.StatusCode == HttpStatusCode.OK, $"Sign-in after the unlock answered {(int)right.StatusCode}: {html}");
+            Assert.Contains($"You are signed in as <strong>{locked.Username}</strong>", html, StringComparison.Ordinal);
+        }
+
         // What the browser did happened on the server: the client was disabled then enabled (and authenticates), the
         // secret rotated (two secrets now sign) and the sink runs again.
         var changes = await Host.WaitForEventsOfType("client_updated", e => e.GetProperty("client_id").GetString() == toggled.ClientId, count: 2);
@@ -73,6 +100,16 @@ public sealed class AdminConsoleTests(ConsoleFixture fixture, ITestOutputHelper 
         using var sinkJson = JsonDocument.Parse(await sink.Content.ReadAsStringAsync());
         Assert.Equal("active", sinkJson.RootElement.GetProperty("state").GetString());
         Assert.True(sinkJson.RootElement.GetProperty("counters").GetProperty("replayed").GetInt64() > 0 || sinkJson.RootElement.GetProperty("replay").ValueKind == JsonValueKind.Object);
+    }
+
+    private async Task WrongPasswords(TestUser user, int count)
+    {
+        using var browser = Host.NewBrowser();
+        for (var i = 0; i < count; i++)
+        {
+            using var wrong = await browser.Login(user.Username, $"wrong password {i}");
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
     }
 
     [Fact]

@@ -38,6 +38,35 @@ public static class Fixtures
         public static readonly TimeSpan FirstWait = TimeSpan.FromSeconds(5);
     }
 
+    /// <summary>Sign-ins back off after 2 wrong passwords, for 5 minutes: only an unlock lets the user in within a test.</summary>
+    public sealed class UserUnlockFixture() : TestHostFixture(
+        ("OAUTH2_SIGNIN_BACKOFF_AFTER_FAILURES", "2"), ("OAUTH2_SIGNIN_BACKOFF_SECONDS", "300"), ("OAUTH2_SIGNIN_BACKOFF_MAX_SECONDS", "600"))
+    {
+        public const int FreeFailures = 2;
+
+        /// <summary>The wrong passwords that make <paramref name="user"/>'s next sign-in wait, and proof that it waits.</summary>
+        public static async Task BackOff(TestHost host, TestUser user)
+        {
+            using var browser = host.NewBrowser();
+            for (var i = 0; i < FreeFailures; i++)
+            {
+                using var wrong = await browser.Login(user.Username, $"wrong password {i}");
+                Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            }
+
+            using var right = await browser.Login(user.Username, user.Password);
+            Assert.Equal(HttpStatusCode.Unauthorized, right.StatusCode);
+        }
+
+        /// <summary>Whether <paramref name="user"/>'s right password signs in now.</summary>
+        public static async Task<bool> SignsIn(TestHost host, TestUser user)
+        {
+            using var browser = host.NewBrowser();
+            using var login = await browser.Login(user.Username, user.Password);
+            return login.StatusCode == HttpStatusCode.Redirect;
+        }
+    }
+
     public sealed class FlowOptionalPkceFixture() : TestHostFixture(("OAUTH2_REQUIRE_PKCE", "false"));
 
     public sealed class FlowReuseLeewayFixture() : TestHostFixture(("OAUTH2_REFRESH_TOKEN_REUSE_LEEWAY", "30"));

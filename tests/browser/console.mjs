@@ -1,8 +1,9 @@
 // Drives the admin console of this server in a real headless Chromium (Debian's chromium, driven by playwright-core):
 // an admin signs in, opens the live event stream, and a token request made in another tab must appear in the stream;
 // the admin pauses, resumes and replays a sink on the dashboard, disables and enables a client, and rotates a
-// webhook's secret; a user without the
-// admin role gets 403. Every page is screenshotted and checked with axe-core (@axe-core/playwright). Prints one JSON line:
+// webhook's secret; a user without the admin role gets 403; on the users page the admin changes a user's roles and
+// unlocks a user whose sign-ins back off.
+// Every page is screenshotted and checked with axe-core (@axe-core/playwright). Prints one JSON line:
 //   {"ok":true,"streamLatencyMs":[...],"forbiddenStatus":403,"violations":{...},"screenshots":{...},"cspViolations":[]}
 // or {"ok":false,"error":"...",...} with exit code 1.
 //
@@ -14,6 +15,7 @@
 //   --sink NAME                a durable sink to pause, resume and replay
 //   --disable-client-id ID     a client to find in the clients page, disable and enable again
 //   --webhook-id ID            a webhook endpoint whose secret to rotate
+//   --locked-user NAME         a user with failed sign-ins in a row, to unlock (the roles of --user are changed)
 //   --screenshots DIR          where to save the pages' screenshots
 //   --timeout-ms N             per step (default 60000)
 // The browser is OAUTH2_TEST_CHROMIUM (default /usr/bin/chromium).
@@ -24,7 +26,7 @@ import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 
 const { values: args } = parseArgs({
-  options: Object.fromEntries(['base-url', 'admin-user', 'admin-password', 'user', 'password', 'client-id', 'client-secret', 'sink', 'disable-client-id', 'webhook-id', 'screenshots', 'timeout-ms']
+  options: Object.fromEntries(['base-url', 'admin-user', 'admin-password', 'user', 'password', 'client-id', 'client-secret', 'sink', 'disable-client-id', 'webhook-id', 'locked-user', 'screenshots', 'timeout-ms']
     .map((name) => [name, { type: 'string' }])),
   strict: true,
 });
@@ -119,6 +121,26 @@ try {
   await check(page, 'webhook-rotated');
   await page.goto(base + `/admin/webhooks/${encodeURIComponent(args['webhook-id'])}`);
   await check(page, 'webhook-attempts');
+
+  // Users: the roles of the user without the admin role changed, and the user backing off unlocked.
+  const locked = args['locked-user'];
+  await page.goto(base + '/admin/users');
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  const lockedRow = page.locator('tr', { has: page.locator(`th:text-is("${locked}")`) });
+  result.backoffShown = (await lockedRow.locator('td').nth(4).textContent()).trim();
+  await check(page, 'users');
+  await page.getByLabel(`Roles of ${args.user}`, { exact: true }).fill('reader, auditor');
+  await page.getByRole('button', { name: `Save roles of ${args.user}` }).click();
+  await page.getByText(`Roles of ${args.user} saved.`).waitFor();
+  await page.getByRole('button', { name: `Unlock ${locked}` }).click();
+  await page.getByText(`${locked} unlocked`).waitFor();
+  result.backoffAfterUnlock = (await lockedRow.locator('td').nth(4).textContent()).trim();
+  await check(page, 'users-unlocked');
+  await page.getByRole('link', { name: `Delete ${locked}` }).click();
+  await page.getByRole('button', { name: `Delete ${locked}` }).waitFor();
+  await check(page, 'user-delete-confirm');
+  await page.getByRole('link', { name: 'Cancel, back to the users' }).click();
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
 
   // A user without the admin role.
   const plain = await browser.newContext();

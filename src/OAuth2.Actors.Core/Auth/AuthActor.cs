@@ -46,11 +46,12 @@ public sealed class AuthActor : ReceiveActor
         Endpoint<SignUpRequest>(r => SignInEndpoints.Pipeline.Run(new SignInContext(services, r, r.Context)));
         Endpoint<LogoutRequest>(r => SignInEndpoints.Pipeline.Run(new SignInContext(services, r, r.Context)));
         Endpoint<SessionCheckRequest>(r => SignInEndpoints.Pipeline.Run(new SignInContext(services, r, r.Context)));
-        Endpoint<AdminCreateUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
-        Endpoint<AdminListUsers>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
-        Endpoint<AdminGetUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
-        Endpoint<AdminDeleteUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
-        Endpoint<AdminUpdateUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r, r.Authorization, r.Context)));
+        Endpoint<AdminCreateUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r)));
+        Endpoint<AdminListUsers>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r)));
+        Endpoint<AdminGetUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r)));
+        Endpoint<AdminDeleteUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r)));
+        Endpoint<AdminUpdateUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r)));
+        Endpoint<AdminUnlockUser>(r => UserAdminEndpoints.Pipeline.Run(new UserAdminContext(services, r)));
         Endpoint<ClientAdminRequest>(r => ClientAdminEndpoint.Pipeline.Run(new ClientAdminContext(services, r)));
         Endpoint<ResourceAdminRequest>(r => ResourceAdminEndpoint.Pipeline.Run(new ResourceAdminContext(services, r)));
     }

@@ -113,33 +113,76 @@ public sealed record SignUpRequest(string Username, string Password, string? Ema
 
 // ---- admin API (ProblemDetails, not OAuth errors) ----------------------------------------------------------
 
-public sealed record AdminCreateUser(PresentedAuthorization Authorization, string? Username, string? Password, string? Email, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest
+/// <summary>
+/// A request of the admin user API or of the admin console's users page: the API's caller presents a bearer token with
+/// scope <c>admin</c> (<see cref="Authorization"/>); the console's is its browser session (<see cref="ConsoleUser"/>),
+/// admitted while the session is current and its user holds the admin role.
+/// </summary>
+public interface IUserAdminRequest : IEndpointRequest
+{
+    PresentedAuthorization Authorization { get; }
+
+    /// <summary>The admin console's signed-in user; null for the API (a bearer token).</summary>
+    SessionUser? ConsoleUser { get; }
+}
+
+public sealed record AdminCreateUser(PresentedAuthorization Authorization, string? Username, string? Password, string? Email, RequestContext Context) : INoSerializationVerificationNeeded, IUserAdminRequest
 {
     /// <summary>The roles to give (none when absent).</summary>
     public IReadOnlyList<string?>? Roles { get; init; }
 
+    public SessionUser? ConsoleUser { get; init; }
+
     public override string ToString() => $"AdminCreateUser {{ Username = {Username} }}";
 }
 
-public sealed record AdminListUsers(PresentedAuthorization Authorization, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest;
+public sealed record AdminListUsers(PresentedAuthorization Authorization, RequestContext Context) : INoSerializationVerificationNeeded, IUserAdminRequest
+{
+    public SessionUser? ConsoleUser { get; init; }
+
+    /// <summary>Also each user's sign-in back-off (asked of every user's entity: for the console's list, not the API's).</summary>
+    public bool WithSignInBackoff { get; init; }
+}
 
 /// <summary><paramref name="Username"/> is the path's user: a user_id, or a username (the alias).</summary>
-public sealed record AdminGetUser(PresentedAuthorization Authorization, string Username, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest;
+public sealed record AdminGetUser(PresentedAuthorization Authorization, string Username, RequestContext Context) : INoSerializationVerificationNeeded, IUserAdminRequest
+{
+    public SessionUser? ConsoleUser { get; init; }
+}
 
 /// <summary><paramref name="Username"/> is the path's user: a user_id, or a username (the alias).</summary>
-public sealed record AdminDeleteUser(PresentedAuthorization Authorization, string Username, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest;
+public sealed record AdminDeleteUser(PresentedAuthorization Authorization, string Username, RequestContext Context) : INoSerializationVerificationNeeded, IUserAdminRequest
+{
+    public SessionUser? ConsoleUser { get; init; }
+}
 
 /// <summary>
 /// PATCH of a user (<paramref name="User"/> a user_id or a username): the fields given are changed, and only
 /// <c>roles</c> can be; <paramref name="Problem"/> is set when the body asked for anything else.
 /// </summary>
-public sealed record AdminUpdateUser(PresentedAuthorization Authorization, string User, IReadOnlyList<string?>? Roles, string? Problem, RequestContext Context) : INoSerializationVerificationNeeded, IEndpointRequest;
+public sealed record AdminUpdateUser(PresentedAuthorization Authorization, string User, IReadOnlyList<string?>? Roles, string? Problem, RequestContext Context) : INoSerializationVerificationNeeded, IUserAdminRequest
+{
+    public SessionUser? ConsoleUser { get; init; }
+}
+
+/// <summary>Resets the sign-in back-off of the path's user (<paramref name="User"/> a user_id or a username).</summary>
+public sealed record AdminUnlockUser(PresentedAuthorization Authorization, string User, RequestContext Context) : INoSerializationVerificationNeeded, IUserAdminRequest
+{
+    public SessionUser? ConsoleUser { get; init; }
+}
 
 public sealed record UserAccount(Users.UserView User) : OAuthReply, INoSerializationVerificationNeeded;
 
-public sealed record UserAccounts(IReadOnlyList<Users.UserView> Users) : OAuthReply, INoSerializationVerificationNeeded;
+public sealed record UserAccounts(IReadOnlyList<Users.UserView> Users) : OAuthReply, INoSerializationVerificationNeeded
+{
+    /// <summary>Each user's sign-in back-off by user_id, when asked for (<see cref="AdminListUsers.WithSignInBackoff"/>).</summary>
+    public IReadOnlyDictionary<string, Users.CurrentSignInBackoff>? SignInBackoff { get; init; }
+}
 
 public sealed record UserAccountDeleted(string Username) : OAuthReply, INoSerializationVerificationNeeded;
+
+/// <summary>The user's sign-in back-off was reset; <paramref name="FailuresCleared"/> failures in a row were forgotten.</summary>
+public sealed record UserAccountUnlocked(Users.UserView User, int FailuresCleared) : OAuthReply, INoSerializationVerificationNeeded;
 
 /// <summary>A failure of a non-OAuth endpoint, rendered as ProblemDetails.</summary>
 public sealed record AdminFailure(FailureKind Kind, string Title, string Detail) : OAuthReply;

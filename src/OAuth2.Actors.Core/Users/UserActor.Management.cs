@@ -4,7 +4,7 @@ using OAuth2.Actors.Hosting;
 
 namespace OAuth2.Actors.Users;
 
-/// <summary>The user entity's administration: deletion, roles, ending every session, consents, and passivation.</summary>
+/// <summary>The user entity's administration: deletion, roles, the sign-in back-off, ending every session, consents, and passivation.</summary>
 public sealed partial class UserActor
 {
     private void Delete(DeleteUser command)
@@ -53,6 +53,49 @@ public sealed partial class UserActor
                 user.UserId, string.Join(' ', before), string.Join(' ', user.Roles), command.Context.CorrelationId);
             Listed(new ListUser(View(user)), new UserRolesSet(View(user)), replyTo);
         });
+    }
+
+    private void Unlock(UnlockUser command)
+    {
+        if (!IsCurrent(command.UserId))
+        {
+            Sender.Tell(new UserRejected(UserRejection.UnknownUser, "No such user."));
+            PassivateIfEmpty();
+            return;
+        }
+
+        var replyTo = Sender;
+        var cleared = _failures;
+        if (cleared == 0)
+        {
+            // Nothing to reset: nothing written, and the same answer (an unlock is idempotent).
+            replyTo.Tell(new UserUnlocked(View(_user!), 0));
+            return;
+        }
+
+        var waiting = NotBefore > _time.GetUtcNow();
+        Persist(new UserSignInBackoffReset(_time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            var user = _user!;
+            // As for roles, the log is where an account change is recorded (the event model has no type for it).
+            _log.Info(
+                "User {UserId} sign-in back-off reset after {Failures} failed sign-ins in a row (a wait was running: {Waiting}; correlation {CorrelationId})",
+                user.UserId, cleared, waiting, command.Context.CorrelationId);
+            replyTo.Tell(new UserUnlocked(View(user), cleared));
+        });
+    }
+
+    /// <summary>The back-off as the admin console shows it: the failures in a row, and the wait when one is running now.</summary>
+    private CurrentSignInBackoff Backoff()
+    {
+        if (_user is null)
+        {
+            return new CurrentSignInBackoff(null, 0, null);
+        }
+
+        var notBefore = NotBefore;
+        return new CurrentSignInBackoff(_user.UserId, _failures, notBefore > _time.GetUtcNow() ? notBefore : null);
     }
 
     private void EndAllSessions(EndSessions command)

@@ -48,6 +48,7 @@ public sealed partial class UserActor : ReceivePersistentActor
         Recover<UserRemoved>(e => Apply(e));
         Recover<UserRolesChanged>(e => Apply(e));
         Recover<UserSessionsEnded>(e => Apply(e));
+        Recover<UserSignInBackoffReset>(e => Apply(e));
         Ready();
     }
 
@@ -87,6 +88,12 @@ public sealed partial class UserActor : ReceivePersistentActor
             PassivateIfEmpty();
         });
         Command<EndSessions>(EndAllSessions);
+        Command<UnlockUser>(Unlock);
+        Command<GetSignInBackoff>(_ =>
+        {
+            Sender.Tell(Backoff());
+            PassivateIfEmpty();
+        });
     }
 
     private bool IsCurrent(string userId) => _user is not null && _user.UserId == userId;
@@ -140,6 +147,10 @@ public sealed partial class UserActor : ReceivePersistentActor
                 break;
             case UserSessionsEnded s:
                 _sessionEpoch = Math.Max(_sessionEpoch, s.Epoch);
+                break;
+            case UserSignInBackoffReset:
+                _failures = 0;
+                _lastFailure = DateTimeOffset.MinValue;
                 break;
         }
     }

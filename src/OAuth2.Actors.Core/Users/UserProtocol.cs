@@ -107,6 +107,16 @@ public sealed record CheckSession(string Username, string UserId, int Epoch) : I
 
 public sealed record EndSessions(string Username, string UserId, RequestContext Context) : IUserCommand;
 
+/// <summary>
+/// Resets the sign-in back-off of the user <paramref name="UserId"/> (an admin's unlock): the count of wrong passwords
+/// in a row goes back to zero, so the next sign-in is tried at once. Answered with <see cref="UserUnlocked"/>, or
+/// <see cref="UserRejected"/> when there is no such user.
+/// </summary>
+public sealed record UnlockUser(string Username, string UserId, RequestContext Context) : IUserCommand;
+
+/// <summary>The user's sign-in back-off as it is now, answered with <see cref="CurrentSignInBackoff"/>.</summary>
+public sealed record GetSignInBackoff(string Username) : IUserCommand;
+
 /// <summary>What the rest of the system may know of a user: never the hash.</summary>
 public sealed record UserView(string UserId, string Username, string? Email, DateTimeOffset CreatedAt)
 {
@@ -158,6 +168,16 @@ public sealed record SessionStatus(bool Active, IReadOnlyList<string>? Roles = n
 
 public sealed record SessionsEnded(bool Ended);
 
+/// <summary>The back-off was reset; <paramref name="FailuresCleared"/> wrong passwords in a row were forgotten (0: there was nothing to reset).</summary>
+public sealed record UserUnlocked(UserView User, int FailuresCleared);
+
+/// <summary>
+/// A user's sign-in back-off: <paramref name="Failures"/> wrong passwords in a row, and while the next sign-in must wait,
+/// until when (<paramref name="WaitsUntil"/>, null when it may be tried now). <paramref name="UserId"/> is null when
+/// there is no such user. Kept by the user's entity only: it changes with every sign-in, so the directory does not list it.
+/// </summary>
+public sealed record CurrentSignInBackoff(string? UserId, int Failures, DateTimeOffset? WaitsUntil);
+
 // ---- journal ------------------------------------------------------------------------------------------------
 
 public sealed record UserRecord(string UserId, string Username, string? Email, string PasswordHash, DateTimeOffset CreatedAt)
@@ -189,6 +209,9 @@ public sealed record UserConsentGranted(string ClientId, string[] Scopes);
 public sealed record UserRemoved(DateTimeOffset At);
 
 public sealed record UserRolesChanged(string[] Roles, DateTimeOffset At);
+
+/// <summary>An admin reset the sign-in back-off: the wrong passwords in a row before it no longer count.</summary>
+public sealed record UserSignInBackoffReset(DateTimeOffset At);
 
 /// <summary>Every session signed in before is over; the epoch only ever grows (also across deletion and re-creation).</summary>
 public sealed record UserSessionsEnded(int Epoch, DateTimeOffset At);

@@ -76,6 +76,14 @@ public static class ManagementEndpoints
             .Responds(StatusCodes.Status200OK, "The user as changed.", Schemas.User)
             .RespondsProblem(StatusCodes.Status400BadRequest, "Invalid user: not JSON, a field other than roles, or a bad role.");
 
+        app.MapPost("/admin/api/users/{username}/unlock", async (HttpContext http, string username, IOAuthGateway gateway) =>
+            Admin(http, await gateway.Send(new AdminUnlockUser(AuthorizationHeader.Of(http), username, http.ToRequestContext()), http.RequestAborted)))
+            .WithName("unlockUser")
+            .WithSummary("Reset a user's sign-in back-off")
+            .WithDescription("Forgets the user's wrong passwords in a row, so their next sign-in is tried at once instead of waiting out the back-off. Idempotent: a user without failures is answered the same.")
+            .DescribedAsOneUser("username")
+            .RespondsEmpty(StatusCodes.Status204NoContent, "Reset (or there was nothing to reset).");
+
         // /clients/register only takes POST; other methods must not fall through to the client configuration route.
         app.MapMethods("/clients/register", [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete], () =>
             Results.Problem(statusCode: 405, title: "Method not allowed", detail: "Register clients with POST /clients/register."))
@@ -153,7 +161,7 @@ public static class ManagementEndpoints
                 return Results.Json(Body(account.User), RequestReader.Json);
             case UserAccounts accounts:
                 return Results.Json(new { users = accounts.Users.Select(Body) }, RequestReader.Json);
-            case UserAccountDeleted:
+            case UserAccountDeleted or UserAccountUnlocked:
                 return Results.NoContent();
             default:
                 return HttpOutcomes.AdminProblem(reply, http);

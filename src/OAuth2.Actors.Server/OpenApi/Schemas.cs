@@ -68,6 +68,7 @@ public static class Schemas
     public const string ConsoleWebhookForm = nameof(ConsoleWebhookForm);
     public const string ConsoleRedeliverForm = nameof(ConsoleRedeliverForm);
     public const string ConsoleClientDeleteForm = nameof(ConsoleClientDeleteForm);
+    public const string ConsoleRolesForm = nameof(ConsoleRolesForm);
     public const string HtmlPage = nameof(HtmlPage);
     public const string JsonSchemaDocument = nameof(JsonSchemaDocument);
     public const string PrometheusText = nameof(PrometheusText);

@@ -1,21 +1,22 @@
-using OAuth2.Actors.Auth.Bearer;
+using OAuth2.Actors.Auth.Shared;
 using OAuth2.Actors.Tokens;
 using OAuth2.Actors.Users;
 
 namespace OAuth2.Actors.Auth.UserAdmin;
 
-/// <summary>A request to the admin user API: one of the admin messages, checked for a token with scope <c>admin</c>.</summary>
-public sealed class UserAdminContext(AuthServices services, object message, PresentedAuthorization authorization, RequestContext request)
-    : BearerEndpointContext(services, request, authorization, AdminScope)
+/// <summary>
+/// A request to the admin user API or the console's users page: one of the admin messages, from a token with scope
+/// <c>admin</c> or from the console's session of a user with the admin role (<see cref="RequireAdminCaller{TContext}"/>).
+/// </summary>
+public sealed class UserAdminContext(AuthServices services, IUserAdminRequest message)
+    : AdminEndpointContext(services, message.Context, message.Authorization, message.ConsoleUser)
 {
-    private static readonly string[] AdminScope = [Scopes.Admin];
-
-    public object Message { get; } = message;
+    public IUserAdminRequest Message { get; } = message;
 }
 
 /// <summary>
-/// <c>/admin/api/users</c>: create, list, read, change the roles of and delete users (answers are ProblemDetails, not
-/// OAuth errors). A user is addressed by the <c>user_id</c> the API answered, or by username (an alias; the
+/// <c>/admin/api/users</c> and the console's users page: create, list, read, change the roles of, unlock and delete
+/// users (answers are ProblemDetails, not OAuth errors). A user is addressed by the <c>user_id</c> the API answered, or by username (an alias; the
 /// user_id wins when a username happens to equal another user's id).
 /// </summary>
 public static class UserAdminEndpoints
@@ -23,8 +24,7 @@ public static class UserAdminEndpoints
     private static readonly AdminFailure NoSuchUser = new(FailureKind.NotFound, "Not found", "No such user.");
 
     public static readonly EndpointPipeline<UserAdminContext> Pipeline = new(
-        RequireActiveBearerToken<UserAdminContext>.Instance,
-        RequireBearerScope<UserAdminContext>.Instance,
+        RequireAdminCaller<UserAdminContext>.Instance,
         new RunOperation());
 
     public sealed class RunOperation : IEndpointStep<UserAdminContext>
@@ -32,10 +32,11 @@ public static class UserAdminEndpoints
         public async ValueTask Handle(UserAdminContext context) => context.Complete(context.Message switch
         {
             AdminCreateUser create => await Create(context.Services, create),
-            AdminListUsers => new UserAccounts((await context.Services.Ask<CurrentUsers>(context.Services.UserDirectory, GetUsers.Instance)).Users),
+            AdminListUsers list => await List(context.Services, list),
             AdminGetUser get => await Get(context.Services, get),
             AdminDeleteUser delete => await Delete(context.Services, delete),
             AdminUpdateUser update => await Update(context.Services, update),
+            AdminUnlockUser unlock => await Unlock(context.Services, unlock),
             _ => throw new InvalidOperationException($"No admin operation for {context.Message.GetType().Name}."),
         });
     }
@@ -63,6 +64,42 @@ public static class UserAdminEndpoints
             UserCreated created => new UserAccount(created.User),
             UserRejected rejected => new AdminFailure(FailureKind.Conflict, "User exists", rejected.Description),
             var other => throw new InvalidOperationException($"Unexpected answer to CreateUser: {other.GetType().Name}."),
+        };
+    }
+
+    private static async Task<OAuthReply> List(AuthServices services, AdminListUsers request)
+    {
+        var users = (await services.Ask<CurrentUsers>(services.UserDirectory, GetUsers.Instance)).Users;
+        if (!request.WithSignInBackoff)
+        {
+            return new UserAccounts(users);
+        }
+
+        // Each entity keeps its own back-off (it changes with every sign-in, so the directory does not list it); a few at a time.
+        var backoff = new System.Collections.Concurrent.ConcurrentDictionary<string, CurrentSignInBackoff>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (user, _) =>
+        {
+            var state = await services.Ask<CurrentSignInBackoff>(services.Users, new GetSignInBackoff(user.Username));
+            if (state.UserId == user.UserId)
+            {
+                backoff[user.UserId] = state;
+            }
+        });
+        return new UserAccounts(users) { SignInBackoff = backoff };
+    }
+
+    private static async Task<OAuthReply> Unlock(AuthServices services, AdminUnlockUser request)
+    {
+        if (await Find(services, request.User) is not { } user)
+        {
+            return NoSuchUser;
+        }
+
+        return await services.Ask<object>(services.Users, new UnlockUser(user.Username, user.UserId, request.Context)) switch
+        {
+            UserUnlocked unlocked => new UserAccountUnlocked(unlocked.User, unlocked.FailuresCleared),
+            UserRejected => NoSuchUser,
+            var other => throw new InvalidOperationException($"Unexpected answer to UnlockUser: {other.GetType().Name}."),
         };
     }
 

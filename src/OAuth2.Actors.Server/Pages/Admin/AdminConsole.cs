@@ -14,5 +14,5 @@ public static class AdminConsole
     }
 
     public static IEndpointRouteBuilder MapAdminConsole(this IEndpointRouteBuilder app) =>
-        app.MapConsoleDashboard().MapConsoleLiveEvents().MapConsoleClients().MapConsoleWebhooks().MapConsoleKeys();
+        app.MapConsoleDashboard().MapConsoleLiveEvents().MapConsoleClients().MapConsoleUsers().MapConsoleWebhooks().MapConsoleKeys();
 }

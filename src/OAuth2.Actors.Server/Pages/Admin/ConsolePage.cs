@@ -19,6 +19,7 @@ public static class ConsolePage
         (Root + "/clients", "Clients"),
         (Root + "/webhooks", "Webhooks"),
         (Root + "/keys", "Signing keys"),
+        (Root + "/users", "Users"),
     ];
 
     /// <summary>A console page; <paramref name="script"/> (trusted, the page's own) runs under the page's nonce.</summary>
@@ -56,6 +57,7 @@ public static class ConsolePage
             code{background:#f1f1f1;padding:0 .2rem;word-break:break-all}
             .stats{display:flex;gap:2rem;flex-wrap:wrap}.stats div{min-width:10rem}.stats strong{display:block;font-size:1.5rem}
             .state-failing{color:#b3261e;font-weight:700}.state-paused{color:#8a5300;font-weight:700}
+            .vh{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
             </style>
             </head>
             <body>
