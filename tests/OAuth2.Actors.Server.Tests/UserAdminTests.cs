@@ -16,6 +16,32 @@ public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHost
     };
 
     [Fact]
+    public async Task UserAdmin_list_must_search_and_page_in_username_order()
+    {
+        var prefix = "pager-" + Guid.NewGuid().ToString("N")[..8];
+        var names = new[] { prefix + "-c", prefix + "-a", prefix + "-b" };
+        foreach (var name in names)
+        {
+            await Host.CreateUser(name);
+        }
+
+        var token = await Host.AdminToken();
+        using var first = await Host.Send(HttpMethod.Get, $"/admin/api/users?q={prefix.ToUpperInvariant()}&limit=2", token);
+        using var firstJson = JsonDocument.Parse(await first.Content.ReadAsStringAsync());
+        Assert.Equal(3, firstJson.RootElement.GetProperty("matching").GetInt32());
+        var after = firstJson.RootElement.GetProperty("next_after").GetString()!;
+        using var second = await Host.Send(HttpMethod.Get, $"/admin/api/users?q={prefix}&limit=2&after={Uri.EscapeDataString(after)}", token);
+        using var secondJson = JsonDocument.Parse(await second.Content.ReadAsStringAsync());
+        Assert.False(secondJson.RootElement.TryGetProperty("next_after", out _));
+        var listed = firstJson.RootElement.GetProperty("users").EnumerateArray().Concat(secondJson.RootElement.GetProperty("users").EnumerateArray())
+            .Select(u => u.GetProperty("username").GetString()).ToList();
+        Assert.Equal(names.Order(StringComparer.Ordinal), listed);
+
+        using var bad = await Host.Send(HttpMethod.Get, "/admin/api/users?limit=abc", token);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
     public async Task UserAdmin_create_must_answer_201_with_the_user_and_never_the_password()
     {
         var username = TestHost.NewUsername("admin-made");

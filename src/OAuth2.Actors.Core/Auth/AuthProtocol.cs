@@ -140,8 +140,16 @@ public sealed record AdminListUsers(PresentedAuthorization Authorization, Reques
 {
     public SessionUser? ConsoleUser { get; init; }
 
-    /// <summary>Also each user's sign-in back-off (asked of every user's entity: for the console's list, not the API's).</summary>
+    /// <summary>Also each listed user's sign-in back-off (asked of each user's entity: for the console's list, not the API's).</summary>
     public bool WithSignInBackoff { get; init; }
+
+    /// <summary>Keep the users whose username, user_id or email contains this (ignoring case).</summary>
+    public string? Query { get; init; }
+
+    /// <summary>A page in username order: the users after this username (exclusive), at most <see cref="Limit"/>; null: every user.</summary>
+    public string? After { get; init; }
+
+    public int? Limit { get; init; }
 }
 
 /// <summary><paramref name="Username"/> is the path's user: a user_id, or a username (the alias).</summary>
@@ -177,6 +185,12 @@ public sealed record UserAccounts(IReadOnlyList<Users.UserView> Users) : OAuthRe
 {
     /// <summary>Each user's sign-in back-off by user_id, when asked for (<see cref="AdminListUsers.WithSignInBackoff"/>).</summary>
     public IReadOnlyDictionary<string, Users.CurrentSignInBackoff>? SignInBackoff { get; init; }
+
+    /// <summary>How many users match the query in all.</summary>
+    public int Matching { get; init; }
+
+    /// <summary>The After of the next page; null on the last (or when not paged).</summary>
+    public string? NextAfter { get; init; }
 }
 
 public sealed record UserAccountDeleted(string Username) : OAuthReply, INoSerializationVerificationNeeded;

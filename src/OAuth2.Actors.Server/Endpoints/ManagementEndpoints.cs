@@ -33,12 +33,34 @@ public static class ManagementEndpoints
             .RespondsProblem(StatusCodes.Status409Conflict, "The username is taken.");
 
         app.MapGet("/admin/api/users", async (HttpContext http, IOAuthGateway gateway) =>
-            Admin(http, await gateway.Send(new AdminListUsers(AuthorizationHeader.Of(http), http.ToRequestContext()), http.RequestAborted)))
+        {
+            var query = http.Request.Query;
+            var limitText = query["limit"].ToString();
+            if (ClientAdminEndpoints.Paging(limitText, out var limit) is { } problem)
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid query", detail: problem);
+            }
+
+            var paged = limitText.Length > 0 || query.ContainsKey("after");
+            return Admin(http, await gateway.Send(
+                new AdminListUsers(AuthorizationHeader.Of(http), http.ToRequestContext())
+                {
+                    Query = Pages.Admin.ConsolePage.QueryText(query["q"]),
+                    After = paged ? Pages.Admin.ConsolePage.QueryText(query["after"]) : null,
+                    Limit = paged ? limit : null,
+                },
+                http.RequestAborted));
+        })
             .WithName("listUsers")
             .WithSummary("List the users")
+            .WithDescription("In username order; every user unless limit or after is given, then a page at a time (pass next_after as after).")
             .WithTags(ApiTags.Users)
             .AdminEndpoint()
-            .Responds(StatusCodes.Status200OK, "The users.", Schemas.UserList);
+            .WithQueryParameter("q", "Keep the users whose username, user_id or email contains this (ignoring case).")
+            .WithQueryParameter("after", "The next_after of the previous page.")
+            .WithQueryParameter("limit", "Users per page, 1 to 200 (default 50 when after is given).", """{"type":"integer","minimum":1,"maximum":200}""")
+            .Responds(StatusCodes.Status200OK, "The users.", Schemas.UserList)
+            .RespondsProblem(StatusCodes.Status400BadRequest, "limit is not an integer from 1 to 200.");
 
         app.MapGet("/admin/api/users/{username}", async (HttpContext http, string username, IOAuthGateway gateway) =>
             Admin(http, await gateway.Send(new AdminGetUser(AuthorizationHeader.Of(http), username, http.ToRequestContext()), http.RequestAborted)))
@@ -160,7 +182,7 @@ public static class ManagementEndpoints
             case UserAccount account:
                 return Results.Json(Body(account.User), RequestReader.Json);
             case UserAccounts accounts:
-                return Results.Json(new { users = accounts.Users.Select(Body) }, RequestReader.Json);
+                return Results.Json(new { users = accounts.Users.Select(Body), matching = accounts.Matching, next_after = accounts.NextAfter }, RequestReader.Json);
             case UserAccountDeleted or UserAccountUnlocked:
                 return Results.NoContent();
             default:

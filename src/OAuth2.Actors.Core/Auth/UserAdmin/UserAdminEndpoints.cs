@@ -69,10 +69,27 @@ public static class UserAdminEndpoints
 
     private static async Task<OAuthReply> List(AuthServices services, AdminListUsers request)
     {
-        var users = (await services.Ask<CurrentUsers>(services.UserDirectory, GetUsers.Instance)).Users;
+        IReadOnlyList<UserView> users = (await services.Ask<CurrentUsers>(services.UserDirectory, GetUsers.Instance)).Users;
+        if (request.Query is { Length: > 0 } query)
+        {
+            users = users.Where(u => u.Username.Contains(query, StringComparison.OrdinalIgnoreCase)
+                || u.UserId.Contains(query, StringComparison.OrdinalIgnoreCase)
+                || (u.Email?.Contains(query, StringComparison.OrdinalIgnoreCase) ?? false)).ToList();
+        }
+
+        var matching = users.Count;
+        string? next = null;
+        if (request.Limit is { } limit)
+        {
+            // The directory lists users in the order of their normalized usernames.
+            var page = users.Where(u => request.After is null || string.CompareOrdinal(Usernames.Normalize(u.Username), request.After) > 0).Take(limit + 1).ToList();
+            next = page.Count > limit ? Usernames.Normalize(page[limit - 1].Username) : null;
+            users = page.Take(limit).ToList();
+        }
+
         if (!request.WithSignInBackoff)
         {
-            return new UserAccounts(users);
+            return new UserAccounts(users) { Matching = matching, NextAfter = next };
         }
 
         // Each entity keeps its own back-off (it changes with every sign-in, so the directory does not list it); a few at a time.
@@ -85,7 +102,7 @@ public static class UserAdminEndpoints
                 backoff[user.UserId] = state;
             }
         });
-        return new UserAccounts(users) { SignInBackoff = backoff };
+        return new UserAccounts(users) { SignInBackoff = backoff, Matching = matching, NextAfter = next };
     }
 
     private static async Task<OAuthReply> Unlock(AuthServices services, AdminUnlockUser request)

@@ -23,11 +23,11 @@ public static class ClientsPage
                 return denied;
             }
 
-            var (q, after) = (Text(http.Request.Query["q"]), Text(http.Request.Query["after"]));
+            var (q, after) = (ConsolePage.QueryText(http.Request.Query["q"]), ConsolePage.QueryText(http.Request.Query["after"]));
             return await Send(http, gateway, ClientAdminOperation.List, null, q, after) switch
             {
                 ClientAccounts accounts => ConsolePage.Render(http, "Clients",
-                    ConsolePage.Notice(http.Request.Query["deleted"].ToString() is { Length: > 0 } gone ? $"Client {gone} deleted." : null) + Listing(accounts.Page, q, after)),
+                    ConsolePage.Notice(http.Request.Query["deleted"].ToString() is { Length: > 0 } gone ? $"Client {gone} deleted." : null) + Listing(accounts.Page, q)),
                 var other => Failure(http, other),
             };
         })
@@ -104,7 +104,7 @@ public static class ClientsPage
             new ClientAdminRequest(PresentedAuthorization.None, operation, clientId, http.ToRequestContext(), q, after) { ConsoleUser = BrowserEndpoints.SessionUserOf(http.User) },
             http.RequestAborted);
 
-    private static string Listing(ClientPage page, string? q, string? after)
+    private static string Listing(ClientPage page, string? q)
     {
         var rows = new StringBuilder();
         foreach (var c in page.Clients)
@@ -117,18 +117,12 @@ public static class ClientsPage
                 """);
         }
 
-        var search = Html.Encode(q);
-        var next = page.NextAfter is { } n
-            ? $"""<p><a href="{Path}?{(q is null ? string.Empty : "q=" + Uri.EscapeDataString(q) + "&")}after={Uri.EscapeDataString(n)}">Next page</a></p>"""
-            : string.Empty;
         return $"""
-            <form class="inline" method="get" action="{Path}" role="search"><label for="q">Client id or name</label>
-            <input id="q" name="q" value="{search}" size="30"><button type="submit">Search</button></form>
-            <p>{page.Matching:N0} client{(page.Matching == 1 ? string.Empty : "s")}{(q is null ? string.Empty : $" matching “{search}”")}{(after is null ? string.Empty : $", after <code>{Html.Encode(after)}</code>")}.</p>
+            {ConsolePage.Search(Path, "Client id or name", q, page.Matching, "client")}
             <table aria-label="Clients"><thead><tr><th scope="col">Client id</th><th scope="col">Name</th><th scope="col">Authentication</th>
             <th scope="col">Grant types</th><th scope="col">Scope</th><th scope="col">Registered</th><th scope="col">Status</th></tr></thead>
             <tbody>{(rows.Length == 0 ? "<tr><td colspan=\"7\">No client.</td></tr>" : rows.ToString())}</tbody></table>
-            {next}
+            {ConsolePage.NextPage(Path, q, page.NextAfter)}
             """;
     }
 
@@ -172,9 +166,6 @@ public static class ClientsPage
         "enabled" => "Client enabled: it may authenticate again.",
         _ => null,
     };
-
-    private static string? Text(Microsoft.Extensions.Primitives.StringValues value) =>
-        value.ToString().Trim() is { Length: > 0 and <= 200 } text ? text : null;
 
     private static IResult Failure(HttpContext http, OAuthReply reply) => reply switch
     {

@@ -17,9 +17,9 @@ public static class ConsolePage
         (Root, "Dashboard"),
         (Root + "/events", "Live events"),
         (Root + "/clients", "Clients"),
+        (Root + "/users", "Users"),
         (Root + "/webhooks", "Webhooks"),
         (Root + "/keys", "Signing keys"),
-        (Root + "/users", "Users"),
     ];
 
     /// <summary>A console page; <paramref name="script"/> (trusted, the page's own) runs under the page's nonce.</summary>
@@ -76,6 +76,25 @@ public static class ConsolePage
             """;
         return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
     }
+
+    /// <summary>A listing's page size.</summary>
+    public const int PageSize = 50;
+
+    /// <summary>A search or paging value of the query string: trimmed, null when empty or longer than 200 characters.</summary>
+    public static string? QueryText(Microsoft.Extensions.Primitives.StringValues value) =>
+        value.ToString().Trim() is { Length: > 0 and <= 200 } text ? text : null;
+
+    /// <summary>The search form of a listing, and the line that says how many match.</summary>
+    public static string Search(string path, string label, string? q, int matching, string noun) => $"""
+        <form class="inline" method="get" action="{path}" role="search"><label for="q">{label}</label>
+        <input id="q" name="q" value="{Html.Encode(q)}" size="30"><button type="submit">Search</button></form>
+        <p>{matching:N0} {noun}{(matching == 1 ? string.Empty : "s")}{(q is null ? string.Empty : $" matching “{Html.Encode(q)}”")}.</p>
+        """;
+
+    /// <summary>The link to a listing's next page (none on the last).</summary>
+    public static string NextPage(string path, string? q, string? nextAfter) => nextAfter is null
+        ? string.Empty
+        : $"""<p><a href="{path}?{(q is null ? string.Empty : "q=" + Uri.EscapeDataString(q) + "&")}after={Uri.EscapeDataString(nextAfter)}">Next page</a></p>""";
 
     /// <summary>A message after an action (shown once: the page it redirects to carries it in the query).</summary>
     public static string Notice(string? message) =>

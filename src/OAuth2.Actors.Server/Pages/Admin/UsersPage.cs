@@ -24,6 +24,8 @@ public static class UsersPage
             .ConsolePageRoute("consoleUsers", "Console: users", "The users (username, user_id, email, roles, created) with each one's sign-in back-off, a roles form per user, unlock for a user with failed sign-ins, and a link to delete.")
             .WithQueryParameter("done", "The action just done (roles, unlocked or deleted: shown as a notice with the user).")
             .WithQueryParameter("user", "The username the action was done to.")
+            .WithQueryParameter("q", "Keep the users whose username, user_id or email contains this (ignoring case).")
+            .WithQueryParameter("after", "The next page: the users after this (normalized) username, 50 a page.")
             .RespondsHtml(StatusCodes.Status503ServiceUnavailable, "The users did not answer in time.");
 
         app.MapPost(Path + "/{user}/roles", (HttpContext http, string user, IOAuthGateway gateway, IAntiforgery antiforgery, RequestReader reader) =>
@@ -68,7 +70,10 @@ public static class UsersPage
 
     private static async Task<IResult> List(HttpContext http, IOAuthGateway gateway, ServerSettings settings, IAntiforgery antiforgery)
     {
-        var reply = await gateway.Send(new AdminListUsers(PresentedAuthorization.None, http.ToRequestContext()) { ConsoleUser = Caller(http), WithSignInBackoff = true }, http.RequestAborted);
+        var (q, after) = (ConsolePage.QueryText(http.Request.Query["q"]), ConsolePage.QueryText(http.Request.Query["after"]));
+        var reply = await gateway.Send(
+            new AdminListUsers(PresentedAuthorization.None, http.ToRequestContext()) { ConsoleUser = Caller(http), WithSignInBackoff = true, Query = q, After = after, Limit = ConsolePage.PageSize },
+            http.RequestAborted);
         if (reply is not UserAccounts accounts)
         {
             return Failure(http, reply);
@@ -98,11 +103,13 @@ public static class UsersPage
 
         var body = $"""
             {Notice(http)}
+            {ConsolePage.Search(Path, "Username, user id or email", q, accounts.Matching, "user")}
             <p id="roles-help">Roles are separated by spaces or commas and replace the user's current ones; an empty field removes every role. The <code>{ConsoleAccess.Role}</code> role opens this console.</p>
             <p>After {settings.SignInBackoffAfterFailures} wrong passwords in a row a user's next sign-in waits, longer with each further failure. <strong>Unlock</strong> forgets the failures: the next sign-in is tried at once.</p>
             <table aria-label="Users"><thead><tr><th scope="col">Username</th><th scope="col">User id</th><th scope="col">Email</th><th scope="col">Created</th>
             <th scope="col">Roles</th><th scope="col">Sign-in</th><th scope="col">Actions</th></tr></thead>
-            <tbody>{(rows.Length == 0 ? "<tr><td colspan=\"7\">No user yet.</td></tr>" : rows.ToString())}</tbody></table>
+            <tbody>{(rows.Length == 0 ? "<tr><td colspan=\"7\">No user.</td></tr>" : rows.ToString())}</tbody></table>
+            {ConsolePage.NextPage(Path, q, accounts.NextAfter)}
             """;
         return ConsolePage.Render(http, "Users", body);
     }
