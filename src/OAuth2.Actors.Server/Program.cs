@@ -16,6 +16,7 @@ builder.Services.AddSingleton<IOAuthGateway, OAuthGateway>();
 builder.Services.AddSingleton<PersistenceProbe>();
 builder.Services.AddSingleton(HealthProbes.Create);
 builder.Services.AddSingleton<RequestDrain>();
+builder.Services.AddSingleton<EventStreamSlots>();
 builder.Services.AddHostedService<BootstrapService>();
 builder.Services.AddHostedService<ClusterTransportWarning>();
 builder.Services.AddAdminConsole();

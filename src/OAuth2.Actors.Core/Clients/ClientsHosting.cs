@@ -18,7 +18,7 @@ public static class ClientsHosting
         return builder
             .WithActors((system, registry) =>
                 registry.Register<ClientCacheActor>(system.ActorOf(ClientCacheActor.Props(setup.ClientCache), ClientCacheActor.Name)))
-            .WithEntity<ClientDirectoryActor, IClientDirectoryCommand>("client-directory", _ => ClientDirectoryActor.EntityId, 1, (_, _) => ClientDirectoryActor.Props())
+            .WithEntity<ClientDirectoryActor, IClientDirectoryCommand>("clients-directory", _ => ClientDirectoryActor.EntityId, 1, (_, _) => ClientDirectoryActor.Props())
             .WithEntity<ClientActor, IClientCommand>("clients", c => c.ClientId, 100,
                 (registry, id) => ClientActor.Props(id, setup.Settings, setup.Time, setup.Publisher(registry), invalidation,
                     setup.Settings.UnusedClientTtl > TimeSpan.Zero ? registry.Get<UnusedClientSweeper>() : null, setup.UnknownIds, registry.Get<ClientDirectoryActor>()))

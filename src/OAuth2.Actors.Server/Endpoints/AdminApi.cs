@@ -9,11 +9,10 @@ public static class AdminApi
     private static readonly string[] AdminScope = [Scopes.Admin];
 
     /// <summary>Null when the bearer token carries the admin scope; otherwise the answer (401/403 with its challenge).</summary>
-    public static async Task<IResult?> Authorize(HttpContext http, IOAuthGateway gateway)
+    public static async Task<IResult?> Authorize(HttpContext http)
     {
         http.Response.Headers.CacheControl = "no-store";
-        var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), AdminScope, http.ToRequestContext()), http.RequestAborted);
-        return reply is BearerAuthorized ? null : HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response);
+        return (await BearerAccess.Require(http, AdminScope)).Denied;
     }
 
     /// <summary>

@@ -12,14 +12,14 @@ public static class EventEndpoints
 
     public static IEndpointRouteBuilder MapEventEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/events", async (HttpContext http, IOAuthGateway gateway, IEventGateway events) =>
+        app.MapGet("/events", async (HttpContext http, IEventGateway events) =>
         {
             if (!events.Enabled)
             {
                 return Disabled();
             }
 
-            if ((await Authorize(http, gateway, ReadScopes)).Denied is { } denied)
+            if ((await BearerAccess.Require(http, ReadScopes)).Denied is { } denied)
             {
                 return denied;
             }
@@ -64,14 +64,14 @@ public static class EventEndpoints
             .RespondsEventingDisabled()
             .RespondsProblem(StatusCodes.Status503ServiceUnavailable, "The event log did not answer in time.");
 
-        app.MapGet("/events/{id}", async (HttpContext http, string id, IOAuthGateway gateway, IEventGateway events) =>
+        app.MapGet("/events/{id}", async (HttpContext http, string id, IEventGateway events) =>
         {
             if (!events.Enabled)
             {
                 return Disabled();
             }
 
-            if ((await Authorize(http, gateway, ReadScopes)).Denied is { } denied)
+            if ((await BearerAccess.Require(http, ReadScopes)).Denied is { } denied)
             {
                 return denied;
             }
@@ -94,14 +94,14 @@ public static class EventEndpoints
             .RespondsEventingDisabled()
             .RespondsProblem(StatusCodes.Status503ServiceUnavailable, "The event log did not answer in time.");
 
-        app.MapPost("/events/ingest", async (HttpContext http, IOAuthGateway gateway, IEventGateway events, RequestReader reader, RateLimitPolicies limits) =>
+        app.MapPost("/events/ingest", async (HttpContext http, IEventGateway events, RequestReader reader, RateLimitPolicies limits) =>
         {
             if (!events.Enabled)
             {
                 return Disabled();
             }
 
-            var (caller, denied) = await Authorize(http, gateway, IngestScopes);
+            var (caller, denied) = await BearerAccess.Require(http, IngestScopes);
             if (denied is not null || caller is null)
             {
                 return denied!;
@@ -224,15 +224,4 @@ public static class EventEndpoints
 
     internal static IResult Disabled() => Results.Json(new { error = "eventing_disabled", error_description = "Eventing is disabled (OAUTH2_EVENTS_ENABLED=false)." }, statusCode: 503);
 
-    /// <summary>The caller's active token when it carries one of <paramref name="scopes"/>; otherwise the answer (401/403 with its challenge).</summary>
-    internal static async Task<(ActiveToken? Token, IResult? Denied)> Authorize(HttpContext http, IOAuthGateway gateway, string[] scopes)
-    {
-        var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), scopes, http.ToRequestContext()), http.RequestAborted);
-        if (reply is BearerAuthorized authorized)
-        {
-            return (authorized.Token, null);
-        }
-
-        return (null, HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response));
-    }
 }

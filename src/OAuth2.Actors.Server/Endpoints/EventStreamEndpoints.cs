@@ -32,11 +32,10 @@ public static class EventStreamEndpoints
 
     private static readonly string[] ReadScopes = [Scopes.EventsRead, Scopes.Admin];
     private static readonly string[] HistoryOnly = ["from", "since", "to", "order", "limit", "cursor"];
-    private static int _open;
 
     public static IEndpointRouteBuilder MapEventStream(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Path, async (HttpContext http, IOAuthGateway gateway, IEventGateway events, OAuth2Metrics metrics, RequestDrain drain) =>
+        app.MapGet(Path, async (HttpContext http, IEventGateway events, OAuth2Metrics metrics, RequestDrain drain, EventStreamSlots slots) =>
         {
             if (!events.Enabled)
             {
@@ -46,12 +45,12 @@ public static class EventStreamEndpoints
             // The admin console's page reads the stream with its session (a browser's EventSource sends no header); any
             // other caller presents a bearer token.
             var console = http.Request.Headers.Authorization.Count == 0 && Pages.Admin.ConsoleAccess.IsAdmin(http);
-            if (!console && (await EventEndpoints.Authorize(http, gateway, ReadScopes)).Denied is { } denied)
+            if (!console && (await BearerAccess.Require(http, ReadScopes)).Denied is { } denied)
             {
                 return denied;
             }
 
-            return await Open(http, events, metrics, drain);
+            return await Open(http, events, metrics, drain, slots);
         })
             .WithName("streamEvents")
             .WithTags(ApiTags.Events)
@@ -73,7 +72,7 @@ public static class EventStreamEndpoints
     }
 
     /// <summary>Parses the filter and opens the stream for a caller already authorized.</summary>
-    public static async Task<IResult> Open(HttpContext http, IEventGateway events, OAuth2Metrics metrics, RequestDrain drain)
+    public static async Task<IResult> Open(HttpContext http, IEventGateway events, OAuth2Metrics metrics, RequestDrain drain, EventStreamSlots slots)
     {
         if (HistoryOnly.FirstOrDefault(http.Request.Query.ContainsKey) is { } historyParameter)
         {
@@ -86,9 +85,8 @@ public static class EventStreamEndpoints
             return Results.Problem(statusCode: 400, title: "Invalid stream filter", detail: problem);
         }
 
-        if (Interlocked.Increment(ref _open) > MaxStreams)
+        if (!slots.TryTake())
         {
-            Interlocked.Decrement(ref _open);
             http.Response.Headers.RetryAfter = "30";
             return Results.Problem(statusCode: 503, title: "Too many event streams", detail: $"This node serves at most {MaxStreams} event streams at once; try again later or another node.");
         }
@@ -96,12 +94,12 @@ public static class EventStreamEndpoints
         var subscription = await events.Subscribe(Matches(query), Buffer, http.RequestAborted);
         if (subscription is null)
         {
-            Interlocked.Decrement(ref _open);
+            slots.Release();
             return Results.Problem(statusCode: 503, title: "The event pipeline did not answer in time.");
         }
 
         // Released when the stream ends, or with the response if it never starts (the client went away first).
-        var lease = new Lease(subscription, CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, drain.DrainStarted));
+        var lease = new Lease(slots, subscription, CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, drain.DrainStarted));
         http.Response.RegisterForDisposeAsync(lease);
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers["X-Accel-Buffering"] = "no";
@@ -195,7 +193,7 @@ public static class EventStreamEndpoints
     }
 
     /// <summary>One open stream: its place among <see cref="MaxStreams"/>, its subscription and its end; released once.</summary>
-    private sealed class Lease(EventSubscription subscription, CancellationTokenSource ending) : IAsyncDisposable
+    private sealed class Lease(EventStreamSlots slots, EventSubscription subscription, CancellationTokenSource ending) : IAsyncDisposable
     {
         private int _released;
 
@@ -207,7 +205,7 @@ public static class EventStreamEndpoints
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                Interlocked.Decrement(ref _open);
+                slots.Release();
                 await subscription.DisposeAsync();
                 ending.Dispose();
             }
@@ -234,4 +232,26 @@ public static class EventStreamEndpoints
             return ending.IsCancellationRequested ? Waited.Ended : Waited.Silence;
         }
     }
+}
+
+/// <summary>The event streams this host serves at once: at most <see cref="EventStreamEndpoints.MaxStreams"/> (one per host, a DI singleton).</summary>
+public sealed class EventStreamSlots
+{
+    private int _open;
+
+    public int Open => Volatile.Read(ref _open);
+
+    /// <summary>Takes a slot; false when every slot is taken.</summary>
+    public bool TryTake()
+    {
+        if (Interlocked.Increment(ref _open) <= EventStreamEndpoints.MaxStreams)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _open);
+        return false;
+    }
+
+    public void Release() => Interlocked.Decrement(ref _open);
 }

@@ -11,13 +11,12 @@ namespace OAuth2.Actors.Server.Endpoints;
 public static class KeyEndpoints
 {
     public const string Path = "/admin/api/keys";
-    private static readonly string[] AdminScope = [Scopes.Admin];
 
     public static IEndpointRouteBuilder MapKeyEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Path, async (HttpContext http, IOAuthGateway gateway, ISigningKeyGateway keys, ServerSettings settings, TimeProvider time) =>
+        app.MapGet(Path, async (HttpContext http, ISigningKeyGateway keys, ServerSettings settings, TimeProvider time) =>
         {
-            if (await Authorize(http, gateway) is { } denied)
+            if (await AdminApi.Authorize(http) is { } denied)
             {
                 return denied;
             }
@@ -36,9 +35,9 @@ public static class KeyEndpoints
             .Responds(StatusCodes.Status200OK, "The keys.", Schemas.SigningKeyList)
             .RespondsProblem(StatusCodes.Status503ServiceUnavailable, "The signing keys are unavailable or did not answer in time.");
 
-        app.MapPost(Path + "/rotate", async (HttpContext http, IOAuthGateway gateway, ISigningKeyGateway keys, ServerSettings settings, TimeProvider time) =>
+        app.MapPost(Path + "/rotate", async (HttpContext http, ISigningKeyGateway keys, ServerSettings settings, TimeProvider time) =>
         {
-            if (await Authorize(http, gateway) is { } denied)
+            if (await AdminApi.Authorize(http) is { } denied)
             {
                 return denied;
             }
@@ -64,13 +63,6 @@ public static class KeyEndpoints
             .RespondsProblem(StatusCodes.Status503ServiceUnavailable, "The signing keys are unavailable or did not answer in time.");
 
         return app;
-    }
-
-    private static async Task<IResult?> Authorize(HttpContext http, IOAuthGateway gateway)
-    {
-        http.Response.Headers.CacheControl = "no-store";
-        var reply = await gateway.Send(new AuthorizeBearer(AuthorizationHeader.Of(http), AdminScope, http.ToRequestContext()), http.RequestAborted);
-        return reply is BearerAuthorized ? null : HttpOutcomes.Problem(reply as OAuthError ?? HttpOutcomes.Unexpected(reply, http), http.Response);
     }
 
     private static IResult Failure(object? reply) => reply is SigningKeysUnavailable unavailable

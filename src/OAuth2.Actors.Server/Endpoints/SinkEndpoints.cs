@@ -15,9 +15,9 @@ public static class SinkEndpoints
 
     public static IEndpointRouteBuilder MapSinkEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Path, async (HttpContext http, IOAuthGateway gateway, IEventGateway events) =>
+        app.MapGet(Path, async (HttpContext http, IEventGateway events) =>
         {
-            if (await Authorize(http, gateway) is { } denied)
+            if (await AdminApi.Authorize(http) is { } denied)
             {
                 return denied;
             }
@@ -33,29 +33,29 @@ public static class SinkEndpoints
             .DescribedAsSinkApi()
             .Responds(StatusCodes.Status200OK, "The sinks.", Schemas.SinkList);
 
-        app.MapGet(Path + "/{name}", (HttpContext http, string name, IOAuthGateway gateway, IEventGateway events) =>
-            Command(http, name, gateway, events, () => new GetSinkStatus(name)))
+        app.MapGet(Path + "/{name}", (HttpContext http, string name, IEventGateway events) =>
+            Command(http, name, events, () => new GetSinkStatus(name)))
             .WithName("getSink")
             .WithSummary("Read a durable sink")
             .DescribedAsSinkCommand("The sink's status.");
 
-        app.MapPost(Path + "/{name}/pause", (HttpContext http, string name, IOAuthGateway gateway, IEventGateway events) =>
-            Command(http, name, gateway, events, () => new PauseSink(name)))
+        app.MapPost(Path + "/{name}/pause", (HttpContext http, string name, IEventGateway events) =>
+            Command(http, name, events, () => new PauseSink(name)))
             .WithName("pauseSink")
             .WithSummary("Pause a durable sink")
             .WithDescription("The sink stops delivering; its cursor stays where it is.")
             .DescribedAsSinkCommand("Paused: the sink's status.");
 
-        app.MapPost(Path + "/{name}/resume", (HttpContext http, string name, IOAuthGateway gateway, IEventGateway events) =>
-            Command(http, name, gateway, events, () => new ResumeSink(name)))
+        app.MapPost(Path + "/{name}/resume", (HttpContext http, string name, IEventGateway events) =>
+            Command(http, name, events, () => new ResumeSink(name)))
             .WithName("resumeSink")
             .WithSummary("Resume a durable sink")
             .WithDescription("The sink delivers again from its cursor.")
             .DescribedAsSinkCommand("Resumed: the sink's status.");
 
-        app.MapPost(Path + "/{name}/replay", async (HttpContext http, string name, IOAuthGateway gateway, IEventGateway events, RequestReader reader) =>
+        app.MapPost(Path + "/{name}/replay", async (HttpContext http, string name, IEventGateway events, RequestReader reader) =>
         {
-            if (await Authorize(http, gateway) is { } denied)
+            if (await AdminApi.Authorize(http) is { } denied)
             {
                 return denied;
             }
@@ -93,9 +93,9 @@ public static class SinkEndpoints
         return app;
     }
 
-    private static async Task<IResult> Command(HttpContext http, string name, IOAuthGateway gateway, IEventGateway events, Func<IEventSinkCommand> command)
+    private static async Task<IResult> Command(HttpContext http, string name, IEventGateway events, Func<IEventSinkCommand> command)
     {
-        if (await Authorize(http, gateway) is { } denied)
+        if (await AdminApi.Authorize(http) is { } denied)
         {
             return denied;
         }
@@ -123,7 +123,6 @@ public static class SinkEndpoints
             .RespondsProblem(StatusCodes.Status404NotFound, "No such durable sink.")
             .RespondsProblem(StatusCodes.Status503ServiceUnavailable, "The sink is starting, or its consumer did not answer in time (it may be moving to another node).");
 
-    private static Task<IResult?> Authorize(HttpContext http, IOAuthGateway gateway) => AdminApi.Authorize(http, gateway);
 
     private static IResult NoSuchSink(string name, IEventGateway events) =>
         Results.Problem(

@@ -20,8 +20,8 @@ public static class WebhookEndpoints
 
     public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Path, (HttpContext http, IOAuthGateway gateway, IWebhookGateway webhooks, RequestReader reader) =>
-            WithBody(http, gateway, webhooks, reader, "Invalid webhook", WebhookJson.ReadCreate, reply =>
+        app.MapPost(Path, (HttpContext http, IWebhookGateway webhooks, RequestReader reader) =>
+            WithBody(http, webhooks, reader, "Invalid webhook", WebhookJson.ReadCreate, reply =>
             {
                 if (reply is not WebhookCreated created)
                 {
@@ -41,8 +41,8 @@ public static class WebhookEndpoints
             .Responds(StatusCodes.Status201Created, "Created; Location names it.", Schemas.WebhookCreated, MediaTypes.Json, ResponseHeaders.Location)
             .RespondsProblem(StatusCodes.Status400BadRequest, "Invalid webhook: not JSON, an unknown or wrong field, url missing or not allowed.");
 
-        app.MapGet(Path, (HttpContext http, IOAuthGateway gateway, IWebhookGateway webhooks) =>
-            Send(http, gateway, webhooks, () => ListWebhooks.Instance, reply => reply is WebhookList list
+        app.MapGet(Path, (HttpContext http, IWebhookGateway webhooks) =>
+            Send(http, webhooks, () => ListWebhooks.Instance, reply => reply is WebhookList list
                 ? Results.Json(new { webhooks = list.Webhooks.Select(WebhookJson.View) })
                 : null))
             .WithName("listWebhooks")
@@ -50,16 +50,16 @@ public static class WebhookEndpoints
             .DescribedAsWebhookApi()
             .Responds(StatusCodes.Status200OK, "The endpoints.", Schemas.WebhookList);
 
-        app.MapGet(Path + "/{id}", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks) =>
-            Send(http, gateway, webhooks, () => new GetWebhook(id), View))
+        app.MapGet(Path + "/{id}", (HttpContext http, string id, IWebhookGateway webhooks) =>
+            Send(http, webhooks, () => new GetWebhook(id), View))
             .WithName("getWebhook")
             .WithSummary("Read a webhook endpoint")
             .DescribedAsWebhookApi()
             .WithPathParameter("id", "The endpoint's id.")
             .Responds(StatusCodes.Status200OK, "The endpoint.", Schemas.Webhook);
 
-        app.MapPut(Path + "/{id}", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks, RequestReader reader) =>
-            WithBody(http, gateway, webhooks, reader, "Invalid webhook", body => WebhookJson.ReadUpdate(id, body), View))
+        app.MapPut(Path + "/{id}", (HttpContext http, string id, IWebhookGateway webhooks, RequestReader reader) =>
+            WithBody(http, webhooks, reader, "Invalid webhook", body => WebhookJson.ReadUpdate(id, body), View))
             .WithName("updateWebhook")
             .WithSummary("Change a webhook endpoint")
             .WithDescription("The fields given change, the others stay. The static endpoint (OAUTH2_WEBHOOKS_URL) cannot be changed here.")
@@ -70,8 +70,8 @@ public static class WebhookEndpoints
             .RespondsProblem(StatusCodes.Status400BadRequest, "Invalid webhook: not JSON, no field, an unknown or wrong field, or a url not allowed.")
             .RespondsProblem(StatusCodes.Status409Conflict, "The static endpoint is configured by the environment.");
 
-        app.MapDelete(Path + "/{id}", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks) =>
-            Send(http, gateway, webhooks, () => new DeleteWebhook(id), reply => reply is WebhookDeleted ? Results.NoContent() : null))
+        app.MapDelete(Path + "/{id}", (HttpContext http, string id, IWebhookGateway webhooks) =>
+            Send(http, webhooks, () => new DeleteWebhook(id), reply => reply is WebhookDeleted ? Results.NoContent() : null))
             .WithName("deleteWebhook")
             .WithSummary("Delete a webhook endpoint")
             .WithDescription("Deletes the endpoint, its sink (cursor), retries and attempts.")
@@ -80,8 +80,8 @@ public static class WebhookEndpoints
             .RespondsEmpty(StatusCodes.Status204NoContent, "Deleted.")
             .RespondsProblem(StatusCodes.Status409Conflict, "The static endpoint is configured by the environment.");
 
-        app.MapPost(Path + "/{id}/rotate-secret", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks) =>
-            Send(http, gateway, webhooks, () => new RotateWebhookSecret(id), reply =>
+        app.MapPost(Path + "/{id}/rotate-secret", (HttpContext http, string id, IWebhookGateway webhooks) =>
+            Send(http, webhooks, () => new RotateWebhookSecret(id), reply =>
             {
                 if (reply is not WebhookSecretRotated rotated)
                 {
@@ -104,16 +104,16 @@ public static class WebhookEndpoints
             .Responds(StatusCodes.Status201Created, "The new secret, shown this once; Location names the endpoint.", Schemas.WebhookSecretRotated, MediaTypes.Json, ResponseHeaders.Location)
             .RespondsProblem(StatusCodes.Status409Conflict, "The static endpoint's secret is OAUTH2_WEBHOOKS_SECRET.");
 
-        app.MapGet(Path + "/{id}/attempts", async (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks) =>
+        app.MapGet(Path + "/{id}/attempts", async (HttpContext http, string id, IWebhookGateway webhooks) =>
         {
             var (query, problem) = AttemptsQuery(http.Request.Query, id);
             if (query is null)
             {
                 // Authorization first: an anonymous caller learns nothing from a query's problem.
-                return await AdminApi.Authorize(http, gateway) ?? Results.Problem(statusCode: 400, title: "Invalid attempts query", detail: problem);
+                return await AdminApi.Authorize(http) ?? Results.Problem(statusCode: 400, title: "Invalid attempts query", detail: problem);
             }
 
-            return await Send(http, gateway, webhooks, () => query, reply => reply is WebhookAttempts page
+            return await Send(http, webhooks, () => query, reply => reply is WebhookAttempts page
                 ? Results.Json(new Dictionary<string, object?>
                 {
                     ["id"] = page.Id,
@@ -133,8 +133,8 @@ public static class WebhookEndpoints
             .Responds(StatusCodes.Status200OK, "A page of attempts.", Schemas.WebhookAttempts)
             .RespondsProblem(StatusCodes.Status400BadRequest, "Invalid attempts query: an unknown parameter or a value that cannot be used.");
 
-        app.MapPost(Path + "/{id}/redeliver", (HttpContext http, string id, IOAuthGateway gateway, IWebhookGateway webhooks, RequestReader reader) =>
-            WithBody(http, gateway, webhooks, reader, "Invalid redelivery", body => Redelivery(id, body), reply => reply switch
+        app.MapPost(Path + "/{id}/redeliver", (HttpContext http, string id, IWebhookGateway webhooks, RequestReader reader) =>
+            WithBody(http, webhooks, reader, "Invalid redelivery", body => Redelivery(id, body), reply => reply switch
             {
                 WebhookRedeliveryScheduled scheduled => Results.Json(
                     new Dictionary<string, object?> { ["id"] = scheduled.Id, ["event_id"] = scheduled.EventId, ["attempt"] = scheduled.Attempt },
@@ -178,9 +178,9 @@ public static class WebhookEndpoints
     /// Authorizes, checks webhooks are enabled, asks the admin actor and answers: <paramref name="answer"/> turns the
     /// reply it expects into a result (null for any other reply, which becomes ProblemDetails).
     /// </summary>
-    private static async Task<IResult> Send(HttpContext http, IOAuthGateway gateway, IWebhookGateway webhooks, Func<object> request, Func<object?, IResult?> answer)
+    private static async Task<IResult> Send(HttpContext http, IWebhookGateway webhooks, Func<object> request, Func<object?, IResult?> answer)
     {
-        if (await AdminApi.Authorize(http, gateway) is { } denied)
+        if (await AdminApi.Authorize(http) is { } denied)
         {
             return denied;
         }
@@ -195,11 +195,11 @@ public static class WebhookEndpoints
     }
 
     private static async Task<IResult> WithBody<T>(
-        HttpContext http, IOAuthGateway gateway, IWebhookGateway webhooks, RequestReader reader, string title,
+        HttpContext http, IWebhookGateway webhooks, RequestReader reader, string title,
         Func<IReadOnlyDictionary<string, JsonElement>, (T? Request, string? Problem)> read, Func<object?, IResult?> answer)
         where T : class
     {
-        if (await AdminApi.Authorize(http, gateway) is { } denied)
+        if (await AdminApi.Authorize(http) is { } denied)
         {
             return denied;
         }

@@ -96,16 +96,14 @@ public static class TelemetrySetup
 
         app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: branch => branch.Use(async (context, next) =>
         {
-            var reply = await context.RequestServices.GetRequiredService<IOAuthGateway>()
-                .Send(new AuthorizeBearer(AuthorizationHeader.Of(context), MetricsScopes, context.ToRequestContext()), context.RequestAborted);
-            if (reply is BearerAuthorized)
+            if ((await BearerAccess.Require(context, MetricsScopes)).Denied is not { } denied)
             {
                 await next(context);
                 return;
             }
 
             context.Response.Headers.CacheControl = "no-store";
-            await HttpOutcomes.Problem(reply as OAuthError ?? OAuthError.TimedOut, context.Response).ExecuteAsync(context);
+            await denied.ExecuteAsync(context);
         }), optionsName: null);
         return app;
     }
