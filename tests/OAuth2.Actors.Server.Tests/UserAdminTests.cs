@@ -42,6 +42,15 @@ public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHost
     }
 
     [Fact]
+    public async Task UserAdmin_create_must_refuse_the_username_whose_journal_is_the_user_directorys()
+    {
+        // A user's journal is "user-" + the normalized username, and "user-directory" is the directory's.
+        using var response = await Host.Send(HttpMethod.Post, Users, await Host.AdminToken(), JsonContent.Create(new { username = " Directory ", password = "a-good-password-1" }));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("reserved", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UserAdmin_create_must_answer_201_with_the_user_and_never_the_password()
     {
         var username = TestHost.NewUsername("admin-made");

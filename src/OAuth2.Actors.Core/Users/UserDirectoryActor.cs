@@ -53,7 +53,8 @@ public sealed class UserDirectoryActor : ReceivePersistentActor
         Command<DeleteMessagesFailure>(_ => { });
     }
 
-    public override string PersistenceId => "user-directory";
+    // "user-" and a username is a user's journal: Usernames refuses the username that would make it this one.
+    public override string PersistenceId => "user-" + Usernames.ReservedForTheDirectory;
 
     public static Props Props() => Akka.Actor.Props.Create(() => new UserDirectoryActor());
 

@@ -24,10 +24,17 @@ public static class Usernames
             return "username must be 3 to 64 characters.";
         }
 
-        return u.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@')
-            ? null
-            : "username may contain letters, digits and . _ - @ only.";
+        if (!u.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@'))
+        {
+            return "username may contain letters, digits and . _ - @ only.";
+        }
+
+        // A user's journal is "user-" and the normalized username: this one would be the user directory's own.
+        return Normalize(u) == ReservedForTheDirectory ? $"the username '{ReservedForTheDirectory}' is reserved." : null;
     }
+
+    /// <summary>The username whose journal name would be <see cref="UserDirectoryActor"/>'s (<c>user-directory</c>).</summary>
+    public const string ReservedForTheDirectory = "directory";
 
     public static string? PasswordProblem(string? password) => password switch
     {
