@@ -94,6 +94,9 @@ public sealed class ClientAdminHttpTests(TestHostFixture fixture) : HostTests<Te
 
         await Host.WaitForEventsOfType("client_updated", e =>
             e.GetProperty("client_id").GetString() == client.ClientId && e.GetProperty("metadata").GetProperty("change").GetString() == "disabled");
+        await Host.WaitForEventsOfType("token_revoked", e =>
+            e.GetProperty("client_id").GetString() == client.ClientId && e.GetProperty("metadata").GetProperty("reason").GetString() == "client_disabled"
+            && e.GetProperty("metadata").GetProperty("tokens").GetString() == "issued_until_now");
 
         var codeClient = await Host.RegisterCodeClient();
         await Json(HttpMethod.Post, $"{Api}/{codeClient.ClientId}/disable");

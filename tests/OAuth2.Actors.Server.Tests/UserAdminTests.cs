@@ -329,7 +329,7 @@ public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHost
     }
 
     [Fact]
-    public async Task UserAdmin_delete_must_make_the_users_access_tokens_inactive()
+    public async Task UserAdmin_delete_must_make_the_users_access_tokens_inactive_and_say_so_in_one_event()
     {
         var user = await Host.CreateUser();
         var client = await Host.RegisterCodeClient();
@@ -340,6 +340,9 @@ public sealed class UserAdminTests(TestHostFixture fixture) : HostTests<TestHost
 
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         Assert.False(await Host.IsActive(tokens.AccessToken!), "A deleted user's access tokens must be inactive at once.");
+        var revoked = await Host.WaitForEventsOfType("token_revoked", e =>
+            e.GetProperty("user_id").GetString() == user.UserId && e.GetProperty("metadata").GetProperty("reason").GetString() == "user_deleted");
+        Assert.Equal("all", Assert.Single(revoked).GetProperty("metadata").GetProperty("tokens").GetString());
     }
 
     [Fact]

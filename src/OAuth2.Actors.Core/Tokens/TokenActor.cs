@@ -306,7 +306,32 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private void RevokeKey(RevokeByKey request)
     {
         // Any token matching the key lives at most one TTL from now; the entry can go after that.
-        Record(request.Key, request.ExpiresAtUnix ?? (_time.GetUtcNow() + _settings.AccessTokenTtl).ToUnixTimeSeconds(), request.Key, afterRecorded: null);
+        Record(request.Key, request.ExpiresAtUnix ?? (_time.GetUtcNow() + _settings.AccessTokenTtl).ToUnixTimeSeconds(), request.Key, () => PublishBulk(request));
+    }
+
+    /// <summary>
+    /// A client's or a user's every token revoked at once (deleted, disabled): one token_revoked event, for the client or
+    /// the user, with <c>metadata.tokens</c> saying which. A grant's revocation is not one: its refresh family's own
+    /// token_revoked events tell it.
+    /// </summary>
+    private void PublishBulk(RevokeByKey request)
+    {
+        var (clientId, userId, tokens) = request.Key switch
+        {
+            var k when k.StartsWith(RevokeByKey.ClientIssuedUntil(string.Empty), StringComparison.Ordinal) => (k[RevokeByKey.ClientIssuedUntil(string.Empty).Length..], null, "issued_until_now"),
+            var k when k.StartsWith(RevokeByKey.Client(string.Empty), StringComparison.Ordinal) => (k[RevokeByKey.Client(string.Empty).Length..], null, "all"),
+            var k when k.StartsWith(RevokeByKey.User(string.Empty), StringComparison.Ordinal) => ((string?)null, k[RevokeByKey.User(string.Empty).Length..], "all"),
+            _ => (null, null, (string?)null),
+        };
+        if (tokens is not null)
+        {
+            _events.Publish(EventType.TokenRevoked, request.Context, clientId, userId, new Dictionary<string, string>
+            {
+                ["reason"] = request.Reason,
+                ["tokens"] = tokens,
+                ["token_type"] = TokenTypes.AccessToken,
+            });
+        }
     }
 
     /// <summary>
