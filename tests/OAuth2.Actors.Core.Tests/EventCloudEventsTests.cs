@@ -50,11 +50,11 @@ public class EventCloudEventsTests
     }
 
     [Fact]
-    public void TypeOf_must_give_each_of_the_13_event_types_its_own_type_that_keeps_its_snake_case_name()
+    public void TypeOf_must_give_each_of_the_14_event_types_its_own_type_that_keeps_its_snake_case_name()
     {
         var types = Enum.GetValues<EventType>();
-        Assert.Equal(13, types.Length);
-        Assert.Equal(13, types.Select(EventCloudEvents.TypeOf).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(14, types.Length);
+        Assert.Equal(14, types.Select(EventCloudEvents.TypeOf).Distinct(StringComparer.Ordinal).Count());
         foreach (var type in types)
         {
             var name = EventCloudEvents.TypeOf(type);
