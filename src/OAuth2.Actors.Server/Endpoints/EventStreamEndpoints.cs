@@ -27,6 +27,9 @@ public static class EventStreamEndpoints
 
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long a stream gathers events after a write before the next one (a live view's eye does not see less).</summary>
+    public static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(50);
+
     /// <summary>The sink label the streams' deliveries and drops are counted under (one for all of them: a label per connection would not stay bounded).</summary>
     public const string MetricsSink = "event_stream";
 
@@ -118,11 +121,12 @@ public static class EventStreamEndpoints
 
     /// <summary>
     /// Writes the stream (text/event-stream, WHATWG server-sent events): each wake-up writes every event queued by then
-    /// and flushes once, so a busy stream costs one write per batch rather than one per event.
+    /// and flushes once; after a write the stream waits <see cref="Coalesce"/> before the next, so a busy stream costs at
+    /// most 20 wake-ups and writes a second whatever the event rate, and an idle one sends its next event at once.
     /// </summary>
     private sealed class StreamResult(Lease lease, SinkMetrics metrics) : IResult
     {
-        private const int MaxBatch = 256;
+        private const int MaxBatch = Buffer;
 
         public async Task ExecuteAsync(HttpContext http)
         {
@@ -169,6 +173,7 @@ public static class EventStreamEndpoints
                     if (sent > 0)
                     {
                         metrics.Delivered(sent);
+                        await Task.Delay(Coalesce, ending);
                     }
                 }
             }
@@ -221,6 +226,12 @@ public static class EventStreamEndpoints
 
     private static async Task<Waited> Wait(System.Threading.Channels.ChannelReader<StreamedEvent> reader, CancellationToken ending)
     {
+        // Events waiting already: no heartbeat timer to set up (a busy stream never needs one).
+        if (reader.TryPeek(out _))
+        {
+            return Waited.Events;
+        }
+
         using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(ending);
         heartbeat.CancelAfter(Heartbeat);
         try
