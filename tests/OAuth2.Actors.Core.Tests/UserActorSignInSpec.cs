@@ -3,31 +3,12 @@ using OAuth2.Actors.Users;
 
 namespace OAuth2.Actors.Core.Tests;
 
-public class UserActorSignInSpec : PersistenceSpec
+public class UserActorSignInSpec : UserSignInSpecBase
 {
-    private const string Password = "correct horse battery";
-
-    // Back-off after 2 wrong passwords: 10 s, then 20 s, at most 40 s.
-    private readonly ServerSettings _settings = SpecSupport.Settings() with
-    {
-        SignInBackoffAfterFailures = 2,
-        SignInBackoffInitial = TimeSpan.FromSeconds(10),
-        SignInBackoffMax = TimeSpan.FromSeconds(40),
-    };
-
-    private readonly TestProbe _shard;
-    private readonly TestProbe _directory;
-
     public UserActorSignInSpec(ITestOutputHelper output)
         : base(output)
     {
-        _shard = CreateTestProbe("shard");
-        _directory = CreateTestProbe("directory");
     }
-
-    private Task<IActorRef> StartUserAsync(string username = "alice", PasswordHashing? hashing = null, UnknownIdCache? unknownIds = null) =>
-        _shard.ChildActorOfAsync(UserActor.Props(username, _settings, _time, new EventPublisher(SpecSupport.EnvelopesTo(Sys, _events), _time, "spec"),
-            _directory.Ref, hashing ?? new PasswordHashing(1000, 1, _time), unknownIds));
 
     private async Task<IActorRef> CreatedUserAsync(string username = "alice", PasswordHashing? hashing = null)
     {
@@ -35,12 +16,6 @@ public class UserActorSignInSpec : PersistenceSpec
         user.Tell(new CreateUser(username, Password, null, SpecSupport.Context), TestActor);
         await ExpectMsgAsync<UserCreated>();
         return user;
-    }
-
-    private async Task<object> SignInAsync(IActorRef user, string password, DateTimeOffset? deadline = null)
-    {
-        user.Tell(new AuthenticateUser("alice", password, "password_form", null, SpecSupport.Context, deadline), TestActor);
-        return await ExpectMsgAsync<object>();
     }
 
     private static string Reason(object reply) => Assert.IsType<UserAuthenticationRejected>(reply).Reason;

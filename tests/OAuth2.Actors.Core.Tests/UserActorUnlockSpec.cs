@@ -4,31 +4,12 @@ using OAuth2.Actors.Users;
 namespace OAuth2.Actors.Core.Tests;
 
 /// <summary>An admin's unlock: the sign-in back-off of one user reset, in the journal, for that user only.</summary>
-public class UserActorUnlockSpec : PersistenceSpec
+public class UserActorUnlockSpec : UserSignInSpecBase
 {
-    private const string Password = "correct horse battery";
-
-    // Back-off after 2 wrong passwords: 10 s, then 20 s, at most 40 s.
-    private readonly ServerSettings _settings = SpecSupport.Settings() with
-    {
-        SignInBackoffAfterFailures = 2,
-        SignInBackoffInitial = TimeSpan.FromSeconds(10),
-        SignInBackoffMax = TimeSpan.FromSeconds(40),
-    };
-
-    private readonly TestProbe _shard;
-    private readonly TestProbe _directory;
-
     public UserActorUnlockSpec(ITestOutputHelper output)
         : base(output)
     {
-        _shard = CreateTestProbe("shard");
-        _directory = CreateTestProbe("directory");
     }
-
-    private Task<IActorRef> StartUserAsync(string username = "alice") =>
-        _shard.ChildActorOfAsync(UserActor.Props(username, _settings, _time, new EventPublisher(SpecSupport.EnvelopesTo(Sys, _events), _time, "spec"),
-            _directory.Ref, new PasswordHashing(1000, 1, _time)));
 
     /// <summary>A new user (the directory's listing answered) and their user_id.</summary>
     private async Task<(IActorRef User, string UserId)> CreatedUserAsync(string username = "alice")
@@ -39,12 +20,6 @@ public class UserActorUnlockSpec : PersistenceSpec
         _directory.Reply(UserListingUpdated.Instance);
         var created = await ExpectMsgAsync<UserCreated>();
         return (user, created.User.UserId);
-    }
-
-    private async Task<object> SignInAsync(IActorRef user, string password)
-    {
-        user.Tell(new AuthenticateUser("alice", password, "password_form", null, SpecSupport.Context), TestActor);
-        return await ExpectMsgAsync<object>();
     }
 
     /// <summary>Two wrong passwords: the next sign-in must wait 10 s.</summary>
