@@ -68,11 +68,31 @@ public class ClientAdministrationSpec : PersistenceSpec
         // that the cut-off of its revoked tokens covers none issued later) lets it authenticate again.
         Assert.True((await SetDisabledAsync(recovered, "billing", true))!.Disabled);
         Assert.Equal(SpecSupport.Start.ToUnixTimeSeconds(), (await SetDisabledAsync(recovered, "billing", true))!.DisabledAt);
-        _time.Advance(TimeSpan.FromSeconds(1));
+
+        // Not before the cut-off of its revoked tokens (what a node could still have issued after the disable) is over.
+        var cutOff = _settings.ClientTokenCutOff(SpecSupport.Start.ToUnixTimeSeconds());
+        recovered.Tell(new SetClientDisabled("billing", false, SpecSupport.Context), TestActor);
+        Assert.Equal(cutOff + 1, (await ExpectMsgAsync<ClientEnableTooEarly>()).NotBeforeUnix);
+        _time.Advance(DateTimeOffset.FromUnixTimeSeconds(cutOff + 1) - _time.GetUtcNow());
         Assert.False((await SetDisabledAsync(recovered, "billing", false))!.Disabled);
         var enabled = await _events.ExpectMsgAsync<EventEnvelope>();
         Assert.Equal("enabled", enabled.Event.Metadata["change"]);
         Assert.IsType<ClientAuthenticated>(await AuthenticateAsync(recovered, "billing", secret));
+    }
+
+    [Fact]
+    public async Task ClientActor_must_keep_a_disabled_bootstrap_client_disabled_when_its_secret_changes()
+    {
+        var client = await StartClientAsync("admin");
+        client.Tell(new EnsureBootstrapClient("admin", "bootstrap-secret-0123456789abcdefghij"), TestActor);
+        await ExpectMsgAsync<BootstrapClientReady>();
+        Assert.True((await SetDisabledAsync(client, "admin", true))!.Disabled);
+
+        client.Tell(new EnsureBootstrapClient("admin", "another-bootstrap-secret-0123456789ab"), TestActor);
+        await ExpectMsgAsync<BootstrapClientReady>();
+
+        client.Tell(new AuthenticateClient("admin", "another-bootstrap-secret-0123456789ab", ClientAuthMethods.ClientSecretBasic, SpecSupport.Context), TestActor);
+        Assert.Equal(ClientAuthenticationFailure.Disabled, (await ExpectMsgAsync<ClientAuthenticationFailed>()).Reason);
     }
 
     [Fact]

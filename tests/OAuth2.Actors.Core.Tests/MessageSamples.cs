@@ -68,6 +68,7 @@ internal static class MessageSamples
         new SetClientDisabled("client-1", true, Context),
         new DescribeClient("client-1"),
         new ClientDescription("client-1", Summary),
+        new ClientEnableTooEarly("client-1", 1_700_000_271),
         new ListClient(Summary),
         new UnlistClient("client-1"),
         new GetClients("app", "client-0", 50),

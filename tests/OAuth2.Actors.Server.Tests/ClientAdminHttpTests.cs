@@ -7,7 +7,13 @@ namespace OAuth2.Actors.Server.Tests;
 /// <c>/admin/api/clients</c> and the console's clients page over HTTP: who may call them, the listing, and what
 /// disabling, enabling and deleting a client do to its authentication, its authorizations and its tokens.
 /// </summary>
-public sealed class ClientAdminHttpTests(TestHostFixture fixture) : HostTests<TestHostFixture>(fixture)
+/// <summary>
+/// A server whose disabled clients can be enabled again within seconds: no client authentication cache and a 5 s
+/// request timeout make the cut-off of a disabled client's tokens 5 s after the disable.
+/// </summary>
+public sealed class ClientAdminFixture() : TestHostFixture(("OAUTH2_CLIENT_CACHE_SECONDS", "0"), ("OAUTH2_REQUEST_TIMEOUT_SECONDS", "5"));
+
+public sealed class ClientAdminHttpTests(ClientAdminFixture fixture) : HostTests<ClientAdminFixture>(fixture)
 {
     private const string Api = "/admin/api/clients";
 
@@ -106,7 +112,23 @@ public sealed class ClientAdminHttpTests(TestHostFixture fixture) : HostTests<Te
         var refusal = await authorize.Content.ReadAsStringAsync();
         Assert.True(refusal.Contains("This client is disabled.", StringComparison.Ordinal), refusal);
 
-        Assert.False((await Json(HttpMethod.Post, $"{Api}/{client.ClientId}/enable")).GetProperty("disabled").GetBoolean());
+        // Not before the cut-off of its revoked tokens is over (the request timeout here): 409, saying from when.
+        using (var early = await Host.Send(HttpMethod.Post, $"{Api}/{client.ClientId}/enable", await Host.AdminToken()))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+            Assert.Contains("can be enabled from", await early.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        await Eventually.Until(
+            async () =>
+            {
+                using var response = await Host.Send(HttpMethod.Post, $"{Api}/{client.ClientId}/enable", await Host.AdminToken());
+                return response.StatusCode;
+            },
+            status => status == HttpStatusCode.OK,
+            "the client to be enabled once its cut-off is over",
+            TimeSpan.FromSeconds(20));
+        Assert.False((await Json(HttpMethod.Get, $"{Api}/{client.ClientId}")).GetProperty("disabled").GetBoolean());
         var again = await Host.AccessToken(client);
         using var active = await Host.Introspect(again);
         Assert.True(active.IsActive);
@@ -149,7 +171,15 @@ public sealed class ClientAdminHttpTests(TestHostFixture fixture) : HostTests<Te
             OAuthAssert.Error(refused, HttpStatusCode.Unauthorized, "invalid_client");
         }
 
+        // Enabling right away is refused with a page that says from when; once the cut-off is over it is done.
         page = await (await browser.Get($"/admin/clients/{client.ClientId}")).Content.ReadAsStringAsync();
+        using (var early = await browser.Http.PostAsync($"/admin/clients/{client.ClientId}/enable", TestHost.Form(("__csrf", TestBrowser.Csrf(page)))))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+            Assert.Contains("can be enabled from", await early.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(6));
         Assert.Contains("Client enabled", await PostAndFollow(browser, $"/admin/clients/{client.ClientId}/enable", page), StringComparison.Ordinal);
 
         await Host.AccessToken(client);

@@ -1,6 +1,6 @@
 // Drives the admin console of this server in a real headless Chromium (Debian's chromium, driven by playwright-core):
 // an admin signs in, opens the live event stream, and a token request made in another tab must appear in the stream;
-// the admin pauses, resumes and replays a sink on the dashboard, disables and enables a client, and rotates a
+// the admin pauses, resumes and replays a sink on the dashboard, disables a client, and rotates a
 // webhook's secret; a user without the admin role gets 403; on the users page the admin changes a user's roles and
 // unlocks a user whose sign-ins back off.
 // Every page is screenshotted and checked with axe-core (@axe-core/playwright). Prints one JSON line:
@@ -13,7 +13,7 @@
 //   --user NAME --password SECRET                 a user without it
 //   --client-id ID --client-secret SECRET         a confidential client_credentials client (the other tab's token requests)
 //   --sink NAME                a durable sink to pause, resume and replay
-//   --disable-client-id ID     a client to find in the clients page, disable and enable again
+//   --disable-client-id ID     a client to find in the clients page and disable (enabling it at once is refused)
 //   --webhook-id ID            a webhook endpoint whose secret to rotate
 //   --locked-user NAME         a user with failed sign-ins in a row, to unlock (the roles of --user are changed)
 //   --screenshots DIR          where to save the pages' screenshots
@@ -97,7 +97,7 @@ try {
   await page.getByText(`Replay to sink ${sink} started`).waitFor();
   await check(page, 'dashboard-replay');
 
-  // A client: found in the list, opened, disabled and enabled again.
+  // A client: found in the list, opened and disabled; enabling it at once is refused until its tokens' cut-off is over.
   const target = args['disable-client-id'];
   await page.goto(base + '/admin/clients');
   await page.getByLabel('Client id or name').fill(target);
@@ -109,7 +109,8 @@ try {
   await page.getByText('Client disabled').waitFor();
   await check(page, 'client-disabled');
   await page.getByRole('button', { name: `Enable ${target}` }).click();
-  await page.getByText('Client enabled').waitFor();
+  await page.getByText('can be enabled from').waitFor();
+  await check(page, 'client-enable-too-early');
   result.clientToggled = true;
 
   // A webhook's secret: rotated, the new one shown once.

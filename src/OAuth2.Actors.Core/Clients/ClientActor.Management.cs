@@ -151,12 +151,20 @@ public sealed partial class ClientActor
             return;
         }
 
-        // The tokens it held were revoked up to the second it was disabled (a cut-off in whole seconds, as tokens'
-        // times are): it is enabled only once that second is over, so no token issued from now on falls under it.
+        // Its tokens were revoked up to a cut-off (whole seconds, as tokens' times are) that covers those a node could
+        // still issue after the disable: it can be enabled only once that second is over, so that no token issued from
+        // then on falls under it. Within a second of it the answer waits; earlier it is refused, saying when.
         var now = _time.GetUtcNow();
-        if (!command.Disabled && state.DisabledAt is { } cutOff && now.ToUnixTimeSeconds() <= cutOff)
+        if (!command.Disabled && state.DisabledAt is { } disabledAt && _settings.ClientTokenCutOff(disabledAt) is var cutOff
+            && now.ToUnixTimeSeconds() <= cutOff)
         {
             var wait = DateTimeOffset.FromUnixTimeSeconds(cutOff + 1) - now;
+            if (wait > TimeSpan.FromSeconds(1))
+            {
+                replyTo.Tell(new ClientEnableTooEarly(_clientId, cutOff + 1));
+                return;
+            }
+
             Context.System.Scheduler.ScheduleTellOnce(wait + TimeSpan.FromMilliseconds(5), Self, command, replyTo);
             return;
         }

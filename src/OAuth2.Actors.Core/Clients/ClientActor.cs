@@ -251,7 +251,12 @@ public sealed partial class ClientActor : ReceivePersistentActor
             BootstrapScope,
             Secrets.Hash(command.Secret),
             _state?.RegistrationTokenHash,
-            _state?.IssuedAt ?? _time.GetUtcNow().ToUnixTimeSeconds());
+            _state?.IssuedAt ?? _time.GetUtcNow().ToUnixTimeSeconds())
+        {
+            // A new secret does not enable a client an admin disabled.
+            Disabled = _state?.Disabled ?? false,
+            DisabledAt = _state?.DisabledAt,
+        };
 
         IClientEvent e = _state is null ? new ClientCreated(record) : new ClientCredentialsReplaced(record);
         Persist(e, _ =>
@@ -299,6 +304,8 @@ public sealed partial class ClientActor : ReceivePersistentActor
         });
     }
 
+    private TimeSpan DirectoryTimeout => _settings.RequestTimeout < TimeSpan.FromSeconds(1) ? _settings.RequestTimeout / 2 : TimeSpan.FromSeconds(1);
+
     private const string BootstrapScope = $"{Scopes.Admin} {Scopes.EventsRead} {Scopes.EventsIngest}";
 
     /// <summary>
@@ -326,7 +333,9 @@ public sealed partial class ClientActor : ReceivePersistentActor
 
         if (listing is not null && !_directory.IsNobody())
         {
-            forgetting.Add(_directory.Ask<ClientListingUpdated>(listing, _settings.RequestTimeout));
+            // Within the cache clear's second at most: the asker waits for this answer with the request timeout, and a
+            // slow or moving directory must not turn a change that is written into a timeout (it lists it when it can).
+            forgetting.Add(_directory.Ask<ClientListingUpdated>(listing, DirectoryTimeout));
         }
 
         if (forgetting.Count == 0)

@@ -101,6 +101,13 @@ public sealed record DescribeClient(string ClientId) : IClientCommand;
 /// <summary>The client as an administrator sees it; null when there is no such client.</summary>
 public sealed record ClientDescription(string ClientId, ClientSummary? Client);
 
+/// <summary>
+/// The answer to enabling a client disabled too recently: the tokens it may have been issued until
+/// <paramref name="NotBeforeUnix"/> are revoked up to then (<see cref="Configuration.ServerSettings.ClientTokenCutOff"/>), so
+/// it can be enabled only after that second.
+/// </summary>
+public sealed record ClientEnableTooEarly(string ClientId, long NotBeforeUnix);
+
 /// <summary>An admin disabled or enabled the client.</summary>
 public sealed record ClientStatusChanged(string ClientId, bool Disabled, DateTimeOffset At) : IClientEvent;
 

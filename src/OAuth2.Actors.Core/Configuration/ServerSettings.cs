@@ -71,6 +71,15 @@ public sealed record ServerSettings
     /// </summary>
     public TimeSpan ClientCacheTtl { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The last second (unix) in which a client disabled at <paramref name="disabledAtUnix"/> may still have been issued a
+    /// token: a request that authenticated it just before may finish within the request timeout, and a node that missed
+    /// the cache clear trusts its cached authentication for up to the cache's lifetime. Its tokens are revoked up to then,
+    /// and it can be enabled again only after.
+    /// </summary>
+    public long ClientTokenCutOff(long disabledAtUnix) =>
+        disabledAtUnix + (long)Math.Ceiling((RequestTimeout + ClientCacheTtl).TotalSeconds);
+
     public TimeSpan AuthorizationCodeTtl { get; init; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan RefreshTokenTtl { get; init; } = TimeSpan.FromDays(30);

@@ -46,7 +46,11 @@ public static class OAuth2Tracing
         return activity;
     }
 
-    /// <summary>The span of delivering <paramref name="events"/> to a sink: a child of the first event's request, linked to every event's.</summary>
+    /// <summary>
+    /// The span of delivering <paramref name="events"/> to a sink: a child of the first recorded request among them,
+    /// linked to every recorded one; none when their requests were all sampled out; a root (the sampler decides) when
+    /// no event came from a request.
+    /// </summary>
     public static Activity? StartDelivery(string sink, IReadOnlyList<EventEnvelope> events)
     {
         if (!Source.HasListeners())
@@ -126,11 +130,11 @@ public static class OAuth2Tracing
         activity.SetTag("error.type", error);
     }
 
-    /// <summary>A W3C traceparent (and tracestate) as a remote parent context; null when absent or malformed.</summary>
     /// <summary>W3C trace context: the sampled flag of a version-00 traceparent (its last two hex digits), read without parsing it all.</summary>
     public static bool IsSampled(string traceparent) =>
         traceparent.Length == 55 && traceparent[54] is '1' or '3' or '5' or '7' or '9' or 'b' or 'd' or 'f' or 'B' or 'D' or 'F';
 
+    /// <summary>A W3C traceparent (and tracestate) as a remote parent context; null when absent or malformed.</summary>
     public static ActivityContext? ContextOf(string? traceparent, string? tracestate) =>
         traceparent is not null && ActivityContext.TryParse(traceparent, tracestate, isRemote: true, out var context) ? context : null;
 }

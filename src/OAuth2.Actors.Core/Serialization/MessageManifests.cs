@@ -48,6 +48,7 @@ public static class MessageManifests
         (typeof(SetClientDisabled), "cl-set-disabled"),
         (typeof(DescribeClient), "cl-describe"),
         (typeof(ClientDescription), "cl-description"),
+        (typeof(ClientEnableTooEarly), "cl-enable-too-early"),
         (typeof(ListClient), "cd-list"),
         (typeof(UnlistClient), "cd-unlist"),
         (typeof(GetClients), "cd-get"),

@@ -104,7 +104,8 @@ public sealed class RevocationActor : ReceivePersistentActor, IWithTimers
 
     private void Add(string key, long expiresAtUnix, long recordedAt)
     {
-        _revoked[key] = expiresAtUnix;
+        // A key's expiry only moves later, whatever order two recordings of it were written in.
+        _revoked[key] = _revoked.TryGetValue(key, out var existing) ? Math.Max(existing, expiresAtUnix) : expiresAtUnix;
         _recordedAt[key] = recordedAt;
     }
 

@@ -24,6 +24,9 @@ public sealed class RevocationView
 
     public bool IsRevoked(string key) => _revoked.ContainsKey(key);
 
+    /// <summary>Until when <paramref name="key"/> is revoked; null when it is not.</summary>
+    public long? ExpiryOf(string key) => _revoked.TryGetValue(key, out var until) ? until : null;
+
     /// <summary>
     /// True when <paramref name="key"/> is revoked up to an expiry: it covers the tokens that expire no later than the
     /// entry (a cut-off: tokens issued after it, which expire later, are not covered).

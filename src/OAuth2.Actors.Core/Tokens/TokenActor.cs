@@ -306,7 +306,10 @@ public sealed class TokenActor : ReceiveActor, IWithStash, IWithTimers
     private void RevokeKey(RevokeByKey request)
     {
         // Any token matching the key lives at most one TTL from now; the entry can go after that.
-        Record(request.Key, request.ExpiresAtUnix ?? (_time.GetUtcNow() + _settings.AccessTokenTtl).ToUnixTimeSeconds(), request.Key, () => PublishBulk(request));
+        var expiresAt = request.ExpiresAtUnix ?? (_time.GetUtcNow() + _settings.AccessTokenTtl).ToUnixTimeSeconds();
+        // A repeat (a retried disable) revokes nothing new: one event for the revocation, not one per attempt.
+        var known = _revoked.ExpiryOf(request.Key) >= expiresAt;
+        Record(request.Key, expiresAt, request.Key, known ? null : () => PublishBulk(request));
     }
 
     /// <summary>

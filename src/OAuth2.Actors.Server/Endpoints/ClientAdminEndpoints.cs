@@ -50,7 +50,7 @@ public static class ClientAdminEndpoints
             Answer(http, await gateway.Send(new ClientAdminRequest(AuthorizationHeader.Of(http), ClientAdminOperation.Disable, clientId, http.ToRequestContext()), http.RequestAborted)))
             .WithName("disableClient")
             .WithSummary("Disable a client")
-            .WithDescription("The client can no longer authenticate (so obtain tokens) or start an authorization, on every node once this answers; the tokens it holds are revoked. Disabling a disabled client changes nothing.")
+            .WithDescription("The client can no longer authenticate (so obtain tokens) or start an authorization, on every node once this answers; its access tokens are revoked, up to what a node could still issue after the disable. Disabling a disabled client changes nothing (and records the revocation again: retry this when it answered 503).")
             .DescribedAsOneClient()
             .Responds(StatusCodes.Status200OK, "The client, disabled.", Schemas.ClientSummary);
 
@@ -58,9 +58,10 @@ public static class ClientAdminEndpoints
             Answer(http, await gateway.Send(new ClientAdminRequest(AuthorizationHeader.Of(http), ClientAdminOperation.Enable, clientId, http.ToRequestContext()), http.RequestAborted)))
             .WithName("enableClient")
             .WithSummary("Enable a client again")
-            .WithDescription("The client may authenticate and obtain tokens again (the tokens revoked when it was disabled stay revoked).")
+            .WithDescription("The client may authenticate and obtain tokens again (the tokens revoked when it was disabled stay revoked). Not before the cut-off of those tokens is over: the disable time plus the request timeout and the client cache's lifetime (what a node could still issue after the disable).")
             .DescribedAsOneClient()
-            .Responds(StatusCodes.Status200OK, "The client, enabled.", Schemas.ClientSummary);
+            .Responds(StatusCodes.Status200OK, "The client, enabled.", Schemas.ClientSummary)
+            .RespondsProblem(StatusCodes.Status409Conflict, "Too early: the detail says from when the client can be enabled.");
 
         app.MapDelete(Path + "/{clientId}", async (HttpContext http, string clientId, IOAuthGateway gateway) =>
             Answer(http, await gateway.Send(new ClientAdminRequest(AuthorizationHeader.Of(http), ClientAdminOperation.Delete, clientId, http.ToRequestContext()), http.RequestAborted)))

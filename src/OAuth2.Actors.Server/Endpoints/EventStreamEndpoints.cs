@@ -173,7 +173,13 @@ public static class EventStreamEndpoints
                     if (sent > 0)
                     {
                         metrics.Delivered(sent);
-                        await Task.Delay(Coalesce, ending);
+
+                        // Gather only while the queue has room: a stream fed faster than it writes in gathered batches
+                        // writes at once, and drops only when its reader falls behind.
+                        if (sent < MaxBatch / 2 && reader.Count < Buffer / 2)
+                        {
+                            await Task.Delay(Coalesce, ending);
+                        }
                     }
                 }
             }

@@ -91,15 +91,26 @@ public static class ClientAdminEndpoint
 
     private static async Task<OAuthReply> SetDisabled(AuthServices services, string clientId, bool disabled, RequestContext context)
     {
-        var description = await services.Ask<ClientDescription>(services.Clients, new SetClientDisabled(clientId, disabled, context));
-        if (disabled && description.Client is { DisabledAt: { } cutOff })
+        var reply = await services.Ask<object>(services.Clients, new SetClientDisabled(clientId, disabled, context));
+        if (reply is ClientEnableTooEarly early)
         {
-            // The access tokens it was issued up to then stop working now, on every node, for good (enabling it again
-            // does not bring them back; the tokens it gets once enabled are not covered).
-            await services.AskTokens<OAuthReply>(new RevokeByKey(RevokeByKey.ClientIssuedUntil(clientId), RevocationReason.ClientDisabled.ToWire(), context)
+            return new AdminFailure(FailureKind.Conflict, "Too early to enable", $"The client's tokens are revoked up to {DateTimeOffset.FromUnixTimeSeconds(early.NotBeforeUnix - 1):u} (what a node could still issue after the disable); it can be enabled from {DateTimeOffset.FromUnixTimeSeconds(early.NotBeforeUnix):u}.");
+        }
+
+        var description = (ClientDescription)reply;
+        if (disabled && description.Client is { DisabledAt: { } disabledAt })
+        {
+            // The access tokens it was issued up to the cut-off stop working now, on every node, for good (enabling it
+            // again does not bring them back; the tokens it gets once enabled are not covered). Disabling again (a
+            // retry) records the same cut-off.
+            var revoked = await services.AskTokens<OAuthReply>(new RevokeByKey(RevokeByKey.ClientIssuedUntil(clientId), RevocationReason.ClientDisabled.ToWire(), context)
             {
-                ExpiresAtUnix = cutOff + (long)services.Settings.AccessTokenTtl.TotalSeconds,
+                ExpiresAtUnix = services.Settings.ClientTokenCutOff(disabledAt) + (long)services.Settings.AccessTokenTtl.TotalSeconds,
             });
+            if (revoked is OAuthError error)
+            {
+                return new AdminFailure(FailureKind.Unavailable, "Tokens not revoked", $"The client is disabled, but its tokens could not be revoked ({error.Description}); disable it again.");
+            }
         }
 
         return Answer(description);

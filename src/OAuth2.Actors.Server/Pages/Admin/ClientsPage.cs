@@ -96,6 +96,7 @@ public static class ClientsPage
             .ConsoleActionRoute(name, summary, description, form)
             .WithPathParameter("clientId", "The client's id.")
             .RespondsRedirect(operation == ClientAdminOperation.Delete ? "Deleted: to the list of clients, which says so." : "Done: to the client's page, which says so.")
+            .RespondsHtml(StatusCodes.Status409Conflict, "Enable only: too early, the page says from when.")
             .RespondsHtml(StatusCodes.Status404NotFound, "No such client.")
             .RespondsHtml(StatusCodes.Status503ServiceUnavailable, "The client did not answer in time.");
 
@@ -148,7 +149,7 @@ public static class ClientsPage
             <tr><th scope="row">First authenticated</th><td>{(c.FirstAuthenticatedAt is { } first ? DateTimeOffset.FromUnixTimeSeconds(first).ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "not recorded")}</td></tr>
             </tbody></table>
             <h2 id="status">Status</h2>
-            <p>A disabled client can neither authenticate (so obtain tokens) nor start an authorization; disabling it revokes the tokens it holds.</p>
+            <p>A disabled client can neither authenticate (so obtain tokens) nor start an authorization; disabling it revokes its access tokens, and it can be enabled again once what a node could still issue after the disable is revoked too (the request timeout and the client cache's lifetime later).</p>
             {toggle}
             <h2 id="delete">Delete</h2>
             <form method="post" action="{Path}/{id}/delete" aria-labelledby="delete">{csrf}
