@@ -148,7 +148,17 @@ public sealed class EventStreamHttpTests(TestHostFixture fixture) : HostTests<Te
         {
             response.Dispose();
             request.Dispose();
-            await items.DisposeAsync().AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
+            try
+            {
+                // Throws at once (not in its task) while a read the test gave up on is still pending.
+                await items.DisposeAsync();
+            }
+            catch (NotSupportedException)
+            {
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+            {
+            }
         }
     }
 }

@@ -126,7 +126,8 @@ public static class EventStreamEndpoints
     /// </summary>
     private sealed class StreamResult(Lease lease, SinkMetrics metrics) : IResult
     {
-        private const int MaxBatch = Buffer;
+        // At most this many events go into the response's buffer before a flush: what one write may hold in memory.
+        private const int MaxBatch = 256;
 
         public async Task ExecuteAsync(HttpContext http)
         {
