@@ -304,8 +304,6 @@ public sealed partial class ClientActor : ReceivePersistentActor
         });
     }
 
-    private TimeSpan DirectoryTimeout => _settings.RequestTimeout < TimeSpan.FromSeconds(1) ? _settings.RequestTimeout / 2 : TimeSpan.FromSeconds(1);
-
     private const string BootstrapScope = $"{Scopes.Admin} {Scopes.EventsRead} {Scopes.EventsIngest}";
 
     /// <summary>
@@ -333,9 +331,9 @@ public sealed partial class ClientActor : ReceivePersistentActor
 
         if (listing is not null && !_directory.IsNobody())
         {
-            // Within the cache clear's second at most: the asker waits for this answer with the request timeout, and a
-            // slow or moving directory must not turn a change that is written into a timeout (it lists it when it can).
-            forgetting.Add(_directory.Ask<ClientListingUpdated>(listing, DirectoryTimeout));
+            // As long as the cache clear at most: the asker waits for this answer with the request timeout, and a slow or
+            // moving directory must not turn a change that is written into a timeout.
+            forgetting.Add(_directory.Ask<ClientListingUpdated>(listing, _settings.ConfirmationTimeout));
         }
 
         if (forgetting.Count == 0)

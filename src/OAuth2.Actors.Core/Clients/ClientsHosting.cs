@@ -13,7 +13,7 @@ public static class ClientsHosting
     public static AkkaConfigurationBuilder WithClients(this AkkaConfigurationBuilder builder, OAuth2Setup setup)
     {
         var invalidation = setup.ClientCache.Enabled
-            ? new ClientCacheInvalidation(ClientCacheInvalidationTimeout(setup))
+            ? new ClientCacheInvalidation(setup.Settings.ConfirmationTimeout)
             : ClientCacheInvalidation.None;
         return builder
             .WithActors((system, registry) =>
@@ -25,8 +25,4 @@ public static class ClientsHosting
             .WithEntity<UnusedClientSweeper, IUnusedClientsCommand>("unused-clients", _ => UnusedClientSweeper.EntityId, 1,
                 (registry, _) => UnusedClientSweeper.Props(setup.Settings, setup.Time, registry.Get<ClientActor>(), registry.Get<UnusedClientSweeper>()));
     }
-
-    // A node that cannot confirm within a second is unreachable; waiting longer only delays the change's answer.
-    private static TimeSpan ClientCacheInvalidationTimeout(OAuth2Setup setup) =>
-        setup.Settings.RequestTimeout < TimeSpan.FromSeconds(1) ? setup.Settings.RequestTimeout : TimeSpan.FromSeconds(1);
 }

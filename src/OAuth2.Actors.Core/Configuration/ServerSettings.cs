@@ -72,6 +72,13 @@ public sealed record ServerSettings
     public TimeSpan ClientCacheTtl { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// How long a change waits for other actors to confirm what follows from it (every node's cache cleared, the client
+    /// directory written) before it answers all the same: a second, or the request timeout when that is shorter. A node
+    /// that cannot confirm within a second is unreachable; waiting longer only delays the answer.
+    /// </summary>
+    public TimeSpan ConfirmationTimeout => RequestTimeout < TimeSpan.FromSeconds(1) ? RequestTimeout : TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// The last second (unix) in which a client disabled at <paramref name="disabledAtUnix"/> may still have been issued a
     /// token: a request that authenticated it just before may finish within the request timeout, and a node that missed
     /// the cache clear trusts its cached authentication for up to the cache's lifetime. Its tokens are revoked up to then,

@@ -39,23 +39,20 @@ public static class ClientAdminEndpoints
             .Responds(StatusCodes.Status200OK, "A page of clients.", Schemas.ClientSummaryList)
             .RespondsProblem(StatusCodes.Status400BadRequest, "limit is not an integer from 1 to 200.");
 
-        app.MapGet(Path + "/{clientId}", async (HttpContext http, string clientId, IOAuthGateway gateway) =>
-            Answer(http, await gateway.Send(new ClientAdminRequest(AuthorizationHeader.Of(http), ClientAdminOperation.Read, clientId, http.ToRequestContext()), http.RequestAborted)))
+        app.MapGet(Path + "/{clientId}", (HttpContext http, string clientId, IOAuthGateway gateway) => One(http, gateway, ClientAdminOperation.Read, clientId))
             .WithName("getClientAsAdmin")
             .WithSummary("Read a client")
             .DescribedAsOneClient()
             .Responds(StatusCodes.Status200OK, "The client.", Schemas.ClientSummary);
 
-        app.MapPost(Path + "/{clientId}/disable", async (HttpContext http, string clientId, IOAuthGateway gateway) =>
-            Answer(http, await gateway.Send(new ClientAdminRequest(AuthorizationHeader.Of(http), ClientAdminOperation.Disable, clientId, http.ToRequestContext()), http.RequestAborted)))
+        app.MapPost(Path + "/{clientId}/disable", (HttpContext http, string clientId, IOAuthGateway gateway) => One(http, gateway, ClientAdminOperation.Disable, clientId))
             .WithName("disableClient")
             .WithSummary("Disable a client")
             .WithDescription("The client can no longer authenticate (so obtain tokens) or start an authorization, on every node once this answers; its access tokens are revoked, up to what a node could still issue after the disable. Disabling a disabled client changes nothing (and records the revocation again: retry this when it answered 503).")
             .DescribedAsOneClient()
             .Responds(StatusCodes.Status200OK, "The client, disabled.", Schemas.ClientSummary);
 
-        app.MapPost(Path + "/{clientId}/enable", async (HttpContext http, string clientId, IOAuthGateway gateway) =>
-            Answer(http, await gateway.Send(new ClientAdminRequest(AuthorizationHeader.Of(http), ClientAdminOperation.Enable, clientId, http.ToRequestContext()), http.RequestAborted)))
+        app.MapPost(Path + "/{clientId}/enable", (HttpContext http, string clientId, IOAuthGateway gateway) => One(http, gateway, ClientAdminOperation.Enable, clientId))
             .WithName("enableClient")
             .WithSummary("Enable a client again")
             .WithDescription("The client may authenticate and obtain tokens again (the tokens revoked when it was disabled stay revoked). Not before the cut-off of those tokens is over: the disable time plus the request timeout and the client cache's lifetime (what a node could still issue after the disable).")
@@ -63,8 +60,7 @@ public static class ClientAdminEndpoints
             .Responds(StatusCodes.Status200OK, "The client, enabled.", Schemas.ClientSummary)
             .RespondsProblem(StatusCodes.Status409Conflict, "Too early: the detail says from when the client can be enabled.");
 
-        app.MapDelete(Path + "/{clientId}", async (HttpContext http, string clientId, IOAuthGateway gateway) =>
-            Answer(http, await gateway.Send(new ClientAdminRequest(AuthorizationHeader.Of(http), ClientAdminOperation.Delete, clientId, http.ToRequestContext()), http.RequestAborted)))
+        app.MapDelete(Path + "/{clientId}", (HttpContext http, string clientId, IOAuthGateway gateway) => One(http, gateway, ClientAdminOperation.Delete, clientId))
             .WithName("deleteClientAsAdmin")
             .WithSummary("Delete a client")
             .WithDescription("As RFC 7592's DELETE /clients/{clientId} with an admin token: the client is gone and its tokens stop working at once, on every node.")
@@ -113,6 +109,10 @@ public static class ClientAdminEndpoints
             .AdminEndpoint()
             .WithPathParameter("clientId", "The client's id.")
             .RespondsProblem(StatusCodes.Status404NotFound, "No such client.");
+
+    /// <summary>An operation on one client, as the caller's token.</summary>
+    private static async Task<IResult> One(HttpContext http, IOAuthGateway gateway, ClientAdminOperation operation, string clientId) =>
+        Answer(http, await gateway.Send(new ClientAdminRequest(AuthorizationHeader.Of(http), operation, clientId, http.ToRequestContext()), http.RequestAborted));
 
     private static IResult Answer(HttpContext http, OAuthReply reply)
     {

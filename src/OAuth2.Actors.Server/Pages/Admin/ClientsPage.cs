@@ -168,10 +168,5 @@ public static class ClientsPage
         _ => null,
     };
 
-    private static IResult Failure(HttpContext http, OAuthReply reply) => reply switch
-    {
-        AdminFailure failure => ConsolePage.Render(http, failure.Title, Html.Error(failure.Detail), status: HttpOutcomes.Status(failure.Kind)),
-        OAuthError error => ConsolePage.Render(http, "Try again", Html.Error(error.Description), status: HttpOutcomes.Status(error.Kind)),
-        _ => ConsolePage.Render(http, "Try again", Html.Error("The clients did not answer in time."), status: 503),
-    };
+    private static IResult Failure(HttpContext http, OAuthReply reply) => ConsolePage.Failure(http, reply, "The clients did not answer in time.");
 }

@@ -77,6 +77,18 @@ public static class ConsolePage
         return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
     }
 
+    /// <summary>
+    /// A refused or unanswered action as a page: an admin refusal with its status, an OAuth error (a timeout) with its
+    /// status and description, anything else (no answer) 503 with <paramref name="unavailable"/>; <paramref name="back"/>
+    /// (trusted HTML) follows a refusal.
+    /// </summary>
+    public static IResult Failure(HttpContext http, object? reply, string unavailable, string? back = null) => reply switch
+    {
+        AdminFailure failure => Render(http, failure.Title, Html.Error(failure.Detail) + back, status: HttpOutcomes.Status(failure.Kind)),
+        OAuthError error => Render(http, "Try again", Html.Error(error.Description), status: HttpOutcomes.Status(error.Kind)),
+        _ => Render(http, "Try again", Html.Error(unavailable), status: StatusCodes.Status503ServiceUnavailable),
+    };
+
     /// <summary>A listing's page size.</summary>
     public const int PageSize = 50;
 

@@ -184,9 +184,6 @@ public static class UsersPage
     private static IResult Done(string action, string username) =>
         Results.Redirect($"{Path}?done={action}&user={Uri.EscapeDataString(username)}");
 
-    private static IResult Failure(HttpContext http, OAuthReply reply) => reply switch
-    {
-        AdminFailure failure => ConsolePage.Render(http, failure.Title, Html.Error(failure.Detail) + $"""<p><a href="{Path}">Back to the users</a></p>""", status: HttpOutcomes.Status(failure.Kind)),
-        _ => ConsolePage.Render(http, "Try again", Html.Error(Unavailable), status: StatusCodes.Status503ServiceUnavailable),
-    };
+    private static IResult Failure(HttpContext http, OAuthReply reply) =>
+        ConsolePage.Failure(http, reply, Unavailable, $"""<p><a href="{Path}">Back to the users</a></p>""");
 }

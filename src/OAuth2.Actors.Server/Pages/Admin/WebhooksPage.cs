@@ -178,9 +178,5 @@ public static class WebhooksPage
             <p><a href="{Path}">Back to the webhooks</a></p>
             """);
 
-    private static IResult Failure(HttpContext http, object? reply) => reply switch
-    {
-        AdminFailure failure => ConsolePage.Render(http, failure.Title, Html.Error(failure.Detail), status: HttpOutcomes.Status(failure.Kind)),
-        _ => ConsolePage.Render(http, "Try again", Html.Error("The webhooks did not answer in time, or are not enabled."), status: 503),
-    };
+    private static IResult Failure(HttpContext http, object? reply) => ConsolePage.Failure(http, reply, "The webhooks did not answer in time, or are not enabled.");
 }
