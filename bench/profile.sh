@@ -6,14 +6,15 @@
 #   bench/profile.sh --scenario token     # client_credentials
 #   bench/profile.sh --scenario rotate    # introspection of 20,000 distinct tokens in rotation
 #   bench/profile.sh --scenario token --bare   # the same for the bare baseline, to compare area by area
-# Options: --warmup SECS (default 30), --seconds SECS (default 15), --env KEY=VALUE, --no-build, --keep, --top N
+#   bench/profile.sh --scenario token --stream-readers 10   # with 10 curl readers of GET /events/stream (their CPU shown apart)
+# Options: --warmup SECS (default 30), --seconds SECS (default 15), --env KEY=VALUE, --stream-readers N, --no-build, --keep, --top N
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 source "$BENCH_DIR/lib/common.sh"
 
 SCENARIO=token TARGET=server WARMUP=30 SECONDS_=15 CONNECTIONS=64 THREADS=2 BUILD=1 KEEP=0 TOP=25 TOKENS=20000 STRICT=0 WAIT_QUIET=0
-BUILD_DIR="${TMPDIR:-/tmp}/oauth2-actors-bench-build" READY_TIMEOUT=120 EXTRA_ENV=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)  # W^X double-mapping hides JIT code from perf
+READERS=0 BUILD_DIR="${TMPDIR:-/tmp}/oauth2-actors-bench-build" READY_TIMEOUT=120 EXTRA_ENV=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)  # W^X double-mapping hides JIT code from perf
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scenario) SCENARIO="${2:?}"; shift 2 ;;
@@ -21,6 +22,7 @@ while [[ $# -gt 0 ]]; do
     --seconds) SECONDS_="${2:?}"; shift 2 ;;
     --env) EXTRA_ENV+=("${2:?}"); shift 2 ;;
     --top) TOP="${2:?}"; shift 2 ;;
+    --stream-readers) READERS="${2:?}"; shift 2 ;;
     --bare) TARGET=bare; shift ;;
     --no-build) BUILD=0; shift ;;
     --keep) KEEP=1; shift ;;
@@ -44,6 +46,7 @@ if [[ $TARGET == bare ]]; then
   BARE_DLL=$(build_project "$BENCH_DIR/OAuth2.Actors.Benchmarks.Baseline" "$BUILD_DIR/baseline" OAuth2.Actors.Benchmarks.Baseline)
   start_process bare bare "$BARE_DLL" DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 fi
+[[ $READERS -eq 0 ]] || start_stream_readers "$TARGET" "$READERS"
 [[ $WARMUP -eq 0 ]] || run_wrk "$TARGET" "$SCENARIO" warmup "$WARMUP"
 # perf starts a second after wrk and stops a second before it, so connection set-up and tear-down stay out.
 run_wrk "$TARGET" "$SCENARIO" 1 $((SECONDS_ + 2)) &
@@ -53,7 +56,9 @@ COUNTERS=$(command -v dotnet-counters || ls ~/.dotnet/tools/dotnet-counters 2>/d
 [[ -z "$COUNTERS" ]] || "$COUNTERS" collect -p "${P_PID[$TARGET]}" --counters System.Runtime --format csv -o "$WORK/counters.csv" \
   --duration "00:00:00:$SECONDS_" >/dev/null 2>&1 &
 counters_job=$!
+readers_before=$(reader_ticks "$TARGET")
 perf record -F 499 -g -p "${P_PID[$TARGET]}" -o "$WORK/perf.data" -- sleep "$SECONDS_" >/dev/null 2>&1
+readers_after=$(reader_ticks "$TARGET")
 wait $wrk_job ${counters_job:-}
 US=$(awk -F'\t' '{ print $8 }' "$RESULTS")
 perf script -i "$WORK/perf.data" 2>/dev/null >"$WORK/perf.txt"
@@ -61,6 +66,10 @@ echo
 echo "### CPU per request, $TARGET, $SCENARIO ($(awk -F'\t' '{ printf "%.0f req/s, p99 %s ms", $4, $6 }' "$RESULTS"), server CPU $US us/req)"
 echo
 python3 "$BENCH_DIR/lib/classify.py" --us-per-req "$US" <"$WORK/perf.txt"
+if [[ $READERS -gt 0 ]]; then   # the readers' own CPU (user + system), per request served in the same window
+  awk -v t=$((readers_after - readers_before)) -v hz="$CLK_TCK" -v s="$SECONDS_" -v rps="$(awk -F'\t' '{ print $4 }' "$RESULTS")" -v n="$READERS" \
+    'BEGIN { printf "\nThe %d stream readers: %.0f%% of a core, %.1f us per request\n", n, 100 * t / hz / s, 1e6 * t / hz / s / rps }'
+fi
 if [[ -s "$WORK/counters.csv" ]]; then   # allocation and GC pause per request (dotnet-counters, same window)
   RPS=$(awk -F'\t' '{ print $4 }' "$RESULTS")
   awk -F, -v rps="$RPS" '/total_allocated/ { a += $NF; na++ } /gc.pause.time/ { p += $NF; np++ }

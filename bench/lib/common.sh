@@ -89,6 +89,7 @@ stop_process() { # LABEL
   local pid=${P_PID[$1]:-}
   [[ -n "$pid" ]] || return 0
   P_PID[$1]=""
+  kill -CONT "$pid" 2>/dev/null || true   # isolate may have stopped it
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   kill -0 "$pid" 2>/dev/null && { log "$1 ($pid) did not stop in 20 s; killing it"; kill -KILL "$pid" 2>/dev/null || true; }
@@ -144,6 +145,8 @@ start_stream_readers() {
   sleep 1
 }
 
+# reader_ticks LABEL: CPU ticks (user + system) of LABEL's stream readers (start_stream_readers), 0 without any.
+reader_ticks() { local k t=0; for k in "${!P_PID[@]}"; do [[ $k == "$1-reader-"* && -n ${P_PID[$k]} ]] && t=$((t + $(proc_ticks "$k"))); done; echo $t; }
 proc_ticks() { local s; s=$(cat "/proc/${P_PID[$1]}/stat" 2>/dev/null) || die "$1 is gone; see ${P_LOG[$1]}"; printf '%s\n' "${s#*) }" | awk '{print $12 + $13}'; }
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -163,6 +166,21 @@ wait_quiet() {
 # run_wrk LABEL SCENARIO ROUND SECONDS: one wrk run against LABEL. SCENARIO: token (warm: the same, recorded apart),
 # repeat (one token introspected), rotate (the minted tokens in rotation). ROUND "warmup" is not recorded; otherwise a line goes to $RESULTS:
 # label scenario round rps p50 p99 errors server_us_per_req. (flooded: token under bench/signin-flood.sh's flood.)
+# isolate LABEL: only LABEL (with its readers and scrapers) and the KEEP_RUNNING labels run; every other process is
+# stopped (SIGSTOP) until its own turn. An idle server is not idle: its timers wake the thread pool, whose workers spin
+# before they sleep (several % of a core each), which with four servers took a quarter of a core from the one measured.
+KEEP_RUNNING=()
+isolate() {
+  local k r keep
+  for k in "${!P_PID[@]}"; do
+    [[ -n ${P_PID[$k]} ]] || continue
+    keep=0; [[ $k == "$1" || $k == "$1-"* ]] && keep=1
+    for r in "${KEEP_RUNNING[@]}"; do [[ $k == "$r" ]] && keep=1; done
+    if [[ $keep -eq 1 ]]; then kill -CONT "${P_PID[$k]}" 2>/dev/null || true; else kill -STOP "${P_PID[$k]}" 2>/dev/null || true; fi
+  done
+  sleep 1   # what was stopped catches up on its timers
+}
+
 run_wrk() {
   local label=$1 scenario=$2 round=$3 secs=$4 script path
   local raw="$WORK/wrk-$label-$scenario-$round.txt"
@@ -171,21 +189,24 @@ run_wrk() {
     token:bare) path=/sign ;; introspect:bare|rotate:bare) path=/verify ;;
     token:server) path=/oauth/token ;; *) path=/oauth/introspect ;;
   esac
+  isolate "$label"
   [[ "$round" == warmup ]] || wait_quiet
-  local c0 c1 rc=0 line
-  c0=$(proc_ticks "$label")
+  local c0 c1 r0 r1 rc=0 line
+  c0=$(proc_ticks "$label"); r0=$(reader_ticks "$label")
   BENCH_BASIC_AUTH="${P_AUTH[$label]:-Basic none}" BENCH_ACCESS_TOKEN="$ONE_TOKEN" BENCH_TOKENS_FILE="$TOKENS_FILE" \
     BENCH_PATH=$path BENCH_STRICT="$STRICT" BENCH_EXPECT="${EXPECT[$scenario]}" \
     wrk -t "$THREADS" -c "$CONNECTIONS" -d "${secs}s" -s "$BENCH_DIR/$script.lua" "${P_BASE[$label]}/" >"$raw" 2>&1 || rc=$?
-  c1=$(proc_ticks "$label")
+  c1=$(proc_ticks "$label"); r1=$(reader_ticks "$label")
   [[ $rc -eq 0 ]] || { cat "$raw" >&2; die "wrk failed ($rc)"; }
   line=$(grep '^BENCH_RESULT ' "$raw" | tail -1) || { cat "$raw" >&2; die "no result from wrk"; }
-  local rps p50 p99 n errors us
+  local rps p50 p99 n errors us readers
   rps=$(kv rps "$line"); p50=$(kv p50_ms "$line"); p99=$(kv p99_ms "$line"); n=$(kv requests "$line")
   errors=$(( $(kv non2xx "$line") + $(kv unexpected_body "$line") + $(kv socket_errors "$line") ))
   us=$(awk -v a="$c0" -v b="$c1" -v hz="$CLK_TCK" -v n="$n" 'BEGIN { printf "%.0f", (n > 0) ? 1e6 * (b - a) / hz / n : 0 }')
-  log "  $label $scenario $round: $(fmt "$rps" 0) req/s, p50 $p50 ms, p99 $p99 ms, errors $errors, server CPU $us us/req"
-  [[ "$round" == warmup ]] || printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$scenario" "$round" "$rps" "$p50" "$p99" "$errors" "$us" >>"$RESULTS"
+  readers=$(awk -v a="$r0" -v b="$r1" -v hz="$CLK_TCK" -v n="$n" 'BEGIN { printf "%.0f", (n > 0) ? 1e6 * (b - a) / hz / n : 0 }')
+  log "  $label $scenario $round: $(fmt "$rps" 0) req/s, p50 $p50 ms, p99 $p99 ms, errors $errors, server CPU $us us/req${P_PID[$label-reader-1]:+, stream readers CPU $readers us/req}"
+  # Columns: label scenario round req/s p50 p99 errors server-CPU-us/req readers-CPU-us/req.
+  [[ "$round" == warmup ]] || printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$scenario" "$round" "$rps" "$p50" "$p99" "$errors" "$us" "$readers" >>"$RESULTS"
 }
 declare -A EXPECT=([token]='"access_token"' [introspect]='"active":true' [repeat]='"active":true' [rotate]='"active":true' [warm]='"access_token"' [flooded]='"access_token"')
 

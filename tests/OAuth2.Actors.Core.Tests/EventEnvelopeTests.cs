@@ -171,7 +171,7 @@ public class EventEnvelopeTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     }
 
     [Fact]
-    public void EventJson_must_write_exactly_what_the_serializer_writes_for_every_kind_of_envelope()
+    public void EventJson_and_the_stream_frame_must_write_exactly_what_the_serializer_writes_for_every_kind_of_envelope()
     {
         // EventJson writes envelopes with its own Utf8JsonWriter code (the hot path); the serializer with
         // EventJson.Options is the reference, byte for byte: escaping, nulls, every type and severity, odd times.
@@ -203,6 +203,8 @@ public class EventEnvelopeTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.
 
             Assert.Equal(JsonSerializer.Serialize(envelope, EventJson.Options), EventJson.Serialize(envelope));
             Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(envelope, EventJson.Options), EventJson.SerializeToUtf8(envelope));
+            var id = envelope.Event.Id.AsSpan().IndexOfAny('\r', '\n', '\0') < 0 ? $"id: {envelope.Event.Id}\n" : string.Empty;
+            Assert.Equal($"{id}data: {EventJson.Serialize(envelope)}\n\n", System.Text.Encoding.UTF8.GetString(StreamedEvent.Of(envelope).Frame.Span));
         }
     }
 

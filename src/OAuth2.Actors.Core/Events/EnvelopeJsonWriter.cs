@@ -36,6 +36,35 @@ internal static class EnvelopeJsonWriter
         return json;
     }
 
+    /// <summary>
+    /// The envelope as one server-sent event (WHATWG HTML, 9.2): <c>id: {event id}\ndata: {envelope JSON}\n\n</c>. The JSON
+    /// is written on one line (the writer escapes line breaks inside strings), as a data line must be.
+    /// </summary>
+    public static byte[] ToServerSentEvent(EventEnvelope envelope)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(2048);
+        buffer.ResetWrittenCount();
+        // An id that would break the frame (a line break; a NUL, which a browser ignores an id for) is left out; the data
+        // carries it anyway. The server's own ids are UUIDs.
+        if (envelope.Event.Id.AsSpan().IndexOfAny('\r', '\n', '\0') < 0)
+        {
+            buffer.Write("id: "u8);
+            Encoding.UTF8.GetBytes(envelope.Event.Id, buffer);
+            buffer.Write("\n"u8);
+        }
+
+        buffer.Write("data: "u8);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            Write(writer, envelope);
+        }
+
+        buffer.Write("\n\n"u8);
+        var frame = buffer.WrittenSpan.ToArray();
+        ReleaseIfLarge();
+        return frame;
+    }
+
     private static void ReleaseIfLarge()
     {
         if (t_buffer is { Capacity: > KeptBufferBytes })

@@ -2,13 +2,19 @@ using System.Threading.Channels;
 
 namespace OAuth2.Actors.Events;
 
-/// <summary>One event for a live reader: its id and its envelope as JSON (UTF-8), serialized once for every reader.</summary>
-public readonly record struct StreamedEvent(string EventId, ReadOnlyMemory<byte> Json);
+/// <summary>
+/// One event for a live reader, framed once for every reader as the server-sent event a stream writes as it is
+/// (<c>id: {event id}\ndata: {envelope JSON}\n\n</c>, UTF-8).
+/// </summary>
+public readonly record struct StreamedEvent(string EventId, ReadOnlyMemory<byte> Frame)
+{
+    public static StreamedEvent Of(EventEnvelope envelope) => new(envelope.Event.Id, EnvelopeJsonWriter.ToServerSentEvent(envelope));
+}
 
 /// <summary>
 /// The node's live readers of its events (browsers on <c>/events/stream</c>). One sink actor, registered with the
 /// EventActor like a user's own while at least one reader is open: each event goes to every reader whose filter passes
-/// it, serialized once for all of them, into the reader's bounded queue. The pipeline only ever Tells the hub, and the
+/// it, framed once for all of them (<see cref="StreamedEvent"/>), into the reader's bounded queue. The pipeline only ever Tells the hub, and the
 /// hub never waits for a reader: when one falls behind, the oldest events in its queue give way and are counted.
 /// </summary>
 public sealed class EventStreamHub : ReceiveActor
@@ -83,13 +89,13 @@ public sealed class EventStreamHub : ReceiveActor
 
     private void Deliver(EventEnvelope envelope)
     {
-        ReadOnlyMemory<byte>? json = null;
+        StreamedEvent? framed = null;
         foreach (var reader in _readers.Values)
         {
             if (reader.Filter(envelope))
             {
-                json ??= EventJson.SerializeToUtf8(envelope);
-                reader.Offer(new StreamedEvent(envelope.Event.Id, json.Value));
+                framed ??= StreamedEvent.Of(envelope);
+                reader.Offer(framed.Value);
             }
         }
     }

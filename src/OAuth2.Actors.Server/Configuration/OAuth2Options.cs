@@ -157,6 +157,15 @@ public sealed class OAuth2Options
     [Range(0, 65535)]
     public int MetricsPort { get; set; }
 
+    /// <summary>
+    /// Where the metrics go (OpenTelemetry's standard variable; read before start, validated here): unset, to <c>/metrics</c>,
+    /// and over OTLP too when an OTLP endpoint for metrics is set; otherwise <c>prometheus</c>, <c>otlp</c>, both
+    /// (comma-separated), or <c>none</c>. One exporter aggregates each measurement once; two, twice.
+    /// </summary>
+    [ConfigurationKeyName("OTEL_METRICS_EXPORTER")]
+    [RegularExpression(@"(?i)^\s*(none|(prometheus|otlp)(\s*,\s*(prometheus|otlp))*)\s*$", ErrorMessage = "OTEL_METRICS_EXPORTER must be none, or prometheus, otlp or both (comma-separated).")]
+    public string? MetricsExporter { get; set; }
+
     /// <summary>Console logs: <c>text</c> (the default) or <c>json</c>, one object per line with trace and correlation ids (read before start, validated here).</summary>
     [ConfigurationKeyName("OAUTH2_LOG_FORMAT")]
     [RegularExpression("(?i)^(text|json)$", ErrorMessage = "OAUTH2_LOG_FORMAT must be text or json.")]

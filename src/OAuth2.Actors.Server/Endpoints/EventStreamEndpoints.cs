@@ -160,13 +160,11 @@ public static class EventStreamEndpoints
                     }
 
                     var sent = 0;
+                    // One copy per event: the hub framed it once for every stream (each write into Kestrel's response
+                    // buffer takes its lock, so a frame is written whole rather than field by field).
                     while (sent < MaxBatch && reader.TryRead(out var e))
                     {
-                        body.Write("id: "u8);
-                        Encoding.UTF8.GetBytes(e.EventId, body);
-                        body.Write("\ndata: "u8);
-                        body.Write(e.Json.Span);
-                        body.Write("\n\n"u8);
+                        body.Write(e.Frame.Span);
                         sent++;
                     }
 

@@ -11,7 +11,8 @@ namespace OAuth2.Actors.Server.Hosting;
 /// <summary>
 /// Metrics with OpenTelemetry: the server's meter (<see cref="OAuth2Metrics"/>), ASP.NET Core's and the .NET runtime's,
 /// exported as Prometheus text at <c>/metrics</c> and, when an <c>OTEL_EXPORTER_OTLP_*ENDPOINT</c> is set, over OTLP
-/// (configured by the standard <c>OTEL_*</c> variables). <c>OTEL_SDK_DISABLED=true</c> turns the export off.
+/// (configured by the standard <c>OTEL_*</c> variables; <c>OTEL_METRICS_EXPORTER</c> picks one or the other).
+/// <c>OTEL_SDK_DISABLED=true</c> turns the export off.
 /// </summary>
 public static class TelemetrySetup
 {
@@ -63,10 +64,20 @@ public static class TelemetrySetup
             })
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(OAuth2Metrics.MeterName).AddMeter(BuiltInMeters)
+                var (prometheus, otlp) = MetricsExporters(configuration);
+                if (!prometheus && !otlp)
+                {
+                    return;
+                }
+
+                metrics.AddMeter(OAuth2Metrics.MeterName).AddMeter(BuiltInMeters);
+                if (prometheus)
+                {
                     // Every scrape reads the instruments afresh (the exporter's default keeps an answer for 300 ms).
-                    .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
-                if (OtlpConfigured(configuration, "METRICS"))
+                    metrics.AddPrometheusExporter(p => p.ScrapeResponseCacheDurationMilliseconds = 0);
+                }
+
+                if (otlp)
                 {
                     metrics.AddOtlpExporter();
                 }
@@ -81,11 +92,7 @@ public static class TelemetrySetup
     /// </summary>
     public static WebApplication MapOAuth2Metrics(this WebApplication app)
     {
-        if (app.Services.GetService<MeterProvider>() is null)
-        {
-            return app;
-        }
-
+        var scraped = Scraped(app.Configuration);
         var port = app.Services.GetRequiredService<IOptions<OAuth2Options>>().Value.MetricsPort;
         if (port > 0)
         {
@@ -101,7 +108,18 @@ public static class TelemetrySetup
 
                 return next(context);
             });
-            app.MapPrometheusScrapingEndpoint(MetricsPath);
+
+            // Without the Prometheus exporter the port still serves nothing else (its /metrics is 404 too).
+            if (scraped)
+            {
+                app.MapPrometheusScrapingEndpoint(MetricsPath);
+            }
+
+            return app;
+        }
+
+        if (!scraped)
+        {
             return app;
         }
 
@@ -122,6 +140,26 @@ public static class TelemetrySetup
     /// <summary>The main URL and, when set, the metrics port's (same host).</summary>
     public static string[] Urls(string mainUrl, string host, int metricsPort) =>
         metricsPort > 0 ? [mainUrl, $"http://{host}:{metricsPort}"] : [mainUrl];
+
+    /// <summary>
+    /// The metric exporters: as <c>OTEL_METRICS_EXPORTER</c> lists them (prometheus, otlp; none), or when it is unset,
+    /// Prometheus, and OTLP too when an OTLP endpoint for metrics is configured. (OAuth2Options validates the value at start.)
+    /// </summary>
+    public static (bool Prometheus, bool Otlp) MetricsExporters(IConfiguration configuration)
+    {
+        var setting = configuration["OTEL_METRICS_EXPORTER"];
+        if (string.IsNullOrWhiteSpace(setting))
+        {
+            return (true, OtlpConfigured(configuration, "METRICS"));
+        }
+
+        var names = setting.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        bool Named(string name) => names.Contains(name, StringComparer.OrdinalIgnoreCase);
+        return (Named("prometheus"), Named("otlp"));
+    }
+
+    /// <summary>Whether <c>/metrics</c> is served: the SDK is on and the Prometheus exporter among the metric exporters.</summary>
+    public static bool Scraped(IConfiguration configuration) => !IsTrue(configuration["OTEL_SDK_DISABLED"]) && MetricsExporters(configuration).Prometheus;
 
     /// <summary>OTLP is on when its endpoint is configured, for all signals or for this one (<paramref name="signal"/>: METRICS, TRACES).</summary>
     public static bool OtlpConfigured(IConfiguration configuration, string signal) =>

@@ -2,7 +2,6 @@ using System.Reflection;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using OAuth2.Actors.Configuration;
-using OpenTelemetry.Metrics;
 
 namespace OAuth2.Actors.Server.OpenApi;
 
@@ -138,11 +137,12 @@ public sealed class DocumentDescriber : IOpenApiDocumentTransformer
 
     /// <summary>
     /// <c>/metrics</c> as <see cref="TelemetrySetup.MapOAuth2Metrics"/> serves it: with a bearer token on the main port,
-    /// or on OAUTH2_METRICS_PORT alone and without credentials. Absent when the OpenTelemetry SDK is off.
+    /// or on OAUTH2_METRICS_PORT alone and without credentials. Absent when it is not served (the OpenTelemetry SDK off,
+    /// or OTEL_METRICS_EXPORTER without prometheus).
     /// </summary>
     private static void DescribeMetrics(OpenApiDocument document, IServiceProvider services, OAuth2Options options)
     {
-        if (services.GetService<MeterProvider>() is null)
+        if (!TelemetrySetup.Scraped(services.GetRequiredService<IConfiguration>()))
         {
             return;
         }
