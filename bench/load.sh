@@ -113,11 +113,15 @@ BARE_DLL=$(build_project "$BENCH_DIR/OAuth2.Actors.Benchmarks.Baseline" "$BUILD_
 
 SERVERS=(server); [[ -z "$BEFORE" ]] || SERVERS=(before server)
 warm_up() { [[ $WARMUP -eq 0 ]] || run_wrk "$1" "$2" warmup "$WARMUP"; }
-# measure SCENARIO LABEL...: warm each up, then ROUNDS rounds, each running every label once in turn.
+# measure SCENARIO LABEL...: warm each up, then ROUNDS rounds, each running every label once in turn, in the given order
+# in odd rounds and the reverse in even ones (a machine that slows down or speeds up during a round favours no label).
 measure() {
-  local scenario=$1 l r; shift
+  local scenario=$1 l r i labels; shift
   for l in "$@"; do warm_up "$l" "$scenario"; done
-  for r in $(seq 1 "$ROUNDS"); do for l in "$@"; do run_wrk "$l" "$scenario" "$r" "$DURATION"; done; done
+  for r in $(seq 1 "$ROUNDS"); do
+    labels=("$@"); (( r % 2 == 1 )) || { labels=(); for ((i = $#; i >= 1; i--)); do labels+=("${!i}"); done; }
+    for l in "${labels[@]}"; do run_wrk "$l" "$scenario" "$r" "$DURATION"; done
+  done
 }
 
 if has_mode token || has_mode introspect || has_mode repeat; then

@@ -35,6 +35,29 @@ public class EventActorRuntimeSinkSpec(ITestOutputHelper output) : EventActorSpe
     }
 
     [Fact]
+    public async Task EventActor_must_hand_a_sink_registered_for_batches_the_batches_and_not_stop_it_when_it_is_unregistered()
+    {
+        var events = StartEventActor();
+        var sink = CreateTestProbe();
+        Assert.Equal("batches", (await events.Ask<EventSinkRegistered>(new RegisterEventSink("batches", sink.Ref, Batches: true), AskTimeout)).Name);
+
+        events.Tell(new EventBatch([Envelope(EventType.TokenCreated, id: "a"), Envelope(EventType.TokenRevoked, id: "b")]));
+        events.Tell(Envelope(EventType.TokenCreated, id: "c"));
+
+        Assert.Equal(["a", "b"], (await sink.ExpectMsgAsync<EventBatch>()).Events.Select(e => e.Event.Id));
+        Assert.Equal(["c"], (await sink.ExpectMsgAsync<EventBatch>()).Events.Select(e => e.Event.Id));
+        Assert.Contains((await HealthAsync(events)).Sinks, s => s is { Name: "batches", Kind: "actor", Healthy: true });
+
+        // The sink is the user's: unregistering takes it out of the router and leaves it running.
+        Assert.Equal("batches", (await events.Ask<EventSinkUnregistered>(new UnregisterEventSink("batches"), AskTimeout)).Name);
+        sink.Watch(sink.Ref);
+        events.Tell(Envelope(EventType.TokenCreated, id: "after"));
+        await sink.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        sink.Ref.Tell("still here");
+        Assert.Equal("still here", await sink.ExpectMsgAsync<string>());
+    }
+
+    [Fact]
     public async Task EventActor_must_deliver_every_event_sent_after_a_registration_even_before_the_registration_is_answered()
     {
         // The router takes a new routee when its own actor gets to it, while batches are routed at once: events the

@@ -197,8 +197,11 @@ public sealed partial class EventActor : ReceiveActor
             return;
         }
 
-        // The router carries batches; the relay hands the user's actor one EventEnvelope at a time, as documented.
-        var relay = Context.ActorOf(EventSinkRelay.Props(register.Sink), $"relay-{Uri.EscapeDataString(register.Name)}-{++_sinkNumber}");
+        // The router carries batches; the relay hands the user's actor one EventEnvelope at a time, as documented. A sink
+        // that takes batches is the router's routee itself (its own "relay").
+        var relay = register.Batches
+            ? register.Sink
+            : Context.ActorOf(EventSinkRelay.Props(register.Sink), $"relay-{Uri.EscapeDataString(register.Name)}-{++_sinkNumber}");
         _actorSinks[register.Name] = register.Sink;
         _relays[register.Sink] = relay;
         Context.Watch(register.Sink);
@@ -229,7 +232,10 @@ public sealed partial class EventActor : ReceiveActor
         if (_relays.Remove(sink, out var relay))
         {
             _router.Remove(relay, replyTo, removed);
-            Context.Stop(relay);
+            if (!relay.Equals(sink))
+            {
+                Context.Stop(relay);
+            }
         }
         else if (replyTo is not null && removed is not null)
         {

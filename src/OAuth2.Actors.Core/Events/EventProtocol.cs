@@ -11,8 +11,12 @@ public sealed record EventBatch(IReadOnlyList<EventEnvelope> Events) : INoSerial
 /// <summary>Wrap a plugin in a sink actor and add it to the broadcast router.</summary>
 public sealed record RegisterEventPlugin(IEventPlugin Plugin) : INoSerializationVerificationNeeded;
 
-/// <summary>Add a user's own sink actor to the broadcast router; it is dropped when it stops.</summary>
-public sealed record RegisterEventSink(string Name, IActorRef Sink) : INoSerializationVerificationNeeded;
+/// <summary>
+/// Add a user's own sink actor to the broadcast router; it is dropped when it stops. It receives each
+/// <see cref="EventEnvelope"/> on its own, in order; with <paramref name="Batches"/> it receives the router's
+/// <see cref="EventBatch"/>es instead (several envelopes a message, in order: one message, not one per event).
+/// </summary>
+public sealed record RegisterEventSink(string Name, IActorRef Sink, bool Batches = false) : INoSerializationVerificationNeeded;
 
 public sealed record UnregisterEventSink(string Name) : INoSerializationVerificationNeeded;
 

@@ -13,7 +13,7 @@ public readonly record struct StreamedEvent(string EventId, ReadOnlyMemory<byte>
 
 /// <summary>
 /// The node's live readers of its events (browsers on <c>/events/stream</c>). One sink actor, registered with the
-/// EventActor like a user's own while at least one reader is open: each event goes to every reader whose filter passes
+/// EventActor like a user's own (taking the router's batches) while at least one reader is open: each event goes to every reader whose filter passes
 /// it, framed once for all of them (<see cref="StreamedEvent"/>), into the reader's bounded queue. The pipeline only ever Tells the hub, and the
 /// hub never waits for a reader: when one falls behind, the oldest events in its queue give way and are counted.
 /// </summary>
@@ -24,12 +24,13 @@ public sealed class EventStreamHub : ReceiveActor
     private readonly IActorRef _eventActor;
     private readonly Dictionary<Guid, EventSubscription> _readers = [];
     private readonly List<IActorRef> _waiting = [];
+    private readonly StreamedEvent?[] _one = new StreamedEvent?[1];
     private bool _registered;
 
     public EventStreamHub(IActorRef eventActor)
     {
         _eventActor = eventActor;
-        Receive<EventEnvelope>(Deliver);
+        Receive<EventBatch>(Deliver);
         Receive<Subscribe>(Add);
         Receive<Unsubscribe>(u =>
         {
@@ -67,7 +68,7 @@ public sealed class EventStreamHub : ReceiveActor
         _waiting.Add(Sender);
         if (_waiting.Count == 1)
         {
-            _eventActor.Tell(new RegisterEventSink(SinkName, Self));
+            _eventActor.Tell(new RegisterEventSink(SinkName, Self, Batches: true));
         }
     }
 
@@ -87,15 +88,26 @@ public sealed class EventStreamHub : ReceiveActor
         _waiting.Clear();
     }
 
-    private void Deliver(EventEnvelope envelope)
+    private void Deliver(EventBatch batch)
     {
-        StreamedEvent? framed = null;
+        // Framed on first need: an event no reader's filter passes is never serialized.
+        var events = batch.Events;
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        // Most batches are one event: its slot is reused.
+        var framed = events.Count == 1 ? _one : new StreamedEvent?[events.Count];
+        framed[0] = null;
         foreach (var reader in _readers.Values)
         {
-            if (reader.Filter(envelope))
+            for (var i = 0; i < events.Count; i++)
             {
-                framed ??= StreamedEvent.Of(envelope);
-                reader.Offer(framed.Value);
+                if (reader.Filter(events[i]))
+                {
+                    reader.Offer(framed[i] ??= StreamedEvent.Of(events[i]));
+                }
             }
         }
     }
