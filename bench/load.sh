@@ -229,17 +229,21 @@ REPORT="$WORK/report.md"
   fi
   if has_mode telemetry; then
     v=$(awk -v r="$(ratio telemetry-on token telemetry-off token)" 'BEGIN { print (r == "nan") ? "nan" : 1 - r }')
-    check "metrics (scraped) and 10% tracing: cost on token" "$v" "<=" "$T_TELEMETRY" "$(pct "$v")" "$(pct $T_TELEMETRY)"
-    v=$(awk -v r="$(ratio telemetry-all token telemetry-off token)" 'BEGIN { print (r == "nan") ? "nan" : 1 - r }')
-    check "metrics (scraped and pushed) and 10% tracing: cost on token" "$v" "<=" "$T_TELEMETRY" "$(pct "$v")" "$(pct $T_TELEMETRY)"
-    v=$(awk -v r="$(ratio streams token telemetry-off token)" 'BEGIN { print (r == "nan") ? "nan" : 1 - r }')
-    check "$STREAM_READERS event-stream readers: cost on token" "$v" "<=" "$T_TELEMETRY" "$(pct "$v")" "$(pct $T_TELEMETRY)"
-    # The readers are curl processes on the same two cores, so the throughput above counts their CPU too: the server's
-    # own cost is its CPU per request with the readers against without.
-    v=$(awk -v a="$(median streams token 8)" -v b="$(median telemetry-off token 8)" 'BEGIN { print (b > 0) ? a / b - 1 : "nan" }')
-    check "$STREAM_READERS event-stream readers: server CPU per token request" "$v" "<=" "$T_TELEMETRY" "$(pct "$v")" "$(pct $T_TELEMETRY)"
-    v=$(awk -v a="$(median streams token 9)" -v b="$(median telemetry-off token 8)" 'BEGIN { print (b > 0) ? a / b : "nan" }')
-    echo "| the $STREAM_READERS readers' own CPU per token request, against the server's without them | $(pct "$v") | (not a target) | |"
+    # The OTLP receiver and the stream readers run on the same two cores, so the throughput counts their CPU too: the
+    # server's own cost is its CPU per request against the baseline's in the same round (medians of the per-round ratios).
+    for l in telemetry-on telemetry-all streams; do
+      case $l in
+        telemetry-on) what="metrics (scraped) and 10% tracing" ;;
+        telemetry-all) what="metrics (scraped and pushed) and 10% tracing" ;;
+        streams) what="$STREAM_READERS event-stream readers" ;;
+      esac
+      v=$(awk -v r="$(ratio "$l" token telemetry-off token)" 'BEGIN { print (r == "nan") ? "nan" : 1 - r }')
+      check "$what: cost on token throughput" "$v" "<=" "$T_TELEMETRY" "$(pct "$v")" "$(pct $T_TELEMETRY)"
+      v=$(awk -v r="$(cpu_ratio "$l" token telemetry-off token)" 'BEGIN { print (r == "nan") ? "nan" : r - 1 }')
+      check "$what: server CPU per token request" "$v" "<=" "$T_TELEMETRY" "$(pct "$v")" "$(pct $T_TELEMETRY)"
+      v=$(cpu_ratio "$l" token telemetry-off token 9)
+      echo "| $what: the receivers' CPU (OTLP receiver, stream readers) per token request, against the baseline server's | $(pct "$v") | (not a target) | |"
+    done
   fi
 } >"$REPORT"
 echo; cat "$REPORT"

@@ -145,8 +145,17 @@ start_stream_readers() {
   sleep 1
 }
 
-# reader_ticks LABEL: CPU ticks (user + system) of LABEL's stream readers (start_stream_readers), 0 without any.
-reader_ticks() { local k t=0; for k in "${!P_PID[@]}"; do [[ $k == "$1-reader-"* && -n ${P_PID[$k]} ]] && t=$((t + $(proc_ticks "$k"))); done; echo $t; }
+# reader_ticks LABEL: CPU ticks (user + system) of what receives LABEL's output on this machine only because it is a
+# benchmark: its stream readers (start_stream_readers) and the KEEP_RUNNING processes (the OTLP receiver). 0 without any.
+reader_ticks() {
+  local k r t=0
+  for k in "${!P_PID[@]}"; do
+    [[ -n ${P_PID[$k]} ]] || continue
+    if [[ $k == "$1-reader-"* ]]; then t=$((t + $(proc_ticks "$k"))); continue; fi
+    for r in "${KEEP_RUNNING[@]}"; do [[ $k == "$r" ]] && t=$((t + $(proc_ticks "$k"))); done
+  done
+  echo $t
+}
 proc_ticks() { local s; s=$(cat "/proc/${P_PID[$1]}/stat" 2>/dev/null) || die "$1 is gone; see ${P_LOG[$1]}"; printf '%s\n' "${s#*) }" | awk '{print $12 + $13}'; }
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -204,8 +213,8 @@ run_wrk() {
   errors=$(( $(kv non2xx "$line") + $(kv unexpected_body "$line") + $(kv socket_errors "$line") ))
   us=$(awk -v a="$c0" -v b="$c1" -v hz="$CLK_TCK" -v n="$n" 'BEGIN { printf "%.0f", (n > 0) ? 1e6 * (b - a) / hz / n : 0 }')
   readers=$(awk -v a="$r0" -v b="$r1" -v hz="$CLK_TCK" -v n="$n" 'BEGIN { printf "%.0f", (n > 0) ? 1e6 * (b - a) / hz / n : 0 }')
-  log "  $label $scenario $round: $(fmt "$rps" 0) req/s, p50 $p50 ms, p99 $p99 ms, errors $errors, server CPU $us us/req${P_PID[$label-reader-1]:+, stream readers CPU $readers us/req}"
-  # Columns: label scenario round req/s p50 p99 errors server-CPU-us/req readers-CPU-us/req.
+  log "  $label $scenario $round: $(fmt "$rps" 0) req/s, p50 $p50 ms, p99 $p99 ms, errors $errors, server CPU $us us/req, receivers CPU $readers us/req"
+  # Columns: label scenario round req/s p50 p99 errors server-CPU-us/req receivers-CPU-us/req (reader_ticks).
   [[ "$round" == warmup ]] || printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$scenario" "$round" "$rps" "$p50" "$p99" "$errors" "$us" "$readers" >>"$RESULTS"
 }
 declare -A EXPECT=([token]='"access_token"' [introspect]='"active":true' [repeat]='"active":true' [rotate]='"active":true' [warm]='"access_token"' [flooded]='"access_token"')
@@ -231,6 +240,13 @@ errors_of() { awk -F'\t' -v l="$1" -v s="$2" '$1 == l && $2 == s { t += $7 } END
 ratio() {
   awk -F'\t' -v l="$1" -v s="$2" -v bl="$3" -v bs="$4" '
     $1 == l && $2 == s { a[$3] = $4 } $1 == bl && $2 == bs { b[$3] = $4 }
+    END { for (r in a) if (r in b && b[r] > 0) print a[r] / b[r] }' "$RESULTS" | median_of
+}
+# cpu_ratio LABEL SCENARIO BASE_LABEL BASE_SCENARIO [COLUMN]: median over rounds of CPU per request (column 8, the
+# server's; 9, the receivers') of label / the base's server CPU per request in the same round.
+cpu_ratio() {
+  awk -F'\t' -v l="$1" -v s="$2" -v bl="$3" -v bs="$4" -v c="${5:-8}" '
+    $1 == l && $2 == s { a[$3] = $c } $1 == bl && $2 == bs { b[$3] = $8 }
     END { for (r in a) if (r in b && b[r] > 0) print a[r] / b[r] }' "$RESULTS" | median_of
 }
 pct() { awk -v v="$1" 'BEGIN { if (v == "nan") print "n/a"; else printf "%.0f%%", 100 * v }'; }

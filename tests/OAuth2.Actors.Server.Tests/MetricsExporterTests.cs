@@ -1,3 +1,7 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Text.Json;
@@ -68,5 +72,68 @@ public sealed class OtlpOnlyMetricsTests(OtlpOnlyMetricsTests.Fixture fixture) :
         using var document = JsonDocument.Parse(await openApi.Content.ReadAsStringAsync());
         Assert.True(document.RootElement.GetProperty("paths").TryGetProperty("/oauth/token", out _));
         Assert.False(document.RootElement.GetProperty("paths").TryGetProperty("/metrics", out _));
+    }
+}
+
+/// <summary>
+/// OTLP/HTTP export to a real receiver (a local HTTP server that records each export's path), configured only by the
+/// per-signal variables: each signal goes to its own URL as given.
+/// </summary>
+[Collection(MetricsCollection.Name)]
+public sealed class OtlpExportTests(OtlpExportTests.Fixture fixture) : HostTests<OtlpExportTests.Fixture>(fixture)
+{
+    public sealed class Fixture() : TestHostFixture(
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", Receiver.Url + "/collector/traces"),
+        ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", Receiver.Url + "/collector/metrics"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "500"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "200"));
+
+    private static readonly OtlpReceiver Receiver = OtlpReceiver.Start();
+
+    [Fact]
+    public async Task Traces_and_metrics_must_be_pushed_each_to_the_endpoint_its_own_variable_names()
+    {
+        var client = await Host.Register();
+        using var issued = await Host.RequestToken(client);
+        Assert.False(issued.IsError, issued.Raw);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && !(Receiver.Paths.Contains("/collector/traces") && Receiver.Paths.Contains("/collector/metrics")))
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Contains("/collector/traces", Receiver.Paths);
+        Assert.Contains("/collector/metrics", Receiver.Paths);
+        Assert.DoesNotContain(Receiver.Paths, p => p.StartsWith("/v1/", StringComparison.Ordinal));
+    }
+
+    /// <summary>An OTLP/HTTP receiver that keeps the path of each export and answers an empty Export*ServiceResponse.</summary>
+    private sealed class OtlpReceiver
+    {
+        private OtlpReceiver(string url) => Url = url;
+
+        public string Url { get; }
+
+        public System.Collections.Concurrent.ConcurrentQueue<string> Paths { get; } = new();
+
+        public static OtlpReceiver Start()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            OtlpReceiver? receiver = null;
+            app.MapPost("/{**path}", async (HttpContext http) =>
+            {
+                await http.Request.Body.CopyToAsync(Stream.Null);
+                receiver?.Paths.Enqueue(http.Request.Path.Value ?? string.Empty);
+                return Results.Bytes([], "application/x-protobuf");
+            });
+            app.StartAsync().GetAwaiter().GetResult();
+            receiver = new OtlpReceiver(app.Urls.First());
+            return receiver;
+        }
     }
 }

@@ -59,7 +59,7 @@ public static class TelemetrySetup
                     .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = http => !http.Request.Path.StartsWithSegments(MetricsPath));
                 if (OtlpConfigured(configuration, "TRACES"))
                 {
-                    tracing.AddOtlpExporter();
+                    tracing.AddOtlpExporter(otlp => ApplySignalSettings(otlp, configuration, "TRACES"));
                 }
             })
             .WithMetrics(metrics =>
@@ -79,7 +79,7 @@ public static class TelemetrySetup
 
                 if (otlp)
                 {
-                    metrics.AddOtlpExporter();
+                    metrics.AddOtlpExporter(options => ApplySignalSettings(options, configuration, "METRICS"));
                 }
             });
         return services;
@@ -156,6 +156,49 @@ public static class TelemetrySetup
         var names = setting.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         bool Named(string name) => names.Contains(name, StringComparer.OrdinalIgnoreCase);
         return (Named("prometheus"), Named("otlp"));
+    }
+
+    /// <summary>
+    /// The specification's per-signal OTLP settings (<c>OTEL_EXPORTER_OTLP_{TRACES|METRICS}_ENDPOINT</c>, <c>_PROTOCOL</c>,
+    /// <c>_HEADERS</c>, <c>_TIMEOUT</c>), which take precedence over the generic ones. OpenTelemetry .NET's
+    /// <c>AddOtlpExporter</c> reads only the generic variables (the per-signal ones only through <c>UseOtlpExporter</c>,
+    /// which would push every signal): without this, a traces endpoint alone sent the traces to localhost:4318.
+    /// A signal's endpoint is its full URL, used as it is.
+    /// </summary>
+    public static void ApplySignalSettings(OpenTelemetry.Exporter.OtlpExporterOptions options, IConfiguration configuration, string signal)
+    {
+        string? Setting(string name) => configuration[$"OTEL_EXPORTER_OTLP_{signal}_{name}"] is { Length: > 0 } value ? value.Trim() : null;
+
+        if (Setting("ENDPOINT") is { } endpoint)
+        {
+            options.Endpoint = Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) ? uri
+                : throw new InvalidOperationException($"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT is not an absolute URL.");
+        }
+
+        switch (Setting("PROTOCOL")?.ToLowerInvariant())
+        {
+            case null:
+                break;
+            case "grpc":
+                options.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
+                break;
+            case "http/protobuf":
+                options.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
+                break;
+            default:
+                throw new InvalidOperationException($"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL must be grpc or http/protobuf.");
+        }
+
+        if (Setting("HEADERS") is { } headers)
+        {
+            options.Headers = headers;
+        }
+
+        if (Setting("TIMEOUT") is { } timeout)
+        {
+            options.TimeoutMilliseconds = int.TryParse(timeout, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms > 0 ? ms
+                : throw new InvalidOperationException($"OTEL_EXPORTER_OTLP_{signal}_TIMEOUT must be a positive number of milliseconds.");
+        }
     }
 
     /// <summary>Whether <c>/metrics</c> is served: the SDK is on and the Prometheus exporter among the metric exporters.</summary>
