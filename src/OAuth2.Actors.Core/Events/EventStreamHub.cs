@@ -13,9 +13,10 @@ public readonly record struct StreamedEvent(string EventId, ReadOnlyMemory<byte>
 
 /// <summary>
 /// The node's live readers of its events (browsers on <c>/events/stream</c>). One sink actor, registered with the
-/// EventActor like a user's own (taking the router's batches) while at least one reader is open: each event goes to every reader whose filter passes
-/// it, framed once for all of them (<see cref="StreamedEvent"/>), into the reader's bounded queue. The pipeline only ever Tells the hub, and the
-/// hub never waits for a reader: when one falls behind, the oldest events in its queue give way and are counted.
+/// EventActor like a user's own (taking the router's batches) while at least one reader is open: each event goes to
+/// every reader whose filter passes it, framed once for all of them (<see cref="StreamedEvent"/>), into the reader's
+/// bounded queue. The pipeline only ever Tells the hub, and the hub never waits for a reader: when one falls behind,
+/// the oldest events in its queue give way and are counted.
 /// </summary>
 public sealed class EventStreamHub : ReceiveActor
 {
