@@ -45,16 +45,20 @@ public static class BrowserFlowScript
     }
 
     /// <summary>
-    /// Runs tests/browser/<paramref name="script"/> with node and returns the JSON line it printed last, asserting that
+    /// Runs tests/browser/<paramref name="script"/> with node and returns the JSON line it printed last (<paramref name="arguments"/> are option and value pairs), asserting that
     /// it exited 0 with <c>ok: true</c> and that every screenshot it names was written.
     /// </summary>
     public static async Task<JsonElement> RunScript(string script, IReadOnlyList<string> arguments, ITestOutputHelper output, Func<string> serverLog)
     {
         var start = new ProcessStartInfo("node") { WorkingDirectory = RepositoryRoot.Value, StandardOutputEncoding = Encoding.UTF8 };
         start.ArgumentList.Add(Path.Combine("tests", "browser", script));
-        foreach (var arg in arguments)
+        // Each option and its value as one "--name=value": node's parseArgs refuses a separate value that starts with
+        // "-", which a generated password or client secret (base64url) sometimes does.
+        Assert.True(arguments.Count % 2 == 0, "The arguments are --name value pairs.");
+        for (var i = 0; i < arguments.Count; i += 2)
         {
-            start.ArgumentList.Add(arg);
+            Assert.StartsWith("--", arguments[i], StringComparison.Ordinal);
+            start.ArgumentList.Add(arguments[i] + "=" + arguments[i + 1]);
         }
 
         start.Environment["OAUTH2_TEST_CHROMIUM"] = Chromium;
