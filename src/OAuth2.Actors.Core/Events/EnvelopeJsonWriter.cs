@@ -65,6 +65,13 @@ internal static class EnvelopeJsonWriter
         return frame;
     }
 
+    /// <summary>Appends the envelope's JSON to <paramref name="buffer"/> (the caller's own, kept between envelopes).</summary>
+    public static void WriteTo(EventEnvelope envelope, IBufferWriter<byte> buffer)
+    {
+        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
+        Write(writer, envelope);
+    }
+
     private static void ReleaseIfLarge()
     {
         if (t_buffer is { Capacity: > KeptBufferBytes })

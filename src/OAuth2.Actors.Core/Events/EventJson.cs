@@ -29,6 +29,9 @@ public static class EventJson
 
     public static byte[] SerializeToUtf8(EventEnvelope envelope) => EnvelopeJsonWriter.ToUtf8Bytes(envelope);
 
+    /// <summary>The same JSON as <see cref="Serialize"/>, as UTF-8 appended to <paramref name="buffer"/>: no string, no array per envelope.</summary>
+    public static void SerializeTo(EventEnvelope envelope, System.Buffers.IBufferWriter<byte> buffer) => EnvelopeJsonWriter.WriteTo(envelope, buffer);
+
     /// <summary>RFC 3339 UTC timestamps ("2024-01-15T10:30:00.123Z").</summary>
     private sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
     {

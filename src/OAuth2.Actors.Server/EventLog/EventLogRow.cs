@@ -6,8 +6,9 @@ using OAuth2.Actors.Events.Log;
 namespace OAuth2.Actors.Server.EventLog;
 
 /// <summary>
-/// One event as a row of <c>oauth2_event_log</c>: the envelope as JSON (<see cref="EventJson.Options"/>, the form every
-/// sink and endpoint uses) and, beside it, the columns the history query filters on. Times are unix milliseconds.
+/// One event as a row of <c>oauth2_event_log</c>: the envelope, stored as JSON (<see cref="EventJson.Options"/>, the form
+/// every sink and endpoint uses; each dialect writes it in the form its driver takes without a copy) and, beside it, the
+/// columns the history query filters on. Times are unix milliseconds.
 /// </summary>
 internal readonly record struct EventLogRow(
     long Position,
@@ -18,7 +19,7 @@ internal readonly record struct EventLogRow(
     string? UserId,
     long Timestamp,
     long AppendedAt,
-    string Envelope)
+    EventEnvelope Envelope)
 {
     /// <summary>The columns in the order every insert and <see cref="Read"/> use.</summary>
     public const string Columns = "position, event_id, event_type, severity, client_id, user_id, event_time, appended_at, envelope";
@@ -38,8 +39,11 @@ internal readonly record struct EventLogRow(
             e.UserId,
             e.Timestamp.ToUnixTimeMilliseconds(),
             appendedAt,
-            EventJson.Serialize(envelope));
+            envelope);
     }
+
+    /// <summary>The envelope column's text.</summary>
+    public string EnvelopeJson() => EventJson.Serialize(Envelope);
 
     /// <summary>A row selected as <see cref="ReadColumns"/>.</summary>
     public static LoggedEvent Read(DbDataReader reader)

@@ -136,7 +136,7 @@ internal sealed class PostgresEventLogDialect(DatabaseSettings database) : Event
             await WriteNullableAsync(importer, row.UserId, cancellationToken);
             await importer.WriteAsync(row.Timestamp, NpgsqlDbType.Bigint, cancellationToken);
             await importer.WriteAsync(row.AppendedAt, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(row.Envelope, NpgsqlDbType.Json, cancellationToken);
+            await importer.WriteAsync(row.EnvelopeJson(), NpgsqlDbType.Json, cancellationToken);
         }
 
         await importer.CompleteAsync(cancellationToken);
@@ -169,7 +169,7 @@ internal sealed class PostgresEventLogDialect(DatabaseSettings database) : Event
         Add(command, "@u", rows.Select(r => r.UserId).ToArray());
         Add(command, "@ts", rows.Select(r => r.Timestamp).ToArray());
         Add(command, "@a", rows.Select(r => r.AppendedAt).ToArray());
-        Add(command, "@env", rows.Select(r => r.Envelope).ToArray());
+        Add(command, "@env", rows.Select(r => r.EnvelopeJson()).ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using OAuth2.Actors.Events;
+using SQLitePCL;
 
 namespace OAuth2.Actors.Server.EventLog;
 
@@ -29,7 +32,10 @@ internal sealed class SqliteEventLogDialect : EventLogDialect
     private readonly string _connectionString;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SqliteConnection? _writer;
-    private SqliteCommand? _insert;
+    private sqlite3_stmt? _insert;
+
+    /// <summary>The envelope being inserted, as UTF-8 JSON: SQLite copies it from here, so one buffer serves every row.</summary>
+    private readonly ArrayBufferWriter<byte> _json = new(4096);
 
     public SqliteEventLogDialect(DatabaseSettings database)
     {
@@ -106,26 +112,68 @@ internal sealed class SqliteEventLogDialect : EventLogDialect
         }
     }
 
+    /// <summary>
+    /// Through SQLite's own statement API (SQLitePCL, under Microsoft.Data.Sqlite, on the same connection and transaction):
+    /// the envelope is bound as the UTF-8 its writer produced and the numbers without boxing, where a parameterized
+    /// command would have made a string of the JSON, encoded it back to UTF-8 and boxed every value, for each event.
+    /// </summary>
     public override Task InsertAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<EventLogRow> rows, CancellationToken cancellationToken)
     {
-        var insert = _insert ??= PrepareInsert((SqliteConnection)connection);
-        insert.Transaction = (SqliteTransaction)transaction;
-        var p = insert.Parameters;
+        var db = ((SqliteConnection)connection).Handle!;
+        var insert = _insert ??= Prepare(db, $"INSERT INTO {Log} ({EventLogRow.Columns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
         foreach (var row in rows)
         {
-            p[0].Value = row.Position;
-            p[1].Value = row.EventId;
-            p[2].Value = row.EventType;
-            p[3].Value = row.Severity;
-            p[4].Value = (object?)row.ClientId ?? DBNull.Value;
-            p[5].Value = (object?)row.UserId ?? DBNull.Value;
-            p[6].Value = row.Timestamp;
-            p[7].Value = row.AppendedAt;
-            p[8].Value = row.Envelope;
-            insert.ExecuteNonQuery();
+            _json.ResetWrittenCount();
+            EventJson.SerializeTo(row.Envelope, _json);
+            try
+            {
+                raw.sqlite3_bind_int64(insert, 1, row.Position);
+                raw.sqlite3_bind_text(insert, 2, row.EventId);
+                raw.sqlite3_bind_int(insert, 3, row.EventType);
+                raw.sqlite3_bind_int(insert, 4, row.Severity);
+                BindNullable(insert, 5, row.ClientId);
+                BindNullable(insert, 6, row.UserId);
+                raw.sqlite3_bind_int64(insert, 7, row.Timestamp);
+                raw.sqlite3_bind_int64(insert, 8, row.AppendedAt);
+                raw.sqlite3_bind_text(insert, 9, _json.WrittenSpan);
+                var rc = raw.sqlite3_step(insert);
+                if (rc != raw.SQLITE_DONE)
+                {
+                    // The extended code too (a unique violation is what AppendAsync retries on).
+                    SqliteException.ThrowExceptionForRC(rc, db);
+                }
+            }
+            finally
+            {
+                raw.sqlite3_reset(insert);
+            }
+        }
+
+        if (_json.Capacity > 64 * 1024)
+        {
+            _json.Clear();
         }
 
         return Task.CompletedTask;
+    }
+
+    private static void BindNullable(sqlite3_stmt statement, int index, string? value)
+    {
+        if (value is null)
+        {
+            raw.sqlite3_bind_null(statement, index);
+        }
+        else
+        {
+            raw.sqlite3_bind_text(statement, index, value);
+        }
+    }
+
+    private static sqlite3_stmt Prepare(sqlite3 db, string sql)
+    {
+        var rc = raw.sqlite3_prepare_v2(db, sql, out var statement);
+        SqliteException.ThrowExceptionForRC(rc, db);
+        return statement;
     }
 
     /// <summary>
@@ -178,18 +226,5 @@ internal sealed class SqliteEventLogDialect : EventLogDialect
         }
 
         return _writer = writer;
-    }
-
-    private static SqliteCommand PrepareInsert(SqliteConnection connection)
-    {
-        var insert = connection.CreateCommand();
-        insert.CommandText = $"INSERT INTO {Log} ({EventLogRow.Columns}) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)";
-        for (var i = 0; i < 9; i++)
-        {
-            insert.Parameters.Add(new SqliteParameter("@p" + i, null));
-        }
-
-        insert.Prepare();
-        return insert;
     }
 }

@@ -33,6 +33,28 @@ public sealed class EventLogWriterSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public async Task Writer_must_append_an_event_at_once_when_idle_and_gather_what_comes_within_the_interval_into_one_transaction()
+    {
+        var settings = new EventSettings { Log = new EventLogSettings { AppendInterval = TimeSpan.FromSeconds(2) } };
+        var writer = Sys.ActorOf(EventLogWriter.Props(_store, settings, [], TimeProvider.System));
+        await AwaitConditionAsync(async () => (await writer.Ask<EventLogHealth>(GetEventLogHealth.Instance)).LastError is null);
+
+        writer.Tell(new EventBatch([Envelope(EventType.TokenCreated)]));
+        await AwaitConditionAsync(() => Task.FromResult(_store.Events.Count == 1), TimeSpan.FromSeconds(1));
+
+        // Five batches right after that append: they wait for the rest of its interval, then go in one transaction.
+        var sent = Enumerable.Range(0, 5).Select(_ => Envelope(EventType.TokenCreated)).ToArray();
+        foreach (var envelope in sent)
+        {
+            writer.Tell(new EventBatch([envelope]));
+        }
+
+        await AwaitConditionAsync(() => Task.FromResult(_store.Events.Count == 6), TimeSpan.FromSeconds(10));
+        Assert.Equal(2, _store.Appends);
+        Assert.Equal(sent.Select(e => e.Event.Id), _store.Events.Skip(1).Select(e => e.Envelope.Event.Id));
+    }
+
+    [Fact]
     public async Task Writer_must_hold_events_while_the_database_fails_and_append_them_in_order_when_it_answers()
     {
         var writer = Sys.ActorOf(EventLogWriter.Props(_store, new EventSettings(), [], TimeProvider.System));

@@ -10,6 +10,14 @@ public sealed record EventLogSettings
     public int MaxAppendBatch { get; init; } = 5_000;
 
     /// <summary>
+    /// Under load, at most one append transaction per this interval: what queues meanwhile goes in the next one. An event
+    /// that finds the writer idle for longer is appended at once. Each transaction costs its head row, its commit and
+    /// the WAL pages it rewrites, whatever it carries, so batches of a hundred events cost far less per event than
+    /// batches of ten; the price is at most this much more time for an event to reach the log (and the kill window).
+    /// </summary>
+    public TimeSpan AppendInterval { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
     /// Events the writer holds while the database does not answer; beyond it new events are dropped, counted and logged
     /// (the one place events can be lost: the database has been unreachable for that long).
     /// </summary>

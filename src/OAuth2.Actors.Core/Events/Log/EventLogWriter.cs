@@ -6,12 +6,13 @@ namespace OAuth2.Actors.Events.Log;
 /// <summary>
 /// Appends this node's events to the durable log, off the request path: events queue here while an append transaction
 /// runs, and the next transaction takes everything that queued meanwhile (up to <see cref="EventLogSettings.MaxAppendBatch"/>),
-/// so under load one transaction carries many events and when idle an event is appended at once. After each commit it
+/// at most one transaction per <see cref="EventLogSettings.AppendInterval"/>, so under load one transaction carries many
+/// events and when idle an event is appended at once. After each commit it
 /// hands the positioned events to this node's sink consumers (the fast path) and answers the ingests it carried.
 /// </summary>
 /// <remarks>
 /// What a <c>kill -9</c> can lose is what is queued here and in the transaction in flight: about two append durations
-/// (docs/event-log.md states the measured window). While the database does not answer, events are held (up to
+/// plus the append interval (docs/event-log.md states the measured window). While the database does not answer, events are held (up to
 /// <see cref="EventLogSettings.MaxPending"/>) and appended in order when it is back.
 /// </remarks>
 public sealed class EventLogWriter : ReceiveActor, IWithTimers
@@ -26,6 +27,8 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
     private readonly List<(IActorRef ReplyTo, DateTimeOffset Deadline)> _flushWaiters = [];
     private bool _ready;
     private bool _appending;
+    private bool _waitingForInterval;
+    private long _lastAppendStarted;
     private long _appended;
     private readonly SinkMetrics[] _sinkMetrics;
     private long _dropped;
@@ -65,6 +68,11 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
             _lastError = null;
             _log.Info("Event log ready at position {Head}", i.Head);
             AppendNext();
+        });
+        Receive<IntervalElapsed>(_ =>
+        {
+            _waitingForInterval = false;
+            AppendNext(intervalElapsed: true);
         });
         Receive<Appended>(Committed);
         Receive<AppendFailed>(Failed);
@@ -139,13 +147,36 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
         _pending.AddLast(pending);
     }
 
-    private void AppendNext()
+    private void AppendNext(bool intervalElapsed = false)
     {
         if (!_ready || _appending || _pending.Count == 0)
         {
             return;
         }
 
+        if (!intervalElapsed && _pending.Count < _settings.Log.MaxAppendBatch)
+        {
+            // The timer, not the clock, ends the wait (a test's clock may stand still).
+            var since = _time.GetElapsedTime(_lastAppendStarted);
+            if (_waitingForInterval || since < _settings.Log.AppendInterval)
+            {
+                if (!_waitingForInterval)
+                {
+                    _waitingForInterval = true;
+                    Timers.StartSingleTimer(IntervalElapsed.Instance, IntervalElapsed.Instance, _settings.Log.AppendInterval - since);
+                }
+
+                return;
+            }
+        }
+
+        if (_waitingForInterval)
+        {
+            _waitingForInterval = false;
+            Timers.Cancel(IntervalElapsed.Instance);
+        }
+
+        _lastAppendStarted = _time.GetTimestamp();
         var count = Math.Min(_pending.Count, _settings.Log.MaxAppendBatch);
         var batch = new Pending[count];
         for (var i = 0; i < count; i++)
@@ -255,5 +286,10 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
     private sealed record Retry : INoSerializationVerificationNeeded
     {
         public static readonly Retry Instance = new();
+    }
+
+    private sealed record IntervalElapsed : INoSerializationVerificationNeeded
+    {
+        public static readonly IntervalElapsed Instance = new();
     }
 }
