@@ -7,16 +7,18 @@
 #   bench/event-log.sh                         # both databases, 1,000,000 events
 #   bench/event-log.sh --databases sqlite      # one of them
 #   bench/event-log.sh --events 200000 --bulk unnest   # options go to the benchmark (see its Program.cs)
+#   bench/event-log.sh --floor --batch 100    # SQLite: the store's append per event against bare inserts (Floor.cs)
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 BUILD_DIR="${TMPDIR:-/tmp}/oauth2-actors-bench-eventlog"
-DATABASES=sqlite,postgres
+DATABASES=sqlite,postgres FLOOR=0
 ARGS=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --databases) DATABASES="${2:?}"; shift 2 ;;
+    --floor) FLOOR=1; shift ;;
     -h|--help) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) ARGS+=("$1"); shift ;;
   esac
@@ -27,6 +29,7 @@ dotnet build -c Release "$BENCH_DIR/OAuth2.Actors.Benchmarks.EventLog" --artifac
 DLL=$(find "$BUILD_DIR/bin/OAuth2.Actors.Benchmarks.EventLog" -name OAuth2.Actors.Benchmarks.EventLog.dll -path '*release*' | head -1)
 
 echo "# $(date -u +%FT%TZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(git -C "$REPO_DIR" rev-parse --short HEAD)"
+[[ $FLOOR -eq 0 ]] || exec dotnet "$DLL" --floor ${ARGS[@]+"${ARGS[@]}"}
 for database in ${DATABASES//,/ }; do
   if [[ $database == postgres ]]; then
     if [[ -z ${OAUTH2_TEST_POSTGRES_URL:-} ]]; then

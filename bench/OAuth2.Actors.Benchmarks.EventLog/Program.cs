@@ -17,6 +17,15 @@ using OAuth2.Actors.Server.EventLog;
 // (PostgreSQL insert: binary COPY or one INSERT ... SELECT FROM unnest(arrays)), --analyze (ANALYZE before querying),
 // --keep (SQLite: leave the database file in place and print where).
 // PostgreSQL: a database of its own (oauth2_bench_<random>) is created through --url and dropped at the end.
+//
+// With --floor first: what one of the token endpoint's events costs to append on SQLite, the store against bare
+// inserts (Floor.cs).
+if (args is ["--floor", ..])
+{
+    await Floor.RunAsync(args[1..]);
+    return;
+}
+
 var options = Options.Parse(args);
 var inv = CultureInfo.InvariantCulture;
 string? benchDatabase = null;

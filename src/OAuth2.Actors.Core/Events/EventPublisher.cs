@@ -80,7 +80,7 @@ public sealed class EventPublisher : IThreadPoolWorkItem
     /// in the cache) instead of at a random page of an index as large as the log.
     /// </summary>
     public static string NewEventId(DateTimeOffset timestamp) =>
-        (timestamp >= DateTimeOffset.UnixEpoch ? Guid.CreateVersion7(timestamp) : Guid.NewGuid()).ToString();
+        (timestamp >= DateTimeOffset.UnixEpoch ? RandomIds.NewVersion7(timestamp) : RandomIds.NewGuid()).ToString();
 
     /// <summary>Sends everything queued so far to the EventActor as one batch.</summary>
     void IThreadPoolWorkItem.Execute()

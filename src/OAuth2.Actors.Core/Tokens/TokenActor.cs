@@ -117,7 +117,7 @@ public sealed partial class TokenActor : ReceiveActor, IWithStash, IWithTimers
     {
         var now = _time.GetUtcNow();
         var expires = now + _settings.AccessTokenTtl;
-        var jti = Guid.NewGuid().ToString("N");
+        var jti = RandomIds.NewGuid().ToString("N");
         var descriptor = AccessTokenJwt.Describe(_settings, _ring.Keys!.Signing(now), request, jti, now, expires);
 
         var replyTo = Sender;

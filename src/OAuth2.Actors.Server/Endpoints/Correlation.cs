@@ -16,7 +16,7 @@ public static class Correlation
     public static IApplicationBuilder UseCorrelation(this IApplicationBuilder app) => app.Use((context, next) =>
     {
         var incoming = context.Request.Headers[Header];
-        var id = incoming.Count == 1 && IsAcceptable(incoming[0]!) ? incoming[0]! : Guid.NewGuid().ToString();
+        var id = incoming.Count == 1 && IsAcceptable(incoming[0]!) ? incoming[0]! : RandomIds.NewGuid().ToString();
         context.Items[ItemKey] = id;
         context.Response.Headers[Header] = id;
         Activity.Current?.SetTag(Tag, id);
@@ -27,7 +27,7 @@ public static class Correlation
     {
         var activity = Activity.Current;
         return new RequestContext(
-            context.Items[ItemKey] as string ?? Guid.NewGuid().ToString(),
+            context.Items[ItemKey] as string ?? RandomIds.NewGuid().ToString(),
             activity?.IdFormat == ActivityIdFormat.W3C ? activity.Id : null,
             string.IsNullOrEmpty(activity?.TraceStateString) ? null : activity.TraceStateString,
             context.Connection.RemoteIpAddress?.ToString());
