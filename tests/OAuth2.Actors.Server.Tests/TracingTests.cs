@@ -50,6 +50,11 @@ public sealed class TracingTests(TracingFixture fixture) : HostTests<TracingFixt
             "the in-memory sink's delivery span in the request's trace");
 
         var request = Assert.Single(spans, s => s.Source.Name == "Microsoft.AspNetCore");
+        // The HTTP semantic-convention tags of the request span (set by ASP.NET Core itself, see TelemetrySetup).
+        Assert.Equal("POST", request.GetTagItem("http.request.method"));
+        Assert.Equal("/oauth/token", request.GetTagItem("http.route"));
+        Assert.Equal(200, Convert.ToInt32(request.GetTagItem("http.response.status_code"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("/oauth/token", request.GetTagItem("url.path"));
         var endpoint = Assert.Single(spans, s => s.DisplayName == "endpoint TokenEndpointRequest");
         Assert.Equal(request.SpanId, endpoint.ParentSpanId);
         Assert.Contains(spans, s => s.DisplayName.StartsWith("ask ", StringComparison.Ordinal) && s.ParentSpanId == endpoint.SpanId);

@@ -34,6 +34,8 @@ public static class TelemetrySetup
 
     private static readonly string[] MetricsScopes = [Scopes.MetricsRead, Scopes.Admin];
 
+    private const string AspNetCoreActivityDataSwitch = "Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData";
+
     public static IServiceCollection AddOAuth2Telemetry(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddMetrics();
@@ -53,6 +55,10 @@ public static class TelemetrySetup
                     return;
                 }
 
+                // ASP.NET Core 10 can set the HTTP semantic-convention tags on its request span itself (the default from
+                // ASP.NET Core 11); with the switch off the OpenTelemetry instrumentation sees them there and does not
+                // compute them again on every recorded request.
+                AppContext.SetSwitch(AspNetCoreActivityDataSwitch, false);
                 // Sampling as OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG say (the SDK reads them; default: parent-based, always on).
                 tracing.AddSource(OAuth2Tracing.SourceName)
                     .AddSource("System.Net.Http")
