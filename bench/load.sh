@@ -19,6 +19,9 @@
 #                     (to the baseline's discarding receiver: telemetry-on), the same with the metrics also pushed
 #                     over OTLP every 5 s (telemetry-all: two metric readers), and with 10 readers of /events/stream
 #                     (streams), each vs the same server with OpenTelemetry off (OTEL_SDK_DISABLED=true)
+#         telemetry-floor  the bare baseline with OpenTelemetry set up as the server's telemetry-on (request spans
+#                     sampled at 10% pushed over OTLP, ASP.NET Core's and Kestrel's meters scraped every 5 s) vs without:
+#                     what OpenTelemetry costs per request with no OAuth2 around it
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,7 +41,7 @@ usage() {
   sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   cat <<'EOF'
 Options:
-  --modes LIST        token,introspect,repeat,events,cold,telemetry or all (default token,introspect,repeat)
+  --modes LIST        token,introspect,repeat,events,cold,telemetry,telemetry-floor or all (default token,introspect,repeat)
   --rounds N          measured rounds per mode; medians are reported (default 3)
   --duration SECS     length of each measured run (default 15)
   --warmup SECS       unrecorded run per process and scenario before the rounds (default 30; tiered JIT and PGO
@@ -86,7 +89,7 @@ for n in "$DURATION" "$WARMUP" "$CONNECTIONS" "$THREADS" "$ROUNDS" "$TOKENS" "$C
 done
 [[ $MODES == all ]] && MODES=token,introspect,repeat,events,cold,telemetry
 IFS=',' read -ra MODE_LIST <<<"$MODES"
-for m in "${MODE_LIST[@]}"; do [[ $m =~ ^(token|introspect|repeat|events|cold|telemetry)$ ]] || die "unknown mode: $m"; done
+for m in "${MODE_LIST[@]}"; do [[ $m =~ ^(token|introspect|repeat|events|cold|telemetry|telemetry-floor)$ ]] || die "unknown mode: $m"; done
 has_mode() { [[ ",$MODES," == *",$1,"* ]]; }
 
 ensure_tools
@@ -157,6 +160,16 @@ if has_mode telemetry; then
   measure token telemetry-off telemetry-on telemetry-all streams
   stop_all
 fi
+if has_mode telemetry-floor; then
+  start_process otlp bare "$BARE_DLL"; KEEP_RUNNING=(otlp)
+  start_process bare-off bare "$BARE_DLL"
+  start_process bare-on bare "$BARE_DLL" BASELINE_TELEMETRY=on OTEL_EXPORTER_OTLP_ENDPOINT="${P_BASE[otlp]}" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+    OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1
+  ( while :; do curl -s -o /dev/null --max-time 5 "${P_BASE[bare-on]}/metrics" || true; sleep 5; done ) &
+  P_PID[bare-on-scraper]=$!
+  measure token bare-off bare-on
+  stop_all
+fi
 if has_mode cold; then
   for r in $(seq 1 "$ROUNDS"); do
     for l in "${SERVERS[@]}"; do
@@ -197,6 +210,7 @@ REPORT="$WORK/report.md"
   done
   if has_mode events; then for s in token rotate; do row events-off "$s"; row events-on "$s" events-off "$s"; done; fi
   if has_mode cold; then for l in "${SERVERS[@]}"; do row "cold-$l" warm; row "cold-$l" token "cold-$l" warm; done; fi
+  if has_mode telemetry-floor; then row bare-off token; row bare-on token bare-off token; fi
   if has_mode telemetry; then row telemetry-off token; row telemetry-on token telemetry-off token; row telemetry-all token telemetry-off token; row streams token telemetry-off token; fi
   echo
   echo "(rotate: $TOKENS distinct tokens in rotation; repeat: one token; cold-*: token = the first ${COLD_SECONDS}s after /ready, warm = the same process after warm-up.)"
@@ -226,6 +240,12 @@ REPORT="$WORK/report.md"
       v=$(awk -v r="$(ratio events-on "$s" events-off "$s")" 'BEGIN { print (r == "nan") ? "nan" : 1 - r }')
       check "events on (durable log): cost on $s" "$v" "<=" "$T_EVENTS" "$(pct "$v")" "$(pct $T_EVENTS)"
     done
+  fi
+  if has_mode telemetry-floor; then
+    v=$(awk -v r="$(cpu_ratio bare-on token bare-off token)" 'BEGIN { print (r == "nan") ? "nan" : r - 1 }')
+    echo "| OpenTelemetry (10% traces, scraped metrics) on bare Kestrel: CPU per request | $(pct "$v") | (the floor of the telemetry targets) | |"
+    v=$(awk -v r="$(ratio bare-on token bare-off token)" 'BEGIN { print (r == "nan") ? "nan" : 1 - r }')
+    echo "| OpenTelemetry (10% traces, scraped metrics) on bare Kestrel: cost on throughput | $(pct "$v") | (the floor of the telemetry targets) | |"
   fi
   if has_mode telemetry; then
     v=$(awk -v r="$(ratio telemetry-on token telemetry-off token)" 'BEGIN { print (r == "nan") ? "nan" : 1 - r }')

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 // The machine's ceiling for the token and introspection endpoints: Kestrel, a form-encoded POST, one ES256 JWT signed
 // or verified exactly as TokenActor does (same claims, header, library and P-256 key), a JSON answer. Everything the
@@ -10,6 +12,9 @@ using Microsoft.IdentityModel.Tokens;
 //   BASELINE_PORT      loopback port (default 5099)
 //   BASELINE_ISSUER    iss and aud of the tokens, the server's OAUTH2_ISSUER (default http://127.0.0.1:5099)
 //   BASELINE_KEY_FILE  PKCS#8 P-256 private key PEM, the server's OAUTH2_SIGNING_KEY_FILE (default: a fresh key)
+//   BASELINE_TELEMETRY on: OpenTelemetry as the server sets it up (ASP.NET Core request spans, sampled and exported as the
+//                      OTEL_* variables say; ASP.NET Core's and Kestrel's meters, scraped at GET /metrics): what it costs
+//                      with no OAuth2 around it (load.sh --modes telemetry-floor)
 //
 //   POST /sign    grant_type=client_credentials[&scope=...]  -> {"access_token":..., "token_type":"Bearer", ...}
 //   POST /verify  token=...                                   -> RFC 7662 body, as the server's introspection answers
@@ -43,6 +48,15 @@ var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { PropertyNamin
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+var telemetry = Environment.GetEnvironmentVariable("BASELINE_TELEMETRY") == "on";
+if (telemetry)
+{
+    AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
+    builder.Services.AddOpenTelemetry()
+        .WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = h => !h.Request.Path.StartsWithSegments("/metrics")).AddOtlpExporter())
+        .WithMetrics(m => m.AddMeter("System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing").AddPrometheusExporter());
+}
+
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.AddServerHeader = false;
@@ -102,6 +116,10 @@ app.MapPost("/verify", async (HttpContext http) =>
 });
 
 app.MapGet("/health", () => "healthy");
+if (telemetry)
+{
+    app.MapPrometheusScrapingEndpoint();
+}
 
 // An OTLP/HTTP receiver that keeps nothing (load.sh --modes telemetry points the server's exporters here): the
 // exporters do their whole job, encoding and sending, and nothing downstream is measured. An empty protobuf message
