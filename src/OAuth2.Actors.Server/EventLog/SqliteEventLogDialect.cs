@@ -35,7 +35,7 @@ internal sealed class SqliteEventLogDialect : EventLogDialect
     private sqlite3_stmt? _insert;
 
     /// <summary>The envelope being inserted, as UTF-8 JSON: SQLite copies it from here, so one buffer serves every row.</summary>
-    private readonly ArrayBufferWriter<byte> _json = new(4096);
+    private ArrayBufferWriter<byte> _json = new(4096);
 
     public SqliteEventLogDialect(DatabaseSettings database)
     {
@@ -151,7 +151,8 @@ internal sealed class SqliteEventLogDialect : EventLogDialect
 
         if (_json.Capacity > 64 * 1024)
         {
-            _json.Clear();
+            // A large ingested envelope grew it: not kept for the small ones that follow.
+            _json = new ArrayBufferWriter<byte>(4096);
         }
 
         return Task.CompletedTask;
