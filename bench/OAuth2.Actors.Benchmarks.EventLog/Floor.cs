@@ -123,7 +123,7 @@ internal static class Floor
 
         await using var connection = new SqliteConnection(SqliteEventLogDialect.ConnectionStringFor(new SqliteConnectionStringBuilder { DataSource = Path.Combine(directory, "oauth2.db") }.ToString()));
         connection.Open();
-        Execute(connection, $"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-{SqliteEventLogDialect.WriterCacheKiB}; PRAGMA wal_autocheckpoint={SqliteEventLogDialect.CheckpointPages};");
+        Execute(connection, SqliteEventLogDialect.WriterPragmas);
         if (!indexes)
         {
             foreach (var index in new[] { "event_id", "kind", "client", "user", "late" })

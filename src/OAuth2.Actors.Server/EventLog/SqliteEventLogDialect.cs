@@ -29,6 +29,10 @@ internal sealed class SqliteEventLogDialect : EventLogDialect
     /// </summary>
     internal static int CheckpointPages { get; set; } = 16_384;
 
+    /// <summary>What the writer connection is opened with (bench/event-log.sh --floor opens its bare inserts' the same way).</summary>
+    internal static string WriterPragmas =>
+        $"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-{WriterCacheKiB}; PRAGMA wal_autocheckpoint={CheckpointPages};";
+
     private readonly string _connectionString;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SqliteConnection? _writer;
@@ -222,7 +226,7 @@ internal sealed class SqliteEventLogDialect : EventLogDialect
         writer.Open();
         using (var pragmas = writer.CreateCommand())
         {
-            pragmas.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-{WriterCacheKiB}; PRAGMA wal_autocheckpoint={CheckpointPages};";
+            pragmas.CommandText = WriterPragmas;
             pragmas.ExecuteNonQuery();
         }
 

@@ -27,7 +27,6 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
     private readonly List<(IActorRef ReplyTo, DateTimeOffset Deadline)> _flushWaiters = [];
     private bool _ready;
     private bool _appending;
-    private bool _waitingForInterval;
     private long _lastAppendStarted;
     private long _appended;
     private readonly SinkMetrics[] _sinkMetrics;
@@ -69,11 +68,7 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
             _log.Info("Event log ready at position {Head}", i.Head);
             AppendNext();
         });
-        Receive<IntervalElapsed>(_ =>
-        {
-            _waitingForInterval = false;
-            AppendNext(intervalElapsed: true);
-        });
+        Receive<IntervalElapsed>(_ => AppendNext(intervalElapsed: true));
         Receive<Appended>(Committed);
         Receive<AppendFailed>(Failed);
         Receive<Retry>(_ =>
@@ -158,11 +153,10 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
         {
             // The timer, not the clock, ends the wait (a test's clock may stand still).
             var since = _time.GetElapsedTime(_lastAppendStarted);
-            if (_waitingForInterval || since < _settings.Log.AppendInterval)
+            if (Timers.IsTimerActive(IntervalElapsed.Instance) || since < _settings.Log.AppendInterval)
             {
-                if (!_waitingForInterval)
+                if (!Timers.IsTimerActive(IntervalElapsed.Instance))
                 {
-                    _waitingForInterval = true;
                     Timers.StartSingleTimer(IntervalElapsed.Instance, IntervalElapsed.Instance, _settings.Log.AppendInterval - since);
                 }
 
@@ -170,11 +164,7 @@ public sealed class EventLogWriter : ReceiveActor, IWithTimers
             }
         }
 
-        if (_waitingForInterval)
-        {
-            _waitingForInterval = false;
-            Timers.Cancel(IntervalElapsed.Instance);
-        }
+        Timers.Cancel(IntervalElapsed.Instance);
 
         _lastAppendStarted = _time.GetTimestamp();
         var count = Math.Min(_pending.Count, _settings.Log.MaxAppendBatch);
